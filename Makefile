@@ -1,0 +1,64 @@
+# Two commands on a fresh clone: `make run` (install, build the index, serve the chat) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run index test test-fast bench browser node-deps clean help
+
+help:
+	@echo "make run      install, build the index if needed, serve the chat at http://$(HOST):$(PORT)"
+	@echo "make test     install, then run every test"
+	@echo "make install  create .venv and install the project (quick when nothing changed)"
+	@echo "make index    build or update the index of corpus/"
+	@echo "make bench    measure speed against the common baseline (writes bench/results.json)"
+
+install: $(STAMP)
+
+# PyTorch's CPU build first: torch==2.13.0 is a CPU wheel here; a bare `torch` would pull CUDA.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade "pip>=24"
+	$(PIP) install --quiet "torch==2.13.0"
+	$(PIP) install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+index: install
+	$(VENV)/bin/qa build
+
+run: install index
+	$(PY) app.py --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests; Playwright never downloads a browser of its own.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# @gradio/client for the JavaScript API test, from the npm registry (skipped where node is absent).
+node-deps:
+	@if command -v npm >/dev/null 2>&1 && [ -f tests/js/package.json ]; then \
+	  [ -d tests/js/node_modules/@gradio/client ] || (cd tests/js && npm install --silent --no-audit --no-fund >/dev/null); fi
+
+test: install browser node-deps
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not browser and not app"
+
+bench: install index
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) index/*.faiss index/*.json index/cache .pytest_cache
