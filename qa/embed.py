@@ -93,7 +93,12 @@ class SentenceTransformerEmbedder:
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
         folder = Path(folder) if folder else model_dir()
         verify_model_files(folder)
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
 
         try:
             self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
