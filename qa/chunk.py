@@ -27,6 +27,8 @@ _ABBREVIATIONS = frozenset(
     etc e.g i.e al fig no nos vol pp p ed eds approx dept est jan feb mar apr jun jul aug sep sept oct
     nov dec mt ft u.s u.k u.n e.u a.m p.m""".split()
 )
+# Abbreviations that are also words ("said no."): they abbreviate only before a number ("No. 5").
+_NUMBER_ABBREVIATIONS = frozenset(("no", "nos"))
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 
@@ -87,7 +89,10 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
         if m.group(0)[0] == ".":
             word = _WORD_BEFORE.search(text, 0, m.start())
             token = (word.group(1) if word else "").lstrip("\"'“‘([").lower()
-            if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
+            if token in _NUMBER_ABBREVIATIONS:
+                if text[end:].lstrip()[:1].isdigit():
+                    continue
+            elif token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
                 continue
         if end > start:
             spans.append((start + offset, end + offset))
@@ -159,17 +164,19 @@ def chunk_reading(reading: Reading, count_tokens: Callable[[str], int], settings
         head_tokens = count_tokens(embedding_text(reading.title, first.section, ""))
         splitter = _PieceSplitter(settings.budget(head_tokens), settings.overlap_tokens, count_tokens)
         region = reading.text[first.start : last.end]
-        cursor = 0
+        cursor, previous = 0, -1  # end of the last chunk, start of the last chunk (in `region`)
         for piece in splitter.split_text(region):
             body = piece.strip()
             if not body:
                 continue
-            rel = region.find(body, max(0, cursor - len(piece)))
+            # Without overlap a chunk starts where the last one ended; with overlap, after its start.
+            # Searching from there (not further back) keeps repeated text at its own place.
+            rel = region.find(body, cursor if settings.overlap_tokens == 0 else previous + 1)
             if rel < 0:  # cannot happen: pieces are slices of the region
                 raise RuntimeError(f"chunker lost its place in {reading.doc}")
             start = first.start + rel
             end = start + len(body)
-            cursor = rel + len(body)
+            cursor, previous = rel + len(body), rel
             paras = tuple(p.number for p in reading.paragraphs[i:j] if p.start < end and p.end > start)
             sentences = tuple(
                 Sentence(s, e, p.number)

@@ -1,0 +1,257 @@
+"""Chunking: exact offsets, no chunk across a heading or page break, every word covered, token budget.
+
+Unit tests run on generated Markdown with the fake embedder's token counter; the tests marked
+`model` check the word-piece budget with the real model's own tokenizer.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qa.chunk import ChunkSettings, chunk_reading, embedding_text, split_sentences
+from qa.errors import ReadingError
+from qa.readings import parse_reading, read_reading
+
+from conftest import CORPUS, FakeEmbedder
+
+COUNT = FakeEmbedder().count_tokens
+
+# ---------------------------------------------------------------------------- generated documents
+
+WORDS = st.sampled_from(
+    "the alliance U.S. Adm. Gen. Dr. e.g. i.e. 28,500 3.5 Seoul Washington OPCON troops "
+    "naïve Zürich 서울 東京 — – “quoted” ‘single’ (aside) ROK-U.S. J. p.m. no. etc. a b".split()
+)
+
+
+@st.composite
+def sentences(draw) -> str:
+    words = draw(st.lists(WORDS, min_size=1, max_size=25))
+    first = draw(st.sampled_from(["The", "U.S.", "Adm.", "“We", "In", "28,500", "Kim", "Ünal"]))
+    end = draw(st.sampled_from([".", "?", "!", ".”", ".)", "…", ""]))
+    return " ".join([first, *words]) + end
+
+
+@st.composite
+def paragraphs(draw) -> str:
+    parts = draw(st.lists(sentences(), min_size=1, max_size=8))
+    glue = draw(st.sampled_from([" ", "  ", "\n"]))  # a paragraph may wrap over several lines
+    return glue.join(parts)
+
+
+@st.composite
+def documents(draw) -> str:
+    blocks: list[str] = []
+    for _ in range(draw(st.integers(1, 14))):
+        kind = draw(st.sampled_from(["para", "para", "para", "heading", "page", "long"]))
+        if kind == "heading":
+            blocks.append("#" * draw(st.integers(2, 4)) + " " + draw(sentences()).rstrip(".?!…”)"))
+        elif kind == "page":
+            blocks.append(f"<!-- page {draw(st.integers(1, 400))} -->")
+        elif kind == "long":
+            blocks.append(" ".join(draw(st.lists(sentences(), min_size=20, max_size=40))))
+        else:
+            blocks.append(draw(paragraphs()))
+    blocks.append(draw(paragraphs()))  # at least one paragraph of text
+    front = draw(st.sampled_from(["", "---\ntitle: Generated\n---\n", "# A Title\n\n"]))
+    sep = draw(st.sampled_from(["\n\n", "\n\n\n", "\n \n"]))
+    return front + sep.join(blocks) + draw(st.sampled_from(["", "\n", "\n\n"]))
+
+
+def check_chunks(reading, chunks, count_tokens, chunk_settings: ChunkSettings) -> None:
+    """Every invariant a chunk list must keep; raises AssertionError on the first broken one."""
+    text = reading.text
+    by_number = {p.number: p for p in reading.paragraphs}
+    assert chunks, "a reading with text has chunks"
+    previous_end = 0
+    for c in chunks:
+        assert text[c.start : c.end] == c.text
+        assert c.text == c.text.strip() and c.text
+        assert c.start >= previous_end, "chunks are in reading order and do not overlap"
+        previous_end = c.end
+        assert c.doc == reading.doc and c.title == reading.title and c.id == f"{reading.doc}@{c.start}"
+        assert c.paragraphs == tuple(sorted(c.paragraphs)) and c.paragraphs
+        for n in c.paragraphs:
+            p = by_number[n]
+            assert (p.section, p.page) == (c.section, c.page), "a chunk never crosses a heading or a page marker"
+            assert p.start < c.end and p.end > c.start
+        assert "<!--" not in c.text and not any(line.lstrip().startswith("#") and line.lstrip("#")[:1] == " " for line in c.text.split("\n"))
+        for s in c.sentences:
+            assert c.start <= s.start < s.end <= c.end
+            assert text[s.start : s.end] in c.text
+            assert s.paragraph in c.paragraphs
+            p = by_number[s.paragraph]
+            assert p.start <= s.start and s.end <= p.end
+        sentence_chars = " ".join(text[s.start : s.end] for s in c.sentences)
+        assert sentence_chars.split() == c.text.split(), "the sentences of a chunk are its whole text"
+        tokens = count_tokens(embedding_text(c.title, c.section, c.text))
+        assert tokens + 2 <= chunk_settings.model_max_tokens, f"chunk {c.id} has {tokens} word pieces + [CLS]/[SEP]"
+    for p in reading.paragraphs:
+        for pos in range(p.start, p.end):
+            if not text[pos].isspace():
+                assert any(c.start <= pos < c.end for c in chunks), f"paragraph {p.number}: character {pos} is in no chunk"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_generated_documents_chunk_exactly(raw):
+    reading = parse_reading(raw, "generated")
+    chunks = chunk_reading(reading, COUNT)
+    check_chunks(reading, chunks, COUNT, ChunkSettings())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(), st.integers(20, 120), st.integers(0, 15))
+def test_generated_documents_chunk_exactly_with_other_settings(raw, max_tokens, overlap):
+    reading = parse_reading(raw, "generated")
+    chunk_settings = ChunkSettings(max_tokens=max_tokens, overlap_tokens=overlap)
+    chunks = chunk_reading(reading, COUNT, chunk_settings)
+    text = reading.text
+    starts = [c.start for c in chunks]
+    assert starts == sorted(set(starts)), "chunks start in reading order, each after the last"
+    if overlap == 0:
+        assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:]))
+    for c in chunks:
+        assert text[c.start : c.end] == c.text
+        assert all({(reading.paragraphs[n - 1].section, reading.paragraphs[n - 1].page)} == {(c.section, c.page)} for n in c.paragraphs)
+        assert COUNT(embedding_text(c.title, c.section, c.text)) + 2 <= chunk_settings.model_max_tokens
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=400))
+def test_any_text_either_chunks_exactly_or_is_refused(raw):
+    try:
+        reading = parse_reading(raw, "any")
+    except ReadingError:
+        assert not raw.replace("\x00", "").strip() or all(
+            not line.strip() or line.strip().startswith("#") or line.strip().startswith("<!--") or line.strip() == "---"
+            for line in raw.replace("\r", "\n").split("\n")
+        )
+        return
+    for c in chunk_reading(reading, COUNT):
+        assert reading.text[c.start : c.end] == c.text
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["", "   \n\n  ", "---\ntitle: Only a title\n---\n", "# Just a heading\n", "## One\n\n## Two\n", "<!-- page 3 -->\n"],
+    ids=["empty", "blank", "front-matter-only", "title-only", "headings-only", "page-marker-only"],
+)
+def test_a_document_without_text_is_refused(raw):
+    with pytest.raises(ReadingError, match="no text to index"):
+        parse_reading(raw, "empty")
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("One paragraph.", [("One paragraph.", None, None)]),
+        ("Intro.\n\n## Part A\n\nFirst.\n\nSecond.\n\n## Part B\n\nThird.",
+         [("Intro.", None, None), ("First.\n\nSecond.", "Part A", None), ("Third.", "Part B", None)]),
+        ("<!-- page 1 -->\nOn one.\n\n<!-- page 2 -->\nOn two.\n\nStill two.",
+         [("On one.", None, 1), ("On two.\n\nStill two.", None, 2)]),
+        ("## S\n\n<!-- page 4 -->\n\nA.\n\n## T\n\nB.", [("A.", "S", 4), ("B.", "T", 4)]),
+    ],
+    ids=["single", "sections", "pages", "section-and-page"],
+)
+def test_chunks_of_small_documents(raw, expected):
+    reading = parse_reading(raw, "small")
+    chunks = chunk_reading(reading, COUNT)
+    assert [(c.text, c.section, c.page) for c in chunks] == expected
+    check_chunks(reading, chunks, COUNT, ChunkSettings())
+
+
+def test_a_long_paragraph_is_cut_at_sentences_and_a_long_sentence_at_words():
+    # Repeated sentences: each chunk must keep its own place, not the first occurrence of its text.
+    sentence = "The alliance is ironclad and both allies work in lockstep on defense posture."
+    long_paragraph = " ".join([sentence] * 40)
+    long_sentence = " ".join(["word"] * 700) + "."
+    reading = parse_reading(f"## S\n\n{long_paragraph}\n\n{long_sentence}", "long")
+    chunk_settings = ChunkSettings()
+    chunks = chunk_reading(reading, COUNT, chunk_settings)
+    check_chunks(reading, chunks, COUNT, chunk_settings)
+    first = [c for c in chunks if c.paragraphs == (1,)]
+    assert len(first) > 1 and all(c.text.endswith(".") for c in first), "a long paragraph is cut between sentences"
+    assert len([c for c in chunks if c.paragraphs == (2,)]) >= 3
+
+
+# ---------------------------------------------------------------------------- sentences
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", []),
+        ("   ", []),
+        ("No final stop", ["No final stop"]),
+        ("Adm. Samuel J. Paparo spoke. U.S. forces stay.", ["Adm. Samuel J. Paparo spoke.", "U.S. forces stay."]),
+        ("Gen. Xavier T. Brunson said so. Dr. Kim agreed.", ["Gen. Xavier T. Brunson said so.", "Dr. Kim agreed."]),
+        ("U.S. forces would remain at 28,500. In a context of growth.", ["U.S. forces would remain at 28,500.", "In a context of growth."]),
+        ("It cost 3.5 billion won. Then more.", ["It cost 3.5 billion won.", "Then more."]),
+        ("A regional conflict (i.e., over Taiwan). Conservatives disagree.", ["A regional conflict (i.e., over Taiwan).", "Conservatives disagree."]),
+        ("The ROK-U.S. alliance is ironclad. Next.", ["The ROK-U.S. alliance is ironclad.", "Next."]),
+        ("He called it “unacceptable.” Others agreed.", ["He called it “unacceptable.”", "Others agreed."]),
+        ("He said “no.” Then he left.", ["He said “no.”", "Then he left."]),
+        ("See No. 5 of the list. Then stop.", ["See No. 5 of the list.", "Then stop."]),
+        ("Is it? Yes! Sure.", ["Is it?", "Yes!", "Sure."]),
+        ("Past as Prelude? Maybe not.", ["Past as Prelude?", "Maybe not."]),
+        ("Kim Jong Un’s suite. “Quoted start.” Done.", ["Kim Jong Un’s suite.", "“Quoted start.”", "Done."]),
+        ("e.g. this and that. Then the rest.", ["e.g. this and that.", "Then the rest."]),
+        ("lower case. after a stop stays one sentence.", ["lower case. after a stop stays one sentence."]),
+    ],
+)
+def test_split_sentences(text, expected):
+    assert [text[a:b] for a, b in split_sentences(text)] == expected
+
+
+def test_split_sentences_shifts_by_offset():
+    text = "First one. Second one."
+    assert split_sentences(text, 100) == [(100, 110), (111, 122)]
+
+
+# ---------------------------------------------------------------------------- the real tokenizer
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return read_reading(CORPUS / "south-korea-us-alliance.md")
+
+
+def _real_budget_ok(embedder, chunks) -> list[tuple[str, int]]:
+    tokenizer = embedder._model.tokenizer
+    over = []
+    for c in chunks:
+        ids = tokenizer(embedding_text(c.title, c.section, c.text), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        assert ids[0] == tokenizer.cls_token_id and ids[-1] == tokenizer.sep_token_id
+        if len(ids) > 256:
+            over.append((c.id, len(ids)))
+    return over
+
+
+@pytest.mark.model
+def test_bundled_chunks_fit_the_model_with_its_own_tokenizer(real_embedder, bundled):
+    assert real_embedder.max_tokens == 256
+    chunks = chunk_reading(bundled, real_embedder.count_tokens)
+    check_chunks(bundled, chunks, real_embedder.count_tokens, ChunkSettings())
+    assert _real_budget_ok(real_embedder, chunks) == []
+    assert {n for c in chunks for n in c.paragraphs} == set(range(1, 37))
+
+
+@pytest.mark.model
+def test_long_paragraphs_and_a_very_long_sentence_fit_the_model(real_embedder, bundled):
+    body = [bundled.text[p.start : p.end] for p in bundled.paragraphs]
+    huge_paragraph = " ".join(body[:12])  # a dozen paragraphs run together, ~2,000 word pieces
+    huge_sentence = " ".join(s.rstrip(".") for s in body[12:20]).replace(". ", ", ") + "."  # one sentence, no stops
+    unicode_run = "서울과 워싱턴은 동맹을 재검토해야 한다 " * 120 + "끝."
+    raw = (
+        "---\ntitle: A Very Long Reading Title That Takes Many Word Pieces Of The Budget Away\n---\n\n"
+        "## A rather long section heading about alliance transformation on the Korean Peninsula\n\n"
+        f"{huge_paragraph}\n\n{huge_sentence}\n\n<!-- page 2 -->\n\n{unicode_run}\n"
+    )
+    reading = parse_reading(raw, "long")
+    chunks = chunk_reading(reading, real_embedder.count_tokens)
+    check_chunks(reading, chunks, real_embedder.count_tokens, ChunkSettings())
+    assert _real_budget_ok(real_embedder, chunks) == []
+    assert len(chunks) >= 12
