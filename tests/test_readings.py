@@ -1,0 +1,154 @@
+"""Reading corpus files: front matter, headings as sections, page markers, offsets, bad files."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+import qa.readings
+from qa.errors import ReadingError
+from qa.readings import citation_label, corpus_files, load_corpus, parse_reading, read_reading
+
+
+def texts(reading) -> list[str]:
+    return [reading.text[p.start : p.end] for p in reading.paragraphs]
+
+
+def test_front_matter_title_and_meta():
+    raw = '---\ntitle: "A Reading"\nauthor: Someone\npublisher: \'The Press\'\ndate: 2025-01-02\n---\n\nBody text.\n'
+    r = parse_reading(raw, "a-reading")
+    assert r.title == "A Reading"
+    assert r.meta == {"author": "Someone", "publisher": "The Press", "date": "2025-01-02"}
+    assert texts(r) == ["Body text."]
+    assert r.text == "\nBody text.\n"  # the body after the front matter, as in the file
+    assert r.sha256 == hashlib.sha256(raw.encode()).hexdigest()
+
+
+def test_an_unclosed_front_matter_block_is_text():
+    r = parse_reading("---\ntitle: T\n\nbody", "d")
+    assert r.title == "D"
+    assert texts(r) == ["---\ntitle: T", "body"]
+
+
+def test_title_from_a_first_level_heading_else_from_the_file_name():
+    r = parse_reading("# Big Title\n\nIntro.\n\n# Part Two\n\nMore.", "x")
+    assert r.title == "Big Title"
+    assert [(p.section, t) for p, t in zip(r.paragraphs, texts(r))] == [(None, "Intro."), ("Part Two", "More.")]
+    assert parse_reading("Just text.", "my_course-notes").title == "My course notes"
+
+
+def test_sections_pages_numbers_and_offsets():
+    raw = "Intro line one\nline two.\n\n## First Part\n\n<!-- page 7 -->\nOn seven.\n\n<!-- Page 8 -->\n\n  Indented on eight.\n\n### Sub ##\n\nLast."
+    r = parse_reading(raw, "d")
+    assert [(p.number, p.section, p.page) for p in r.paragraphs] == [
+        (1, None, None), (2, "First Part", 7), (3, "First Part", 8), (4, "Sub", 8)
+    ]
+    assert texts(r) == ["Intro line one\nline two.", "On seven.", "Indented on eight.", "Last."]
+    assert r.paged
+    assert r.paragraph_at(r.paragraphs[2].start + 3).number == 3
+    assert r.paragraph_at(r.paragraphs[2].end + 1).number == 3  # between paragraphs: the one before
+
+
+@pytest.mark.parametrize("heading, section", [("## Intro to C#", "Intro to C#"), ("## Closed ##", "Closed"), ("###   Spaced   ", "Spaced")])
+def test_heading_forms(heading, section):
+    assert parse_reading(f"{heading}\n\nText.", "d").paragraphs[0].section == section
+
+
+def test_hash_without_space_is_not_a_heading():
+    assert texts(parse_reading("#hashtag is text\n\nMore.", "d")) == ["#hashtag is text", "More."]
+
+
+def test_plain_text_keeps_hash_lines_as_text():
+    r = parse_reading("# not a heading\n\nText.", "d", markdown=False)
+    assert texts(r) == ["# not a heading", "Text."] and r.paragraphs[0].section is None
+
+
+def test_windows_line_endings_and_nul_bytes():
+    r = parse_reading("---\r\ntitle: T\r\n---\r\n## S\r\n\r\nOne\x00 two.\r\n\r\nThree.\r\n", "d")
+    assert r.title == "T" and texts(r) == ["One two.", "Three."] and r.paragraphs[0].section == "S"
+
+
+@pytest.mark.parametrize("raw", ["", "\n\n", "---\ntitle: T\n---\n", "## Heading\n", "<!-- page 1 -->"])
+def test_no_text_is_an_error_naming_the_reading(raw):
+    with pytest.raises(ReadingError, match="empty-doc: no text to index"):
+        parse_reading(raw, "empty-doc")
+
+
+def test_read_reading_hashes_the_file_bytes(tmp_path):
+    path = tmp_path / "notes.md"
+    data = "\ufeff# Notes\n\nSome text.\n".encode("utf-8")
+    path.write_bytes(data)
+    r = read_reading(path)
+    assert (r.doc, r.title, r.source) == ("notes", "Notes", str(path))
+    assert r.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_txt_files_are_plain_text(tmp_path):
+    path = tmp_path / "plain.txt"
+    path.write_text("# one\n\ntwo\n", encoding="utf-8")
+    assert texts(read_reading(path)) == ["# one", "two"]
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("slides.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
+        ("binary.md", b"abc\x00def", "looks like a binary file"),
+        ("latin1.md", "café".encode("latin-1"), "is not UTF-8 text"),
+        ("empty.md", b"", "no text to index"),
+    ],
+)
+def test_bad_files_are_refused_with_the_file_name(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ReadingError, match=message) as info:
+        read_reading(path)
+    assert str(path) in str(info.value)
+
+
+def test_too_large_files_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(qa.readings, "MAX_READING_BYTES", 100)
+    path = tmp_path / "big.md"
+    path.write_text("word " * 50, encoding="utf-8")
+    with pytest.raises(ReadingError, match="over the .* limit"):
+        read_reading(path)
+
+
+def test_load_corpus_skips_bad_files_with_reasons(tmp_path):
+    (tmp_path / "a.md").write_text("A text.", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("B text.", encoding="utf-8")
+    (tmp_path / "sub" / "a.txt").write_text("Another a.", encoding="utf-8")  # same id as a.md
+    (tmp_path / "empty.md").write_text("", encoding="utf-8")
+    (tmp_path / ".hidden.md").write_text("Hidden.", encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.md").write_text("Hidden too.", encoding="utf-8")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    assert [p.name for p in corpus_files(tmp_path)] == ["a.md", "empty.md", "a.txt", "b.txt"]
+    readings, skipped = load_corpus(tmp_path)
+    assert [r.doc for r in readings] == ["a", "b"]
+    reasons = {s.path.rsplit("/", 1)[-1]: s.reason for s in skipped}
+    assert set(reasons) == {"a.txt", "empty.md"}
+    assert "already named 'a'" in reasons["a.txt"] and "no text to index" in reasons["empty.md"]
+
+
+def test_a_corpus_without_readings_is_an_error(tmp_path):
+    with pytest.raises(ReadingError, match="corpus folder not found"):
+        load_corpus(tmp_path / "missing")
+    (tmp_path / "empty.md").write_text("", encoding="utf-8")
+    with pytest.raises(ReadingError, match="no reading could be indexed"):
+        load_corpus(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "args, label",
+    [
+        (("Alliance", "Past", 24, None), "Alliance — Past, ¶24"),
+        (("Alliance", None, 3, None), "Alliance, ¶3"),
+        (("Alliance", "Past", 24, 7), "Alliance — Past, p. 7, ¶24"),
+        (("Alliance", None, None, None), "Alliance"),
+    ],
+)
+def test_citation_label(args, label):
+    assert citation_label(*args) == label
