@@ -1,0 +1,328 @@
+"""A faster runtime for the same model: all-MiniLM-L6-v2 exported to ONNX, behind the Embedder seam.
+
+The packaged weights (checked by SHA-256 in `embed.py`) are exported once with `torch.onnx.export`,
+mean pooling and L2 normalisation included in the graph, so a run of ONNX Runtime returns what
+sentence-transformers returns. An int8 copy (dynamic quantisation of the MatMul weights) can be
+made from it. Before a file is used, its vectors are compared with the torch embedder's on a sample
+of texts; the file is used only when every text agrees to a cosine of at least `MIN_COSINE`, and the
+verdict is recorded beside the file with the file's SHA-256, so later processes load it without
+importing torch at all. The trade-off: a few seconds and one torch load the first time, in exchange
+for query encoding several times faster, a quicker start and less memory in every later process.
+
+Files live in a cache folder (never in site-packages), named by the model's SHA-256:
+    minilm-<sha[:16]>-fp32.onnx    the exported graph
+    minilm-<sha[:16]>-fp32.json    its SHA-256 and the agreement measured with the torch embedder
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .embed import MODEL_NAME, MODEL_SHA256, Embedder, model_dir, verify_model_files
+from .errors import ModelError
+
+__all__ = [
+    "MIN_COSINE",
+    "VARIANTS",
+    "Agreement",
+    "OnnxEmbedder",
+    "default_cache_dir",
+    "export_onnx",
+    "quantize_onnx",
+    "measure_agreement",
+    "load_fast_embedder",
+]
+
+MIN_COSINE = 0.99
+VARIANTS = ("fp32", "int8")
+EXPORT_FORMAT = 1  # bump when the exported graph changes, so old files are not trusted
+MAX_SEQ_LENGTH = 256  # sentence-transformers' max_seq_length for this model
+OPSET = 17
+
+# Texts the agreement check always includes: short and long, numbers, punctuation, accents, empty,
+# and a text longer than the model reads (truncation must match too).
+_SAMPLE = (
+    "",
+    "Who commands U.S. Indo-Pacific Command?",
+    "How many troops does the United States keep in South Korea?",
+    "What does USFK stand for?",
+    "The alliance was described as ironclad by officials in Seoul and Washington.",
+    "In 2025, roughly 28,500 U.S. service members were stationed on the peninsula; costs rose 8.3%.",
+    "Résumé, naïve café — “quoted” text… and emoji 🙂 should tokenise the same way.",
+    "photosynthesis converts light energy into chemical energy stored in glucose",
+    "What is the capital of France?",
+    "He said no.",
+    " ".join(["The reading discusses deterrence, burden sharing, and the future of extended deterrence."] * 30),
+)
+
+
+def default_cache_dir() -> Path:
+    """Where exported models go when no folder is given: $QA_CACHE_DIR, else ~/.cache/reading-qa."""
+    env = os.environ.get("QA_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "reading-qa"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stem(variant: str) -> str:
+    return f"minilm-{MODEL_SHA256['model.safetensors'][:16]}-{variant}"
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def export_onnx(out: Path, folder: Path | None = None) -> Path:
+    """Export the packaged model, with mean pooling and L2 normalisation, to an ONNX file.
+
+    Args:
+        out: the file to write (written beside, then renamed into place).
+        folder: the model folder; the packaged model when None.
+
+    Returns:
+        `out`. Raises `ModelError` when the model files fail their SHA-256 check.
+    """
+    import torch
+    from transformers import AutoModel
+
+    folder = Path(folder) if folder else model_dir()
+    verify_model_files(folder)
+    bert = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+            weight = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * weight).sum(1) / weight.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    ids = torch.ones(2, 16, dtype=torch.long)
+    dynamic = {name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids")}
+    dynamic["embedding"] = {0: "batch"}
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Pooled(bert), (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(tmp),
+                input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["embedding"],
+                dynamic_axes=dynamic, opset_version=OPSET, dynamo=False,
+            )
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def quantize_onnx(src: Path, out: Path) -> Path:
+    """Write an int8 copy of an exported model (dynamic quantisation of MatMul weights, per channel)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        import logging
+
+        logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # quiet its pre-processing hint
+        quantize_dynamic(str(src), str(tmp), per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+# ---------------------------------------------------------------------------- the embedder
+
+
+class OnnxEmbedder:
+    """all-MiniLM-L6-v2 on ONNX Runtime; the same surface as `SentenceTransformerEmbedder`."""
+
+    name = MODEL_NAME
+    dim = 384
+    max_tokens = MAX_SEQ_LENGTH
+
+    def __init__(self, path: Path, variant: str = "fp32", folder: Path | None = None, threads: int | None = None, batch_size: int = 64):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder) if folder else model_dir()
+        verify_model_files(folder)
+        self.path = Path(path)
+        self.variant = variant
+        self.batch_size = batch_size
+        # The fp32 graph reproduces the torch vectors, so an index built with either is the same
+        # index; int8 vectors differ slightly, so they get their own identity.
+        self.sha256 = MODEL_SHA256["model.safetensors"] if variant == "fp32" else f"{MODEL_SHA256['model.safetensors']}+onnx-{variant}"
+        self._encoder = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._encoder.enable_truncation(MAX_SEQ_LENGTH)
+        self._encoder.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._counter.no_truncation()
+        self._counter.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types for a bad file
+            raise ModelError(f"{self.path}: ONNX Runtime could not load this file ({exc}); delete it to export it again.") from exc
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        enc = self._encoder.encode_batch(texts)
+        ids = np.array([e.ids for e in enc], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        return self._session.run(None, feeds)[0]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        # Length-sorted batches pad less; rows go back to the caller's order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for s in range(0, len(order), self.batch_size):
+            rows = order[s : s + self.batch_size]
+            out[rows] = self._run([texts[i] for i in rows])
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+# ---------------------------------------------------------------------------- agreement
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How closely a candidate embedder reproduces the reference, text by text."""
+
+    texts: int
+    min_cosine: float
+    mean_cosine: float
+
+    @property
+    def ok(self) -> bool:
+        return self.texts > 0 and self.min_cosine >= MIN_COSINE
+
+
+def measure_agreement(candidate: Embedder, reference: Embedder, texts: Sequence[str] = ()) -> Agreement:
+    """Cosine of the candidate's vector with the reference's for each text (built-in sample plus `texts`)."""
+    sample = list(_SAMPLE) + [t for t in texts if isinstance(t, str)]
+    a = np.asarray(candidate.embed(sample), dtype=np.float64)
+    b = np.asarray(reference.embed(sample), dtype=np.float64)
+    cos = (a * b).sum(1) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-12)
+    return Agreement(len(sample), float(cos.min()), float(cos.mean()))
+
+
+def _record(path: Path) -> dict | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def load_fast_embedder(
+    cache_dir: Path | None = None,
+    *,
+    variant: str = "fp32",
+    reference: Embedder | None = None,
+    sample: Sequence[str] = (),
+    threads: int | None = None,
+) -> OnnxEmbedder | None:
+    """The ONNX embedder, exported and verified on first use; None (with a warning) when it cannot be.
+
+    A file whose recorded SHA-256 and agreement hold is loaded directly (no torch). Otherwise the
+    model is exported (and quantised for "int8"), compared with `reference` (the torch embedder
+    when None) on the built-in sample plus `sample`, and used only when every cosine is at least
+    `MIN_COSINE`. A failing variant is remembered, so it is not exported again on every start.
+
+    Args:
+        cache_dir: folder for the exported files; `default_cache_dir()` when None.
+        variant: "fp32" (same vectors as torch) or "int8" (smaller, slightly different vectors).
+        reference: the embedder to agree with.
+        sample: extra texts for the agreement check (e.g. sentences of the readings).
+        threads: ONNX Runtime's threads per call; min(4, CPUs) when None.
+
+    Returns:
+        An `OnnxEmbedder`, or None when the export, the runtime or the agreement fails; the caller
+        then keeps the torch embedder.
+    """
+    if variant not in VARIANTS:
+        raise ModelError(f"unknown ONNX variant {variant!r}; the valid ones are {', '.join(VARIANTS)}.")
+    folder = Path(cache_dir) if cache_dir else default_cache_dir()
+    path = folder / f"{_stem(variant)}.onnx"
+    meta = folder / f"{_stem(variant)}.json"
+    try:
+        record = _record(meta)
+        if record and record.get("format") == EXPORT_FORMAT and path.is_file():
+            if not record.get("agreement", {}).get("ok"):
+                warnings.warn(f"{path}: its vectors disagree with the torch model's ({record.get('agreement')}); using torch. Delete {meta} to try again.", stacklevel=2)
+                return None
+            if record.get("onnx_sha256") == _sha256(path):
+                return OnnxEmbedder(path, variant, threads=threads)
+        if reference is None:
+            from .embed import load_embedder
+
+            reference = load_embedder()
+        folder.mkdir(parents=True, exist_ok=True)
+        if variant == "fp32":
+            export_onnx(path)
+        else:
+            fp32 = folder / f"{_stem('fp32')}.onnx"
+            if not fp32.is_file():
+                export_onnx(fp32)
+            quantize_onnx(fp32, path)
+        embedder = OnnxEmbedder(path, variant, threads=threads)
+        agreement = measure_agreement(embedder, reference, sample)
+        import onnxruntime
+
+        record = {
+            "format": EXPORT_FORMAT,
+            "model": MODEL_NAME,
+            "model_sha256": MODEL_SHA256["model.safetensors"],
+            "variant": variant,
+            "onnx_sha256": _sha256(path),
+            "onnxruntime": onnxruntime.__version__,
+            "agreement": {**asdict(agreement), "ok": agreement.ok, "min_required": MIN_COSINE},
+        }
+        tmp = meta.with_name(f".{meta.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, meta)
+        if not agreement.ok:
+            warnings.warn(
+                f"{path}: ONNX vectors agree with the torch model's only to cosine {agreement.min_cosine:.4f} "
+                f"(at least {MIN_COSINE} required); using torch.", stacklevel=2,
+            )
+            return None
+        return embedder
+    except ModelError:
+        raise
+    except Exception as exc:  # export and runtime failures take many forms; torch still works
+        warnings.warn(f"the ONNX copy of {MODEL_NAME} is not usable ({type(exc).__name__}: {exc}); using torch.", stacklevel=2)
+        return None
