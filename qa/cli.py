@@ -51,6 +51,106 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------- add, list, remove
+
+
+def _rebuild_after(args: argparse.Namespace) -> None:
+    """Bring the index up to date now (when --index was given), else say how it will be."""
+    if not args.index:
+        print(f"Run `qa build --corpus {args.corpus}` to index it now, or just `qa ask`: it rebuilds what changed.")
+        return
+    from .embed import load_embedder
+    from .store import build_index
+
+    report = build_index(Path(args.corpus), Path(args.index), load_embedder(), progress=sys.stderr.isatty())
+    for skipped in report.skipped:
+        _err(f"skipped: {skipped.reason}")
+    print(f"Index updated: {report.readings} reading(s), {report.chunks} chunks ({report.embedded_readings} reading(s) embedded) in {report.seconds:.1f} s -> {report.folder}")
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from .importers import add_reading
+
+    if args.title and len(args.sources) > 1:
+        raise UsageError("--title names one reading; add the sources one at a time to give each a title.")
+    failed = changed = 0
+    for source in args.sources:
+        try:
+            result = add_reading(source, Path(args.corpus), title=args.title, replace=args.replace, timeout=args.timeout)
+        except QAError as exc:
+            _err(f"not added: {exc}")
+            failed += 1
+            continue
+        pages = f", {result.pages} pages" if result.pages else ""
+        if result.added:
+            changed += 1
+            print(f"Added “{result.title}” ({result.kind}, {result.paragraphs} paragraphs{pages}) -> {result.path}")
+        else:
+            print(f"Already in the corpus as {result.path} (“{result.title}”); nothing added. Use --replace to import it again.")
+        for note in result.notes:
+            _err(f"note: {source}: {note}")
+    if changed:
+        _rebuild_after(args)
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _manifest_readings(index: str | None) -> tuple[dict[str, dict], Path | None]:
+    """{corpus-relative source path: reading entry} of an index manifest (empty when there is none)."""
+    from .store import MANIFEST
+
+    if not index:
+        return {}, None
+    path = Path(index) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        return {r["source"]: r for r in manifest.get("readings", [])}, path
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}, None
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .errors import ReadingError
+    from .readings import corpus_files, read_reading
+
+    corpus = Path(args.corpus)
+    indexed, manifest = _manifest_readings(args.index)
+    rows = []
+    for path in corpus_files(corpus):
+        rel = str(path.relative_to(corpus))
+        try:
+            reading = read_reading(path)
+        except ReadingError as exc:
+            rows.append({"doc": path.stem, "title": "", "file": rel, "chunks": None, "pages": None, "status": f"skipped: {exc}"})
+            continue
+        entry = indexed.get(rel)
+        status = "not indexed yet" if entry is None else ("indexed" if entry.get("sha256") == reading.sha256 else "changed since the last build")
+        pages = len({p.page for p in reading.paragraphs if p.page is not None}) or None
+        rows.append({"doc": reading.doc, "title": reading.title, "file": rel, "chunks": entry.get("chunks") if entry else None, "pages": pages, "source_url": reading.meta.get("source_url", ""), "status": status})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("file (id: its name without the suffix)", "title", "pages", "chunks", "status", title=f"{len(rows)} reading(s) in {corpus}" + (f", index {manifest.parent}" if manifest else ""))
+    for row in rows:
+        table.add_row(row["file"], row["title"], str(row["pages"] or ""), "" if row["chunks"] is None else str(row["chunks"]), row["status"])
+    Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .importers import remove_reading
+
+    path, title = remove_reading(Path(args.corpus), args.reading)
+    print(f"Removed “{title}” ({path}).")
+    if args.index:
+        _rebuild_after(args)
+    else:
+        print("The next `qa build` (or `qa ask`, which rebuilds what changed) drops its passages from the index.")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- ask
 
 
@@ -159,6 +259,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default="index", help="index folder (default: index/)")
     p.add_argument("--force", action="store_true", help="embed every reading again")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("add", help="import readings (HTML pages, PDFs, Markdown, text files or http(s) URLs) into the corpus")
+    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL", help="a file (.html .htm .xhtml .pdf .md .markdown .txt) or an http(s) URL; several may be given")
+    p.add_argument("--corpus", default="corpus", help="folder of readings (default: corpus/)")
+    p.add_argument("--title", default=None, help="the reading's title (default: the one found in the source)")
+    p.add_argument("--index", default=None, help="also update this index folder now (default: leave it to the next build or ask)")
+    p.add_argument("--replace", action="store_true", help="import a reading again that is already in the corpus (e.g. a page that changed)")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for a URL (default 20)")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("list", help="list the readings of the corpus with their titles, files and chunk counts")
+    p.add_argument("--corpus", default="corpus", help="folder of readings (default: corpus/)")
+    p.add_argument("--index", default="index", help="index folder whose chunk counts to show (default: index/)")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("remove", help="take a reading out of the corpus")
+    p.add_argument("reading", metavar="DOC", help="the reading's id (see `qa list`), file name or title")
+    p.add_argument("--corpus", default="corpus", help="folder of readings (default: corpus/)")
+    p.add_argument("--index", default=None, help="also update this index folder now (default: leave it to the next build or ask)")
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("ask", help="ask a question (or '-' to read questions from standard input)")
     p.add_argument("question", help="the question, or '-' for one question a line on standard input (text or JSON)")

@@ -1,0 +1,570 @@
+"""Import readings into the corpus: web pages, PDFs, Markdown, plain text and URLs.
+
+Every source becomes one corpus file the index reads back with `readings.read_reading`:
+Markdown with a front-matter block (title, author, date, publisher, source_url, and the hash
+of the imported bytes), `## ` headings as sections, and for PDFs a `<!-- page N -->` marker
+before each page so passages cite their page. Web pages go through trafilatura, which keeps the
+article and drops menus, cookie banners, related links, footers and scripts; PDFs through pypdf,
+whose hard-wrapped lines are joined back into paragraphs. Markdown and text files are copied as
+they are. The trade-off: the PDF paragraph and heading rules are heuristics on line lengths and
+punctuation (no font information), so an unusual layout may split or merge a paragraph; the
+text itself is always the PDF's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import ReadingError
+from .pdftext import pdf_pages
+from .readings import MAX_READING_BYTES, READING_SUFFIXES, corpus_files, parse_reading, read_reading
+
+__all__ = [
+    "Imported",
+    "AddResult",
+    "MAX_IMPORT_BYTES",
+    "FETCH_TIMEOUT_S",
+    "HTML_SUFFIXES",
+    "IMPORT_SUFFIXES",
+    "convert_file",
+    "convert_url",
+    "convert_html",
+    "convert_pdf",
+    "fetch_url",
+    "add_reading",
+    "find_reading",
+    "remove_reading",
+    "slugify",
+    "render_markdown",
+]
+
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
+FETCH_TIMEOUT_S = 20.0
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+IMPORT_SUFFIXES = HTML_SUFFIXES + (".pdf",) + READING_SUFFIXES
+URL_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf", "text/plain": "text", "text/markdown": "markdown", "text/x-markdown": "markdown"}
+_FRONT_KEYS = ("title", "author", "date", "publisher", "source_url", "source_file", "source_sha256", "format")
+_MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A source converted to corpus form, not yet written.
+
+    `body` is the Markdown (or text) after the front matter; `suffix` the corpus file's suffix.
+    """
+
+    kind: str  # html | pdf | markdown | text
+    title: str
+    body: str
+    suffix: str
+    source: str  # the path or URL it came from, for messages
+    source_sha256: str
+    meta: dict[str, str] = field(default_factory=dict)  # author, date, publisher, source_url, source_file
+    front_matter: bool = True  # False: a Markdown or text file copied byte for byte
+    notes: tuple[str, ...] = ()
+
+    def file_text(self) -> str:
+        """The corpus file's full text."""
+        if not self.front_matter:
+            return self.body
+        meta = {"title": self.title, **self.meta, "source_sha256": self.source_sha256, "format": self.kind}
+        return render_front_matter(meta) + self.body
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What `add_reading` did: the corpus file, and whether it was new."""
+
+    doc: str
+    title: str
+    path: Path
+    kind: str
+    added: bool  # False: the same reading was already in the corpus at `path`
+    paragraphs: int
+    pages: int
+    notes: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _one_line(value: str) -> str:
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def render_front_matter(meta: dict[str, str]) -> str:
+    """A front-matter block of the non-empty values, in a fixed key order.
+
+    Example: {'title': 'A: b', 'author': ''} -> '---\\ntitle: "A: b"\\n---\\n\\n'
+    """
+    keys = [k for k in _FRONT_KEYS if k in meta] + sorted(k for k in meta if k not in _FRONT_KEYS)
+    lines = [f'{k}: "{_one_line(str(meta[k]))}"' for k in keys if meta.get(k) and _one_line(str(meta[k]))]
+    return "---\n" + "".join(line + "\n" for line in lines) + "---\n\n"
+
+
+def render_markdown(blocks: list[tuple[str, str]]) -> str:
+    """Markdown from ('heading' | 'text', content) blocks, one blank line apart.
+
+    A text line that would read back as a heading or a page marker is escaped with a backslash.
+    Example: [('heading', 'Why'), ('text', 'Because.')] -> '## Why\\n\\nBecause.\\n'
+    """
+    out: list[str] = []
+    for kind, content in blocks:
+        if kind == "heading":
+            out.append("## " + _one_line(content))
+        else:
+            lines = [line.rstrip() for line in content.strip("\n").split("\n") if line.strip()]
+            if lines:
+                out.append("\n".join("\\" + line if _MD_ESCAPE.match(line.lstrip()) else line for line in lines))
+    return "\n\n".join(out) + "\n" if out else ""
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    """A file-name stem from a title: ASCII, lower case, words joined by hyphens.
+
+    Example: 'Glaciers of the Andes: Retreating Faster?' -> 'glaciers-of-the-andes-retreating-faster'
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0] or slug[:limit]
+    return slug or "reading"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    # The temporary name starts with a dot, so a build running meanwhile never reads it.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _decode_text(data: bytes, source: str, charset: str | None = None) -> str:
+    if b"\x00" in data[:8192]:
+        raise ReadingError(f"{source}: looks like a binary file, not text; only UTF-8 text, Markdown, HTML and PDF files can be added.")
+    try:
+        return data.decode(charset or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ReadingError(f"{source}: is not {charset or 'UTF-8'} text ({exc}); save it as UTF-8 and add it again.") from exc
+
+
+# ---------------------------------------------------------------------------- HTML
+
+
+def _element_text(element) -> str:
+    return _one_line("".join(element.itertext()))
+
+
+def _html_blocks(body, title: str) -> list[tuple[str, str]]:
+    """('heading' | 'text', content) blocks from trafilatura's XML body."""
+    blocks: list[tuple[str, str]] = []
+    for el in body:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "head":
+            text = _element_text(el)
+            if text and not (not blocks and text.casefold() == title.casefold()):
+                blocks.append(("heading", text))
+        elif tag == "list":
+            items = [_element_text(item) for item in el.iter("item")]
+            items = [i for i in items if i]
+            if items:
+                blocks.append(("text", "\n".join(f"- {i}" for i in items)))
+        elif tag == "table":
+            rows = [" | ".join(_element_text(c) for c in row.iter("cell")) for row in el.iter("row")]
+            rows = [r for r in rows if r.strip(" |")]
+            if rows:
+                blocks.append(("text", "\n".join(rows)))
+        elif tag == "code":
+            text = "".join(el.itertext()).strip("\n")
+            if text.strip():
+                blocks.append(("text", re.sub(r"\n\s*\n", "\n", text)))
+        elif tag in ("quote", "div") and len(el):
+            blocks.extend(_html_blocks(el, "\x00"))
+        elif tag != "graphic":
+            text = _element_text(el)
+            if text:
+                blocks.append(("text", text))
+    return blocks
+
+
+def convert_html(data: bytes | str, source: str, *, url: str | None = None, title: str | None = None) -> Imported:
+    """Extract the main text and metadata of a web page.
+
+    Args:
+        data: the page (bytes: the encoding is detected; str: already decoded).
+        source: the file or URL, for messages.
+        url: the page's address, when it was fetched (else its canonical link is used, if any).
+        title: a title that overrides the page's own.
+
+    Returns:
+        The reading; raises `ReadingError` when the page has no main text.
+    """
+    import trafilatura
+
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    options = dict(url=url, with_metadata=True, include_comments=False, include_tables=True, include_images=False, include_links=False, include_formatting=False)
+    try:
+        doc = trafilatura.bare_extraction(data, favor_precision=True, **options)
+        if doc is None or doc.body is None or not _element_text(doc.body):
+            doc = trafilatura.bare_extraction(data, **options)  # short articles can fall below the precision cut
+    except Exception as exc:  # trafilatura and lxml raise many kinds on malformed input
+        raise ReadingError(f"{source}: cannot be read as a web page ({type(exc).__name__}: {exc}).") from exc
+    page_title = _one_line(title or (doc.title if doc is not None else "") or "")
+    blocks = _html_blocks(doc.body, page_title) if doc is not None and doc.body is not None else []
+    body = render_markdown(blocks)
+    if not any(kind == "text" for kind, _ in blocks):
+        raise ReadingError(f"{source}: no main text found in the page (only menus, links or scripts); save the article's own page, or copy its text into a .txt file and add that.")
+    meta = {
+        "author": doc.author or "",
+        "date": doc.date or "",
+        "publisher": doc.sitename or "",
+        "source_url": url or doc.url or "",
+    }
+    return Imported("html", page_title or _title_from_source(source), body, ".md", source, _sha256(raw), {k: v for k, v in meta.items() if v})
+
+
+# ---------------------------------------------------------------------------- PDF
+
+
+def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Imported:
+    """Extract the text of a PDF page by page, with `<!-- page N -->` markers.
+
+    Raises `ReadingError` for a broken or password-protected PDF, and for one without a text
+    layer (a scan), which must be OCRed first.
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise ReadingError(f"{source}: is not a PDF (it does not start with %PDF-); check the file, or add it under its real type.")
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # damage is reported below, once, not as a stream of warnings
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except DependencyError as exc:
+                raise ReadingError(f"{source}: the PDF is encrypted with AES, which needs the `cryptography` package ({exc}); install it or save an unencrypted copy.") from exc
+            if not opened:
+                raise ReadingError(f"{source}: the PDF is password-protected; save an unencrypted copy (e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and add that.")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        labels = list(reader.page_labels)
+        info = reader.metadata
+    except ReadingError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise ReadingError(f"{source}: the PDF is password-protected; save an unencrypted copy and add that.") from exc
+    except (PyPdfError, Exception) as exc:  # pypdf raises many kinds on damaged files
+        raise ReadingError(f"{source}: the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}); re-save or re-download it.") from exc
+    finally:
+        quiet.setLevel(level)
+    if not pages:
+        raise ReadingError(f"{source}: the PDF has no pages.")
+    numbers = [int(label) if label.isdigit() else i + 1 for i, label in enumerate(labels)] if len(labels) == len(pages) else list(range(1, len(pages) + 1))
+    meta_title = _one_line(str(info.title)) if info is not None and info.title else ""
+    if re.match(r"(?i)^(untitled|microsoft (word|powerpoint) - |document\d*$)", meta_title) or meta_title.lower().endswith((".doc", ".docx", ".pdf")):
+        meta_title = ""
+    parsed, first_line = pdf_pages(pages, numbers, meta_title)
+    if not any(page.blocks for page in parsed):
+        raise ReadingError(f"{source}: no extractable text; OCR it first (e.g. `ocrmypdf in.pdf out.pdf`), then add the OCRed PDF.")
+    body = "\n".join(f"<!-- page {page.number} -->\n\n" + render_markdown(list(page.blocks)) for page in parsed).rstrip() + "\n"
+    empty = [page.number for page in parsed if not page.blocks]
+    notes = (f"pages without text (scanned images?): {', '.join(map(str, empty))}",) if empty else ()
+    author = _one_line(str(info.author)) if info is not None and info.author else ""
+    date = ""
+    if info is not None:
+        try:
+            date = info.creation_date.date().isoformat() if info.creation_date else ""
+        except (ValueError, TypeError, AttributeError):
+            date = ""
+    meta = {"author": author, "date": date}
+    return Imported("pdf", _one_line(title or meta_title or first_line or _title_from_source(source)), body, ".md", source, _sha256(data), {k: v for k, v in meta.items() if v}, notes=notes)
+
+
+# ---------------------------------------------------------------------------- text and Markdown
+
+
+def _title_from_source(source: str) -> str:
+    stem = Path(urlsplit(source).path if "://" in source else source).stem
+    return re.sub(r"[-_]+", " ", stem).strip().capitalize() or "Untitled reading"
+
+
+def _set_front(text: str, values: dict[str, str]) -> str:
+    """`text` with `values` set in its front matter (a block is added when there is none).
+
+    Example: ('Body', {'title': 'A'}) -> '---\\ntitle: "A"\\n---\\n\\nBody'
+    """
+    values = {k: v for k, v in values.items() if v}
+    lines = [f'{k}: "{_one_line(v)}"' for k, v in values.items()]
+    m = re.match(r"---\r?\n(.*?)^---[ \t]*\r?$\n?", text, re.DOTALL | re.MULTILINE)
+    if not m:
+        return "---\n" + "".join(line + "\n" for line in lines) + "---\n\n" + text
+    keys = {k.lower() for k in values}
+    kept = [ln for ln in m.group(1).splitlines() if ln.split(":", 1)[0].strip().lower() not in keys]
+    return "---\n" + "".join(line + "\n" for line in [*lines, *kept]) + "---\n" + text[m.end():]
+
+
+def convert_text(data: bytes, source: str, *, markdown: bool, title: str | None = None, charset: str | None = None, source_url: str = "") -> Imported:
+    """A Markdown or plain-text reading, kept word for word.
+
+    The file is copied byte for byte unless a title or a source URL must go into its front matter.
+    """
+    text = _decode_text(data, source, charset)
+    if not text.strip():
+        raise ReadingError(f"{source}: the file is empty; nothing to add.")
+    kind, suffix = ("markdown", ".md") if markdown else ("text", ".txt")
+    copied = not (title or source_url)
+    if not copied:
+        text = _set_front(text, {"title": title or "", "source_url": source_url, "source_sha256": _sha256(data)})
+    reading = parse_reading(text, slugify(_title_from_source(source)), markdown=markdown, source=source)
+    return Imported(kind, reading.title, text, suffix, source, _sha256(data), front_matter=False)
+
+
+# ---------------------------------------------------------------------------- sources
+
+
+def _check_size(size: int, source: str, limit: int) -> None:
+    if size > limit:
+        raise ReadingError(f"{source}: {size / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit for one reading; split it or add a smaller file.")
+
+
+def convert_file(path: Path, *, title: str | None = None, max_bytes: int = MAX_IMPORT_BYTES) -> Imported:
+    """Convert one local file by its type (.html/.htm/.xhtml, .pdf, .md/.markdown, .txt)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        raise ReadingError(f"{path}: is a folder; add the files in it one by one or pass them all.")
+    if suffix not in IMPORT_SUFFIXES:
+        raise ReadingError(f"{path}: unsupported file type {suffix or '(none)'!r}; `qa add` takes {', '.join(IMPORT_SUFFIXES)} files and http(s) URLs.")
+    try:
+        size = path.stat().st_size
+        _check_size(size, str(path), min(max_bytes, MAX_READING_BYTES) if suffix in READING_SUFFIXES else max_bytes)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadingError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
+    if not data.strip():
+        raise ReadingError(f"{path}: the file is empty; nothing to add.")
+    if suffix == ".pdf":
+        imported = convert_pdf(data, str(path), title=title)
+    elif suffix in HTML_SUFFIXES:
+        if b"\x00" in data[:8192]:
+            raise ReadingError(f"{path}: looks like a binary file, not a web page.")
+        imported = convert_html(data, str(path), title=title)
+    else:
+        return convert_text(data, str(path), markdown=suffix != ".txt", title=title)
+    return _with_meta(imported, source_file=path.name)
+
+
+def _with_meta(imported: Imported, **extra: str) -> Imported:
+    from dataclasses import replace
+
+    return replace(imported, meta={**imported.meta, **{k: v for k, v in extra.items() if v and k not in imported.meta}})
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched URL: the final address after redirects, its media type and bytes."""
+
+    url: str
+    content_type: str
+    charset: str | None
+    data: bytes
+
+
+def fetch_url(url: str, *, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_IMPORT_BYTES) -> Fetched:
+    """GET an http(s) URL with a timeout and a size limit; raises `ReadingError` naming the problem."""
+    import socket
+    import urllib.error
+    import urllib.request
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ReadingError(f"{url}: not an http(s) URL; give a web address or a file path.")
+    request = urllib.request.Request(url, headers={"User-Agent": "reading-qa (course reading import)", "Accept": ", ".join(URL_TYPES) + ";q=0.9, */*;q=0.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit():
+                _check_size(int(length), url, max_bytes)
+            chunks, total = [], 0
+            while chunk := response.read(64 * 1024):
+                total += len(chunk)
+                _check_size(total, url, max_bytes)
+                chunks.append(chunk)
+            return Fetched(response.geturl(), response.headers.get_content_type(), response.headers.get_content_charset(), b"".join(chunks))
+    except urllib.error.HTTPError as exc:
+        raise ReadingError(f"{url}: the server answered HTTP {exc.code} {exc.reason}; check the address.") from exc
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, (TimeoutError, socket.timeout)):
+            raise ReadingError(f"{url}: no answer within {timeout:g} s; try again later or save the page and add the file.") from exc
+        raise ReadingError(f"{url}: cannot be fetched ({reason}); check the address and the network.") from exc
+    except (TimeoutError, socket.timeout) as exc:
+        raise ReadingError(f"{url}: no complete answer within {timeout:g} s; try again later or save the page and add the file.") from exc
+    except OSError as exc:
+        raise ReadingError(f"{url}: the connection failed ({exc}); try again later or save the page and add the file.") from exc
+
+
+def convert_url(url: str, *, title: str | None = None, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_IMPORT_BYTES) -> Imported:
+    """Fetch a URL and convert it by its content type (HTML, PDF, plain text or Markdown)."""
+    fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes)
+    kind = URL_TYPES.get(fetched.content_type)
+    if kind is None and fetched.data.lstrip()[:5] == b"%PDF-" and fetched.content_type in ("application/octet-stream", "binary/octet-stream"):
+        kind = "pdf"  # servers often send PDFs as octet-stream
+    if kind is None:
+        raise ReadingError(f"{url}: content type {fetched.content_type!r} is not a reading; `qa add` fetches {', '.join(sorted(URL_TYPES))}.")
+    if not fetched.data.strip():
+        raise ReadingError(f"{url}: the server sent an empty page; nothing to add.")
+    if kind == "html":
+        data = _decode_text(fetched.data, url, fetched.charset) if fetched.charset else fetched.data
+        imported = convert_html(data, url, url=fetched.url, title=title)
+        return _with_meta(imported, source_url=fetched.url)
+    if kind == "pdf":
+        imported = convert_pdf(fetched.data, url, title=title)
+    else:
+        return convert_text(fetched.data, url, markdown=kind == "markdown", title=title, charset=fetched.charset, source_url=fetched.url)
+    return _with_meta(imported, source_url=fetched.url)
+
+
+def _is_url(source: str) -> bool:
+    return bool(re.match(r"(?i)^https?://", source))
+
+
+# ---------------------------------------------------------------------------- the corpus
+
+
+def _existing(corpus: Path) -> list[tuple[Path, dict[str, str], str]]:
+    """(path, front matter, sha256 of bytes) of every corpus file that can be read."""
+    out = []
+    for path in corpus_files(corpus):
+        try:
+            reading = read_reading(path)
+        except ReadingError:
+            continue
+        out.append((path, {**reading.meta, "title": reading.title}, reading.sha256))
+    return out
+
+
+def _duplicate(corpus: Path, imported: Imported, file_text: str) -> tuple[Path, str] | None:
+    """The corpus file that already holds this reading (same source URL, source bytes or text)."""
+    text_hash = _sha256(file_text.encode("utf-8"))
+    url = imported.meta.get("source_url", "")
+    for path, meta, sha in _existing(corpus):
+        if (url and meta.get("source_url") == url) or imported.source_sha256 in (meta.get("source_sha256"), sha) or text_hash == sha:
+            return path, meta.get("title", path.stem)
+    return None
+
+
+def _free_path(corpus: Path, stem: str, suffix: str) -> Path:
+    taken = {p.stem.lower() for p in corpus_files(corpus)}
+    candidate, n = stem, 1
+    while candidate.lower() in taken or any((corpus / f"{candidate}{s}").exists() for s in READING_SUFFIXES):
+        n += 1
+        candidate = f"{stem}-{n}"
+    return corpus / f"{candidate}{suffix}"
+
+
+def add_reading(
+    source: str | Path,
+    corpus: Path,
+    *,
+    title: str | None = None,
+    replace: bool = False,
+    timeout: float = FETCH_TIMEOUT_S,
+    max_bytes: int = MAX_IMPORT_BYTES,
+) -> AddResult:
+    """Import a file or URL into the corpus folder as a Markdown (or text) reading.
+
+    Args:
+        source: a file path or an http(s) URL.
+        corpus: the corpus folder (created if missing).
+        title: overrides the title found in the source.
+        replace: when the same source is already in the corpus, write it over that file
+            (e.g. a web page that changed) instead of reporting it.
+        timeout: seconds to wait for a URL.
+        max_bytes: the largest source accepted.
+
+    Returns:
+        An `AddResult`; `added` is False when the reading was already there. Raises
+        `ReadingError` naming the source and the reason when it cannot be imported.
+    """
+    corpus = Path(corpus)
+    src = str(source)
+    imported = convert_url(src, title=title, timeout=timeout, max_bytes=max_bytes) if _is_url(src) else convert_file(Path(src), title=title, max_bytes=max_bytes)
+    text = imported.file_text()
+    _check_size(len(text.encode("utf-8")), src, MAX_READING_BYTES)
+    reading = parse_reading(text, slugify(_title_from_source(src)), markdown=imported.suffix != ".txt", source=src)
+    pages = len({p.page for p in reading.paragraphs if p.page is not None})
+    corpus.mkdir(parents=True, exist_ok=True)
+    found = _duplicate(corpus, imported, text)
+    if found and not replace:
+        path, existing_title = found
+        return AddResult(path.stem, existing_title, path, imported.kind, False, len(reading.paragraphs), pages, imported.notes)
+    path = found[0].with_suffix(imported.suffix) if found else _free_path(corpus, slugify(reading.title), imported.suffix)
+    _atomic_write(path, text)
+    if found and found[0] != path:
+        found[0].unlink(missing_ok=True)
+    return AddResult(path.stem, reading.title, path, imported.kind, True, len(reading.paragraphs), pages, imported.notes)
+
+
+def find_reading(corpus: Path, name: str) -> Path:
+    """The corpus file named by a reading id, a file name, or a title (case-insensitive)."""
+    files = corpus_files(Path(corpus))
+    wanted = name.strip().casefold()
+    for match in (
+        lambda p: p.stem.casefold() == wanted,
+        lambda p: p.name.casefold() == wanted or str(p.relative_to(corpus)).casefold() == wanted,
+    ):
+        hits = [p for p in files if match(p)]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise ReadingError(f"{name!r} names {len(hits)} files ({', '.join(p.name for p in hits)}); give the file name.")
+    titled = []
+    for p in files:
+        try:
+            if read_reading(p).title.casefold() == wanted:
+                titled.append(p)
+        except ReadingError:
+            continue
+    if len(titled) == 1:
+        return titled[0]
+    if len(titled) > 1:
+        raise ReadingError(f"{name!r} is the title of {len(titled)} readings ({', '.join(p.name for p in titled)}); give the file name.")
+    raise ReadingError(f"{name!r}: no reading with that id, file name or title in {corpus}; see `qa list`.")
+
+
+def remove_reading(corpus: Path, name: str) -> tuple[Path, str]:
+    """Delete a reading's corpus file; returns (path, title). The next build drops its passages."""
+    path = find_reading(Path(corpus), name)
+    try:
+        title = read_reading(path).title
+    except ReadingError:
+        title = path.stem
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise ReadingError(f"{path}: cannot be removed ({exc.strerror or exc}).") from exc
+    return path, title
