@@ -244,6 +244,104 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------- eval, calibrate
+
+
+def _run_eval(args: argparse.Namespace):
+    """Load the question set, open the assistant once, ask every question (with a progress bar on a terminal)."""
+    from .evaluate import evaluate, load_questions
+
+    questions = load_questions(Path(args.questions))
+    for problem in questions.problems:
+        _err(f"{args.questions}: line {problem.line}: {problem.message} (skipped)")
+    assistant = _open_assistant(args)
+    if not sys.stderr.isatty():
+        return evaluate(assistant, questions, k=args.k)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Asking", total=len(questions.items))
+        return evaluate(assistant, questions, k=args.k, progress=lambda done, total: bar.update(task, completed=done))
+
+
+def _print_scores(run, console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .eval_report import LABELS, format_metric
+    from .evaluate import METRICS
+
+    groups = {"all": run.overall, **run.per_tag}
+    table = Table("metric", *(name if name == "all" else f"tag: {name}" for name in groups), title=f"{run.questions.path}: {len(run.results)} questions, threshold {run.threshold:.3f}")
+    for key in METRICS:
+        table.add_row(key if LABELS[key].lower() == key else f"{key} ({LABELS[key]})", *(format_metric(key, s.values[key]) for s in groups.values()))
+    for key in ("questions", "in_scope", "out_of_scope", "refused"):
+        table.add_row(key.replace("_", " "), *(str(s.counts[key]) for s in groups.values()))
+    console.print(table)
+    misses = run.misses()
+    console.print(f"[bold]Misses ({len(misses)})[/bold]" if misses else "No misses.")
+    for r, reasons in misses:
+        console.print(f"  {escape(r.item.id)}: {escape(r.item.question)}\n      [red]{escape('; '.join(reasons))}[/red]")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import check_floors, parse_floor
+
+    for spec in [*(args.fail_under or []), *(args.fail_over or [])]:
+        parse_floor(spec)  # a typo in a floor is a usage error before the model loads
+    run = _run_eval(args)
+    from rich.console import Console
+
+    _print_scores(run, Console(highlight=False))
+    if args.json:
+        from .store import atomic_write_text
+
+        atomic_write_text(Path(args.json), json.dumps(run.to_json(), ensure_ascii=False, indent=2) + "\n")
+        print(f"Metrics written to {args.json}")
+    if args.report:
+        from .eval_report import render_report
+        from .store import atomic_write_text
+
+        atomic_write_text(Path(args.report), render_report(run))
+        print(f"Report written to {args.report}")
+    failures = check_floors(run.overall.values, args.fail_under or (), args.fail_over or ())
+    for failure in failures:
+        _err(f"FAIL: {failure}")
+    return EXIT_ERROR if failures else EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .calibrate import RULES, calibration_record, choose_threshold
+    from .store import write_calibration
+
+    if args.rule not in RULES:
+        raise UsageError(f"--rule {args.rule}: choose one of {', '.join(RULES)}.")
+    run = _run_eval(args)
+    calibration = choose_threshold(run.results, args.rule, args.max_wrong_refusal)
+    table = Table("threshold", "OOS refused", "wrong refusals", "precision", "recall", "F1", "answer in highlight",
+                  title=f"Refusal trade-off on {run.questions.path} (rule: {RULES[args.rule]}, wrong refusals at most {args.max_wrong_refusal:.1%})")
+    # Rows far past the wrong-refusal limit only repeat "worse"; show the limit and a few rows beyond it.
+    limit = max((r.refused_in_scope for r in calibration.rows if r.values["wrong_refusal_rate"] <= args.max_wrong_refusal + 1e-12), default=0) + 3
+    shown = [r for r in calibration.rows if r.refused_in_scope <= limit]
+    for row in shown:
+        v = row.values
+        cells = [f"{row.threshold:.4f}", f"{row.refused_out_of_scope} ({v['oos_refusal_rate']:.2f})", f"{row.refused_in_scope} ({v['wrong_refusal_rate']:.3f})",
+                 *("–" if v[k] is None else f"{v[k]:.3f}" for k in ("refusal_precision", "refusal_recall", "refusal_f1", "answer_in_highlight"))]
+        table.add_row(*cells, style="bold reverse" if row is calibration.chosen else None)
+    console = Console(highlight=False)
+    console.print(table)
+    if len(shown) < len(calibration.rows):
+        print(f"({len(calibration.rows) - len(shown)} higher thresholds with more wrong refusals not shown)")
+    record = calibration_record(calibration, run)
+    write_calibration(Path(args.index), record)
+    print(f"Refusal threshold {record['threshold']:.4f} (was {run.threshold:.4f}) stored in {Path(args.index) / 'calibration.json'}; "
+          "the assistant uses it from its next start.")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -291,6 +389,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc", default=None, help="search only this reading (its id, see `qa list`)")
     p.add_argument("--explain", action="store_true", help="show every candidate's dense, lexical and sentence scores and ranks")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="evaluate on a question set (JSONL or CSV): metrics, misses, report, CI floors")
+    p.add_argument("questions", help="question set file (.jsonl or .csv)")
+    p.add_argument("--index", default="index", help="index folder (default: index/)")
+    p.add_argument("--corpus", default=None, help="corpus folder (default: the one the index was built from, else corpus/)")
+    p.add_argument("-k", type=int, default=10, help="passages asked for each question (default 10)")
+    p.add_argument("--json", metavar="FILE", help="write the metrics and per-question results as JSON")
+    p.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report with plots")
+    p.add_argument("--fail-under", action="extend", nargs="+", metavar="METRIC=VALUE",
+                   help="exit 1 when METRIC is below VALUE, e.g. hit@1=0.9 (for metrics where higher is better)")
+    p.add_argument("--fail-over", action="extend", nargs="+", metavar="METRIC=VALUE",
+                   help="exit 1 when METRIC is above VALUE, e.g. wrong_refusal_rate=1/43 latency_p95_ms=500 (lower is better)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="choose the refusal threshold from a question set and store it with the index")
+    p.add_argument("questions", help="question set file (.jsonl or .csv) with in-scope and out-of-scope questions")
+    p.add_argument("--index", default="index", help="index folder (default: index/)")
+    p.add_argument("--corpus", default=None, help="corpus folder (default: the one the index was built from, else corpus/)")
+    p.add_argument("-k", type=int, default=10, help="passages asked for each question (default 10)")
+    p.add_argument("--max-wrong-refusal", type=float, default=0.03, metavar="SHARE", help="most in-scope questions refused, as a share (default 0.03)")
+    p.add_argument("--rule", default="f1", help="f1 (best refusal F1, default), recall (most out-of-scope refused) or balanced (refused minus wrongly refused)")
+    p.set_defaults(func=cmd_calibrate)
     return parser
 
 
