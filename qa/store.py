@@ -400,21 +400,34 @@ def load_index(folder: Path) -> Index:
     if manifest is None:
         what = "missing" if not path.exists() else "damaged (not valid JSON)"
         raise IndexStoreError(f"{path}: {what}; build the index with `qa build --corpus DIR --index {folder}`.")
+    fix = f"rebuild it with `qa build --force --corpus DIR --index {folder}`"
+    current = path  # the file being read, for the message
     try:
         names = manifest["data"]
-        data = json.loads((folder / names["data"]).read_text(encoding="utf-8"))
-        chunk_ix = faiss.read_index(str(folder / names["chunks"]))
-        sent_ix = faiss.read_index(str(folder / names["sentences"]))
+        current = folder / names["data"]
+        data = json.loads(current.read_text(encoding="utf-8"))
+        current = folder / names["chunks"]
+        chunk_ix = faiss.read_index(str(current))
+        current = folder / names["sentences"]
+        sent_ix = faiss.read_index(str(current))
+        current = folder / names["data"]
         chunks = [_chunk_from_dict(d) for d in data["chunks"]]
         readings = {r.doc: r for r in (_reading_from_dict(d) for d in data["readings"])}
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        raise IndexStoreError(f"{folder}: index files are missing or damaged ({exc}); rebuild with `qa build --force --index {folder}`.") from exc
+    except OSError as exc:
+        raise IndexStoreError(f"{current}: cannot be read ({exc.strerror or exc}); {fix}.") from exc
+    except RuntimeError as exc:  # faiss's reader
+        raise IndexStoreError(f"{current}: damaged (not a complete FAISS index); {fix}.") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IndexStoreError(f"{current}: damaged ({type(exc).__name__}: {exc}); {fix}.") from exc
     n_sent = sum(len(c.sentences) for c in chunks)
     if chunk_ix.ntotal != len(chunks) or sent_ix.ntotal != n_sent:
         raise IndexStoreError(
-            f"{folder}: {chunk_ix.ntotal} chunk vectors for {len(chunks)} chunks, {sent_ix.ntotal} sentence vectors for {n_sent} sentences; "
-            f"rebuild with `qa build --force --index {folder}`."
+            f"{folder / names['data']}: {chunk_ix.ntotal} chunk vectors for {len(chunks)} chunks, "
+            f"{sent_ix.ntotal} sentence vectors for {n_sent} sentences; {fix}."
         )
+    dim = manifest.get("settings", {}).get("dim")
+    if dim is not None and (chunk_ix.d != dim or sent_ix.d != dim):
+        raise IndexStoreError(f"{folder / names['chunks']}: vectors of dimension {chunk_ix.d}, the manifest says {dim}; {fix}.")
     chunk_vectors = chunk_ix.reconstruct_n(0, chunk_ix.ntotal) if chunk_ix.ntotal else np.zeros((0, chunk_ix.d), np.float32)
     sentence_vectors = sent_ix.reconstruct_n(0, sent_ix.ntotal) if sent_ix.ntotal else np.zeros((0, sent_ix.d), np.float32)
     sentence_chunk = np.repeat(np.arange(len(chunks)), [len(c.sentences) for c in chunks]).astype(np.int64)
