@@ -449,7 +449,7 @@ def convert_url(url: str, *, title: str | None = None, timeout: float = FETCH_TI
 
 
 def _is_url(source: str) -> bool:
-    return bool(re.match(r"(?i)^https?://", source))
+    return bool(re.match(r"(?i)^[a-z][a-z0-9+.-]*://", source))
 
 
 # ---------------------------------------------------------------------------- the corpus
