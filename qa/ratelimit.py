@@ -1,0 +1,83 @@
+"""Per-client rate limits: at most N questions in a sliding window, per IP or per course user id.
+
+A course platform can pass its own user id (header `X-QA-User` or query parameter `user`), so
+students behind one campus address are limited one by one; without it the client's IP is the
+key. The trade-off: the limiter lives in this process's memory (one app process serves a course;
+several processes would each count on their own).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+
+__all__ = ["RateLimiter", "client_key", "retry_text", "USER_HEADER", "USER_PARAM", "DEFAULT_PER_MINUTE"]
+
+USER_HEADER = "x-qa-user"
+USER_PARAM = "user"
+DEFAULT_PER_MINUTE = 30
+MAX_KEY_CHARS = 128
+
+
+class RateLimiter:
+    """A sliding-window counter per client key, safe to call from many threads.
+
+    Example: RateLimiter(2).hit("a") -> None, .hit("a") -> None, .hit("a") -> 60.0 (seconds to wait)
+    """
+
+    def __init__(self, limit: int = DEFAULT_PER_MINUTE, window: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        if limit < 0:
+            raise ValueError(f"rate limit {limit}: use 0 (no limit) or a positive number of questions per window")
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+        self._last_sweep = clock()
+
+    def hit(self, key: str) -> float | None:
+        """Count one question for `key`; None when allowed, else the seconds until the next is allowed."""
+        if not self.limit:
+            return None
+        now = self._clock()
+        with self._lock:
+            if now - self._last_sweep > self.window:
+                self._sweep(now)
+            hits = self._hits.setdefault(key, deque())
+            while hits and now - hits[0] >= self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return max(0.0, self.window - (now - hits[0]))
+            hits.append(now)
+            return None
+
+    def _sweep(self, now: float) -> None:
+        """Forget clients whose last question left the window (keeps memory bounded)."""
+        for key in [k for k, h in self._hits.items() if not h or now - h[-1] >= self.window]:
+            del self._hits[key]
+        self._last_sweep = now
+
+
+def client_key(headers: Mapping[str, str] | None, query: Mapping[str, str] | None, host: str | None) -> str:
+    """The rate-limit key of a request: the course platform's user id if given, else the client IP.
+
+    Example: ({"x-qa-user": "s123"}, {}, "10.0.0.1") -> "user:s123"; ({}, {}, "10.0.0.1") -> "ip:10.0.0.1"
+    """
+    user = ""
+    if headers is not None:
+        user = headers.get(USER_HEADER, "") or ""
+    if not user and query is not None:
+        user = query.get(USER_PARAM, "") or ""
+    user = user.strip()[:MAX_KEY_CHARS]
+    if user:
+        return f"user:{user}"
+    return f"ip:{host or 'unknown'}"
+
+
+def retry_text(seconds: float) -> str:
+    """Seconds to wait, for people. Example: 12.2 -> '13 seconds'"""
+    n = max(1, math.ceil(seconds))
+    return f"{n} second{'s' if n != 1 else ''}"

@@ -1,0 +1,311 @@
+"""The Gradio app: the chat with cited answers, the reading view, the widget, feedback and the API.
+
+One `Assistant` serves every student; the chat keeps each conversation's questions in session
+state (they are the follow-up history) and renders replies with `qa.render`, which escapes every
+text that comes from a question or a reading. The only public API endpoint is `ask`; every UI
+event is private. The trade-off: replies are our own HTML (not Markdown), styled by `CSS` below,
+and "show in reading" needs a few lines of JavaScript (`HEAD`) to switch to the Reading tab;
+without script the link still opens the standalone reading page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import gradio as gr
+
+from .answer import Answer
+from .assistant import Assistant
+from .errors import QAError
+from .feedback import FeedbackLog
+from .ratelimit import RateLimiter, client_key, retry_text
+from .render import candidate_questions, render_answer, render_notice, render_question, render_reading, text_html
+
+__all__ = ["UISettings", "build_chat_app", "suggested_questions", "THEME", "CSS", "head_html", "ALL_READINGS", "LIMIT_MESSAGE"]
+
+log = logging.getLogger(__name__)
+
+ALL_READINGS = "__all__"
+LIMIT_MESSAGE = "You have asked a lot of questions in a short time. Please wait {wait} and ask again."
+APP_TITLE = "Reading assistant"
+
+
+@dataclass(frozen=True)
+class UISettings:
+    """How the app is served: path prefix, limits, logs and layout."""
+
+    root_path: str = ""
+    feedback_log: FeedbackLog | None = None
+    limiter: RateLimiter | None = None
+    concurrency: int = 8
+    widget: bool = False
+    examples: int = 4
+
+
+THEME = gr.themes.Default(
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+)
+
+CSS = """
+.qa-reply, .qa-q, .qa-reading { overflow-wrap: anywhere; }
+.qa-reply p { margin: 0 0 .5em 0; }
+.qa-direct { font-weight: 600; }
+.qa-direct q { quotes: "“" "”"; }
+.qa-n { font-weight: 600; color: var(--body-text-color-subdued); }
+.qa-passages { list-style: none; padding-left: 0 !important; margin: .25em 0 0 0; }
+.qa-passage { margin: 0 0 .75em 0; }
+.qa-cite { font-size: .9em; }
+.qa-cite cite { font-style: italic; }
+.qa-text { margin: .25em 0 !important; padding: .25em .6em !important; border-left: 3px solid var(--border-color-primary) !important; font-size: .95em; }
+.qa-links { font-size: .85em; }
+.qa-reply mark, .qa-reading mark { background: #fde68a; color: #111827; padding: 0 .1em; }
+.dark .qa-reply mark, .dark .qa-reading mark { background: #facc15; color: #111827; }
+.qa-notice { font-style: italic; color: var(--body-text-color-subdued); }
+.qa-limit { font-weight: 600; }
+.qa-reading { max-width: 46rem; }
+.qa-reading .qa-meta, .qa-reading .qa-page, .qa-reading .qa-pnum { color: var(--body-text-color-subdued); font-size: .85em; }
+.qa-para { scroll-margin-top: 30vh; padding: .25rem .5rem; border-left: 3px solid transparent; }
+.qa-para.qa-cited { background: var(--color-accent-soft); border-left-color: var(--color-accent); }
+.qa-para:focus { outline: 2px solid var(--color-accent); }
+#qa-chat-app, #qa-widget { max-width: 100%; }
+footer { display: none !important; }
+@media (max-width: 480px) { .qa-buttons button { min-width: 0 !important; } }
+"""
+
+# Runs in the page: "show in reading" opens the Reading tab at the cited paragraph and marks the
+# sentence (the same link opens the standalone reading page in the widget or without script).
+_HEAD_SCRIPT = r"""
+<script>
+(function () {
+  const MODE = "%MODE%";
+  function markRange(p, start, end) {
+    const text = p.querySelector(".qa-ptext");
+    if (!text) return;
+    const base = parseInt(p.dataset.start || "0", 10);
+    let s = start - base, e = end - base, pos = 0, range = document.createRange(), started = false;
+    const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const len = node.nodeType === 3 ? node.data.length : (node.nodeName === "BR" ? 1 : 0);
+      if (node.nodeType !== 3) { pos += len; continue; }
+      if (!started && s < pos + len) { range.setStart(node, Math.max(0, s - pos)); started = true; }
+      if (started && e <= pos + len) { range.setEnd(node, Math.max(0, e - pos)); break; }
+      pos += len;
+    }
+    if (!started) return;
+    const mark = document.createElement("mark");
+    try { mark.appendChild(range.extractContents()); range.insertNode(mark); } catch (err) { /* leave the text unmarked */ }
+  }
+  function clearMarks(root) {
+    root.querySelectorAll(".qa-para.qa-cited").forEach(function (p) {
+      p.classList.remove("qa-cited");
+      p.querySelectorAll("mark").forEach(function (m) { m.replaceWith(document.createTextNode(m.textContent)); });
+      p.normalize();
+    });
+  }
+  function showInReading(url) {
+    const id = decodeURIComponent(url.hash.slice(1));
+    const hl = (url.searchParams.get("hl") || "").split("-").map(Number);
+    const tab = Array.from(document.querySelectorAll('button[role="tab"]')).find(function (b) { return b.textContent.trim() === "Reading"; });
+    if (tab) tab.click();
+    let tries = 0;
+    (function land() {
+      const p = document.getElementById(id);
+      if (!p || p.offsetParent === null) { if (tries++ < 50) setTimeout(land, 50); return; }
+      clearMarks(document);
+      p.classList.add("qa-cited");
+      if (hl.length === 2 && !isNaN(hl[0]) && !isNaN(hl[1])) markRange(p, hl[0], hl[1]);
+      p.scrollIntoView({ block: "center" });
+      p.focus({ preventScroll: true });
+    })();
+  }
+  document.addEventListener("click", function (ev) {
+    const a = ev.target.closest && ev.target.closest("a.qa-show");
+    if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+    ev.preventDefault();
+    const url = new URL(a.getAttribute("href"), window.location.href);
+    if (MODE === "app") showInReading(url);
+    else window.open(url.href, "_blank", "noopener");
+  }, true);
+})();
+</script>
+"""
+
+
+def head_html(widget: bool) -> str:
+    """The `<head>` addition of the page: the "show in reading" behaviour for the app or the widget."""
+    return _HEAD_SCRIPT.replace("%MODE%", "widget" if widget else "app")
+
+
+def suggested_questions(assistant: Assistant, limit: int = 4) -> list[str]:
+    """Questions made from the readings that the assistant does answer (checked by asking them)."""
+    good = []
+    for question in candidate_questions(assistant.index.readings.values()):
+        try:
+            if not assistant.ask(question).abstained:
+                good.append(question)
+        except QAError:
+            continue
+        if len(good) >= limit:
+            break
+    return good
+
+
+def _rate_key(request: gr.Request | None) -> str:
+    if request is None:
+        return "local"
+    host = request.client.host if getattr(request, "client", None) else None
+    return client_key(request.headers, request.query_params, host)
+
+
+def _limit_html(wait: float) -> str:
+    return f'<div class="qa-reply"><p class="qa-limit">{text_html(LIMIT_MESSAGE.format(wait=retry_text(wait)))}</p></div>'
+
+
+def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) -> gr.Blocks:
+    """The Blocks of the full app (tabs "Chat" and "Reading"), or of the compact widget.
+
+    The app alone exposes the `ask` API endpoint (input `question`, optional `history`; returns
+    the JSON answer). Mount it with `qa.web.create_app`, which sets the theme, CSS and head.
+    """
+    readings = assistant.index.readings
+    base = settings.root_path.rstrip("/")
+    sources = {doc: r.meta.get("source_url", "") for doc, r in readings.items() if r.meta.get("source_url", "").startswith(("http://", "https://"))}
+    suggestions = suggested_questions(assistant, max(settings.examples, 3))
+    feedback, limiter = settings.feedback_log, settings.limiter
+    channel = "widget" if settings.widget else "chat"
+
+    def answer_turn(question: str, doc: str | None, turns: list[dict], request: gr.Request | None) -> tuple[str, dict]:
+        """Ask one question with the conversation's earlier questions; returns (reply HTML, turn record)."""
+        if limiter is not None:
+            wait = limiter.hit(_rate_key(request))
+            if wait is not None:
+                return _limit_html(wait), {"question": question, "limited": True}
+        history = [t["question"] for t in turns if not t.get("limited")]
+        try:
+            answer = assistant.ask(question, history, doc=doc)
+        except QAError as exc:
+            return f'<div class="qa-reply">{render_notice(str(exc))}</div>', {"question": question, "limited": True}
+        ids = [p.id for p in answer.passages]
+        if feedback is not None:
+            try:
+                feedback.question(answer.question, ids, answer.abstained, doc)
+            except QAError as exc:  # a full disk must not cost the student the answer
+                log.warning("%s", exc)
+        return render_answer(answer, base, sources, suggestions), {"question": question, "passage_ids": ids, "abstained": answer.abstained}
+
+    def respond(question: str, doc: str, chat: list, turns: list, request: gr.Request):
+        question = (question or "").strip()
+        if not question:
+            return "", chat, turns
+        doc_id = None if not doc or doc == ALL_READINGS else doc
+        reply, turn = answer_turn(question, doc_id, turns, request)
+        chat = list(chat or []) + [{"role": "user", "content": render_question(question)}, {"role": "assistant", "content": reply}]
+        return "", chat, list(turns or []) + [turn]
+
+    def from_example(data: gr.SelectData, doc: str, chat: list, turns: list, request: gr.Request):
+        value = data.value if isinstance(data.value, dict) else {"text": str(data.value)}
+        return respond(str(value.get("text", "")), doc, chat, turns, request)
+
+    def retry(doc: str, chat: list, turns: list, request: gr.Request):
+        if not turns:
+            return "", chat, turns
+        last = turns[-1]
+        return respond(last["question"], doc, list(chat or [])[:-2], list(turns)[:-1], request)
+
+    def clear():
+        return [], [], ""
+
+    def on_like(data: gr.LikeData, turns: list, comment: str):
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn_no = int(index) // 2
+        if feedback is None or not (0 <= turn_no < len(turns)) or turns[turn_no].get("limited"):
+            return comment, ""
+        liked = data.liked
+        vote = "up" if liked is True or liked == "Like" else "down" if liked is False or liked == "Dislike" else None
+        if vote is None:  # the vote was withdrawn
+            return comment, ""
+        turn = turns[turn_no]
+        try:
+            feedback.vote(turn["question"], turn.get("passage_ids", []), vote, comment, turn.get("abstained", False))
+        except QAError as exc:
+            log.warning("%s", exc)
+            return comment, "Your feedback could not be saved; please tell your instructor."
+        return "", "Thank you, your feedback was recorded."
+
+    def ask_api(question: str, history: list[str] | None = None, request: gr.Request = None) -> dict:
+        """Answer a question about the readings: the quoted answer, its passages and citations (JSON)."""
+        if limiter is not None:
+            wait = limiter.hit(_rate_key(request))
+            if wait is not None:
+                return {"error": "rate_limited", "message": LIMIT_MESSAGE.format(wait=retry_text(wait)), "retry_after": round(wait, 1)}
+        question = question if isinstance(question, str) else ""
+        history = [str(h) for h in history] if isinstance(history, list) else []
+        try:
+            answer: Answer = assistant.ask(question, history)
+        except QAError as exc:
+            return {"error": "bad_request", "message": str(exc)}
+        if feedback is not None and answer.question:
+            try:
+                feedback.question(answer.question, [p.id for p in answer.passages], answer.abstained)
+            except QAError as exc:
+                log.warning("%s", exc)
+        return answer.to_json()
+
+    choices = [("All readings", ALL_READINGS)] + [(r.title, doc) for doc, r in sorted(readings.items(), key=lambda kv: kv[1].title.lower())]
+    private = {"api_visibility": "private"}
+
+    with gr.Blocks(title=APP_TITLE, analytics_enabled=False, fill_height=False) as demo:
+        turns = gr.State([])
+        if not settings.widget:
+            gr.Markdown(f"# {APP_TITLE}\nAnswers are quoted word for word from the reading, with where they stand in it.")
+
+        def chat_column(height: int):
+            doc = gr.Dropdown(choices=choices, value=ALL_READINGS, label="Search in", visible=len(readings) > 1, interactive=True)
+            chat = gr.Chatbot(
+                label="Conversation",
+                height=height,
+                examples=[{"text": q} for q in suggestions[: settings.examples]],
+                placeholder="Ask a question about the reading, or pick one of these." if suggestions else "Ask a question about the reading.",
+                latex_delimiters=[],
+                sanitize_html=True,
+                feedback_options=("Like", "Dislike"),
+                group_consecutive_messages=False,
+                buttons=["copy"],
+                autoscroll=True,
+                elem_id="qa-chatbot",
+            )
+            with gr.Row(equal_height=True):
+                box = gr.Textbox(label="Your question", placeholder="Type a question and press Enter", lines=1, max_lines=4, scale=5, min_width=160, elem_id="qa-question", autofocus=not settings.widget)
+                send = gr.Button("Ask", variant="primary", scale=1, min_width=64, elem_id="qa-ask")
+            with gr.Row(elem_classes="qa-buttons"):
+                retry_btn = gr.Button("Retry", size="sm", min_width=60, elem_id="qa-retry")
+                clear_btn = gr.Button("Clear", size="sm", min_width=60, elem_id="qa-clear")
+            comment = gr.Textbox(label="Comment (optional, sent with your next thumbs up or down)", lines=1, max_lines=3, elem_id="qa-comment")
+            status = gr.Markdown("", elem_id="qa-status")
+            ins = [box, doc, chat, turns]
+            box.submit(respond, ins, [box, chat, turns], **private)
+            send.click(respond, ins, [box, chat, turns], **private)
+            chat.example_select(from_example, [doc, chat, turns], [box, chat, turns], **private)
+            retry_btn.click(retry, [doc, chat, turns], [box, chat, turns], **private)
+            clear_btn.click(clear, None, [chat, turns, status], **private)
+            chat.like(on_like, [turns, comment], [comment, status], **private)
+
+        if settings.widget:
+            with gr.Column(elem_id="qa-widget"):
+                chat_column(height=400)
+        else:
+            with gr.Tabs():
+                with gr.Tab("Chat", id="chat", elem_id="qa-chat-app"):
+                    chat_column(height=560)
+                with gr.Tab("Reading", id="reading", elem_id="qa-reading-tab"):
+                    gr.HTML("".join(render_reading(r) for _, r in sorted(readings.items(), key=lambda kv: kv[1].title.lower())), elem_id="qa-reading-view")
+                # The Evaluate tab (qa/ui_evaluate.py) goes here, inside the Tabs:
+                #     from .ui_evaluate import add_evaluate_tab
+                #     add_evaluate_tab(assistant)
+            gr.api(ask_api, api_name="ask")
+    demo.queue(default_concurrency_limit=max(1, settings.concurrency))
+    return demo

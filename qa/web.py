@@ -1,0 +1,216 @@
+"""The web server: a FastAPI app that mounts the chat (at `/`) and the widget (at `/widget/`).
+
+It adds what a course site needs around Gradio: which sites may frame the widget
+(`Content-Security-Policy: frame-ancestors`) and call the API from a browser (CORS), a
+per-client rate limit, a sub-path behind a reverse proxy (`root_path`), security headers, the
+standalone reading page, and it refuses what the app has no use for (file uploads, FastAPI's
+docs, Gradio's MCP and monitoring routes, files of the index, corpus and feedback log).
+The trade-off: the allowed origins are fixed when the server starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from .errors import UsageError
+
+__all__ = ["WebSettings", "create_app", "parse_origins", "ORIGINS_ENV", "WIDGET_PATH"]
+
+ORIGINS_ENV = "QA_ALLOWED_ORIGINS"
+WIDGET_PATH = "/widget"
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+# Routes that a course assistant never needs; everything else Gradio serves stays as it is.
+_REFUSED = re.compile(r"(^|/)(gradio_api/upload|gradio_api/upload_progress|gradio_api/mcp|monitoring|gradio_api/vibe|docs|redoc|openapi\.json)(/|$)")
+
+
+def parse_origins(value: str | None) -> tuple[str, ...]:
+    """Comma-separated origins -> a tuple of checked origins (scheme://host[:port], no path).
+
+    Example: 'https://canvas.example.edu, http://localhost:8000/' -> ('https://canvas.example.edu', 'http://localhost:8000')
+    """
+    origins = []
+    for item in (value or "").split(","):
+        item = item.strip().rstrip("/")
+        if not item:
+            continue
+        if item == "*":
+            raise UsageError("allowed origins '*': leave the setting empty to let any site embed the widget, or name the sites.")
+        if not _ORIGIN.match(item):
+            raise UsageError(f"allowed origin {item!r}: write it as scheme://host[:port], e.g. https://canvas.example.edu (no path).")
+        origins.append(item.lower())
+    return tuple(dict.fromkeys(origins))
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """How the server is exposed."""
+
+    allowed_origins: tuple[str, ...] = ()
+    root_path: str = ""
+    rate_limit: int = 30
+    feedback_log: Path | None = None
+    concurrency: int = 8
+    blocked_paths: tuple[Path, ...] = field(default_factory=tuple)
+
+
+def _security_headers(settings: WebSettings) -> dict[str, str]:
+    ancestors = " ".join(("'self'",) + settings.allowed_origins) if settings.allowed_origins else "*"
+    return {
+        "Content-Security-Policy": f"frame-ancestors {ancestors}",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        "Cross-Origin-Opener-Policy": "same-origin-allow-popups",
+    }
+
+
+def create_app(assistant, settings: WebSettings = WebSettings()):
+    """The FastAPI app serving the chat, the widget, the reading pages and the `ask` API.
+
+    Args:
+        assistant: the `Assistant` that answers (shared by every student; reads are thread-safe).
+        settings: origins, sub-path, rate limit, feedback log, concurrency.
+    """
+    import gradio as gr
+    from fastapi import FastAPI, Request
+    from fastapi.middleware.cors import CORSMiddleware
+    from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+    from .feedback import FeedbackLog
+    from .ratelimit import RateLimiter
+    from .render import reading_page
+    from .ui import CSS, THEME, UISettings, build_chat_app, head_html
+
+    root = settings.root_path.rstrip("/")
+    if root and not root.startswith(("/", "http://", "https://")):
+        raise UsageError(f"--root-path {settings.root_path!r}: give the sub-path the app is served under, starting with '/', e.g. /assistant.")
+    root_prefix = urlsplit(root).path.rstrip("/") if root.startswith("http") else root
+    feedback = FeedbackLog(settings.feedback_log) if settings.feedback_log else None
+    limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
+    headers = _security_headers(settings)
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="Reading assistant")
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.allowed_origins) or ["*"],
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        allow_credentials=False,
+        max_age=600,
+    )
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        path = request.url.path
+        if _REFUSED.search(path):
+            response = JSONResponse({"error": "not_found", "message": f"{path} is not served by this app."}, status_code=404)
+        elif path in ("", "/") and request.query_params.get("embed") in ("1", "true", "yes"):
+            params = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "embed"])
+            response = RedirectResponse(f"{root_prefix}{WIDGET_PATH}/" + (f"?{params}" if params else ""), status_code=307)
+        else:
+            response = await call_next(request)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.get("/reading/{doc}", response_class=HTMLResponse)
+    def reading(doc: str, hl: str | None = None):
+        found = assistant.index.readings.get(doc)
+        if found is None:
+            return HTMLResponse("<!doctype html><title>Not found</title><p>No such reading.</p>", status_code=404)
+        span = None
+        if hl and re.fullmatch(r"\d{1,9}-\d{1,9}", hl):
+            s, e = (int(x) for x in hl.split("-"))
+            span = (s, e) if s < e else None
+        return HTMLResponse(reading_page(found, span, back=f"{root_prefix}/"))
+
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True, "readings": len(assistant.index.readings), "chunks": len(assistant.index.chunks)}
+
+    blocked = [str(Path(p).resolve()) for p in settings.blocked_paths]
+    if settings.feedback_log:
+        blocked += [str(Path(settings.feedback_log).resolve()), str(Path(settings.feedback_log).resolve()) + ".lock"]
+    blocked.append(str(Path(assistant.index.folder).resolve()))
+    common = dict(
+        theme=THEME, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False,
+        enable_monitoring=False, show_error=False, blocked_paths=blocked, pwa=False,
+    )
+    shared = dict(root_path=root_prefix, feedback_log=feedback, limiter=limiter, concurrency=settings.concurrency)
+    widget = build_chat_app(assistant, UISettings(widget=True, **shared))
+    main = build_chat_app(assistant, UISettings(widget=False, **shared))
+    gr.mount_gradio_app(app, widget, path=WIDGET_PATH, head=head_html(widget=True), root_path=f"{root}{WIDGET_PATH}" if root else None, **common)
+    gr.mount_gradio_app(app, main, path="/", head=head_html(widget=False), root_path=root or None, **{**common, "footer_links": ["api"]})
+    app.state.limiter = limiter
+    app.state.feedback = feedback
+    return app
+
+
+def settings_from_env(**overrides) -> WebSettings:
+    """Web settings with `QA_ALLOWED_ORIGINS` read from the environment unless given."""
+    if "allowed_origins" not in overrides or overrides["allowed_origins"] is None:
+        overrides["allowed_origins"] = parse_origins(os.environ.get(ORIGINS_ENV, ""))
+    return WebSettings(**overrides)
+
+
+def build_parser():
+    """The arguments of `python app.py`."""
+    import argparse
+
+    from .ratelimit import DEFAULT_PER_MINUTE
+
+    p = argparse.ArgumentParser(prog="app.py", description="Serve the reading assistant: the chat at /, the widget at /widget/, the `ask` API.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--index", default="index", help="index folder (default: index/)")
+    p.add_argument("--corpus", default=None, help="corpus folder (default: the one the index was built from, else corpus/)")
+    p.add_argument("--allowed-origins", default=None, metavar="ORIGINS",
+                   help=f"comma-separated sites that may embed the widget and call the API from a browser (default: ${ORIGINS_ENV}, else any site)")
+    p.add_argument("--root-path", default=os.environ.get("QA_ROOT_PATH", ""), help="the sub-path when served behind a reverse proxy, e.g. /assistant")
+    p.add_argument("--feedback-log", default=os.environ.get("QA_FEEDBACK_LOG", "feedback.jsonl"), help="JSONL file of questions and votes (default: feedback.jsonl; '' for none)")
+    p.add_argument("--rate-limit", type=int, default=int(os.environ.get("QA_RATE_LIMIT", DEFAULT_PER_MINUTE)), help=f"questions a minute per client (default {DEFAULT_PER_MINUTE}; 0 for no limit)")
+    p.add_argument("--concurrency", type=int, default=8, help="questions answered at the same time (default 8)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the server until interrupted; errors a user can cause become one line and an exit code."""
+    import sys
+
+    args = build_parser().parse_args(argv)
+    try:
+        if not 0 < args.port < 65536:
+            raise UsageError(f"--port {args.port}: use a port between 1 and 65535.")
+        if args.rate_limit < 0 or args.concurrency < 1:
+            raise UsageError("--rate-limit must be 0 or more and --concurrency 1 or more.")
+        origins = parse_origins(args.allowed_origins if args.allowed_origins is not None else os.environ.get(ORIGINS_ENV, ""))
+        from .assistant import Assistant
+
+        print("Loading the model and the index…", file=sys.stderr, flush=True)
+        assistant = Assistant.open(Path(args.index), Path(args.corpus) if args.corpus else None, on_rebuild=lambda why: print(f"Building the index ({why})…", file=sys.stderr, flush=True))
+        settings = WebSettings(
+            allowed_origins=origins, root_path=args.root_path, rate_limit=args.rate_limit,
+            feedback_log=Path(args.feedback_log) if args.feedback_log else None, concurrency=args.concurrency,
+            blocked_paths=tuple(p for p in (assistant.index.corpus,) if p is not None),
+        )
+        app = create_app(assistant, settings)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # QAError subclasses carry their own exit code
+        from .errors import QAError
+
+        if isinstance(exc, QAError):
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        raise
+    import uvicorn
+
+    where = f"http://{args.host}:{args.port}{settings.root_path.rstrip('/')}/"
+    print(f"Serving the chat at {where} and the widget at {where}widget/ (allowed origins: {', '.join(origins) or 'any site'})", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True, root_path="")
+    return 0
