@@ -58,7 +58,8 @@ def format_metric(name: str, value: float | None) -> str:
 def _svg(fig) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return buf.getvalue()
+    svg = buf.getvalue()
+    return svg[svg.find("<svg") :]  # without the XML prolog and its DOCTYPE, which names an outside DTD
 
 
 def _figure(width: float = 6.0, height: float = 3.4):
