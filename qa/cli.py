@@ -200,7 +200,7 @@ def _parse_question_line(line: str) -> tuple[str, list[str]]:
             obj = json.loads(line)
         except ValueError as exc:
             raise UsageError(f"not valid JSON: {exc}") from exc
-        if not isinstance(obj, dict) or not isinstance(obj.get("question", ""), str):
+        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
             raise UsageError('a JSON line must be an object with a "question" string')
         history = obj.get("history") or []
         if not isinstance(history, list):
@@ -232,7 +232,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _open_assistant(args)
     from rich.console import Console
 
-    console = Console(highlight=False, soft_wrap=False)
+    # No hard line breaks: a citation stays on one line and a quoted passage copies out exactly.
+    console = Console(highlight=False, soft_wrap=True)
     if args.explain:
         _print_explain(assistant, args.question, history, max(args.k, 10), console)
         return EXIT_OK
