@@ -291,3 +291,33 @@ def test_unreachable_url_and_other_schemes(tmp_path: Path):
         add_reading(f"http://127.0.0.1:{port}/page", tmp_path, timeout=2)
     with pytest.raises(ReadingError, match=r"ftp://127\.0\.0\.1/file: not an http\(s\) URL"):
         add_reading("ftp://127.0.0.1/file", tmp_path)
+
+
+# ---------------------------------------------------------------------------- a browser-made PDF
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+@pytest.mark.browser
+def test_pdf_printed_by_chromium_keeps_pages_and_paragraphs(tmp_path: Path):
+    """Headless Chromium's print-to-PDF: proportional fonts, no blank lines between paragraphs."""
+    from playwright.sync_api import sync_playwright
+
+    pages = [PDF_PAGE1, PDF_PAGE2, PDF_PAGE3]
+    html = "".join(
+        f"<div style='page-break-before:{'always' if i else 'auto'}'>" + (f"<h1>{PDF_TITLE}</h1>" if i == 0 else "") + "".join(f"<p>{p}</p>" for p in paras) + "</div>"
+        for i, paras in enumerate(pages)
+    )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.set_content(f"<html><head><title>{PDF_TITLE}</title></head><body style='font: 12pt serif; width: 15cm'>{html}</body></html>")
+            data = page.pdf(format="A4")
+        finally:
+            browser.close()
+    imported = convert_pdf(data, "printed.pdf")
+    reading = read_reading_text(imported.file_text())
+    by_text = {reading.text[p.start : p.end]: p.page for p in reading.paragraphs}
+    assert imported.title == PDF_TITLE
+    assert {text: by_text.get(text) for paras in pages for text in paras} == {text: n for n, paras in enumerate(pages, 1) for text in paras}
