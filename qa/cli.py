@@ -176,19 +176,25 @@ def _print_answer(answer, console) -> None:
 
 
 def _print_explain(assistant, question: str, history: list[str], k: int, console) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     retrieval = assistant.retrieve(question, history, k=k)
-    console.print(f"query: {retrieval.query!r}  confidence {retrieval.confidence:.3f} / threshold {retrieval.threshold:.3f}" + ("  -> refused" if retrieval.abstained else ""))
-    table = Table("fused rank", "chunk", "citation", "dense", "(rank)", "bm25", "(rank)", "sentence", "(rank)", "fused", "conf")
+    verdict = "refused (below the threshold)" if retrieval.abstained else "answered"
+    console.print(f"question: {escape(retrieval.question)}")
+    if retrieval.query != retrieval.question:
+        console.print(f"read as:  {escape(retrieval.query)}")
+    console.print(f"confidence {retrieval.confidence:.3f}, threshold {retrieval.threshold:.3f}: {verdict}")
+    table = Table("#", "passage", "dense", "rank", "bm25", "rank", "sentence", "rank", "fused", "conf", "best sentence", box=None, pad_edge=False)
+    texts = assistant.texts
     for i, c in enumerate(retrieval.candidates, 1):
         ch = c.chunk
-        from .readings import citation_label
-
+        para = ch.sentences[c.best_sentence].paragraph if ch.sentences else ch.paragraphs[0]
+        where = f"{ch.doc} ¶{para}" + (f" p.{ch.page}" if ch.page is not None else "")
+        best = texts[ch.doc][c.highlight[0] : c.highlight[1]]
         table.add_row(
-            str(i), ch.id, citation_label(ch.title, ch.section, ch.sentences[c.best_sentence].paragraph if ch.sentences else ch.paragraphs[0], ch.page),
-            f"{c.dense:.3f}", str(c.ranks["dense"]), f"{c.lexical:.2f}", str(c.ranks["lexical"]),
-            f"{c.sentence:.3f}", str(c.ranks["sentence"]), f"{c.fused:.4f}", f"{c.confidence:.3f}",
+            str(i), escape(where), f"{c.dense:.3f}", str(c.ranks["dense"]), f"{c.lexical:.2f}", str(c.ranks["lexical"]),
+            f"{c.sentence:.3f}", str(c.ranks["sentence"]), f"{c.fused:.4f}", f"{c.confidence:.3f}", escape(best[:70] + ("…" if len(best) > 70 else "")),
         )
     console.print(table)
 
@@ -433,3 +439,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # a folder that cannot be created or written, a full disk: the user can fix these
+        _err(f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}; check the path and its permissions.")
+        return EXIT_ERROR
