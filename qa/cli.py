@@ -349,6 +349,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------- feedback, embed-snippet
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from .feedback import format_summary, read_records, summarize
+
+    if args.top < 1:
+        raise UsageError(f"--top {args.top}: show at least 1 answer.")
+    records, bad = read_records(Path(args.log))
+    summary = summarize(records, top=args.top, skipped_lines=bad)
+    print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2) if args.json else format_summary(summary))
+    return EXIT_OK
+
+
+def cmd_embed_snippet(args: argparse.Namespace) -> int:
+    from .web import embed_snippet
+
+    print(embed_snippet(args.url, args.height, args.title, web_component=not args.iframe_only), end="")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- parser
 
 
@@ -418,6 +439,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-wrong-refusal", type=float, default=0.03, metavar="SHARE", help="most in-scope questions refused, as a share (default 0.03)")
     p.add_argument("--rule", default="f1", help="f1 (best refusal F1, default), recall (most out-of-scope refused) or balanced (refused minus wrongly refused)")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("feedback", help="summarize the app's feedback log: questions asked, share refused, most down-voted answers")
+    p.add_argument("--log", default=os.environ.get("QA_FEEDBACK_LOG", "feedback.jsonl"), help="the feedback log (default: $QA_FEEDBACK_LOG, else feedback.jsonl)")
+    p.add_argument("--top", type=int, default=10, help="how many questions and answers to list (default 10)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("embed-snippet", help="print the HTML that puts the assistant's widget on a course page")
+    p.add_argument("--url", required=True, help="the app's public address, e.g. https://qa.example.edu (with its sub-path if it has one)")
+    p.add_argument("--height", type=int, default=600, help="height of the widget in pixels (default 600)")
+    p.add_argument("--title", default="Reading assistant", help="title of the frame, read out by screen readers (default: Reading assistant)")
+    p.add_argument("--iframe-only", action="store_true", help="print only the <iframe>, not the <gradio-app> web component alternative")
+    p.set_defaults(func=cmd_embed_snippet)
     return parser
 
 

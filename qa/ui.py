@@ -23,7 +23,7 @@ from .feedback import FeedbackLog
 from .ratelimit import RateLimiter, client_key, retry_text
 from .render import candidate_questions, render_answer, render_notice, render_question, render_reading, text_html
 
-__all__ = ["UISettings", "build_chat_app", "suggested_questions", "THEME", "CSS", "head_html", "ALL_READINGS", "LIMIT_MESSAGE"]
+__all__ = ["UISettings", "build_chat_app", "suggested_questions", "THEME", "CSS", "WIDGET_CSS", "head_html", "ALL_READINGS", "LIMIT_MESSAGE"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,15 @@ CSS = """
 #qa-chat-app, #qa-widget { max-width: 100%; }
 footer { display: none !important; }
 @media (max-width: 480px) { .qa-buttons button { min-width: 0 !important; } }
+"""
+
+# The widget lives in a 400 x 600 frame on a course page: small margins, the chat and the box only.
+WIDGET_CSS = CSS + """
+.gradio-container { padding: 4px 6px !important; min-height: 0 !important; }
+.gradio-container > main, .gradio-container .main { padding: 0 !important; }
+#qa-widget { gap: 6px !important; }
+#qa-widget .qa-text { font-size: .9em; }
+#qa-ask { min-height: 0 !important; }
 """
 
 # Runs in the page: "show in reading" opens the Reading tab at the cited paragraph and marks the
@@ -284,7 +293,8 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
             with gr.Row(elem_classes="qa-buttons"):
                 retry_btn = gr.Button("Retry", size="sm", min_width=60, elem_id="qa-retry")
                 clear_btn = gr.Button("Clear", size="sm", min_width=60, elem_id="qa-clear")
-            comment = gr.Textbox(label="Comment (optional, sent with your next thumbs up or down)", lines=1, max_lines=3, elem_id="qa-comment")
+            with gr.Accordion("Feedback comment", open=not settings.widget, elem_id="qa-feedback"):
+                comment = gr.Textbox(label="Comment (optional, sent with your next thumbs up or down)", lines=1, max_lines=3, elem_id="qa-comment")
             status = gr.Markdown("", elem_id="qa-status")
             ins = [box, doc, chat, turns]
             box.submit(respond, ins, [box, chat, turns], **private)
@@ -296,7 +306,7 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
 
         if settings.widget:
             with gr.Column(elem_id="qa-widget"):
-                chat_column(height=400)
+                chat_column(height=360)
         else:
             with gr.Tabs():
                 with gr.Tab("Chat", id="chat", elem_id="qa-chat-app"):

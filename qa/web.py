@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 from .errors import UsageError
 
-__all__ = ["WebSettings", "create_app", "parse_origins", "ORIGINS_ENV", "WIDGET_PATH"]
+__all__ = ["WebSettings", "create_app", "parse_origins", "embed_snippet", "ORIGINS_ENV", "WIDGET_PATH"]
 
 ORIGINS_ENV = "QA_ALLOWED_ORIGINS"
 WIDGET_PATH = "/widget"
@@ -57,6 +57,44 @@ class WebSettings:
     blocked_paths: tuple[Path, ...] = field(default_factory=tuple)
 
 
+def embed_snippet(url: str, height: int = 600, title: str = "Reading assistant", web_component: bool = True) -> str:
+    """The HTML an instructor pastes into a course page to show the widget.
+
+    An `<iframe>` (titled for screen readers, lazily loaded, fixed height so the page never grows)
+    and, as an alternative, Gradio's `<gradio-app>` web component, which this app serves itself
+    (`/gradio.js`), so neither needs a CDN.
+
+    Example: ('https://qa.example.edu', 600, 'Ask the reading') -> '<iframe src="https://qa.example.edu/widget/" ...'
+    """
+    import html
+
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"--url {url!r}: give the public address of the app, e.g. https://qa.example.edu or https://example.edu/assistant")
+    if not 200 <= height <= 2000:
+        raise UsageError(f"--height {height}: use a height between 200 and 2000 pixels (600 fits the widget).")
+    base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    widget = html.escape(f"{base}{WIDGET_PATH}/", quote=True)
+    esc_title = html.escape(title or "Reading assistant", quote=True)
+    lines = [
+        "<!-- The reading assistant: an iframe of fixed height (works on any course platform) -->",
+        f'<iframe src="{widget}" title="{esc_title}" loading="lazy" width="100%" height="{height}"',
+        f'        style="width: 100%; max-width: 100%; height: {height}px; border: 1px solid #d1d5db; border-radius: 8px;"',
+        '        referrerpolicy="strict-origin-when-cross-origin" allow="clipboard-write"></iframe>',
+    ]
+    if web_component:
+        script = html.escape(f"{base}/gradio.js", quote=True)
+        lines += [
+            "",
+            "<!-- Or, where the platform allows scripts: the same widget as a web component, served by the app itself (no CDN) -->",
+            f'<script type="module" src="{script}"></script>',
+            f'<div role="region" aria-label="{esc_title}" style="max-height: {height}px; overflow: auto;">',
+            f'  <gradio-app src="{widget}"></gradio-app>',
+            "</div>",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def _security_headers(settings: WebSettings) -> dict[str, str]:
     ancestors = " ".join(("'self'",) + settings.allowed_origins) if settings.allowed_origins else "*"
     return {
@@ -83,7 +121,7 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     from .feedback import FeedbackLog
     from .ratelimit import RateLimiter
     from .render import reading_page
-    from .ui import CSS, THEME, UISettings, build_chat_app, head_html
+    from .ui import CSS, THEME, WIDGET_CSS, UISettings, build_chat_app, head_html
 
     root = settings.root_path.rstrip("/")
     if root and not root.startswith(("/", "http://", "https://")):
@@ -128,6 +166,14 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
             span = (s, e) if s < e else None
         return HTMLResponse(reading_page(found, span, back=f"{root_prefix}/"))
 
+    @app.get("/gradio.js")
+    def web_component():
+        """Gradio's `<gradio-app>` web component, served from this app (no CDN)."""
+        from fastapi.responses import Response
+
+        script = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
+        return Response(script.read_text(encoding="utf-8"), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
     @app.get("/healthz")
     def healthz():
         return {"ok": True, "readings": len(assistant.index.readings), "chunks": len(assistant.index.chunks)}
@@ -143,7 +189,7 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     shared = dict(root_path=root_prefix, feedback_log=feedback, limiter=limiter, concurrency=settings.concurrency)
     widget = build_chat_app(assistant, UISettings(widget=True, **shared))
     main = build_chat_app(assistant, UISettings(widget=False, **shared))
-    gr.mount_gradio_app(app, widget, path=WIDGET_PATH, head=head_html(widget=True), root_path=f"{root}{WIDGET_PATH}" if root else None, **common)
+    gr.mount_gradio_app(app, widget, path=WIDGET_PATH, head=head_html(widget=True), root_path=f"{root}{WIDGET_PATH}" if root else None, **{**common, "css": WIDGET_CSS})
     gr.mount_gradio_app(app, main, path="/", head=head_html(widget=False), root_path=root or None, **{**common, "footer_links": ["api"]})
     app.state.limiter = limiter
     app.state.feedback = feedback
