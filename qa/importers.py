@@ -25,6 +25,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import ReadingError
+from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
+from .htmltext import element_text, html_blocks
 from .pdftext import pdf_pages
 from .readings import MAX_READING_BYTES, READING_SUFFIXES, corpus_files, parse_reading, read_reading
 
@@ -39,7 +41,6 @@ __all__ = [
     "convert_url",
     "convert_html",
     "convert_pdf",
-    "fetch_url",
     "add_reading",
     "find_reading",
     "remove_reading",
@@ -47,8 +48,7 @@ __all__ = [
     "render_markdown",
 ]
 
-MAX_IMPORT_BYTES = 50 * 1024 * 1024
-FETCH_TIMEOUT_S = 20.0
+MAX_IMPORT_BYTES = 50_000_000
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 IMPORT_SUFFIXES = HTML_SUFFIXES + (".pdf",) + READING_SUFFIXES
 URL_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf", "text/plain": "text", "text/markdown": "markdown", "text/x-markdown": "markdown"}
@@ -171,42 +171,6 @@ def _decode_text(data: bytes, source: str, charset: str | None = None) -> str:
 # ---------------------------------------------------------------------------- HTML
 
 
-def _element_text(element) -> str:
-    return _one_line("".join(element.itertext()))
-
-
-def _html_blocks(body, title: str) -> list[tuple[str, str]]:
-    """('heading' | 'text', content) blocks from trafilatura's XML body."""
-    blocks: list[tuple[str, str]] = []
-    for el in body:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag == "head":
-            text = _element_text(el)
-            if text and not (not blocks and text.casefold() == title.casefold()):
-                blocks.append(("heading", text))
-        elif tag == "list":
-            items = [_element_text(item) for item in el.iter("item")]
-            items = [i for i in items if i]
-            if items:
-                blocks.append(("text", "\n".join(f"- {i}" for i in items)))
-        elif tag == "table":
-            rows = [" | ".join(_element_text(c) for c in row.iter("cell")) for row in el.iter("row")]
-            rows = [r for r in rows if r.strip(" |")]
-            if rows:
-                blocks.append(("text", "\n".join(rows)))
-        elif tag == "code":
-            text = "".join(el.itertext()).strip("\n")
-            if text.strip():
-                blocks.append(("text", re.sub(r"\n\s*\n", "\n", text)))
-        elif tag in ("quote", "div") and len(el):
-            blocks.extend(_html_blocks(el, "\x00"))
-        elif tag != "graphic":
-            text = _element_text(el)
-            if text:
-                blocks.append(("text", text))
-    return blocks
-
-
 def convert_html(data: bytes | str, source: str, *, url: str | None = None, title: str | None = None) -> Imported:
     """Extract the main text and metadata of a web page.
 
@@ -225,12 +189,12 @@ def convert_html(data: bytes | str, source: str, *, url: str | None = None, titl
     options = dict(url=url, with_metadata=True, include_comments=False, include_tables=True, include_images=False, include_links=False, include_formatting=False)
     try:
         doc = trafilatura.bare_extraction(data, favor_precision=True, **options)
-        if doc is None or doc.body is None or not _element_text(doc.body):
+        if doc is None or doc.body is None or not element_text(doc.body):
             doc = trafilatura.bare_extraction(data, **options)  # short articles can fall below the precision cut
     except Exception as exc:  # trafilatura and lxml raise many kinds on malformed input
         raise ReadingError(f"{source}: cannot be read as a web page ({type(exc).__name__}: {exc}).") from exc
     page_title = _one_line(title or (doc.title if doc is not None else "") or "")
-    blocks = _html_blocks(doc.body, page_title) if doc is not None and doc.body is not None else []
+    blocks = html_blocks(doc.body, page_title) if doc is not None and doc.body is not None else []
     body = render_markdown(blocks)
     if not any(kind == "text" for kind, _ in blocks):
         raise ReadingError(f"{source}: no main text found in the page (only menus, links or scripts); save the article's own page, or copy its text into a .txt file and add that.")
@@ -345,11 +309,6 @@ def convert_text(data: bytes, source: str, *, markdown: bool, title: str | None 
 # ---------------------------------------------------------------------------- sources
 
 
-def _check_size(size: int, source: str, limit: int) -> None:
-    if size > limit:
-        raise ReadingError(f"{source}: {size / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit for one reading; split it or add a smaller file.")
-
-
 def convert_file(path: Path, *, title: str | None = None, max_bytes: int = MAX_IMPORT_BYTES) -> Imported:
     """Convert one local file by its type (.html/.htm/.xhtml, .pdf, .md/.markdown, .txt)."""
     path = Path(path)
@@ -360,7 +319,7 @@ def convert_file(path: Path, *, title: str | None = None, max_bytes: int = MAX_I
         raise ReadingError(f"{path}: unsupported file type {suffix or '(none)'!r}; `qa add` takes {', '.join(IMPORT_SUFFIXES)} files and http(s) URLs.")
     try:
         size = path.stat().st_size
-        _check_size(size, str(path), min(max_bytes, MAX_READING_BYTES) if suffix in READING_SUFFIXES else max_bytes)
+        check_size(size, str(path), min(max_bytes, MAX_READING_BYTES) if suffix in READING_SUFFIXES else max_bytes)
         data = path.read_bytes()
     except OSError as exc:
         raise ReadingError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
@@ -381,50 +340,6 @@ def _with_meta(imported: Imported, **extra: str) -> Imported:
     from dataclasses import replace
 
     return replace(imported, meta={**imported.meta, **{k: v for k, v in extra.items() if v and k not in imported.meta}})
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A fetched URL: the final address after redirects, its media type and bytes."""
-
-    url: str
-    content_type: str
-    charset: str | None
-    data: bytes
-
-
-def fetch_url(url: str, *, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_IMPORT_BYTES) -> Fetched:
-    """GET an http(s) URL with a timeout and a size limit; raises `ReadingError` naming the problem."""
-    import socket
-    import urllib.error
-    import urllib.request
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ReadingError(f"{url}: not an http(s) URL; give a web address or a file path.")
-    request = urllib.request.Request(url, headers={"User-Agent": "reading-qa (course reading import)", "Accept": ", ".join(URL_TYPES) + ";q=0.9, */*;q=0.1"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit():
-                _check_size(int(length), url, max_bytes)
-            chunks, total = [], 0
-            while chunk := response.read(64 * 1024):
-                total += len(chunk)
-                _check_size(total, url, max_bytes)
-                chunks.append(chunk)
-            return Fetched(response.geturl(), response.headers.get_content_type(), response.headers.get_content_charset(), b"".join(chunks))
-    except urllib.error.HTTPError as exc:
-        raise ReadingError(f"{url}: the server answered HTTP {exc.code} {exc.reason}; check the address.") from exc
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            raise ReadingError(f"{url}: no answer within {timeout:g} s; try again later or save the page and add the file.") from exc
-        raise ReadingError(f"{url}: cannot be fetched ({reason}); check the address and the network.") from exc
-    except (TimeoutError, socket.timeout) as exc:
-        raise ReadingError(f"{url}: no complete answer within {timeout:g} s; try again later or save the page and add the file.") from exc
-    except OSError as exc:
-        raise ReadingError(f"{url}: the connection failed ({exc}); try again later or save the page and add the file.") from exc
 
 
 def convert_url(url: str, *, title: str | None = None, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_IMPORT_BYTES) -> Imported:
@@ -514,7 +429,7 @@ def add_reading(
     src = str(source)
     imported = convert_url(src, title=title, timeout=timeout, max_bytes=max_bytes) if _is_url(src) else convert_file(Path(src), title=title, max_bytes=max_bytes)
     text = imported.file_text()
-    _check_size(len(text.encode("utf-8")), src, MAX_READING_BYTES)
+    check_size(len(text.encode("utf-8")), src, MAX_READING_BYTES)
     reading = parse_reading(text, slugify(_title_from_source(src)), markdown=imported.suffix != ".txt", source=src)
     pages = len({p.page for p in reading.paragraphs if p.page is not None})
     corpus.mkdir(parents=True, exist_ok=True)

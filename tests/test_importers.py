@@ -126,7 +126,7 @@ def test_huge_files_are_refused_before_reading(tmp_path: Path):
     path = tmp_path / "huge.pdf"
     with path.open("wb") as fh:  # sparse: takes no disk space
         fh.truncate(60 * 1024 * 1024)
-    with pytest.raises(ReadingError, match=r"huge\.pdf: 62\.9 MB is over the 52 MB limit"):
+    with pytest.raises(ReadingError, match=r"huge\.pdf: 62\.9 MB is over the 50 MB limit"):
         convert_file(path)
     text = tmp_path / "huge.txt"
     text.write_text("word " * 2000)
