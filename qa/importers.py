@@ -217,10 +217,10 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     layer (a scan), which must be OCRed first.
     """
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
-    if not data.lstrip()[:5] == b"%PDF-":
-        raise ReadingError(f"{source}: is not a PDF (it does not start with %PDF-); check the file, or add it under its real type.")
+    if b"%PDF-" not in data[:1024]:
+        raise ReadingError(f"{source}: is not a PDF (no %PDF- header); check the file, or add it under its real type.")
     quiet = logging.getLogger("pypdf")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # damage is reported below, once, not as a stream of warnings
@@ -240,7 +240,7 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
         raise
     except FileNotDecryptedError as exc:
         raise ReadingError(f"{source}: the PDF is password-protected; save an unencrypted copy and add that.") from exc
-    except (PyPdfError, Exception) as exc:  # pypdf raises many kinds on damaged files
+    except Exception as exc:  # pypdf raises many kinds (PyPdfError, ValueError, KeyError...) on damaged files
         raise ReadingError(f"{source}: the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}); re-save or re-download it.") from exc
     finally:
         quiet.setLevel(level)
@@ -346,7 +346,7 @@ def convert_url(url: str, *, title: str | None = None, timeout: float = FETCH_TI
     """Fetch a URL and convert it by its content type (HTML, PDF, plain text or Markdown)."""
     fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes)
     kind = URL_TYPES.get(fetched.content_type)
-    if kind is None and fetched.data.lstrip()[:5] == b"%PDF-" and fetched.content_type in ("application/octet-stream", "binary/octet-stream"):
+    if kind is None and fetched.data[:5] == b"%PDF-" and fetched.content_type in ("application/octet-stream", "binary/octet-stream"):
         kind = "pdf"  # servers often send PDFs as octet-stream
     if kind is None:
         raise ReadingError(f"{url}: content type {fetched.content_type!r} is not a reading; `qa add` fetches {', '.join(sorted(URL_TYPES))}.")
