@@ -36,7 +36,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:70rem;m
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}h3{font-size:1rem;margin:.2rem 0}
 table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.meta{color:#555}
-.plots{display:flex;flex-wrap:wrap;gap:1rem}.plots figure{margin:0}.plots img{width:32rem;max-width:100%;height:auto;border:1px solid #eee}
+.plots{display:flex;flex-wrap:wrap;gap:1rem}.plots figure{margin:0;width:33rem;max-width:100%}.plots img{width:100%;height:auto;border:1px solid #eee}
 .q{border:1px solid #ddd;border-left:6px solid #2e7d32;border-radius:4px;padding:.5rem .8rem;margin:.8rem 0}
 .q.bad{border-left-color:#c62828}.badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .4rem;border-radius:3px;color:#fff}
 .badge.hit{background:#2e7d32}.badge.miss{background:#9e9e9e}.badge.bad{background:#c62828}
@@ -77,6 +77,7 @@ def svg_data_uri(svg: str) -> str:
 def score_plot_svg(run: EvalRun) -> str:
     """Histogram of answer confidence for in-scope and out-of-scope questions, with the refusal threshold."""
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
     inside = [r.confidence for r in run.results if r.item.in_scope and r.passages]
     outside = [r.confidence for r in run.results if not r.item.in_scope and r.passages]
@@ -91,6 +92,7 @@ def score_plot_svg(run: EvalRun) -> str:
     ax.axvline(run.threshold, color="#c62828", linestyle="--", linewidth=1.5, label=f"refusal threshold {run.threshold:.3f}")
     ax.set_xlabel("answer confidence")
     ax.set_ylabel("questions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Confidence of in-scope and out-of-scope questions")
     ax.legend(fontsize=8)
     return _svg(fig)
