@@ -34,14 +34,14 @@ def parse_origins(value: str | None) -> tuple[str, ...]:
     """
     origins = []
     for item in (value or "").split(","):
-        item = item.strip().rstrip("/")
+        item = item.strip().rstrip("/").lower()
         if not item:
             continue
         if item == "*":
             raise UsageError("allowed origins '*': leave the setting empty to let any site embed the widget, or name the sites.")
         if not _ORIGIN.match(item):
             raise UsageError(f"allowed origin {item!r}: write it as scheme://host[:port], e.g. https://canvas.example.edu (no path).")
-        origins.append(item.lower())
+        origins.append(item)
     return tuple(dict.fromkeys(origins))
 
 
