@@ -1,0 +1,97 @@
+"""The Evaluate tab: its handler without Gradio, the tab inside a Blocks app, and an upload in Chromium."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import ROOT, FakeEmbedder
+from test_evaluate_cli import assert_self_contained
+
+from qa.ui_evaluate import add_evaluate_tab, run_evaluation
+
+FIXTURES = ROOT / "tests" / "fixtures" / "eval"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def fake_assistant(tmp_path_factory):
+    from qa.assistant import Assistant
+    from qa.store import build_index
+
+    folder = tmp_path_factory.mktemp("ui-eval-index")
+    embedder = FakeEmbedder()
+    build_index(FIXTURES / "corpus", folder, embedder)
+    return Assistant.open(folder, FIXTURES / "corpus", embedder=embedder)
+
+
+def test_the_handler_prepares_metrics_plots_misses_and_the_report(fake_assistant):
+    view = run_evaluation(fake_assistant, FIXTURES / "bad.jsonl")
+    assert "Evaluated 2 questions" in view.status_html and "line 3: not valid JSON" in view.status_html
+    assert view.metric_headers == ["metric", "all"] and len(view.metrics) == 16 and view.metrics[0][0] == "hit@1"
+    assert view.plots_html.count('src="data:image/svg+xml;base64,') == 2
+    assert [m[0] for m in view.misses] == ["line-8"]
+    assert len(assert_self_contained(open(view.report_path, encoding="utf-8").read())) == 2
+
+
+@pytest.mark.parametrize("content", [None, b"", b"not json\n"])
+def test_the_handler_reports_a_bad_file_by_its_name(fake_assistant, tmp_path, content):
+    path = None
+    if content is not None:
+        path = tmp_path / "mine.jsonl"
+        path.write_bytes(content)
+    view = run_evaluation(fake_assistant, path)
+    assert view.report_path is None and view.metrics == [] and view.plots_html == ""
+    assert 'role="alert"' in view.status_html
+    assert str(tmp_path) not in view.status_html and ("mine.jsonl" in view.status_html or path is None)
+
+
+def _app(assistant):
+    import gradio as gr
+
+    with gr.Blocks() as demo:
+        with gr.Tabs():
+            with gr.Tab("Chat"):
+                gr.Markdown("chat")
+            add_evaluate_tab(assistant)
+    return demo
+
+
+def test_the_tab_builds_inside_tabs_and_exposes_no_api(fake_assistant):
+    config = _app(fake_assistant).get_config_file()
+    labels = [c.get("props", {}).get("label") for c in config["components"]]
+    assert "Evaluate" in labels and "Metrics" in labels
+    assert not [d for d in config["dependencies"] if d.get("api_visibility", "public") == "public" and d.get("api_name")]
+
+
+@pytest.mark.browser
+@pytest.mark.app
+def test_uploading_a_question_set_in_the_browser(fake_assistant, artifacts):
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser`")
+    from playwright.sync_api import expect, sync_playwright
+
+    demo = _app(fake_assistant)
+    demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 1400})
+                page.goto(demo.local_url)
+                page.get_by_role("tab", name="Evaluate").click()
+                page.locator("#qa-eval-file input[type=file]").set_input_files(str(FIXTURES / "questions.csv"))
+                page.locator("#qa-eval-file").get_by_text("questions.csv").first.wait_for(timeout=30_000)
+                page.locator("#qa-eval-run").click()
+                expect(page.locator("#qa-eval-status")).to_contain_text("Evaluated 8 questions", timeout=60_000)
+                expect(page.locator("#qa-eval-metrics")).to_contain_text("wrong_refusal_rate")
+                expect(page.locator("#qa-eval-download")).to_be_visible()
+                sizes = page.locator("#qa-eval-plots img").evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+                assert len(sizes) == 2 and all(s > 100 for s in sizes), sizes
+                page.screenshot(path=str(artifacts / "evaluate-tab.png"), full_page=True)
+            finally:
+                browser.close()
+    finally:
+        demo.close()
