@@ -22,6 +22,7 @@ from .errors import QAError
 from .feedback import FeedbackLog
 from .ratelimit import RateLimiter, client_key, retry_text
 from .render import candidate_questions, render_answer, render_notice, render_question, render_reading, text_html
+from .ui_evaluate import add_evaluate_tab
 
 __all__ = ["UISettings", "build_chat_app", "suggested_questions", "THEME", "CSS", "WIDGET_CSS", "head_html", "ALL_READINGS", "LIMIT_MESSAGE"]
 
@@ -313,9 +314,7 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
                     chat_column(height=560)
                 with gr.Tab("Reading", id="reading", elem_id="qa-reading-tab"):
                     gr.HTML("".join(render_reading(r) for _, r in sorted(readings.items(), key=lambda kv: kv[1].title.lower())), elem_id="qa-reading-view")
-                # The Evaluate tab (qa/ui_evaluate.py) goes here, inside the Tabs:
-                #     from .ui_evaluate import add_evaluate_tab
-                #     add_evaluate_tab(assistant)
+                add_evaluate_tab(assistant)
             gr.api(ask_api, api_name="ask")
     demo.queue(default_concurrency_limit=max(1, settings.concurrency))
     return demo

@@ -66,6 +66,16 @@ def test_the_tab_builds_inside_tabs_and_exposes_no_api(fake_assistant):
     assert not [d for d in config["dependencies"] if d.get("api_visibility", "public") == "public" and d.get("api_name")]
 
 
+def test_the_app_has_the_evaluate_tab(fake_assistant):
+    from qa.ui import build_chat_app
+
+    config = build_chat_app(fake_assistant).get_config_file()
+    tabs = [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
+    assert "Evaluate" in tabs
+    public = [d.get("api_name") for d in config["dependencies"] if d.get("api_visibility", "public") == "public" and d.get("api_name")]
+    assert "on_run" not in public
+
+
 @pytest.mark.browser
 @pytest.mark.app
 def test_uploading_a_question_set_in_the_browser(fake_assistant, artifacts):
