@@ -258,6 +258,8 @@ def _run_eval(args: argparse.Namespace):
     """Load the question set, open the assistant once, ask every question (with a progress bar on a terminal)."""
     from .evaluate import evaluate, load_questions
 
+    if not 1 <= args.k <= 50:
+        raise UsageError(f"-k {args.k}: ask for between 1 and 50 passages.")
     questions = load_questions(Path(args.questions))
     for problem in questions.problems:
         _err(f"{args.questions}: line {problem.line}: {problem.message} (skipped)")
@@ -326,6 +328,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     if args.rule not in RULES:
         raise UsageError(f"--rule {args.rule}: choose one of {', '.join(RULES)}.")
+    if not 0.0 <= args.max_wrong_refusal <= 1.0:
+        raise UsageError(f"--max-wrong-refusal {args.max_wrong_refusal}: give a share between 0 and 1 (e.g. 0.03).")
     run = _run_eval(args)
     calibration = choose_threshold(run.results, args.rule, args.max_wrong_refusal)
     table = Table("threshold", "OOS refused", "wrong refusals", "precision", "recall", "F1", "answer in highlight",

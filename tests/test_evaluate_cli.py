@@ -157,6 +157,7 @@ def test_the_ci_gate_exit_code_names_the_metric(fake_index, capsys, bounds, code
         (["eval", str(FIXTURES / "nope.jsonl")], "no such question set file"),
         (["eval", "QUESTIONS", "-k", "0"], "between 1 and 50"),
         (["calibrate", "QUESTIONS", "--rule", "accuracy"], "f1, recall, balanced"),
+        (["calibrate", "QUESTIONS", "--max-wrong-refusal", "3"], "between 0 and 1"),
     ],
 )
 def test_usage_errors_exit_2_with_a_message(fake_index, capsys, argv, message):
@@ -164,6 +165,14 @@ def test_usage_errors_exit_2_with_a_message(fake_index, capsys, argv, message):
     status, _, err = _qa(fake_index, *argv, capsys=capsys)
     assert status == 2
     assert message in err and "Traceback" not in err
+
+
+def test_calibrate_needs_out_of_scope_questions(fake_index, tmp_path, capsys):
+    only_in = tmp_path / "only-in.jsonl"
+    only_in.write_text('{"question": "What does the length of the waggle run show?", "answer": "distance"}\n', encoding="utf-8")
+    status, _, err = _qa(fake_index, "calibrate", str(only_in), capsys=capsys)
+    assert status == 2 and "both in-scope and out-of-scope" in err
+    assert not (fake_index / "calibration.json").exists()
 
 
 def test_calibrate_stores_the_threshold_and_eval_then_uses_it(fake_index, tmp_path, capsys):
