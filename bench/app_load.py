@@ -1,0 +1,214 @@
+"""The app under load: start to first answer, many concurrent API clients, peak memory.
+
+The app is started as a user starts it (`python app.py --host 127.0.0.1 --port N --index DIR`) and
+asked through its public API endpoint `/ask` with `gradio_client`, one client per simulated
+student, all asking at once. Memory is the resident set of the app's whole process tree, sampled
+from /proc every 50 ms from start to stop.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["AppRun", "RssSampler", "free_port", "tree_rss_mb", "import_seconds", "run_app_benchmark"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            text = Path(f"/proc/{pid}/task/{task}/children").read_text()
+            out.extend(int(c) for c in text.split())
+    except OSError:
+        pass
+    return out
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MiB (0 when it has exited)."""
+    total_kb, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+        todo.extend(_children(p))
+    return total_kb / 1024
+
+
+class RssSampler:
+    """Samples `tree_rss_mb(pid)` in a background thread; `peak_mb` is the largest sample."""
+
+    def __init__(self, pid: int, every: float = 0.05):
+        self.pid, self.every, self.peak_mb = pid, every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "RssSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def import_seconds(modules: list[str], python: str = sys.executable) -> float:
+    """Seconds a fresh interpreter takes to import `modules` (the floor under any start time)."""
+    code = "import time; t = time.perf_counter()\n" + "".join(f"import {m}\n" for m in modules) + "print(time.perf_counter() - t)"
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+@dataclass
+class AppRun:
+    """What one run of the app measured."""
+
+    ready_s: float = 0.0
+    first_answer_s: float = 0.0
+    latencies_s: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    log_tail: str = ""
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with code {proc.returncode} before it served {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def _client(url: str):
+    from gradio_client import Client
+
+    return Client(url, verbose=False, download_files=False, analytics_enabled=False)
+
+
+def run_app_benchmark(
+    app: Path, index: Path, questions: list[str], *, clients: int = 16, per_client: int = 8, timeout: float = 300.0, env: dict | None = None, log: Path | None = None
+) -> AppRun:
+    """Start the app on a free port, time its first answer, then `clients` clients asking `per_client` questions each at once.
+
+    Args:
+        app: the app's entry point (app.py).
+        index: an existing index folder for `--index`.
+        questions: the questions to ask; client c asks questions c*per_client.. (wrapping around).
+        clients: concurrent API clients.
+        per_client: questions each client asks, one after the other.
+        timeout: seconds to wait for the app to serve its first answer.
+        env: environment of the app process.
+        log: file for the app's output (a temporary one when None).
+
+    Returns:
+        An `AppRun`; the app is always stopped before this returns.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = Path(log) if log else Path(index).parent / f"app-{port}.log"
+    run = AppRun()
+    started = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(app), "--host", "127.0.0.1", "--port", str(port), "--index", str(index)],
+            cwd=str(Path(app).resolve().parent), stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+    try:
+        with RssSampler(proc.pid) as sampler:
+            _wait_http(url, proc, timeout)
+            run.ready_s = time.perf_counter() - started
+            _client(url).predict(question=questions[0], api_name="/ask")
+            run.first_answer_s = time.perf_counter() - started
+
+            barrier = threading.Barrier(clients)
+            lock = threading.Lock()
+
+            def student(c: int) -> None:
+                try:
+                    client = _client(url)
+                except Exception as exc:  # a refused connection is an error to count, not a crash
+                    with lock:
+                        run.errors.append(f"client {c}: {type(exc).__name__}: {exc}")
+                    barrier.abort()
+                    return
+                try:
+                    barrier.wait(timeout=timeout)
+                except threading.BrokenBarrierError:
+                    pass
+                for i in range(per_client):
+                    q = questions[(c * per_client + i) % len(questions)]
+                    t = time.perf_counter()
+                    try:
+                        result = client.predict(question=q, api_name="/ask")
+                        if result in (None, "", [], {}):
+                            raise ValueError("empty answer")
+                        with lock:
+                            run.latencies_s.append(time.perf_counter() - t)
+                    except Exception as exc:  # every failure mode of a request counts as one error
+                        with lock:
+                            run.errors.append(f"client {c} question {i}: {type(exc).__name__}: {str(exc)[:200]}")
+
+            t0 = time.perf_counter()
+            threads = [threading.Thread(target=student, args=(c,)) for c in range(clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            run.wall_s = time.perf_counter() - t0
+        run.peak_rss_mb = sampler.peak_mb
+    finally:
+        _stop(proc)
+        run.log_tail = log.read_text(errors="replace")[-2000:] if log.is_file() else ""
+    return run
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the app's process group: SIGTERM, then SIGKILL after 10 s."""
+    import signal
+
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
