@@ -61,12 +61,12 @@ def question_variants(questions: list[Question], count: int) -> list[Question]:
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for template in _TEMPLATES:
         for q in questions:
+            if len(out) >= count:
+                return out
             text = template.format(q=q.text, lower=q.text.lower(), first_lower=q.text[:1].lower() + q.text[1:])
             if (text, q.history) not in seen:
                 seen.add((text, q.history))
                 out.append(Question(text, q.history))
-            if len(out) >= count:
-                return out
     return out
 
 
