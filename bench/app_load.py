@@ -114,14 +114,23 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def _client(url: str):
+def _client(url: str, headers: dict[str, str] | None = None):
     from gradio_client import Client
 
-    return Client(url, verbose=False, download_files=False, analytics_enabled=False)
+    return Client(url, verbose=False, download_files=False, analytics_enabled=False, headers=headers)
 
 
 def run_app_benchmark(
-    app: Path, index: Path, questions: list[str], *, clients: int = 16, per_client: int = 8, timeout: float = 300.0, env: dict | None = None, log: Path | None = None
+    app: Path,
+    index: Path,
+    questions: list[str],
+    *,
+    clients: int = 16,
+    per_client: int = 8,
+    timeout: float = 300.0,
+    env: dict | None = None,
+    log: Path | None = None,
+    user_header: str | None = None,
 ) -> AppRun:
     """Start the app on a free port, time its first answer, then `clients` clients asking `per_client` questions each at once.
 
@@ -134,6 +143,8 @@ def run_app_benchmark(
         timeout: seconds to wait for the app to serve its first answer.
         env: environment of the app process.
         log: file for the app's output (a temporary one when None).
+        user_header: a header naming the user; each client sends its own value, as each student
+            of a course platform would (all clients share one IP here, which a per-IP limit would throttle).
 
     Returns:
         An `AppRun`; the app is always stopped before this returns.
@@ -152,7 +163,7 @@ def run_app_benchmark(
         with RssSampler(proc.pid) as sampler:
             _wait_http(url, proc, timeout)
             run.ready_s = time.perf_counter() - started
-            _client(url).predict(question=questions[0], api_name="/ask")
+            _check(_client(url, user_header and {user_header: "bench-first"}).predict(question=questions[0], api_name="/ask"))
             run.first_answer_s = time.perf_counter() - started
 
             barrier = threading.Barrier(clients)
@@ -160,7 +171,7 @@ def run_app_benchmark(
 
             def student(c: int) -> None:
                 try:
-                    client = _client(url)
+                    client = _client(url, user_header and {user_header: f"bench-student-{c}"})
                 except Exception as exc:  # a refused connection is an error to count, not a crash
                     with lock:
                         run.errors.append(f"client {c}: {type(exc).__name__}: {exc}")
@@ -174,9 +185,7 @@ def run_app_benchmark(
                     q = questions[(c * per_client + i) % len(questions)]
                     t = time.perf_counter()
                     try:
-                        result = client.predict(question=q, api_name="/ask")
-                        if result in (None, "", [], {}):
-                            raise ValueError("empty answer")
+                        _check(client.predict(question=q, api_name="/ask"))
                         with lock:
                             run.latencies_s.append(time.perf_counter() - t)
                     except Exception as exc:  # every failure mode of a request counts as one error
@@ -195,6 +204,14 @@ def run_app_benchmark(
         _stop(proc)
         run.log_tail = log.read_text(errors="replace")[-2000:] if log.is_file() else ""
     return run
+
+
+def _check(result) -> None:
+    """Raise when an API result is empty or reports an error (e.g. {"error": "rate_limited", ...})."""
+    if result in (None, "", [], {}):
+        raise ValueError("empty answer")
+    if isinstance(result, dict) and result.get("error"):
+        raise ValueError(f"the app answered with an error: {result.get('error')}: {str(result.get('message', ''))[:120]}")
 
 
 def _stop(proc: subprocess.Popen) -> None:

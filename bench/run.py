@@ -223,7 +223,11 @@ def bench_app(index: Path, questions: list[Question], config: Config, baseline_m
     if not app.is_file():
         return {"skipped": f"{app} does not exist"}
     texts = [q.text for q in questions if not q.history]
-    run = run_app_benchmark(app, index, texts, clients=config.app_clients, per_client=config.app_per_client, env=env, log=log)
+    try:
+        from qa.ratelimit import USER_HEADER
+    except ImportError:
+        USER_HEADER = None
+    run = run_app_benchmark(app, index, texts, clients=config.app_clients, per_client=config.app_per_client, env=env, log=log, user_header=USER_HEADER)
     stats = percentiles(run.latencies_s)
     out = {
         "ready_s": round(run.ready_s, 2),

@@ -143,6 +143,8 @@ STAND_IN_APP = textwrap.dedent(
     def ask(question: str) -> dict:
         if "fail" in question:
             raise ValueError("asked to fail")
+        if "limit" in question:
+            return {"error": "rate_limited", "message": "wait"}
         return {"answer": question.upper()}
 
 
@@ -158,9 +160,10 @@ def test_app_benchmark_against_a_stand_in_app(tmp_path):
     app = tmp_path / "app.py"
     app.write_text(STAND_IN_APP, encoding="utf-8")
     (tmp_path / "index").mkdir()
-    questions = ["What is USFK?", "please fail now", "Who is Paparo?"]
-    run = run_app_benchmark(app, tmp_path / "index", questions, clients=3, per_client=2, timeout=180)
+    questions = ["What is USFK?", "please fail now", "over the limit"]
+    run = run_app_benchmark(app, tmp_path / "index", questions, clients=3, per_client=2, timeout=180, user_header="x-qa-user")
     assert run.first_answer_s >= run.ready_s > 0
-    # 6 requests; client c asks questions[(2c + i) % 3]: "please fail now" comes up twice.
-    assert len(run.latencies_s) == 4 and len(run.errors) == 2, run.errors
+    # 6 requests; client c asks questions[(2c + i) % 3]: each question twice, two of them fail.
+    assert len(run.latencies_s) == 2 and len(run.errors) == 4, run.errors
+    assert sum("rate_limited" in e for e in run.errors) == 2
     assert run.peak_rss_mb > 50
