@@ -136,12 +136,20 @@ class _PieceSplitter(TextSplitter):
 
 
 def _runs(reading: Reading) -> list[tuple[int, int]]:
-    """Index ranges [i, j) of paragraphs sharing one section and one page."""
+    """Index ranges [i, j) of paragraphs sharing one section and one page, with only blank lines between.
+
+    A heading or page marker between two paragraphs ends a run even when it repeats the same
+    name or number, so no chunk ever contains one.
+    """
     runs: list[tuple[int, int]] = []
     paras = reading.paragraphs
     i = 0
     for j in range(1, len(paras) + 1):
-        if j == len(paras) or (paras[j].section, paras[j].page) != (paras[i].section, paras[i].page):
+        if (
+            j == len(paras)
+            or (paras[j].section, paras[j].page) != (paras[i].section, paras[i].page)
+            or reading.text[paras[j - 1].end : paras[j].start].strip()
+        ):
             runs.append((i, j))
             i = j
     return runs

@@ -153,8 +153,10 @@ def test_a_document_without_text_is_refused(raw):
         ("<!-- page 1 -->\nOn one.\n\n<!-- page 2 -->\nOn two.\n\nStill two.",
          [("On one.", None, 1), ("On two.\n\nStill two.", None, 2)]),
         ("## S\n\n<!-- page 4 -->\n\nA.\n\n## T\n\nB.", [("A.", "S", 4), ("B.", "T", 4)]),
+        ("## Notes\n\nOne.\n\n## Notes\n\nTwo.", [("One.", "Notes", None), ("Two.", "Notes", None)]),
+        ("<!-- page 2 -->\nOne.\n\n<!-- page 2 -->\nTwo.", [("One.", None, 2), ("Two.", None, 2)]),
     ],
-    ids=["single", "sections", "pages", "section-and-page"],
+    ids=["single", "sections", "pages", "section-and-page", "repeated-heading", "repeated-page-marker"],
 )
 def test_chunks_of_small_documents(raw, expected):
     reading = parse_reading(raw, "small")
