@@ -192,6 +192,7 @@ def test_ask_stream_answers_every_line_in_order_and_reports_bad_lines(capsys, fa
                          stdin="\n".join(lines) + "\n", monkeypatch=monkeypatch)
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 2
+    assert "Building the index (there is no index yet)" in err  # built first, from the corpus given
     assert [r.get("question") or r.get("line") for r in rows] == [
         "What do bees make?", "How many queens in a hive?", 3, 5, 6, "[\"a\", \"list\"]", "Last plain question?"
     ]
@@ -250,9 +251,11 @@ def test_ask_human_output_has_numbered_citations(capsys, cli_index):
 
 @pytest.mark.model
 def test_ask_stream_answers_the_whole_question_set_in_one_process(capsys, cli_index, monkeypatch):
-    lines = QUESTIONS.read_text(encoding="utf-8").splitlines()
-    questions = [json.loads(line) for line in lines if line.strip()]
+    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(questions) >= 50 and any(q.get("history") for q in questions)
+    # Every other question without history as a plain text line, the rest as the set's JSON lines.
+    lines = [q["question"] if i % 2 and not q.get("history") else json.dumps(q, ensure_ascii=False) for i, q in enumerate(questions)]
+    assert any(not line.startswith("{") for line in lines)
     code, out, err = run(capsys, "ask", "--json", "-", "--index", str(cli_index), stdin="\n".join(lines) + "\n", monkeypatch=monkeypatch)
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]

@@ -174,6 +174,13 @@ def test_a_damaged_cache_entry_is_embedded_again(corpus, index_dir, fake_embedde
     assert len(load_index(index_dir).chunks) == report.chunks
 
 
+def test_a_build_shows_progress_when_asked(corpus, index_dir, fake_embedder, capsys):
+    build_index(corpus, index_dir, fake_embedder, progress=True)
+    assert "Embedding" in capsys.readouterr().err
+    build_index(corpus, index_dir, fake_embedder, force=True)
+    assert capsys.readouterr().err == ""
+
+
 def test_bad_files_in_the_corpus_are_skipped_and_reported(corpus, index_dir, fake_embedder):
     (corpus / "empty.md").write_text("", encoding="utf-8")
     report = build_index(corpus, index_dir, fake_embedder)
