@@ -98,12 +98,15 @@ def _front_matter(raw: str) -> tuple[dict[str, str], int]:
         return {}, 0
     meta: dict[str, str] = {}
     for line in raw[4 : 4 + end.start()].splitlines():
+        if not line.strip() or line[0] in " \t-#":  # blank, YAML continuation, list item or comment
+            continue
         m = _FRONT_KEY.match(line.strip())
-        if m:
-            value = m.group(2).strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-                value = value[1:-1]
-            meta[m.group(1).lower()] = value
+        if not m:  # prose between two `---` rules: not front matter, and not to be dropped
+            return {}, 0
+        value = m.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        meta[m.group(1).lower()] = value
     return meta, 4 + end.end()
 
 

@@ -31,6 +31,16 @@ def test_an_unclosed_front_matter_block_is_text():
     assert texts(r) == ["---\ntitle: T", "body"]
 
 
+def test_prose_between_two_rules_is_text_not_front_matter():
+    r = parse_reading("---\n\nA first paragraph that must not vanish.\n\n---\n\nMore.", "d")
+    assert r.meta == {} and "A first paragraph that must not vanish." in texts(r)
+
+
+def test_front_matter_with_yaml_lists_and_comments():
+    r = parse_reading("---\ntitle: T\n# a comment\ntags:\n  - one\n  - two\n---\nBody.", "d")
+    assert r.title == "T" and texts(r) == ["Body."]
+
+
 def test_title_from_a_first_level_heading_else_from_the_file_name():
     r = parse_reading("# Big Title\n\nIntro.\n\n# Part Two\n\nMore.", "x")
     assert r.title == "Big Title"
