@@ -45,8 +45,10 @@ def paragraphs(draw) -> str:
 def documents(draw) -> str:
     blocks: list[str] = []
     for _ in range(draw(st.integers(1, 14))):
-        kind = draw(st.sampled_from(["para", "para", "para", "heading", "page", "long"]))
-        if kind == "heading":
+        kind = draw(st.sampled_from(["para", "para", "para", "heading", "page", "long", "rule"]))
+        if kind == "rule":
+            blocks.append("---")  # a Markdown rule: kept as text, never taken for front matter
+        elif kind == "heading":
             blocks.append("#" * draw(st.integers(2, 4)) + " " + draw(sentences()).rstrip(".?!…”)"))
         elif kind == "page":
             blocks.append(f"<!-- page {draw(st.integers(1, 400))} -->")
