@@ -303,6 +303,7 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
             chat.example_select(from_example, [doc, chat, turns], [box, chat, turns], **private)
             retry_btn.click(retry, [doc, chat, turns], [box, chat, turns], **private)
             clear_btn.click(clear, None, [chat, turns, status], **private)
+            chat.clear(clear, None, [chat, turns, status], **private)  # the chat's own trash button
             chat.like(on_like, [turns, comment], [comment, status], **private)
 
         if settings.widget:
