@@ -105,8 +105,8 @@ def make_answer(retrieval: Retrieval, texts: dict[str, str]) -> Answer:
     for rank, cand in enumerate(retrieval.candidates, 1):
         chunk = cand.chunk
         if chunk.sentences:
-            sent = chunk.sentences[cand.best_sentence]
-            hs, he, para = sent.start, sent.end, sent.paragraph
+            hs, he = cand.highlight
+            para = chunk.sentences[cand.best_sentence].paragraph
         else:
             hs, he, para = chunk.start, chunk.end, chunk.paragraphs[0]
         passages.append(

@@ -38,7 +38,6 @@ _STOP = frozenset(
     could may might must shall also s t don now up down out off says say said tell me please according reading
     article author text passage""".split()
 )
-_FOLLOWUP = re.compile(r"\b(he|him|his|she|her|hers|it|its|they|them|their|theirs|this|that|these|those|there|then|the same|such)\b", re.I)
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-'’][A-Za-z0-9]+)*")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|dozen)s?\b", re.I)
 _DATE = re.compile(
@@ -46,6 +45,14 @@ _DATE = re.compile(
 )
 _ASK_NUMBER = re.compile(r"\bhow (?:many|much|large|big|long|far)\b|\bnumber of\b|\bwhat (?:percentage|share|amount)\b", re.I)
 _ASK_DATE = re.compile(r"\bwhen\b|\bwhat (?:year|date|month|day)\b|\bwhich (?:year|years|date|month)\b", re.I)
+_ASK_DEFINITION = re.compile(r"\b(?:stand for|short for|acronym|abbreviation|mean by|what is (?:an? )?|what are )\b", re.I)
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
+# A sentence opening like this leans on the one before it ("This should...", "In his hearing, he...").
+_CONTINUES = re.compile(
+    r"^\W*(?:(?:in short|in sum|in other words|thus|therefore|hence|instead|still|yet|but|so|as a result|for example|for instance)\b"
+    r"|(?:\S+\s+){0,4}?(?:this|that|these|those|such|it|its|he|she|they|his|her|their|him|them)\b)",
+    re.I,
+)
 
 
 def normalize_question(text: str) -> tuple[str, str | None]:
@@ -66,26 +73,67 @@ def normalize_question(text: str) -> tuple[str, str | None]:
     return text, notice
 
 
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z0-9]+(?:[-'’][A-Za-z0-9]+)*")
+
+
 def _terms(text: str, stem) -> list[str]:
+    """Stemmed content words; dotted acronyms are folded ("U.S." -> "us").
+
+    Example: 'U.S. troops stationed' -> ['us', 'troop', 'station']
+    """
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
     words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
     words = [w for w in words if w not in _STOP and len(w) > 1 or w.isdigit()]
     return stem.stemWords(words) if words else []
 
 
+_QUESTION_WORDS = re.compile(
+    r"^\s*(?:(?:who|whom|what|which|when|where|why|how)(?:\s+(?:is|are|was|were|does|do|did|has|have|had|about|many|much))*|tell me about|explain|describe)\b\s*",
+    re.I,
+)
+_TITLED_NAME = re.compile(r"(?:\b(?:[A-Z][a-z]{0,3}\.)\s+)?\b[A-Z][\w’'-]*(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w’'-]*)*")
+_PRONOUN = re.compile(r"\b(he|she|they|it|him|them|his|her|their|its|this|that|these|those)\b", re.I)
+
+
+def _topic(question: str) -> str:
+    """What an earlier question was about: its longest name, else its words after the question word.
+
+    Example: 'Who is Gen. Xavier Brunson?' -> 'Gen. Xavier Brunson'; 'What is strategic flexibility?' -> 'strategic flexibility'
+    """
+    body = _QUESTION_WORDS.sub("", question.strip()).rstrip(" ?.!")
+    names = sorted(_TITLED_NAME.findall(body), key=len, reverse=True)
+    if names and len(names[0].split()) >= 1 and names[0].lower() not in _STOP:
+        return names[0].strip()
+    return re.sub(r"^(?:the|a|an)\s+", "", body, flags=re.I)
+
+
 def resolve_followup(question: str, history: Sequence[str]) -> str:
-    """The question with the context a follow-up leaves out, taken from the last earlier question.
+    """The question with what a follow-up leaves out filled in from the last earlier question.
 
-    A question is a follow-up when it refers back (he, it, they, this...) or names fewer than three
-    content words; its last earlier question is then appended as context.
+    A pronoun that refers back (he, his, it, this...) is replaced by what the earlier question was
+    about (possessives get "'s"); a question too short to stand alone gets that topic appended.
 
-    Example: ('What did he say?', ['Who is Gen. Brunson?']) -> 'What did he say? (Who is Gen. Brunson?)'
+    Example: ('What did he say?', ['Who is Gen. Brunson?']) -> 'What did Gen. Brunson say?'
     """
     previous = [h for h in (history or []) if h and h.strip()]
     if not previous:
         return question
+    topic = _topic(previous[-1])
+    if not topic:
+        return question
+    match = _PRONOUN.search(question)
+    if match:
+        word = match.group(1).lower()
+        replacement = f"{topic}'s" if word in ("his", "her", "their", "its") else topic
+        if word in ("this", "that", "these", "those"):  # "this plan" keeps its noun: "this" -> topic only when alone
+            following = question[match.end() :].lstrip()
+            if following[:1].isalpha() and not following.lower().startswith(("is ", "was ", "mean", "happen")):
+                return f"{question} ({topic})"
+        return question[: match.start()] + replacement + question[match.end() :]
     content = [w for w in _WORD.findall(question) if w.lower() not in _STOP]
-    if _FOLLOWUP.search(question) or len(content) < 3:
-        return f"{question} ({previous[-1].strip()})"
+    if len(content) < 3:
+        return f"{question} ({topic})"
     return question
 
 
@@ -93,15 +141,18 @@ def resolve_followup(question: str, history: Sequence[str]) -> str:
 class RetrievalSettings:
     """Weights of the fusion; the defaults were chosen on question sets, not per question."""
 
-    rrf_k: float = 60.0
-    w_dense: float = 1.0
+    rrf_k: float = 20.0
+    w_dense: float = 0.25
     w_lexical: float = 1.0
     w_sentence: float = 1.0
     sent_dense: float = 1.0
-    sent_lexical: float = 0.5
-    sent_type: float = 0.1
+    sent_lexical: float = 0.4
+    sent_type: float = 0.2
+    context: float = 1.0  # weight of a sentence read together with the one it continues
+    history_weight: float = 1.0  # weight of the words a follow-up takes from the earlier question
     conf_dense: float = 1.0
     conf_lexical: float = 0.5
+    conf_unknown_names: float = 0.5  # names in the question that the readings never mention
 
 
 @dataclass
@@ -116,6 +167,7 @@ class Candidate:
     fused: float
     ranks: dict[str, int]
     best_sentence: int  # index into chunk.sentences
+    highlight: tuple[int, int] = (0, 0)  # offsets of the answering span in the reading (one or two sentences)
     sentence_scores: list[float] = field(default_factory=list)
     confidence: float = 0.0
 
@@ -137,48 +189,105 @@ class Retrieval:
 
 
 class Retriever:
-    """Hybrid retrieval over one loaded index."""
+    """Hybrid retrieval over one loaded index; safe to share between threads (read-only after init)."""
 
     def __init__(self, index: Index, embedder: Embedder, settings: RetrievalSettings = RetrievalSettings()):
         import bm25s
         import Stemmer
+        from scipy import sparse
 
         self.index = index
         self.embedder = embedder
         self.settings = settings
         self._stem = Stemmer.Stemmer("english")
-        texts = [f"{c.title} {c.section or ''} {c.text}" for c in index.chunks]
-        self._chunk_terms = [_terms(t, self._stem) for t in texts]
+        chunks = index.chunks
+        texts = [f"{c.title} {c.section or ''} {c.text}" for c in chunks]
+        chunk_terms = [_terms(t, self._stem) for t in texts]
         self._bm25 = bm25s.BM25()
         if texts:
-            self._bm25.index([t or ["_empty_"] for t in self._chunk_terms], show_progress=False)
-        df = Counter(t for terms in self._chunk_terms for t in set(terms))
+            self._bm25.index([t or ["_empty_"] for t in chunk_terms], show_progress=False)
+        df = Counter(t for terms in chunk_terms for t in set(terms))
         n = max(1, len(texts))
         self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self._idf_unseen = math.log(1 + (n + 0.5) / 0.5)
-        self._sentence_terms: dict[tuple[int, int], set[str]] = {}
+        self._vocab = {t: i for i, t in enumerate(sorted(df))}
+
+        # Sentences, in the order of index.sentence_vectors: text, terms, kinds of fact, and the
+        # sentence each one continues ("This should...", "He pushed..."), if any.
+        docs = [c.doc for c in chunks for _ in c.sentences]
+        self._sentences = [index.readings[c.doc].text[s.start : s.end] for c in chunks for s in c.sentences]
+        n_sent = len(self._sentences)
+        self._prev = np.array(
+            [i - 1 if i > 0 and docs[i - 1] == docs[i] and _CONTINUES.match(t) else -1 for i, t in enumerate(self._sentences)], dtype=np.int64
+        )
+        own = self._term_matrix(self._sentences, sparse)
+        cont = np.flatnonzero(self._prev >= 0)
+        self._own_terms = own
+        if cont.size:
+            pick = sparse.csr_matrix((np.ones(cont.size, np.float32), (cont, self._prev[cont])), shape=(n_sent, n_sent))
+            self._window_terms = ((own + pick @ own) > 0).astype(np.float32)
+            vecs = index.sentence_vectors
+            self._window_norm = np.ones(n_sent, dtype=np.float32)
+            self._window_norm[cont] = np.linalg.norm(vecs[cont] + vecs[self._prev[cont]], axis=1)
+        else:
+            self._window_terms = own
+            self._window_norm = np.ones(n_sent, dtype=np.float32)
+        self._continues = cont
+        self._has_number = np.array([bool(_NUMBER.search(t)) for t in self._sentences], dtype=bool)
+        self._has_date = np.array([bool(_DATE.search(t)) for t in self._sentences], dtype=bool)
+        counts = np.array([len(c.sentences) for c in chunks], dtype=np.int64)
+        self._sentence_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(chunks) else np.zeros(0, np.int64)
+        self._sentence_count = counts
+        self._chunk_doc = np.array([c.doc for c in chunks], dtype=object)
+
+    def _term_matrix(self, texts: list[str], sparse):
+        rows, cols = [], []
+        for i, text in enumerate(texts):
+            for t in set(_terms(text, self._stem)):
+                if t in self._vocab:
+                    rows.append(i)
+                    cols.append(self._vocab[t])
+        return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(texts), max(1, len(self._vocab))))
 
     # -- signals ---------------------------------------------------------------------------
 
-    def _bm25_scores(self, qterms: list[str]) -> np.ndarray:
-        known = [t for t in qterms if t in self._idf]
+    def _bm25_scores(self, terms: list[str]) -> np.ndarray:
+        known = [t for t in terms if t in self._idf]
         if not known or not self.index.chunks:
             return np.zeros(len(self.index.chunks), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
-    def _sentence_text(self, chunk: Chunk, i: int) -> str:
-        s = chunk.sentences[i]
-        return self.index.readings[chunk.doc].text[s.start : s.end]
-
-    def _coverage(self, qterms: list[str], row: int, i: int) -> float:
-        """Share of the question's IDF mass found in sentence i of chunk `row` (0..1)."""
-        key = (row, i)
-        if key not in self._sentence_terms:
-            self._sentence_terms[key] = set(_terms(self._sentence_text(self.index.chunks[row], i), self._stem))
-        have = self._sentence_terms[key]
+    def _weights(self, qterms: list[str], hterms: list[str]) -> tuple[np.ndarray, float]:
+        """Vocabulary weights of the question's words (their IDF; words the conversation adds count less)."""
         weights = {t: self._idf.get(t, self._idf_unseen) for t in set(qterms)}
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in have) / total if total else 0.0
+        for t in set(hterms) - set(qterms):
+            weights[t] = self.settings.history_weight * self._idf.get(t, self._idf_unseen)
+        w = np.zeros(self._own_terms.shape[1], dtype=np.float32)
+        for t, weight in weights.items():
+            if t in self._vocab:
+                w[self._vocab[t]] = weight
+        return w, float(sum(weights.values()))
+
+    def _typed(self, question: str) -> np.ndarray:
+        """Sentences holding the kind of fact the question asks for (a number, a date, a definition)."""
+        typed = np.zeros(len(self._sentences), dtype=bool)
+        if _ASK_NUMBER.search(question):
+            typed |= self._has_number
+        if _ASK_DATE.search(question):
+            typed |= self._has_date
+        if _ASK_DEFINITION.search(question):
+            for acronym in set(_ACRONYM.findall(question)):
+                typed |= np.array([f"({acronym})" in t for t in self._sentences], dtype=bool)
+        return typed
+
+    def _unknown_names(self, question: str) -> float:
+        """Share of the names in the question (capitalised words, acronyms) that no reading mentions.
+
+        A question about someone or something the readings never name cannot be answered from them.
+        """
+        names = [w for w in _NAME.findall(_DOTTED.sub(lambda m: m.group(0).replace(".", ""), question)) if w.lower() not in _STOP]
+        stems = [t for n in names for t in _terms(n, self._stem)[:1]]
+        return sum(t not in self._idf for t in stems) / len(stems) if stems else 0.0
 
     # -- the search ------------------------------------------------------------------------
 
@@ -202,38 +311,36 @@ class Retriever:
         threshold = self.index.threshold
         if not clean or not chunks:
             return Retrieval(clean, query, [], 0.0, threshold, notice)
-        qterms = _terms(query, self._stem)
-        qvec = query_vector if query_vector is not None else self.embedder.embed([query])[0]
-
-        rows = np.arange(len(chunks)) if doc is None else np.array([i for i, c in enumerate(chunks) if c.doc == doc], dtype=np.int64)
+        rows = np.arange(len(chunks)) if doc is None else np.flatnonzero(self._chunk_doc == doc)
         if rows.size == 0:
             return Retrieval(clean, query, [], 0.0, threshold, notice)
+        qterms = _terms(clean, self._stem)
+        hterms = [t for t in _terms(query, self._stem) if t not in set(qterms)]  # what the conversation adds
+        qvec = query_vector if query_vector is not None else self.embedder.embed([query])[0]
+        w, total = self._weights(qterms, hterms)
+
+        # Every sentence scored alone and, where it continues the one before, together with it.
+        sd = self.index.sentence_vectors @ qvec
+        cov = np.asarray(self._own_terms @ w, dtype=np.float32) / (total or 1.0)
+        typed = self._typed(clean)
+        own = s.sent_dense * sd + s.sent_lexical * cov + s.sent_type * typed
+        conf = s.conf_dense * sd + s.conf_lexical * cov
+        windowed = np.zeros(len(sd), dtype=bool)
+        c = self._continues
+        if c.size:
+            sd_win = (sd[c] + sd[self._prev[c]]) / self._window_norm[c]
+            cov_win = np.asarray(self._window_terms[c] @ w, dtype=np.float32) / (total or 1.0)
+            win = s.context * (s.sent_dense * sd_win + s.sent_lexical * cov_win + s.sent_type * (typed[c] | typed[self._prev[c]]))
+            better = win > own[c]
+            own[c[better]] = win[better]
+            windowed[c[better]] = True
+            conf[c[better]] = s.context * (s.conf_dense * sd_win[better] + s.conf_lexical * cov_win[better])
+        sent_score = own
+        starts, counts = self._sentence_start[rows], self._sentence_count[rows]
+        sentence_best = np.maximum.reduceat(sent_score, self._sentence_start)[rows]
+
         dense = self.index.chunk_vectors[rows] @ qvec
-        lexical = self._bm25_scores(qterms)[rows]
-        sent_dense_all = self.index.sentence_vectors @ qvec
-        ask_number, ask_date = bool(_ASK_NUMBER.search(clean)), bool(_ASK_DATE.search(clean))
-
-        sentence_best = np.zeros(rows.size, dtype=np.float32)
-        best_idx = np.zeros(rows.size, dtype=np.int64)
-        per_sentence: list[list[float]] = []
-        conf = np.zeros(rows.size, dtype=np.float32)
-        starts = np.concatenate([[0], np.cumsum([len(c.sentences) for c in chunks])])
-        for j, row in enumerate(rows):
-            chunk = chunks[row]
-            scores, confs = [], []
-            for i in range(len(chunk.sentences)):
-                sd = float(sent_dense_all[starts[row] + i])
-                cov = self._coverage(qterms, int(row), i)
-                text = self._sentence_text(chunk, i)
-                typed = (ask_number and bool(_NUMBER.search(text))) or (ask_date and bool(_DATE.search(text)))
-                scores.append(s.sent_dense * sd + s.sent_lexical * cov + s.sent_type * typed)
-                confs.append(s.conf_dense * sd + s.conf_lexical * cov)
-            per_sentence.append(scores)
-            if scores:
-                best_idx[j] = int(np.argmax(scores))
-                sentence_best[j] = scores[best_idx[j]]
-                conf[j] = confs[best_idx[j]]
-
+        lexical = (self._bm25_scores(qterms) + s.history_weight * self._bm25_scores(hterms))[rows]
         fused = np.zeros(rows.size, dtype=np.float64)
         ranks: dict[str, np.ndarray] = {}
         for name, values, weight in (("dense", dense, s.w_dense), ("lexical", lexical, s.w_lexical), ("sentence", sentence_best, s.w_sentence)):
@@ -243,13 +350,21 @@ class Retriever:
             ranks[name] = rank
             fused += weight / (s.rrf_k + rank)
         top = np.argsort(-fused, kind="stable")[: max(1, k)]
-        candidates = [
-            Candidate(
-                row=int(rows[j]), chunk=chunks[rows[j]], dense=float(dense[j]), lexical=float(lexical[j]), sentence=float(sentence_best[j]),
-                fused=float(fused[j]), ranks={n: int(r[j]) for n, r in ranks.items()}, best_sentence=int(best_idx[j]),
-                sentence_scores=per_sentence[j], confidence=float(conf[j]),
+        candidates = []
+        for j in top:
+            row = int(rows[j])
+            a, b = int(starts[j]), int(starts[j] + counts[j])
+            best = int(np.argmax(sent_score[a:b]))
+            sentence = chunks[row].sentences[best]
+            span = (sentence.start, sentence.end)
+            if windowed[a + best] and best > 0:  # quote the sentence it continues too
+                span = (chunks[row].sentences[best - 1].start, sentence.end)
+            candidates.append(
+                Candidate(
+                    row=row, chunk=chunks[row], dense=float(dense[j]), lexical=float(lexical[j]), sentence=float(sentence_best[j]),
+                    fused=float(fused[j]), ranks={n: int(r[j]) for n, r in ranks.items()}, best_sentence=best, highlight=span,
+                    sentence_scores=[float(x) for x in sent_score[a:b]], confidence=float(conf[a + best]),
+                )
             )
-            for j in top
-        ]
-        confidence = max((c.confidence for c in candidates[:3]), default=0.0)
+        confidence = max((cand.confidence for cand in candidates[:3]), default=0.0) - s.conf_unknown_names * self._unknown_names(clean)
         return Retrieval(clean, query, candidates, confidence, threshold, notice)
