@@ -6,6 +6,7 @@ subprocesses with a slowed-down fake embedder, so the tests never wait on the re
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -83,7 +84,7 @@ def test_build_writes_a_complete_manifest(corpus, index_dir, fake_embedder):
     assert manifest["settings"]["model"] == fake_embedder.name
     assert manifest["settings"]["dim"] == 64
     assert manifest["settings"]["chunking"] == ChunkSettings().as_dict() == {"max_tokens": 200, "overlap_tokens": 0, "model_max_tokens": 256}
-    hashes = {name: __import__("hashlib").sha256((corpus / name).read_bytes()).hexdigest() for name in READINGS}
+    hashes = {name: hashlib.sha256((corpus / name).read_bytes()).hexdigest() for name in READINGS}
     assert manifest["files"] == hashes
     assert {r["doc"]: r["sha256"] for r in manifest["readings"]} == {Path(n).stem: h for n, h in hashes.items()}
     assert (index_dir / manifest["corpus"]).resolve() == corpus.resolve()
