@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +37,7 @@ from qa.store import (
     write_calibration,
 )
 
-from conftest import CORPUS, ROOT, FakeEmbedder
+from conftest import ROOT, FakeEmbedder
 
 TESTS = Path(__file__).resolve().parent
 
