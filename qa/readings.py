@@ -22,6 +22,7 @@ __all__ = [
     "Reading",
     "SkippedFile",
     "READING_SUFFIXES",
+    "CORPUS_SUFFIXES",
     "MAX_READING_BYTES",
     "parse_reading",
     "read_reading",
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 READING_SUFFIXES = (".md", ".markdown", ".txt")
+CONVERTED_SUFFIXES = (".html", ".htm", ".pdf")  # read through qa.importers, as `qa add` would
+CORPUS_SUFFIXES = READING_SUFFIXES + CONVERTED_SUFFIXES
 MAX_READING_BYTES = 20 * 1024 * 1024
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")  # a closing "##" needs a space before it
@@ -145,12 +148,34 @@ def parse_reading(raw: str, doc: str, *, markdown: bool = True, source: str = ""
                 paragraphs.append(Paragraph(len(paragraphs) + 1, section, page, block_start, stripped_end))
         block_start = None
 
-    for line in text.split("\n"):
+    fence: str | None = None  # the opening of the fenced code block we are in, if any
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
         line_end = pos + len(line)
         bare = line.strip()
+        if markdown and fence is not None:  # inside ``` or ~~~: no headings, blank lines kept
+            if bare.startswith(fence):
+                fence = None
+            pos = line_end + 1
+            continue
+        if markdown and bare.startswith(("```", "~~~")):
+            fence = bare[:3]
+            if block_start is None:
+                block_start = pos + (len(line) - len(line.lstrip()))
+            pos = line_end + 1
+            continue
         heading = _HEADING.match(bare) if markdown else None
         page_mark = _PAGE_MARKER.match(bare)
-        if not bare or heading or page_mark:
+        # A one-line paragraph underlined with === or --- is a heading too (setext style).
+        underline = markdown and block_start is not None and re.fullmatch(r"=+|-+", bare) and "\n" not in text[block_start:pos].strip()
+        if underline:
+            name = text[block_start:pos].strip()
+            block_start = None
+            if bare[0] == "=" and not title and not paragraphs:
+                title = name
+            else:
+                section = name
+        elif not bare or heading or page_mark:
             close(pos)
             if heading:
                 name = heading.group(2).strip()
@@ -181,8 +206,14 @@ def parse_reading(raw: str, doc: str, *, markdown: bool = True, source: str = ""
 def read_reading(path: Path) -> Reading:
     """Read one corpus file; raises `ReadingError` naming the file and the reason."""
     path = Path(path)
+    if path.suffix.lower() in CONVERTED_SUFFIXES:
+        from .importers import convert_file  # HTML and PDF: extracted the way `qa add` does
+
+        imported = convert_file(path)
+        data = path.read_bytes()
+        return parse_reading(imported.file_text(), path.stem, source=str(path), sha256=hashlib.sha256(data).hexdigest())
     if path.suffix.lower() not in READING_SUFFIXES:
-        raise ReadingError(f"{path}: unsupported file type {path.suffix!r}; the corpus reads {', '.join(READING_SUFFIXES)} (import other files with `qa add`).")
+        raise ReadingError(f"{path}: unsupported file type {path.suffix!r}; the corpus reads {', '.join(CORPUS_SUFFIXES)}.")
     try:
         size = path.stat().st_size
         if size > MAX_READING_BYTES:
@@ -206,7 +237,7 @@ def corpus_files(corpus: Path) -> list[Path]:
         raise ReadingError(f"{corpus}: corpus folder not found; create it and put readings (.md, .txt) in it, or pass --corpus.")
     return sorted(
         p for p in corpus.rglob("*")
-        if p.is_file() and p.suffix.lower() in READING_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
+        if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
     )
 
 

@@ -144,7 +144,7 @@ class RetrievalSettings:
     rrf_k: float = 20.0
     w_dense: float = 0.25
     w_lexical: float = 1.0
-    w_sentence: float = 1.0
+    w_sentence: float = 1.5
     sent_dense: float = 1.0
     sent_lexical: float = 0.4
     sent_type: float = 0.2

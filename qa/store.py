@@ -47,7 +47,7 @@ __all__ = [
     "atomic_write_text",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: chunk offsets after repeated text and headings fixed
 MANIFEST = "manifest.json"
 CALIBRATION = "calibration.json"
 LOCK = ".build.lock"

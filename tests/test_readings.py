@@ -103,7 +103,8 @@ def test_txt_files_are_plain_text(tmp_path):
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("slides.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
+        ("slides.docx", b"PK\x03\x04", "unsupported file type '.docx'"),
+        ("slides.pdf", b"%PDF-1.4", "the PDF is damaged"),
         ("binary.md", b"abc\x00def", "looks like a binary file"),
         ("latin1.md", "café".encode("latin-1"), "is not UTF-8 text"),
         ("empty.md", b"", "no text to index"),
@@ -162,3 +163,30 @@ def test_a_corpus_without_readings_is_an_error(tmp_path):
 )
 def test_citation_label(args, label):
     assert citation_label(*args) == label
+
+
+def test_fenced_code_keeps_comment_lines_and_blank_lines_inside_one_paragraph():
+    reading = parse_reading("Intro.\n\n```bash\n# not a heading\npip install x\n\nmake\n```\n\n## Next\nText.\n", "doc")
+    assert texts(reading) == ["Intro.", "```bash\n# not a heading\npip install x\n\nmake\n```", "Text."]
+    assert [p.section for p in reading.paragraphs] == [None, None, "Next"]
+
+
+def test_setext_headings_are_sections():
+    reading = parse_reading("Guide\n=====\n\nIntro.\n\nHow do I install?\n-----------------\n\nRun make.\n", "doc")
+    assert reading.title == "Guide"
+    assert [(p.section, reading.text[p.start : p.end]) for p in reading.paragraphs] == [(None, "Intro."), ("How do I install?", "Run make.")]
+
+
+def test_html_files_in_the_corpus_are_read_like_qa_add_reads_them(tmp_path):
+    page = tmp_path / "faq.html"
+    page.write_text(
+        "<html><head><title>Tool FAQ</title></head><body><nav>Home | Blog</nav><article><h1>Tool FAQ</h1>"
+        "<h2>How do I install the tool?</h2><p>Install the tool with the package manager of your system, then run the setup command once.</p>"
+        "<p>The setup command writes a configuration file in your home folder and checks the version of the runtime.</p>"
+        "</article><footer>Copyright</footer></body></html>",
+        encoding="utf-8",
+    )
+    reading = read_reading(page)
+    assert reading.title == "Tool FAQ"
+    assert any(p.section == "How do I install the tool?" for p in reading.paragraphs)
+    assert "Home | Blog" not in reading.text
