@@ -144,9 +144,10 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     @app.middleware("http")
     async def guard(request: Request, call_next):
         path = request.url.path
-        if _REFUSED.search(path):
+        local = path[len(root_prefix):] if root_prefix and path.startswith(root_prefix) else path
+        if _REFUSED.search(local):
             response = JSONResponse({"error": "not_found", "message": f"{path} is not served by this app."}, status_code=404)
-        elif path in ("", "/") and request.query_params.get("embed") in ("1", "true", "yes"):
+        elif local in ("", "/") and request.query_params.get("embed") in ("1", "true", "yes"):
             params = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "embed"])
             response = RedirectResponse(f"{root_prefix}{WIDGET_PATH}/" + (f"?{params}" if params else ""), status_code=307)
         else:
@@ -189,11 +190,34 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     shared = dict(root_path=root_prefix, feedback_log=feedback, limiter=limiter, concurrency=settings.concurrency)
     widget = build_chat_app(assistant, UISettings(widget=True, **shared))
     main = build_chat_app(assistant, UISettings(widget=False, **shared))
-    gr.mount_gradio_app(app, widget, path=WIDGET_PATH, head=head_html(widget=True), root_path=f"{root}{WIDGET_PATH}" if root else None, **{**common, "css": WIDGET_CSS})
-    gr.mount_gradio_app(app, main, path="/", head=head_html(widget=False), root_path=root or None, **{**common, "footer_links": ["api"]})
+    # Behind a proxy, the sub-path reaches Gradio as the ASGI root_path (see `_UnderRootPath`),
+    # so each mounted app works out its public address from the request itself.
+    gr.mount_gradio_app(app, widget, path=WIDGET_PATH, head=head_html(widget=True), **{**common, "css": WIDGET_CSS})
+    gr.mount_gradio_app(app, main, path="/", head=head_html(widget=False), **{**common, "footer_links": ["api"]})
     app.state.limiter = limiter
     app.state.feedback = feedback
-    return app
+    return _UnderRootPath(app, root_prefix) if root_prefix else app
+
+
+class _UnderRootPath:
+    """Serve an ASGI app under a sub-path, whether the reverse proxy strips the prefix or not.
+
+    Like uvicorn's `--root-path`: the request's `root_path` becomes the prefix and its `path` the
+    full public path, so routes, mounts and Gradio's own URLs all carry the prefix.
+    """
+
+    def __init__(self, app, prefix: str):
+        self.app = app
+        self.prefix = prefix
+        self.state = app.state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            path = scope["path"]
+            if path != self.prefix and not path.startswith(self.prefix + "/"):
+                path = self.prefix + path
+            scope = dict(scope, root_path=self.prefix, path=path, raw_path=path.encode("utf-8"))
+        await self.app(scope, receive, send)
 
 
 def settings_from_env(**overrides) -> WebSettings:

@@ -149,3 +149,31 @@ def test_rate_limit_31st_question_gets_the_message_other_clients_unaffected(app_
     assert "passages" in other_user.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
     other_ip = Client(app_url + "/", verbose=False, headers={"X-Forwarded-For": "10.9.8.7"})
     assert "passages" in other_ip.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
+
+
+def test_behind_a_proxy_under_a_sub_path(assistant):
+    """--root-path /assistant behind a proxy that strips the prefix: pages, redirect, reading links, API."""
+    from gradio_client import Client
+    from starlette.responses import PlainTextResponse
+
+    app = create_app(assistant, WebSettings(root_path="/assistant", rate_limit=0))
+
+    async def proxy(scope, receive, send):  # like nginx `location /assistant/ { proxy_pass http://app/; }`
+        if scope["type"] in ("http", "websocket"):
+            if not scope["path"].startswith("/assistant"):
+                return await PlainTextResponse("outside the proxy", status_code=404)(scope, receive, send)
+            inner = scope["path"][len("/assistant"):] or "/"
+            scope = dict(scope, path=inner, raw_path=inner.encode())
+        await app(scope, receive, send)
+
+    with serve_app(proxy) as url:
+        for page in ("/assistant/", "/assistant/widget/"):
+            status, _, body = _get(url + page)
+            assert status == 200 and f"{url}{page.rstrip('/')}" in body  # Gradio's config names the public address
+        opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,), {"redirect_request": lambda *a, **k: None}))
+        with pytest.raises(urllib.error.HTTPError) as info:
+            opener.open(url + "/assistant/?embed=1", timeout=30)
+        assert info.value.headers["location"] == "/assistant/widget/"
+        assert _get(url + "/assistant/reading/south-korea-us-alliance")[0] == 200
+        client = Client(url + "/assistant/", verbose=False)
+        assert client.predict(question="What does USFK stand for?", api_name="/ask")["passages"]
