@@ -204,6 +204,8 @@ def _parse_question_line(line: str) -> tuple[str, list[str]]:
     if line.startswith("{"):
         try:
             obj = json.loads(line)
+        except RecursionError:
+            raise UsageError("not valid JSON: nested too deeply") from None
         except ValueError as exc:
             raise UsageError(f"not valid JSON: {exc}") from exc
         if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
@@ -216,6 +218,8 @@ def _parse_question_line(line: str) -> tuple[str, list[str]]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from .language import with_language_notice
+
     if args.k < 1 or args.k > 50:
         raise UsageError(f"-k {args.k}: ask for between 1 and 50 passages.")
     history = list(args.history or [])
@@ -232,7 +236,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print(json.dumps({"error": str(exc), "line": number}), flush=True)
                 status = EXIT_USAGE
                 continue
-            answer = assistant.ask(question, hist, k=args.k, doc=args.doc)
+            answer = with_language_notice(assistant.ask(question, hist, k=args.k, doc=args.doc))
             print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer.answer, flush=True)
         return status
     assistant = _open_assistant(args)
@@ -243,7 +247,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.explain:
         _print_explain(assistant, args.question, history, max(args.k, 10), console)
         return EXIT_OK
-    answer = assistant.ask(args.question, history, k=args.k, doc=args.doc)
+    answer = with_language_notice(assistant.ask(args.question, history, k=args.k, doc=args.doc))
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:

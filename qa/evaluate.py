@@ -157,6 +157,9 @@ def _jsonl_rows(text: str) -> Iterable[tuple[int, dict | None, str | None]]:
         except ValueError as exc:
             yield number, None, f"not valid JSON ({exc.args[0] if exc.args else exc})"
             continue
+        except RecursionError:
+            yield number, None, "not valid JSON (nested too deeply)"
+            continue
         if not isinstance(obj, dict):
             yield number, None, "not a JSON object"
             continue

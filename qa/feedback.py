@@ -80,7 +80,7 @@ def read_records(path: Path) -> tuple[list[dict], int]:
                 continue
             try:
                 obj = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):
                 bad += 1
                 continue
             if isinstance(obj, dict):

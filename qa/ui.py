@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from .answer import Answer
+from .answer import EMPTY_QUESTION, Answer
 from .assistant import Assistant
 from .errors import QAError
 from .feedback import FeedbackLog
+from .language import with_language_notice
 from .ratelimit import RateLimiter, client_key, retry_text
 from .render import candidate_questions, render_answer, render_notice, render_question, render_reading, text_html
 from .ui_evaluate import add_evaluate_tab
@@ -196,7 +197,7 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
                 return _limit_html(wait), {"question": question, "limited": True}
         history = [t["question"] for t in turns if not t.get("limited")]
         try:
-            answer = assistant.ask(question, history, doc=doc)
+            answer = with_language_notice(assistant.ask(question, history, doc=doc))
         except QAError as exc:
             return f'<div class="qa-reply">{render_notice(str(exc))}</div>', {"question": question, "limited": True}
         ids = [p.id for p in answer.passages]
@@ -210,6 +211,7 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
     def respond(question: str, doc: str, chat: list, turns: list, request: gr.Request):
         question = (question or "").strip()
         if not question:
+            gr.Info(EMPTY_QUESTION)  # a toast: the conversation itself stays as it was
             return "", chat, turns
         doc_id = None if not doc or doc == ALL_READINGS else doc
         reply, turn = answer_turn(question, doc_id, turns, request)
@@ -255,7 +257,7 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
         question = question if isinstance(question, str) else ""
         history = [str(h) for h in history] if isinstance(history, list) else []
         try:
-            answer: Answer = assistant.ask(question, history)
+            answer: Answer = with_language_notice(assistant.ask(question, history))
         except QAError as exc:
             return {"error": "bad_request", "message": str(exc)}
         if feedback is not None and answer.question:
