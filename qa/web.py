@@ -25,6 +25,9 @@ WIDGET_PATH = "/widget"
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 # Routes that a course assistant never needs; everything else Gradio serves stays as it is.
 _REFUSED = re.compile(r"(^|/)(gradio_api/upload|gradio_api/upload_progress|gradio_api/mcp|monitoring|gradio_api/vibe|docs|redoc|openapi\.json)(/|$)")
+# Gradio fetches and relays any public URL given as a "file" (or through its proxy route): the
+# app serves no remote files, so it refuses to be a relay for other sites.
+_RELAY = re.compile(r"(^|/)gradio_api/(proxy=|(file=|file/)\s*[a-z][a-z0-9+.-]*:)", re.IGNORECASE)
 
 
 def parse_origins(value: str | None) -> tuple[str, ...]:
@@ -145,7 +148,7 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     async def guard(request: Request, call_next):
         path = request.url.path
         local = path[len(root_prefix):] if root_prefix and path.startswith(root_prefix) else path
-        if _REFUSED.search(local):
+        if _REFUSED.search(local) or _RELAY.search(local):
             response = JSONResponse({"error": "not_found", "message": f"{path} is not served by this app."}, status_code=404)
         elif local in ("", "/") and request.query_params.get("embed") in ("1", "true", "yes"):
             params = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "embed"])
