@@ -152,7 +152,8 @@ class RetrievalSettings:
     history_weight: float = 1.0  # weight of the words a follow-up takes from the earlier question
     conf_dense: float = 1.0
     conf_lexical: float = 0.5
-    conf_unknown_names: float = 0.5  # names in the question that the readings never mention
+    conf_missing_fact: float = 0.2  # taken off when a number or date is asked for and the sentence has none
+    conf_unknown_name: float = 0.5  # taken off the confidence for each name in the question no reading mentions
 
 
 @dataclass
@@ -268,26 +269,32 @@ class Retriever:
                 w[self._vocab[t]] = weight
         return w, float(sum(weights.values()))
 
-    def _typed(self, question: str) -> np.ndarray:
-        """Sentences holding the kind of fact the question asks for (a number, a date, a definition)."""
+    def _typed(self, question: str) -> tuple[np.ndarray, bool]:
+        """Sentences holding the kind of fact the question asks for (a number, a date, a definition).
+
+        Returns:
+            (a mask over sentences, whether the question asks for a number or a date at all).
+        """
         typed = np.zeros(len(self._sentences), dtype=bool)
+        asks_fact = False
         if _ASK_NUMBER.search(question):
             typed |= self._has_number
+            asks_fact = True
         if _ASK_DATE.search(question):
             typed |= self._has_date
+            asks_fact = True
         if _ASK_DEFINITION.search(question):
             for acronym in set(_ACRONYM.findall(question)):
                 typed |= np.array([f"({acronym})" in t for t in self._sentences], dtype=bool)
-        return typed
+        return typed, asks_fact
 
-    def _unknown_names(self, question: str) -> float:
-        """Share of the names in the question (capitalised words, acronyms) that no reading mentions.
+    def _unknown_names(self, question: str) -> int:
+        """How many names in the question (capitalised words, acronyms) no reading mentions.
 
         A question about someone or something the readings never name cannot be answered from them.
         """
         names = [w for w in _NAME.findall(_DOTTED.sub(lambda m: m.group(0).replace(".", ""), question)) if w.lower() not in _STOP]
-        stems = [t for n in names for t in _terms(n, self._stem)[:1]]
-        return sum(t not in self._idf for t in stems) / len(stems) if stems else 0.0
+        return sum(_terms(n, self._stem)[:1][0] not in self._idf for n in names if _terms(n, self._stem))
 
     # -- the search ------------------------------------------------------------------------
 
@@ -322,9 +329,11 @@ class Retriever:
         # Every sentence scored alone and, where it continues the one before, together with it.
         sd = self.index.sentence_vectors @ qvec
         cov = np.asarray(self._own_terms @ w, dtype=np.float32) / (total or 1.0)
-        typed = self._typed(clean)
+        typed, asks_fact = self._typed(clean)
         own = s.sent_dense * sd + s.sent_lexical * cov + s.sent_type * typed
-        conf = s.conf_dense * sd + s.conf_lexical * cov
+        # A "how many" or "when" question whose evidence holds no number or date is likely not covered.
+        missing_fact = s.conf_missing_fact * (asks_fact & ~typed)
+        conf = s.conf_dense * sd + s.conf_lexical * cov - missing_fact
         windowed = np.zeros(len(sd), dtype=bool)
         c = self._continues
         if c.size:
@@ -334,7 +343,7 @@ class Retriever:
             better = win > own[c]
             own[c[better]] = win[better]
             windowed[c[better]] = True
-            conf[c[better]] = s.context * (s.conf_dense * sd_win[better] + s.conf_lexical * cov_win[better])
+            conf[c[better]] = s.context * (s.conf_dense * sd_win[better] + s.conf_lexical * cov_win[better]) - missing_fact[c[better]] * ~typed[self._prev[c[better]]]
         sent_score = own
         starts, counts = self._sentence_start[rows], self._sentence_count[rows]
         sentence_best = np.maximum.reduceat(sent_score, self._sentence_start)[rows]
@@ -349,7 +358,7 @@ class Retriever:
             rank[order] = np.arange(1, rows.size + 1)
             ranks[name] = rank
             fused += weight / (s.rrf_k + rank)
-        top = np.argsort(-fused, kind="stable")[: max(1, k)]
+        top = np.argsort(-fused, kind="stable")[: max(k, 3)]  # confidence always looks at the top three
         candidates = []
         for j in top:
             row = int(rows[j])
@@ -366,5 +375,6 @@ class Retriever:
                     sentence_scores=[float(x) for x in sent_score[a:b]], confidence=float(conf[a + best]),
                 )
             )
-        confidence = max((cand.confidence for cand in candidates[:3]), default=0.0) - s.conf_unknown_names * self._unknown_names(clean)
+        confidence = max((cand.confidence for cand in candidates[:3]), default=0.0) - min(1.0, s.conf_unknown_name * self._unknown_names(clean))
+        candidates = candidates[: max(1, k)]
         return Retrieval(clean, query, candidates, confidence, threshold, notice)
