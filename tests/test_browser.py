@@ -8,6 +8,7 @@ README shows are copied to docs/screenshots/.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -62,7 +63,7 @@ def page(browser):
 
 def save_shot(pg, artifacts: Path, name: str, readme: bool = False, **kw) -> None:
     pg.screenshot(path=str(artifacts / name), **kw)
-    if readme:
+    if readme and os.environ.get("QA_UPDATE_SCREENSHOTS") == "1":  # `make screenshots` refreshes the README's
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(artifacts / name, DOCS_SHOTS / name)
 
