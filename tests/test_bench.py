@@ -110,11 +110,13 @@ def test_tree_rss_counts_children():
 def test_run_benchmark_quick_with_fakes(tmp_path):
     from dataclasses import replace
 
-    config = replace(QUICK, questions=8, large_questions=4, scale_sizes=(120,), scale_queries=2, synthetic_readings=2, synthetic_paragraphs=5)
+    config = replace(QUICK, article_reps=2, questions=8, large_questions=4, scale_sizes=(120,), scale_queries=2, synthetic_readings=2, synthetic_paragraphs=5)
     lines: list[str] = []
     results = run_benchmark(config, {"fake": FakeEmbedder()}, Baseline(FakeEmbedder().embed), tmp_path, log=lines.append)
     json.dumps(results)  # the results file is plain JSON
     assert results["build_article"]["ours_fake"]["chunks"] > 0 and results["build_article"]["baseline"]["chunks"] > 0
+    for part, reps in (("build_article", config.article_reps), ("build_large", config.large_reps)):
+        assert all(len(results[part][name]["seconds"]) == reps for name in ("baseline", "ours_fake"))
     assert results["build_incremental"]["unchanged_rebuilt"] is False
     assert results["build_incremental"]["one_changed_embedded_readings"] == 1
     assert results["latency_article"]["questions"] == 8 == results["latency_article"]["ours_fake"]["n"]
