@@ -14,7 +14,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run index calibration screenshots test test-fast bench browser node-deps clean help
+.PHONY: install run index calibration screenshots quality test test-fast bench browser node-deps clean help
 
 help:
 	@echo "make run      install, build the index if needed, serve the chat at http://$(HOST):$(PORT)"
@@ -67,6 +67,10 @@ test-fast: install
 
 bench: install index
 	$(PY) bench/run.py
+
+# Retrieval quality of ours and of the common baseline on every question set (bench/results-quality.json).
+quality: install
+	$(PY) bench/quality.py
 
 # Refresh the README's screenshots (the browser tests save them to tests/artifacts/ otherwise).
 screenshots: install browser

@@ -196,7 +196,9 @@ def _print_explain(assistant, question: str, history: list[str], k: int, console
             str(i), escape(where), f"{c.dense:.3f}", str(c.ranks["dense"]), f"{c.lexical:.2f}", str(c.ranks["lexical"]),
             f"{c.sentence:.3f}", str(c.ranks["sentence"]), f"{c.fused:.4f}", f"{c.confidence:.3f}", escape(best[:70] + ("…" if len(best) > 70 else "")),
         )
-    console.print(table)
+    from rich.console import Console
+
+    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)  # not squeezed into 80 columns when piped
 
 
 def _parse_question_line(line: str) -> tuple[str, list[str]]:

@@ -149,6 +149,7 @@ class RetrievalSettings:
     sent_lexical: float = 0.4
     sent_type: float = 0.2
     context: float = 1.0  # weight of a sentence read together with the one it continues
+    heading_weight: float = 1.0  # weight of section-heading words in a sentence's lexical score
     history_weight: float = 1.0  # weight of the words a follow-up takes from the earlier question
     conf_dense: float = 1.0
     conf_lexical: float = 0.5
@@ -224,6 +225,10 @@ class Retriever:
         own = self._term_matrix(self._sentences, sparse)
         cont = np.flatnonzero(self._prev >= 0)
         self._own_terms = own
+        # The words of each sentence's section heading that the sentence itself lacks: in a FAQ the
+        # heading is the question its answer sentences answer.
+        heads = self._term_matrix([c.section or "" for c in chunks for _ in c.sentences], sparse)
+        self._heading_terms = ((heads - heads.multiply(own)) > 0).astype(np.float32)
         if cont.size:
             pick = sparse.csr_matrix((np.ones(cont.size, np.float32), (cont, self._prev[cont])), shape=(n_sent, n_sent))
             self._window_terms = ((own + pick @ own) > 0).astype(np.float32)
@@ -328,7 +333,7 @@ class Retriever:
 
         # Every sentence scored alone and, where it continues the one before, together with it.
         sd = self.index.sentence_vectors @ qvec
-        cov = np.asarray(self._own_terms @ w, dtype=np.float32) / (total or 1.0)
+        cov = np.asarray(self._own_terms @ w + s.heading_weight * (self._heading_terms @ w), dtype=np.float32) / (total or 1.0)
         typed, asks_fact = self._typed(clean)
         own = s.sent_dense * sd + s.sent_lexical * cov + s.sent_type * typed
         # A "how many" or "when" question whose evidence holds no number or date is likely not covered.
@@ -338,7 +343,7 @@ class Retriever:
         c = self._continues
         if c.size:
             sd_win = (sd[c] + sd[self._prev[c]]) / self._window_norm[c]
-            cov_win = np.asarray(self._window_terms[c] @ w, dtype=np.float32) / (total or 1.0)
+            cov_win = np.asarray(self._window_terms[c] @ w + s.heading_weight * (self._heading_terms[c] @ w), dtype=np.float32) / (total or 1.0)
             win = s.context * (s.sent_dense * sd_win + s.sent_lexical * cov_win + s.sent_type * (typed[c] | typed[self._prev[c]]))
             better = win > own[c]
             own[c[better]] = win[better]
