@@ -197,7 +197,11 @@ def _read_calibration(folder: Path, model: str) -> dict:
                 return cal
         except (OSError, ValueError):
             pass  # a damaged calibration falls back to the shipped one
-    return default_calibration()
+    shipped = default_calibration()
+    if shipped.get("model") == model:
+        return shipped
+    # A threshold chosen on one model's scores means nothing for another's: refuse nothing.
+    return {"threshold": 0.0, "rule": "uncalibrated", "model": model}
 
 
 # ---------------------------------------------------------------------------- build

@@ -331,14 +331,22 @@ def test_a_corpus_that_vanished_keeps_the_index_usable(corpus, index_dir, fake_e
 
 def test_calibration_is_kept_across_rebuilds_and_a_damaged_one_falls_back(corpus, index_dir, fake_embedder):
     build_index(corpus, index_dir, fake_embedder)
-    assert load_index(index_dir).calibration == default_calibration()
+    # The shipped threshold belongs to the real model's scores; an index of another model refuses nothing.
+    assert default_calibration()["model"] != fake_embedder.name
+    assert load_index(index_dir).calibration == {"threshold": 0.0, "rule": "uncalibrated", "model": fake_embedder.name}
     write_calibration(index_dir, {"threshold": 0.42, "model": fake_embedder.name})
     build_index(corpus, index_dir, fake_embedder, force=True)
     assert load_index(index_dir).threshold == 0.42
     (index_dir / "calibration.json").write_text("{broken", encoding="utf-8")
-    assert load_index(index_dir).threshold == float(default_calibration()["threshold"])
+    assert load_index(index_dir).threshold == 0.0
     write_calibration(index_dir, {"threshold": 0.9, "model": "some-other-model"})
-    assert load_index(index_dir).threshold == float(default_calibration()["threshold"])
+    assert load_index(index_dir).threshold == 0.0
+
+
+@pytest.mark.model
+def test_an_index_of_the_packaged_model_uses_the_shipped_calibration(built_index):
+    assert load_index(built_index).calibration == default_calibration()
+    assert default_calibration()["threshold"] > 0
 
 
 def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypatch):
