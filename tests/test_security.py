@@ -257,7 +257,7 @@ def test_hostile_and_odd_questions_in_the_browser(app_url, artifacts):
         page.wait_for_timeout(500)
         chat = page.locator("#qa-chatbot")
         assert page.evaluate("window.__pwned") is None and not dialogs
-        for selector in ("script", "iframe", "svg[onload]", "details", "#qa-evil", "a[href^='javascript:' i]", "[onload]", "[onerror]"):
+        for selector in ("script", "iframe", "svg[onload]", "details[ontoggle]", "#qa-evil", "a[href^='javascript:' i]", "[onload]", "[onerror]"):
             assert chat.locator(selector).count() == 0, selector
         hrefs = chat.locator("a").evaluate_all("els => els.map(a => a.href)")
         assert all(h.startswith("http://127.0.0.1") for h in hrefs), hrefs
