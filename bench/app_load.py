@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["AppRun", "RssSampler", "free_port", "tree_rss_mb", "import_seconds", "run_app_benchmark"]
+__all__ = ["AppRun", "RssSampler", "free_port", "tree_rss_mb", "tree_cpu_s", "import_seconds", "run_app_benchmark"]
 
 
 def free_port() -> int:
@@ -37,6 +37,28 @@ def _children(pid: int) -> list[int]:
     except OSError:
         pass
     return out
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        if p not in out:
+            out.append(p)
+            todo.extend(_children(p))
+    return out
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -93,7 +115,10 @@ class AppRun:
 
     ready_s: float = 0.0
     first_answer_s: float = 0.0
+    sequential_s: list[float] = field(default_factory=list)
     latencies_s: list[float] = field(default_factory=list)
+    app_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
     errors: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     peak_rss_mb: float = 0.0
@@ -165,6 +190,14 @@ def run_app_benchmark(
             run.ready_s = time.perf_counter() - started
             _check(_client(url, user_header and {user_header: "bench-first"}).predict(question=questions[0], api_name="/ask"))
             run.first_answer_s = time.perf_counter() - started
+            alone = _client(url, user_header and {user_header: "bench-alone"})
+            for i, q in enumerate(questions[:per_client]):  # one client on its own: the round trip without contention
+                t = time.perf_counter()
+                try:
+                    _check(alone.predict(question=q, api_name="/ask"))
+                    run.sequential_s.append(time.perf_counter() - t)
+                except Exception as exc:  # counted like the concurrent clients' failures
+                    run.errors.append(f"client alone question {i}: {type(exc).__name__}: {str(exc)[:200]}")
 
             barrier = threading.Barrier(clients)
             lock = threading.Lock()
@@ -192,13 +225,15 @@ def run_app_benchmark(
                         with lock:
                             run.errors.append(f"client {c} question {i}: {type(exc).__name__}: {str(exc)[:200]}")
 
-            t0 = time.perf_counter()
+            t0, app_cpu, own_cpu = time.perf_counter(), tree_cpu_s(proc.pid), sum(os.times()[:2])
             threads = [threading.Thread(target=student, args=(c,)) for c in range(clients)]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             run.wall_s = time.perf_counter() - t0
+            run.app_cpu_s = tree_cpu_s(proc.pid) - app_cpu
+            run.client_cpu_s = sum(os.times()[:2]) - own_cpu
         run.peak_rss_mb = sampler.peak_mb
     finally:
         _stop(proc)

@@ -289,7 +289,9 @@ def bench_app(index: Path, questions: list[Question], config: Config, baseline_m
         "requests": config.app_clients * config.app_per_client,
         "errors": len(run.errors),
         "error_samples": run.errors[:5],
+        "one_client_alone": percentiles(run.sequential_s),
         "wall_s": round(run.wall_s, 2),
+        "cpu_s_during_load": {"app": round(run.app_cpu_s, 1), "clients": round(run.client_cpu_s, 1), "available": round(run.wall_s * (os.cpu_count() or 1), 1)},
         "throughput_qps": round(len(run.latencies_s) / run.wall_s, 2) if run.wall_s else 0.0,
         **stats,
         "peak_rss_mb": round(run.peak_rss_mb, 1),
@@ -489,6 +491,9 @@ def render_table(r: dict) -> str:
             rows.append((f"app imports alone s ({what})", _fmt(v), "-", "-"))
         for enc, v in app.get("cold_start_in_process_s", {}).items():
             rows.append((f"fresh process to first answer s, no server [{enc}]", _fmt(v.get("seconds", float("nan"))), "-", "-"))
+        rows.append(("app 1 client alone p50 ms (round trip)", _fmt(app["one_client_alone"]["p50_ms"]), _fmt(r["latency_article"][base]["p50_ms"]), _fmt(round(app["one_client_alone"]["p50_ms"] / r["latency_article"][base]["p50_ms"], 2))))
+        cpu = app["cpu_s_during_load"]
+        rows.append(("app CPU s under load: app / clients / 2 cores' worth", f"{cpu['app']} / {cpu['clients']} / {cpu['available']}", "-", "-"))
         rows.append((f"app {app['clients']} clients p50 ms", _fmt(app["p50_ms"]), _fmt(r["latency_article"][base]["p50_ms"]), _fmt(round(app["p50_ms"] / r["latency_article"][base]["p50_ms"], 2))))
         rows.append((f"app {app['clients']} clients p95 ms", _fmt(app["p95_ms"]), _fmt(r["latency_article"][base]["p95_ms"]), _fmt(app["p95_to_baseline_p95"])))
         rows.append(("app errors / requests", f"{app['errors']} / {app['requests']}", "-", "-"))

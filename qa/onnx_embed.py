@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -46,6 +47,7 @@ VARIANTS = ("fp32", "int8")
 EXPORT_FORMAT = 1  # bump when the exported graph changes, so old files are not trusted
 MAX_SEQ_LENGTH = 256  # sentence-transformers' max_seq_length for this model
 OPSET = 17
+SMALL_BATCH = 8  # up to this many texts run on the single-threaded session
 
 # Texts the agreement check always includes: short and long, numbers, punctuation, accents, empty,
 # and a text longer than the model reads (truncation must match too).
@@ -164,7 +166,6 @@ class OnnxEmbedder:
     max_tokens = MAX_SEQ_LENGTH
 
     def __init__(self, path: Path, variant: str = "fp32", folder: Path | None = None, threads: int | None = None, batch_size: int = 64):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         folder = Path(folder) if folder else model_dir()
@@ -181,8 +182,18 @@ class OnnxEmbedder:
         self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._counter.no_truncation()
         self._counter.no_padding()
+        self._threads = threads or min(4, os.cpu_count() or 1)
+        self._lock = threading.Lock()
+        # One thread for a question: requests run side by side in the app, and a short input
+        # gains little from splitting. More threads for the batches of an index build (made on first use).
+        self._small = self._open(1)
+        self._large = self._small if self._threads == 1 else None
+
+    def _open(self, threads: int):
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
@@ -190,9 +201,17 @@ class OnnxEmbedder:
         # threads and with other processes, where spinning only steals time from them.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+            return ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types for a bad file
             raise ModelError(f"{self.path}: ONNX Runtime could not load this file ({exc}); delete it to export it again.") from exc
+
+    def _session_for(self, rows: int):
+        if rows <= SMALL_BATCH:
+            return self._small
+        with self._lock:
+            if self._large is None:
+                self._large = self._open(self._threads)
+        return self._large
 
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=False).ids)
@@ -202,7 +221,7 @@ class OnnxEmbedder:
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return self._session.run(None, feeds)[0]
+        return self._session_for(len(texts)).run(None, feeds)[0]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
@@ -270,7 +289,7 @@ def load_fast_embedder(
         variant: "fp32" (same vectors as torch) or "int8" (smaller, slightly different vectors).
         reference: the embedder to agree with.
         sample: extra texts for the agreement check (e.g. sentences of the readings).
-        threads: ONNX Runtime's threads per call; min(4, CPUs) when None.
+        threads: ONNX Runtime's threads for batches of texts (one text runs on one thread); min(4, CPUs) when None.
 
     Returns:
         An `OnnxEmbedder`, or None when the export, the runtime or the agreement fails; the caller

@@ -165,7 +165,8 @@ def test_app_benchmark_against_a_stand_in_app(tmp_path):
     questions = ["What is USFK?", "please fail now", "over the limit"]
     run = run_app_benchmark(app, tmp_path / "index", questions, clients=3, per_client=2, timeout=180, user_header="x-qa-user")
     assert run.first_answer_s >= run.ready_s > 0
-    # 6 requests; client c asks questions[(2c + i) % 3]: each question twice, two of them fail.
-    assert len(run.latencies_s) == 2 and len(run.errors) == 4, run.errors
+    # One client alone asks the first two questions, then 6 concurrent requests: client c asks
+    # questions[(2c + i) % 3], so each question twice; two of the three fail.
+    assert len(run.sequential_s) == 1 and len(run.latencies_s) == 2 and len(run.errors) == 5, run.errors
     assert sum("rate_limited" in e for e in run.errors) == 2
-    assert run.peak_rss_mb > 50
+    assert run.peak_rss_mb > 50 and run.app_cpu_s > 0
