@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .language import with_language_notice
 from .readings import citation_label
 from .retrieve import Retrieval
 
@@ -123,4 +124,5 @@ def make_answer(retrieval: Retrieval, texts: dict[str, str]) -> Answer:
     top = passages[0] if passages else None
     answer = NOT_COVERED if abstained or top is None else top.highlight
     highlight = "" if abstained or top is None else top.highlight
-    return Answer(retrieval.question, abstained, answer, highlight, retrieval.confidence, retrieval.threshold, tuple(passages), retrieval.notice, retrieval.query)
+    made = Answer(retrieval.question, abstained, answer, highlight, retrieval.confidence, retrieval.threshold, tuple(passages), retrieval.notice, retrieval.query)
+    return with_language_notice(made)  # the model reads English best: say so where it matters

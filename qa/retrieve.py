@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +46,15 @@ _DATE = re.compile(
 _ASK_NUMBER = re.compile(r"\bhow (?:many|much|large|big|long|far)\b|\bnumber of\b|\bwhat (?:percentage|share|amount)\b", re.I)
 _ASK_DATE = re.compile(r"\bwhen\b|\bwhat (?:year|date|month|day)\b|\bwhich (?:year|years|date|month)\b", re.I)
 _ASK_DEFINITION = re.compile(r"\b(?:stand for|short for|acronym|abbreviation|mean by|what is (?:an? )?|what are )\b", re.I)
+_ASK_SAID = re.compile(
+    r"\bwhat (?:did|does|do|has|have|had|was|were) (.+?) (?:say|said|tell|told|think|argue|claim|note|write|state|suggest|believe|testify|warn)\b", re.I
+)
+# A sentence that reports what someone said: a speech verb or "according to".
+_ATTRIBUTION = re.compile(
+    r"\b(?:says?|said|saying|according to|noted|notes|argued|argues|stated|states|stating|emphasi[sz]ed|highlighted|claimed|"
+    r"wrote|told|warned|insisted|revealed|testified|added|explained|declared|described|called|suggested|believed)\b",
+    re.I,
+)
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
 # A sentence opening like this leans on the one before it ("This should...", "In his hearing, he...").
 _CONTINUES = re.compile(
@@ -108,11 +117,12 @@ def _topic(question: str) -> str:
     return re.sub(r"^(?:the|a|an)\s+", "", body, flags=re.I)
 
 
-def resolve_followup(question: str, history: Sequence[str]) -> str:
+def resolve_followup(question: str, history: Sequence[str], name_form: Callable[[str], str] | None = None) -> str:
     """The question with what a follow-up leaves out filled in from the last earlier question.
 
     A pronoun that refers back (he, his, it, this...) is replaced by what the earlier question was
     about (possessives get "'s"); a question too short to stand alone gets that topic appended.
+    `name_form` may shorten the topic to the form the readings use (e.g. a surname).
 
     Example: ('What did he say?', ['Who is Gen. Brunson?']) -> 'What did Gen. Brunson say?'
     """
@@ -120,6 +130,8 @@ def resolve_followup(question: str, history: Sequence[str]) -> str:
     if not previous:
         return question
     topic = _topic(previous[-1])
+    if topic and name_form:
+        topic = name_form(topic)
     if not topic:
         return question
     match = _PRONOUN.search(question)
@@ -141,12 +153,12 @@ def resolve_followup(question: str, history: Sequence[str]) -> str:
 class RetrievalSettings:
     """Weights of the fusion; the defaults were chosen on question sets, not per question."""
 
-    rrf_k: float = 20.0
+    rrf_k: float = 60.0
     w_dense: float = 0.25
     w_lexical: float = 1.0
-    w_sentence: float = 1.5
+    w_sentence: float = 3.0
     sent_dense: float = 1.0
-    sent_lexical: float = 0.4
+    sent_lexical: float = 0.6
     sent_type: float = 0.2
     context: float = 1.0  # weight of a sentence read together with the one it continues
     heading_weight: float = 1.0  # weight of section-heading words in a sentence's lexical score
@@ -209,6 +221,7 @@ class Retriever:
         if texts:
             self._bm25.index([t or ["_empty_"] for t in chunk_terms], show_progress=False)
         df = Counter(t for terms in chunk_terms for t in set(terms))
+        self._df = df
         n = max(1, len(texts))
         self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self._idf_unseen = math.log(1 + (n + 0.5) / 0.5)
@@ -264,7 +277,7 @@ class Retriever:
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
     def _weights(self, qterms: list[str], hterms: list[str]) -> tuple[np.ndarray, float]:
-        """Vocabulary weights of the question's words (their IDF; words the conversation adds count less)."""
+        """Vocabulary weights of the question's words (their IDF), with the conversation's words weighted apart."""
         weights = {t: self._idf.get(t, self._idf_unseen) for t in set(qterms)}
         for t in set(hterms) - set(qterms):
             weights[t] = self.settings.history_weight * self._idf.get(t, self._idf_unseen)
@@ -274,24 +287,47 @@ class Retriever:
                 w[self._vocab[t]] = weight
         return w, float(sum(weights.values()))
 
-    def _typed(self, question: str) -> tuple[np.ndarray, bool]:
-        """Sentences holding the kind of fact the question asks for (a number, a date, a definition).
+    def _typed(self, question: str) -> tuple[np.ndarray, np.ndarray, bool]:
+        """How many of the kinds of fact the question asks for each sentence holds.
+
+        The kinds: a number ("how many"), a date ("when"), the expansion of an acronym ("what does
+        X stand for"), and reported words of the one asked about ("what did X say").
 
         Returns:
-            (a mask over sentences, whether the question asks for a number or a date at all).
+            (a count per sentence, a mask of sentences with the number or date asked for, whether
+            the question asks for a number or a date at all).
         """
-        typed = np.zeros(len(self._sentences), dtype=bool)
+        kinds = np.zeros(len(self._sentences), dtype=np.float32)
+        fact = np.zeros(len(self._sentences), dtype=bool)
         asks_fact = False
         if _ASK_NUMBER.search(question):
-            typed |= self._has_number
+            fact |= self._has_number
             asks_fact = True
         if _ASK_DATE.search(question):
-            typed |= self._has_date
+            fact |= self._has_date
             asks_fact = True
+        kinds += fact
         if _ASK_DEFINITION.search(question):
             for acronym in set(_ACRONYM.findall(question)):
-                typed |= np.array([f"({acronym})" in t for t in self._sentences], dtype=bool)
-        return typed, asks_fact
+                kinds += np.array([f"({acronym})" in t for t in self._sentences], dtype=np.float32)
+        said = _ASK_SAID.search(question)
+        if said:
+            speaker = [w for w in re.findall(r"\b[A-Z][\w’'-]+", said.group(1)) if w.lower() not in _STOP]
+            kinds += np.array([bool(_ATTRIBUTION.search(t)) and (not speaker or any(w in t for w in speaker)) for t in self._sentences], dtype=np.float32)
+        return kinds, fact, asks_fact
+
+    def _name_form(self, topic: str) -> str:
+        """A multi-word name as the readings mostly call it: its word they mention most often.
+
+        Readings name a person in full once and then by one name ("Gen. Xavier T. Brunson", then
+        "Brunson"), so a follow-up's "he" is best read as that word.
+        """
+        words = [w for w in topic.split() if not w.endswith(".") and w[:1].isupper()]
+        if len(words) < 2 or len(words) != len([w for w in topic.split() if not w.endswith(".")]):
+            return topic
+        counts = [(self._df.get(t[0], 0) if (t := _terms(w, self._stem)) else 0, w) for w in words]
+        best_count, best = max(counts)
+        return best if best_count > 1 else topic
 
     def _unknown_names(self, question: str) -> int:
         """How many names in the question (capitalised words, acronyms) no reading mentions.
@@ -318,7 +354,7 @@ class Retriever:
         """
         s = self.settings
         clean, notice = normalize_question(question)
-        query = resolve_followup(clean, [normalize_question(h)[0] for h in history or []])
+        query = resolve_followup(clean, [normalize_question(h)[0] for h in history or []], self._name_form)
         chunks = self.index.chunks
         threshold = self.index.threshold
         if not clean or not chunks:
@@ -334,21 +370,21 @@ class Retriever:
         # Every sentence scored alone and, where it continues the one before, together with it.
         sd = self.index.sentence_vectors @ qvec
         cov = np.asarray(self._own_terms @ w + s.heading_weight * (self._heading_terms @ w), dtype=np.float32) / (total or 1.0)
-        typed, asks_fact = self._typed(clean)
+        typed, fact, asks_fact = self._typed(query)
         own = s.sent_dense * sd + s.sent_lexical * cov + s.sent_type * typed
         # A "how many" or "when" question whose evidence holds no number or date is likely not covered.
-        missing_fact = s.conf_missing_fact * (asks_fact & ~typed)
+        missing_fact = s.conf_missing_fact * (asks_fact & ~fact)
         conf = s.conf_dense * sd + s.conf_lexical * cov - missing_fact
         windowed = np.zeros(len(sd), dtype=bool)
         c = self._continues
         if c.size:
             sd_win = (sd[c] + sd[self._prev[c]]) / self._window_norm[c]
             cov_win = np.asarray(self._window_terms[c] @ w + s.heading_weight * (self._heading_terms[c] @ w), dtype=np.float32) / (total or 1.0)
-            win = s.context * (s.sent_dense * sd_win + s.sent_lexical * cov_win + s.sent_type * (typed[c] | typed[self._prev[c]]))
+            win = s.context * (s.sent_dense * sd_win + s.sent_lexical * cov_win + s.sent_type * np.maximum(typed[c], typed[self._prev[c]]))
             better = win > own[c]
             own[c[better]] = win[better]
             windowed[c[better]] = True
-            conf[c[better]] = s.context * (s.conf_dense * sd_win[better] + s.conf_lexical * cov_win[better]) - missing_fact[c[better]] * ~typed[self._prev[c[better]]]
+            conf[c[better]] = s.context * (s.conf_dense * sd_win[better] + s.conf_lexical * cov_win[better]) - missing_fact[c[better]] * ~fact[self._prev[c[better]]]
         sent_score = own
         starts, counts = self._sentence_start[rows], self._sentence_count[rows]
         sentence_best = np.maximum.reduceat(sent_score, self._sentence_start)[rows]
