@@ -124,10 +124,26 @@ class SentenceTransformerEmbedder:
 _LOADED: dict[str, Embedder] = {}
 
 
-def load_embedder(kind: str = "default") -> Embedder:
-    """The process-wide embedder (loaded once; the model takes seconds to load)."""
+def load_embedder(kind: str | None = None) -> Embedder:
+    """The process-wide embedder, loaded once (the model takes seconds to load).
+
+    Args:
+        kind: "onnx" (the same model through ONNX Runtime: same vectors, faster, no torch import
+            once exported; see `onnx_embed.py`), "torch" (sentence-transformers), or "default":
+            ONNX when it can be exported and agrees with torch, else torch. None reads the
+            environment variable QA_EMBEDDER, else "default".
+    """
+    kind = kind or os.environ.get("QA_EMBEDDER", "default")
+    if kind not in ("default", "onnx", "torch"):
+        raise ModelError(f"unknown embedder {kind!r}; the valid ones are default, onnx and torch (QA_EMBEDDER).")
     if kind not in _LOADED:
-        if kind != "default":
-            raise ModelError(f"unknown embedder {kind!r}; the valid one is 'default' ({MODEL_NAME}).")
-        _LOADED[kind] = SentenceTransformerEmbedder()
+        if kind == "torch":
+            _LOADED[kind] = SentenceTransformerEmbedder()
+        else:
+            from .onnx_embed import load_fast_embedder
+
+            fast = load_fast_embedder()
+            if fast is None and kind == "onnx":
+                raise ModelError("the ONNX embedder could not be exported or does not agree with torch; use QA_EMBEDDER=torch.")
+            _LOADED[kind] = fast or load_embedder("torch")
     return _LOADED[kind]

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed import MODEL_NAME, MODEL_SHA256, Embedder, model_dir, verify_model_files
+from . import embed as _embed
+from .embed import MODEL_NAME, MODEL_SHA256, Embedder, verify_model_files
 from .errors import ModelError
 
 __all__ = [
@@ -103,7 +104,7 @@ def export_onnx(out: Path, folder: Path | None = None) -> Path:
     import torch
     from transformers import AutoModel
 
-    folder = Path(folder) if folder else model_dir()
+    folder = Path(folder) if folder else _embed.model_dir()
     verify_model_files(folder)
     bert = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
 
@@ -168,8 +169,8 @@ class OnnxEmbedder:
     def __init__(self, path: Path, variant: str = "fp32", folder: Path | None = None, threads: int | None = None, batch_size: int = 64):
         from tokenizers import Tokenizer
 
-        folder = Path(folder) if folder else model_dir()
-        verify_model_files(folder)
+        folder = Path(folder) if folder else _embed.model_dir()
+        verify_model_files(folder)  # the tokenizer comes from the package: the same SHA-256 check as torch
         self.path = Path(path)
         self.variant = variant
         self.batch_size = batch_size
@@ -311,7 +312,7 @@ def load_fast_embedder(
         if reference is None:
             from .embed import load_embedder
 
-            reference = load_embedder()
+            reference = load_embedder("torch")
         folder.mkdir(parents=True, exist_ok=True)
         if variant == "fp32":
             export_onnx(path)

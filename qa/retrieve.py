@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -258,6 +259,20 @@ class Retriever:
         self._sentence_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(chunks) else np.zeros(0, np.int64)
         self._sentence_count = counts
         self._chunk_doc = np.array([c.doc for c in chunks], dtype=object)
+        self._query_cache: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        """The query's vector; the last 1,024 distinct queries are kept (a class asks alike)."""
+        with self._cache_lock:
+            cached = self._query_cache.get(query)
+        if cached is None:
+            cached = self.embedder.embed([query])[0]
+            with self._cache_lock:
+                if len(self._query_cache) >= 1024:
+                    self._query_cache.pop(next(iter(self._query_cache)))
+                self._query_cache[query] = cached
+        return cached
 
     def _term_matrix(self, texts: list[str], sparse):
         rows, cols = [], []
@@ -364,7 +379,7 @@ class Retriever:
             return Retrieval(clean, query, [], 0.0, threshold, notice)
         qterms = _terms(clean, self._stem)
         hterms = [t for t in _terms(query, self._stem) if t not in set(qterms)]  # what the conversation adds
-        qvec = query_vector if query_vector is not None else self.embedder.embed([query])[0]
+        qvec = query_vector if query_vector is not None else self._embed_query(query)
         w, total = self._weights(qterms, hterms)
 
         # Every sentence scored alone and, where it continues the one before, together with it.

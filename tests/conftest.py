@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The ONNX copy of the model is exported once per test session into a temporary folder (never ~/.cache).
+os.environ.setdefault("QA_CACHE_DIR", tempfile.mkdtemp(prefix="qa-test-onnx-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -62,10 +65,18 @@ def fake_embedder() -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The packaged all-MiniLM-L6-v2, loaded once per test session."""
+    """The packaged all-MiniLM-L6-v2 as the product loads it (ONNX when it agrees with torch), once per session."""
     from qa.embed import load_embedder
 
     return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """The packaged model through sentence-transformers itself (the reference the ONNX copy must match)."""
+    from qa.embed import load_embedder
+
+    return load_embedder("torch")
 
 
 @pytest.fixture(scope="session")

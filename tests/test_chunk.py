@@ -235,16 +235,16 @@ def _real_budget_ok(embedder, chunks) -> list[tuple[str, int]]:
 
 
 @pytest.mark.model
-def test_bundled_chunks_fit_the_model_with_its_own_tokenizer(real_embedder, bundled):
+def test_bundled_chunks_fit_the_model_with_its_own_tokenizer(real_embedder, torch_embedder, bundled):
     assert real_embedder.max_tokens == 256
     chunks = chunk_reading(bundled, real_embedder.count_tokens)
     check_chunks(bundled, chunks, real_embedder.count_tokens, ChunkSettings())
-    assert _real_budget_ok(real_embedder, chunks) == []
+    assert _real_budget_ok(torch_embedder, chunks) == []
     assert {n for c in chunks for n in c.paragraphs} == set(range(1, 37))
 
 
 @pytest.mark.model
-def test_long_paragraphs_and_a_very_long_sentence_fit_the_model(real_embedder, bundled):
+def test_long_paragraphs_and_a_very_long_sentence_fit_the_model(real_embedder, torch_embedder, bundled):
     body = [bundled.text[p.start : p.end] for p in bundled.paragraphs]
     huge_paragraph = " ".join(body[:12])  # a dozen paragraphs run together, ~2,000 word pieces
     huge_sentence = " ".join(s.rstrip(".") for s in body[12:20]).replace(". ", ", ") + "."  # one sentence, no stops
@@ -257,5 +257,5 @@ def test_long_paragraphs_and_a_very_long_sentence_fit_the_model(real_embedder, b
     reading = parse_reading(raw, "long")
     chunks = chunk_reading(reading, real_embedder.count_tokens)
     check_chunks(reading, chunks, real_embedder.count_tokens, ChunkSettings())
-    assert _real_budget_ok(real_embedder, chunks) == []
+    assert _real_budget_ok(torch_embedder, chunks) == []
     assert len(chunks) >= 12

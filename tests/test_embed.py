@@ -98,12 +98,13 @@ def test_a_missing_model_file_is_refused_by_name(packaged, tmp_path, missing):
 
 
 @pytest.mark.model
-def test_the_real_model_loads_offline_from_the_package(real_embedder, packaged):
+def test_the_real_model_loads_offline_from_the_package(real_embedder, torch_embedder, packaged):
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     assert isinstance(real_embedder, Embedder)
     assert real_embedder.name == "sentence-transformers/all-MiniLM-L6-v2"
     assert (real_embedder.dim, real_embedder.max_tokens) == (384, 256)
-    assert Path(real_embedder._model.tokenizer.name_or_path).resolve() == packaged.resolve()
+    assert Path(torch_embedder._model.tokenizer.name_or_path).resolve() == packaged.resolve()
+    assert real_embedder.sha256 == torch_embedder.sha256  # the ONNX copy stands for the same model
 
 
 @pytest.mark.model
