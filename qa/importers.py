@@ -16,9 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +24,7 @@ from urllib.parse import urlsplit
 
 from .errors import ReadingError
 from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
+from .files import atomic_write_text
 from .htmltext import element_text, html_blocks
 from .pdftext import pdf_pages
 from .readings import MAX_READING_BYTES, READING_SUFFIXES, corpus_files, parse_reading, read_reading
@@ -143,20 +142,6 @@ def slugify(text: str, limit: int = 60) -> str:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    # The temporary name starts with a dot, so a build running meanwhile never reads it.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _decode_text(data: bytes, source: str, charset: str | None = None) -> str:
@@ -438,7 +423,7 @@ def add_reading(
         path, existing_title = found
         return AddResult(path.stem, existing_title, path, imported.kind, False, len(reading.paragraphs), pages, imported.notes)
     path = found[0].with_suffix(imported.suffix) if found else _free_path(corpus, slugify(reading.title), imported.suffix)
-    _atomic_write(path, text)
+    atomic_write_text(path, text)
     if found and found[0] != path:
         found[0].unlink(missing_ok=True)
     return AddResult(path.stem, reading.title, path, imported.kind, True, len(reading.paragraphs), pages, imported.notes)

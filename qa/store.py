@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import secrets
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -32,6 +31,7 @@ import numpy as np
 from .chunk import Chunk, ChunkSettings, Sentence, chunk_reading, embedding_text
 from .embed import Embedder
 from .errors import IndexStoreError, QAError, ReadingError
+from .files import atomic_write_text
 from .readings import Paragraph, Reading, SkippedFile, corpus_files, load_corpus
 
 __all__ = [
@@ -52,22 +52,6 @@ MANIFEST = "manifest.json"
 CALIBRATION = "calibration.json"
 LOCK = ".build.lock"
 BUILD_LOCK_TIMEOUT_S = 900
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` beside `path`, flush it to disk, then rename it over `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass

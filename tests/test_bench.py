@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ if str(ROOT) not in sys.path:
 
 from bench.app_load import RssSampler, run_app_benchmark, tree_rss_mb  # noqa: E402
 from bench.baseline import Baseline  # noqa: E402
-from bench.corpus import Question, load_questions, question_variants, synthetic_corpus, synthetic_index  # noqa: E402
+from bench.corpus import load_questions, question_variants, synthetic_corpus, synthetic_index  # noqa: E402
 from bench.run import QUICK, percentiles, render_table, run_benchmark  # noqa: E402
 
 ARTICLE = CORPUS / "south-korea-us-alliance.md"
