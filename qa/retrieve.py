@@ -1,14 +1,17 @@
-"""Question (+ conversation) -> ranked passages, each with its best sentence and a confidence.
+"""Question (+ conversation) -> ranked passages, each with its answering sentence and a confidence.
 
-Three signals are fused by reciprocal rank: dense similarity of the question to each chunk (FAISS,
-chunks embedded with their reading and section), BM25 over the chunks (bm25s, Snowball stems,
-English stop words), and the best sentence of each chunk, scored by its own embedding, by how
-much of the question's rarer words it holds, and by whether it has the kind of fact asked for (a
-number for "how many", a date for "when"). The best sentence is the highlight and the direct
-answer. Confidence is the best sentence's dense and lexical agreement with the question; the
-refusal threshold on it comes from a question set (`qa calibrate`), stored with the index.
-The trade-off: every chunk is scored on every signal, exact and simple, which is cheap for course
-readings (up to ~100k chunks) and needs no second model.
+Three signals are fused by reciprocal rank: dense similarity of the question to each chunk (the
+vectors of the FAISS index, chunks embedded with their reading and section), BM25 over the chunks
+(bm25s, Snowball stems, English stop words), and the best sentence of each chunk, scored by its own
+embedding, by how much of the question's rarer words it (and its section heading) holds, and by
+whether it has the kind of fact asked for (a number for "how many", a date for "when", an
+acronym's expansion, the reported words of someone). A sentence that leans on the one before it
+("This should...") is also read together with it. The best sentence is the highlight and the
+direct answer. A follow-up's pronoun is resolved from the earlier question. Confidence is the best
+sentence's dense and lexical agreement with the question, lowered for names no reading mentions;
+the refusal threshold on it comes from a question set (`qa calibrate`), stored with the index.
+The trade-off: every chunk and sentence is scored exactly on every signal, which is cheap for
+course readings (milliseconds up to ~10k chunks) and needs no second model.
 """
 
 from __future__ import annotations
