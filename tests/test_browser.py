@@ -91,6 +91,7 @@ def test_answer_shows_the_quote_with_marker_and_the_section(page, app_url, assis
         assert first.section in cite
     assert reply.locator(".qa-passage").count() == len(expected.passages)
     assert reply.locator(".qa-passage").first.locator("mark").inner_text() == first.highlight
+    reply.evaluate("el => el.scrollIntoView({block: 'start'})")  # the picture shows the answer's top
     save_shot(page, artifacts, "answer.png", readme=True)
     assert not outside_requests(page.recorder.urls)
 
