@@ -11,7 +11,6 @@ without script the link still opens the standalone reading page.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import gradio as gr
@@ -44,6 +43,7 @@ class UISettings:
     concurrency: int = 8
     widget: bool = False
     examples: int = 4
+    evaluate: bool = True  # the instructor's Evaluate tab (never in the widget)
 
 
 THEME = gr.themes.Default(
@@ -187,7 +187,6 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
     sources = {doc: r.meta.get("source_url", "") for doc, r in readings.items() if r.meta.get("source_url", "").startswith(("http://", "https://"))}
     suggestions = suggested_questions(assistant, max(settings.examples, 3))
     feedback, limiter = settings.feedback_log, settings.limiter
-    channel = "widget" if settings.widget else "chat"
 
     def answer_turn(question: str, doc: str | None, turns: list[dict], request: gr.Request | None) -> tuple[str, dict]:
         """Ask one question with the conversation's earlier questions; returns (reply HTML, turn record)."""
@@ -317,7 +316,8 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
                     chat_column(height=560)
                 with gr.Tab("Reading", id="reading", elem_id="qa-reading-tab"):
                     gr.HTML("".join(render_reading(r) for _, r in sorted(readings.items(), key=lambda kv: kv[1].title.lower())), elem_id="qa-reading-view")
-                add_evaluate_tab(assistant)
+                if settings.evaluate:
+                    add_evaluate_tab(assistant)
             gr.api(ask_api, api_name="ask")
     demo.queue(default_concurrency_limit=max(1, settings.concurrency))
     return demo

@@ -24,7 +24,10 @@ ORIGINS_ENV = "QA_ALLOWED_ORIGINS"
 WIDGET_PATH = "/widget"
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 # Routes that a course assistant never needs; everything else Gradio serves stays as it is.
-_REFUSED = re.compile(r"(^|/)(gradio_api/upload|gradio_api/upload_progress|gradio_api/mcp|monitoring|gradio_api/vibe|docs|redoc|openapi\.json)(/|$)")
+_REFUSED = re.compile(r"(^|/)(gradio_api/mcp|monitoring|gradio_api/vibe|docs|redoc|openapi\.json)(/|$)")
+# Uploads serve only the instructor's Evaluate tab: refused when it is off, and in the widget always.
+_UPLOAD = re.compile(r"(^|/)gradio_api/(upload|upload_progress)(/|$)")
+MAX_UPLOAD = "2mb"  # a question set; larger uploads are refused by Gradio itself
 # Gradio fetches and relays any public URL given as a "file" (or through its proxy route): the
 # app serves no remote files, so it refuses to be a relay for other sites.
 _RELAY = re.compile(r"(^|/)gradio_api/(proxy=|(file=|file/)\s*[a-z][a-z0-9+.-]*:)", re.IGNORECASE)
@@ -58,6 +61,7 @@ class WebSettings:
     feedback_log: Path | None = None
     concurrency: int = 8
     blocked_paths: tuple[Path, ...] = field(default_factory=tuple)
+    evaluate: bool = True  # serve the Evaluate tab (and the upload route it needs)
 
 
 def embed_snippet(url: str, height: int = 600, title: str = "Reading assistant", web_component: bool = True) -> str:
@@ -148,7 +152,8 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     async def guard(request: Request, call_next):
         path = request.url.path
         local = path[len(root_prefix):] if root_prefix and path.startswith(root_prefix) else path
-        if _REFUSED.search(local) or _RELAY.search(local):
+        upload = _UPLOAD.search(local)
+        if _REFUSED.search(local) or _RELAY.search(local) or (upload and (not settings.evaluate or local.startswith(WIDGET_PATH + "/"))):
             response = JSONResponse({"error": "not_found", "message": f"{path} is not served by this app."}, status_code=404)
         elif local in ("", "/") and request.query_params.get("embed") in ("1", "true", "yes"):
             params = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "embed"])
@@ -188,11 +193,11 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     blocked.append(str(Path(assistant.index.folder).resolve()))
     common = dict(
         theme=THEME, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False,
-        enable_monitoring=False, show_error=False, blocked_paths=blocked, pwa=False,
+        enable_monitoring=False, show_error=False, blocked_paths=blocked, pwa=False, max_file_size=MAX_UPLOAD,
     )
     shared = dict(root_path=root_prefix, feedback_log=feedback, limiter=limiter, concurrency=settings.concurrency)
     widget = build_chat_app(assistant, UISettings(widget=True, **shared))
-    main = build_chat_app(assistant, UISettings(widget=False, **shared))
+    main = build_chat_app(assistant, UISettings(widget=False, evaluate=settings.evaluate, **shared))
     # Behind a proxy, the sub-path reaches Gradio as the ASGI root_path (see `_UnderRootPath`),
     # so each mounted app works out its public address from the request itself.
     gr.mount_gradio_app(app, widget, path=WIDGET_PATH, head=head_html(widget=True), **{**common, "css": WIDGET_CSS})
@@ -247,6 +252,8 @@ def build_parser():
     p.add_argument("--feedback-log", default=os.environ.get("QA_FEEDBACK_LOG", "feedback.jsonl"), help="JSONL file of questions and votes (default: feedback.jsonl; '' for none)")
     p.add_argument("--rate-limit", type=int, default=int(os.environ.get("QA_RATE_LIMIT", DEFAULT_PER_MINUTE)), help=f"questions a minute per client (default {DEFAULT_PER_MINUTE}; 0 for no limit)")
     p.add_argument("--concurrency", type=int, default=8, help="questions answered at the same time (default 8)")
+    p.add_argument("--evaluate", action=argparse.BooleanOptionalAction, default=os.environ.get("QA_EVALUATE", "1").lower() not in ("0", "false", "no", "off"),
+                   help="serve the instructor's Evaluate tab, which runs question sets on this server (default: on; $QA_EVALUATE=0 or --no-evaluate for a public deployment)")
     return p
 
 
@@ -268,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = WebSettings(
             allowed_origins=origins, root_path=args.root_path, rate_limit=args.rate_limit,
             feedback_log=Path(args.feedback_log) if args.feedback_log else None, concurrency=args.concurrency,
-            blocked_paths=tuple(p for p in (assistant.index.corpus,) if p is not None),
+            blocked_paths=tuple(p for p in (assistant.index.corpus,) if p is not None), evaluate=args.evaluate,
         )
         app = create_app(assistant, settings)
     except UsageError as exc:
