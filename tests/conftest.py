@@ -63,6 +63,18 @@ def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
 
+@pytest.fixture
+def fake_model(monkeypatch) -> FakeEmbedder:
+    """Every command and `Assistant.open` get the fake embedder instead of the real model."""
+    import qa.assistant
+    import qa.embed
+
+    fake = FakeEmbedder()
+    monkeypatch.setattr(qa.embed, "load_embedder", lambda kind=None: fake)
+    monkeypatch.setattr(qa.assistant, "load_embedder", lambda kind=None: fake)
+    return fake
+
+
 @pytest.fixture(scope="session")
 def real_embedder():
     """The packaged all-MiniLM-L6-v2 as the product loads it (ONNX when it agrees with torch), once per session."""

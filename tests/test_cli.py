@@ -22,7 +22,7 @@ import qa.embed
 from qa.cli import main
 from qa.readings import read_reading
 
-from conftest import CORPUS, QUESTIONS, ROOT, FakeEmbedder
+from conftest import CORPUS, QUESTIONS, ROOT
 
 TITLE = "The South Korea-US Alliance Is Due for an Overhaul"
 TROOPS = "How many American troops are stationed in South Korea?"
@@ -47,15 +47,6 @@ def copy_index(built: Path, parent: Path) -> tuple[Path, Path]:
     shutil.copytree(built, index_copy)
     shutil.copytree(corpus, corpus_copy)
     return index_copy, corpus_copy
-
-
-@pytest.fixture
-def fake_model(monkeypatch):
-    """Every command gets the fake embedder instead of the real model."""
-    fake = FakeEmbedder()
-    monkeypatch.setattr(qa.embed, "load_embedder", lambda kind="default": fake)
-    monkeypatch.setattr(qa.assistant, "load_embedder", lambda kind="default": fake)
-    return fake
 
 
 @pytest.fixture

@@ -23,9 +23,7 @@ import pytest
 from pdf_helpers import make_pdf
 from pypdf import PdfReader, PdfWriter
 
-import qa.assistant
-import qa.embed
-from conftest import ROOT, FakeEmbedder
+from conftest import ROOT
 from qa.answer import EMPTY_QUESTION
 from qa.cli import main
 from qa.language import ENGLISH_NOTICE
@@ -35,14 +33,6 @@ from qa.store import FORMAT_VERSION
 
 GOOD = "# Bees\n\n## Hives\n\nBees make honey from nectar in the hive. A hive holds one queen and many workers.\n"
 HONEY = "What do bees make honey from?"
-
-
-@pytest.fixture
-def fake_model(monkeypatch):
-    fake = FakeEmbedder()
-    monkeypatch.setattr(qa.embed, "load_embedder", lambda kind="default": fake)
-    monkeypatch.setattr(qa.assistant, "load_embedder", lambda kind="default": fake)
-    return fake
 
 
 @pytest.fixture
