@@ -3,8 +3,9 @@
 It adds what a course site needs around Gradio: which sites may frame the widget
 (`Content-Security-Policy: frame-ancestors`) and call the API from a browser (CORS), a
 per-client rate limit, a sub-path behind a reverse proxy (`root_path`), security headers, the
-standalone reading page, and it refuses what the app has no use for (file uploads, FastAPI's
-docs, Gradio's MCP and monitoring routes, files of the index, corpus and feedback log).
+standalone reading page, and it refuses what the app has no use for (FastAPI's docs, Gradio's MCP
+and monitoring routes, files of the index, corpus and feedback log, and file uploads except the
+Evaluate tab's, which `WebSettings.evaluate` turns off).
 The trade-off: the allowed origins are fixed when the server starts.
 """
 
@@ -21,13 +22,13 @@ from .errors import UsageError
 __all__ = ["WebSettings", "create_app", "parse_origins", "embed_snippet", "ORIGINS_ENV", "WIDGET_PATH"]
 
 ORIGINS_ENV = "QA_ALLOWED_ORIGINS"
+EVALUATE_ENV = "QA_EVALUATE"
 WIDGET_PATH = "/widget"
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 # Routes that a course assistant never needs; everything else Gradio serves stays as it is.
 _REFUSED = re.compile(r"(^|/)(gradio_api/mcp|monitoring|gradio_api/vibe|docs|redoc|openapi\.json)(/|$)")
 # Uploads serve only the instructor's Evaluate tab: refused when it is off, and in the widget always.
 _UPLOAD = re.compile(r"(^|/)gradio_api/(upload|upload_progress)(/|$)")
-MAX_UPLOAD = "2mb"  # a question set; larger uploads are refused by Gradio itself
 # Gradio fetches and relays any public URL given as a "file" (or through its proxy route): the
 # app serves no remote files, so it refuses to be a relay for other sites.
 _RELAY = re.compile(r"(^|/)gradio_api/(proxy=|(file=|file/)\s*[a-z][a-z0-9+.-]*:)", re.IGNORECASE)
@@ -118,7 +119,8 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
 
     Args:
         assistant: the `Assistant` that answers (shared by every student; reads are thread-safe).
-        settings: origins, sub-path, rate limit, feedback log, concurrency.
+        settings: origins, sub-path, rate limit, feedback log, concurrency, and whether the
+            instructor's Evaluate tab (and the upload route it needs) is served.
     """
     import gradio as gr
     from fastapi import FastAPI, Request
@@ -129,6 +131,7 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     from .ratelimit import RateLimiter
     from .render import reading_page
     from .ui import CSS, THEME, WIDGET_CSS, UISettings, build_chat_app, head_html
+    from .ui_evaluate import MAX_UPLOAD_BYTES
 
     root = settings.root_path.rstrip("/")
     if root and not root.startswith(("/", "http://", "https://")):
@@ -193,7 +196,8 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     blocked.append(str(Path(assistant.index.folder).resolve()))
     common = dict(
         theme=THEME, css=CSS, footer_links=[], run_history=False, ssr_mode=False, mcp_server=False,
-        enable_monitoring=False, show_error=False, blocked_paths=blocked, pwa=False, max_file_size=MAX_UPLOAD,
+        enable_monitoring=False, show_error=False, blocked_paths=blocked, pwa=False,
+        max_file_size=MAX_UPLOAD_BYTES,  # Gradio refuses larger uploads before the Evaluate tab sees them
     )
     shared = dict(root_path=root_prefix, feedback_log=feedback, limiter=limiter, concurrency=settings.concurrency)
     widget = build_chat_app(assistant, UISettings(widget=True, **shared))
@@ -235,6 +239,21 @@ def settings_from_env(**overrides) -> WebSettings:
     return WebSettings(**overrides)
 
 
+def env_flag(name: str, default: bool) -> bool:
+    """An on/off environment variable: 1/true/yes/on or 0/false/no/off; unset or empty gives `default`.
+
+    Example: QA_EVALUATE=0 -> False; QA_EVALUATE unset -> default
+    """
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise UsageError(f"{name}={os.environ[name]!r}: set it to 1 (on) or 0 (off), or leave it unset.")
+
+
 def build_parser():
     """The arguments of `python app.py`."""
     import argparse
@@ -252,8 +271,9 @@ def build_parser():
     p.add_argument("--feedback-log", default=os.environ.get("QA_FEEDBACK_LOG", "feedback.jsonl"), help="JSONL file of questions and votes (default: feedback.jsonl; '' for none)")
     p.add_argument("--rate-limit", type=int, default=int(os.environ.get("QA_RATE_LIMIT", DEFAULT_PER_MINUTE)), help=f"questions a minute per client (default {DEFAULT_PER_MINUTE}; 0 for no limit)")
     p.add_argument("--concurrency", type=int, default=8, help="questions answered at the same time (default 8)")
-    p.add_argument("--evaluate", action=argparse.BooleanOptionalAction, default=os.environ.get("QA_EVALUATE", "1").lower() not in ("0", "false", "no", "off"),
-                   help="serve the instructor's Evaluate tab, which runs question sets on this server (default: on; $QA_EVALUATE=0 or --no-evaluate for a public deployment)")
+    p.add_argument("--evaluate", action=argparse.BooleanOptionalAction, default=None,
+                   help=f"serve the instructor's Evaluate tab, which runs uploaded question sets on this server (default: ${EVALUATE_ENV}, else on; "
+                        f"--no-evaluate or {EVALUATE_ENV}=0 on a deployment open to students)")
     return p
 
 
@@ -267,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"--port {args.port}: use a port between 1 and 65535.")
         if args.rate_limit < 0 or args.concurrency < 1:
             raise UsageError("--rate-limit must be 0 or more and --concurrency 1 or more.")
+        evaluate = args.evaluate if args.evaluate is not None else env_flag(EVALUATE_ENV, True)
         origins = parse_origins(args.allowed_origins if args.allowed_origins is not None else os.environ.get(ORIGINS_ENV, ""))
         from .assistant import Assistant
 
@@ -275,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = WebSettings(
             allowed_origins=origins, root_path=args.root_path, rate_limit=args.rate_limit,
             feedback_log=Path(args.feedback_log) if args.feedback_log else None, concurrency=args.concurrency,
-            blocked_paths=tuple(p for p in (assistant.index.corpus,) if p is not None), evaluate=args.evaluate,
+            blocked_paths=tuple(p for p in (assistant.index.corpus,) if p is not None), evaluate=evaluate,
         )
         app = create_app(assistant, settings)
     except UsageError as exc:
@@ -291,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     where = f"http://{args.host}:{args.port}{settings.root_path.rstrip('/')}/"
-    print(f"Serving the chat at {where} and the widget at {where}widget/ (allowed origins: {', '.join(origins) or 'any site'})", file=sys.stderr, flush=True)
+    print(f"Serving the chat at {where} and the widget at {where}widget/ (allowed origins: {', '.join(origins) or 'any site'}; "
+          f"Evaluate tab {'on' if evaluate else 'off'})", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True, root_path="")
     return 0

@@ -113,36 +113,6 @@ def test_routes_the_app_does_not_need_are_refused(app_url, path):
     assert status == 404 and "not served" in body
 
 
-def _multipart(name: str, content: bytes) -> tuple[bytes, str]:
-    boundary = "qa-test-boundary"
-    body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
-def test_the_evaluate_tab_can_upload_a_question_set_but_not_a_large_file(app_url):
-    body, kind = _multipart("questions.jsonl", b'{"question": "What does USFK stand for?"}\n')
-    status, _, text = _get(app_url + "/gradio_api/upload", headers={"Content-Type": kind}, method="POST", data=body)
-    assert status == 200 and "questions.jsonl" in text
-    body, kind = _multipart("big.jsonl", b"x" * 3_000_000)
-    status, _, text = _get(app_url + "/gradio_api/upload", headers={"Content-Type": kind}, method="POST", data=body)
-    assert status in (400, 413), (status, text[:200])
-    status, _, config = _get(app_url + "/config")
-    assert status == 200 and '"Evaluate"' in config
-
-
-def test_without_the_evaluate_tab_uploads_are_refused(assistant):
-    app = create_app(assistant, WebSettings(rate_limit=0, evaluate=False))
-    with serve_app(app) as url:
-        body, kind = _multipart("questions.jsonl", b'{"question": "What does USFK stand for?"}\n')
-        status, _, text = _get(url + "/gradio_api/upload", headers={"Content-Type": kind}, method="POST", data=body)
-        assert status == 404 and "not served" in text
-        status, _, config = _get(url + "/config")
-        assert status == 200 and '"Evaluate"' not in config and '"Reading"' in config
-
-
 def test_index_and_feedback_files_are_not_served(app_url, assistant, feedback_path):
     for target in (assistant.index.folder / "manifest.json", feedback_path):
         status, _, body = _get(f"{app_url}/gradio_api/file={target.resolve()}")
