@@ -14,12 +14,12 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from conftest import ROOT
+from web_helpers import chromium, outside_requests, serve_app
+
 from qa.errors import UsageError
 from qa.ui_evaluate import MAX_UPLOAD_BYTES
 from qa.web import EVALUATE_ENV, WebSettings, create_app, env_flag
-from web_helpers import chromium, outside_requests, serve_app
 
 FIXTURE = ROOT / "tests" / "fixtures" / "eval" / "questions.jsonl"
 
