@@ -90,6 +90,14 @@ def default_cache_dir() -> Path:
     return Path(base) / "reading-qa"
 
 
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (a container's share, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:
@@ -207,7 +215,7 @@ class OnnxEmbedder:
         self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._counter.no_truncation()
         self._counter.no_padding()
-        self.threads = threads or min(4, os.cpu_count() or 1)
+        self.threads = threads or _usable_cpus()
         self._pool = None
         self._lock = threading.Lock()
         self._session = self._open()
@@ -317,7 +325,8 @@ def load_fast_embedder(
             (the same vectors as torch).
         reference: the embedder to agree with.
         sample: extra texts for the agreement check (e.g. sentences of the readings).
-        threads: ONNX Runtime's threads for batches of texts (one text runs on one thread); min(4, CPUs) when None.
+        threads: workers that embed many texts side by side, one text each on one core; the CPUs
+            this process may use when None.
 
     Returns:
         An `OnnxEmbedder`, or None when the export, the runtime or the agreement fails; the caller
