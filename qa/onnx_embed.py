@@ -164,20 +164,29 @@ def export_onnx(out: Path, folder: Path | None = None) -> Path:
 def quantize_onnx(src: Path, out: Path) -> Path:
     """Write an int8 copy of an exported model (dynamic quantisation of MatMul weights, per channel;
     the MatMuls named in `KEEP_FP32` stay fp32)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    import logging
 
-    out = Path(out)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    # Importing ONNX Runtime's quantisation calls logging.basicConfig, which would print every
+    # library's debug lines from then on, and quantising logs a pre-processing hint: both are
+    # undone, so the process logs as it did before.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     try:
-        import logging
+        from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # quiet its pre-processing hint
-        quantize_dynamic(
-            str(src), str(tmp), per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], nodes_to_exclude=list(KEEP_FP32)
-        )
-        os.replace(tmp, out)
+        root.setLevel(logging.ERROR)
+        out = Path(out)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        try:
+            quantize_dynamic(
+                str(src), str(tmp), per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], nodes_to_exclude=list(KEEP_FP32)
+            )
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
     finally:
-        tmp.unlink(missing_ok=True)
+        root.handlers[:] = handlers
+        root.setLevel(level)
     return out
 
 

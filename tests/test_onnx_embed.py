@@ -149,3 +149,16 @@ def test_an_index_belongs_to_the_variant_that_built_it(fast, torch_embedder, bui
     sentences = [embedding_text(chunk.title, chunk.section, text[s.start : s.end]) for s in chunk.sentences]
     cos = (ours.sentence_vectors[: len(sentences)] * torch_embedder.embed(sentences)).sum(1)
     assert float(cos.min()) >= (0.9999 if fast.variant == "fp32" else 0.98)
+
+
+@pytest.mark.model
+def test_quantising_leaves_the_processs_logging_as_it_was(onnx_dir, tmp_path):
+    import logging
+
+    from qa.onnx_embed import quantize_onnx
+
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    out = quantize_onnx(next(onnx_dir.glob("*-fp32.onnx")), tmp_path / "copy-int8.onnx")
+    assert out.is_file() and out.stat().st_size > 0
+    assert (list(root.handlers), root.level) == before
