@@ -60,6 +60,8 @@ _ATTRIBUTION = re.compile(
     re.I,
 )
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
+_PARENTHESISED = re.compile(r"\(([^()]*)\)")
+_NONE = np.zeros(0, dtype=np.int64)
 # A sentence opening like this leans on the one before it ("This should...", "In his hearing, he...").
 _CONTINUES = re.compile(
     r"^\W*(?:(?:in short|in sum|in other words|thus|therefore|hence|instead|still|yet|but|so|as a result|for example|for instance)\b"
@@ -258,6 +260,14 @@ class Retriever:
         self._continues = cont
         self._has_number = np.array([bool(_NUMBER.search(t)) for t in self._sentences], dtype=bool)
         self._has_date = np.array([bool(_DATE.search(t)) for t in self._sentences], dtype=bool)
+        # Question-independent parts of `_typed`, found once rather than on every question: the
+        # sentences that report someone's words, and where each "(…)" occurs.
+        self._attributed = np.flatnonzero([bool(_ATTRIBUTION.search(t)) for t in self._sentences]).astype(np.int64)
+        parenthesised: dict[str, set[int]] = {}
+        for i, t in enumerate(self._sentences):
+            for inner in _PARENTHESISED.findall(t):
+                parenthesised.setdefault(inner, set()).add(i)
+        self._parenthesised = {inner: np.array(sorted(ids), dtype=np.int64) for inner, ids in parenthesised.items()}
         counts = np.array([len(c.sentences) for c in chunks], dtype=np.int64)
         self._sentence_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(chunks) else np.zeros(0, np.int64)
         self._sentence_count = counts
@@ -326,12 +336,13 @@ class Retriever:
             asks_fact = True
         kinds += fact
         if _ASK_DEFINITION.search(question):
-            for acronym in set(_ACRONYM.findall(question)):
-                kinds += np.array([f"({acronym})" in t for t in self._sentences], dtype=np.float32)
+            for acronym in set(_ACRONYM.findall(question)):  # sentences holding "(ACRONYM)"
+                kinds[self._parenthesised.get(acronym, _NONE)] += 1
         said = _ASK_SAID.search(question)
         if said:
             speaker = [w for w in re.findall(r"\b[A-Z][\w’'-]+", said.group(1)) if w.lower() not in _STOP]
-            kinds += np.array([bool(_ATTRIBUTION.search(t)) and (not speaker or any(w in t for w in speaker)) for t in self._sentences], dtype=np.float32)
+            hits = [i for i in self._attributed if not speaker or any(w in self._sentences[i] for w in speaker)]
+            kinds[np.array(hits, dtype=np.int64)] += 1
         return kinds, fact, asks_fact
 
     def _name_form(self, topic: str) -> str:
@@ -407,7 +418,8 @@ class Retriever:
         starts, counts = self._sentence_start[rows], self._sentence_count[rows]
         sentence_best = np.maximum.reduceat(sent_score, self._sentence_start)[rows]
 
-        dense = self.index.chunk_vectors[rows] @ qvec
+        # (All rows: no copy of the whole matrix, which at 100k chunks costs more than the product.)
+        dense = self.index.chunk_vectors @ qvec if doc is None else self.index.chunk_vectors[rows] @ qvec
         lexical = (self._bm25_scores(qterms) + s.history_weight * self._bm25_scores(hterms))[rows]
         fused = np.zeros(rows.size, dtype=np.float64)
         ranks: dict[str, np.ndarray] = {}
