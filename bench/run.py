@@ -267,7 +267,12 @@ def cold_start(index: Path, encoder: str, cache: Path) -> dict:
 
 
 def bench_app(index: Path, questions: list[Question], config: Config, baseline_ms: dict, env: dict, log: Path) -> dict:
-    """The app as students meet it; skipped (with the reason) when app.py is missing."""
+    """The app as students meet it; skipped (with the reason) when app.py is missing.
+
+    The top-level load figures are those of the first kind of client, the JSON API `POST /api/ask`
+    spoken by light HTTP clients in their own process (`client` says which); `by_client` holds every
+    kind: that one, Gradio's HTTP API with the same clients, and gradio_client (bench/app_load.py).
+    """
     from bench.app_load import import_seconds, run_app_benchmark
 
     app = ROOT / "app.py"
@@ -279,7 +284,23 @@ def bench_app(index: Path, questions: list[Question], config: Config, baseline_m
     except ImportError:
         USER_HEADER = None
     run = run_app_benchmark(app, index, texts, clients=config.app_clients, per_client=config.app_per_client, env=env, log=log, user_header=USER_HEADER)
-    stats = percentiles(run.latencies_s)
+
+    def figures(load) -> dict:
+        stats = percentiles(load.latencies_s)
+        return {
+            "client": load.client,
+            "errors": len(load.errors),
+            "error_samples": load.errors[:5],
+            "one_client_alone": percentiles(load.sequential_s),
+            "wall_s": round(load.wall_s, 2),
+            "cpu_s_during_load": {"app": round(load.app_cpu_s, 2), "clients": round(load.client_cpu_s, 2), "available": round(load.wall_s * (os.cpu_count() or 1), 2)},
+            "throughput_qps": round(len(load.latencies_s) / load.wall_s, 2) if load.wall_s else 0.0,
+            **stats,
+            "p95_to_baseline_p95": round(stats["p95_ms"] / baseline_ms["p95_ms"], 2),
+            "p95_to_baseline_p50": round(stats["p95_ms"] / baseline_ms["p50_ms"], 2),
+        }
+
+    by_client = {name: figures(load) for name, load in run.loads.items()}
     cache = Path(env.get("QA_CACHE_DIR", "")) if env.get("QA_CACHE_DIR") else None
     out = {
         "cold_start_in_process_s": {e: cold_start(index, e, cache or index) for e in ("onnx", "torch")},
@@ -292,18 +313,12 @@ def bench_app(index: Path, questions: list[Question], config: Config, baseline_m
         "clients": config.app_clients,
         "per_client": config.app_per_client,
         "requests": config.app_clients * config.app_per_client,
-        "errors": len(run.errors),
-        "error_samples": run.errors[:5],
-        "one_client_alone": percentiles(run.sequential_s),
-        "wall_s": round(run.wall_s, 2),
-        "cpu_s_during_load": {"app": round(run.app_cpu_s, 1), "clients": round(run.client_cpu_s, 1), "available": round(run.wall_s * (os.cpu_count() or 1), 1)},
-        "throughput_qps": round(len(run.latencies_s) / run.wall_s, 2) if run.wall_s else 0.0,
-        **stats,
+        **next(iter(by_client.values())),
+        "errors_all_clients": sum(f["errors"] for f in by_client.values()),
+        "by_client": by_client,
         "peak_rss_mb": round(run.peak_rss_mb, 1),
-        "p95_to_baseline_p95": round(stats["p95_ms"] / baseline_ms["p95_ms"], 2),
-        "p95_to_baseline_p50": round(stats["p95_ms"] / baseline_ms["p50_ms"], 2),
     }
-    if run.errors:
+    if out["errors_all_clients"]:
         out["log_tail"] = run.log_tail
     return out
 

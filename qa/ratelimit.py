@@ -14,12 +14,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
-__all__ = ["RateLimiter", "client_key", "retry_text", "USER_HEADER", "USER_PARAM", "DEFAULT_PER_MINUTE"]
+__all__ = ["RateLimiter", "client_key", "retry_text", "USER_HEADER", "USER_PARAM", "DEFAULT_PER_MINUTE", "LIMIT_MESSAGE"]
 
 USER_HEADER = "x-qa-user"
 USER_PARAM = "user"
 DEFAULT_PER_MINUTE = 30
 MAX_KEY_CHARS = 128
+LIMIT_MESSAGE = "You have asked a lot of questions in a short time. Please wait {wait} and ask again."
 
 
 class RateLimiter:

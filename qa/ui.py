@@ -20,7 +20,7 @@ from .assistant import Assistant
 from .errors import QAError
 from .feedback import FeedbackLog
 from .language import with_language_notice
-from .ratelimit import RateLimiter, client_key, retry_text
+from .ratelimit import LIMIT_MESSAGE, RateLimiter, client_key, retry_text
 from .render import candidate_questions, render_answer, render_notice, render_question, render_reading, text_html
 from .ui_evaluate import add_evaluate_tab
 
@@ -29,7 +29,6 @@ __all__ = ["UISettings", "build_chat_app", "suggested_questions", "THEME", "CSS"
 log = logging.getLogger(__name__)
 
 ALL_READINGS = "__all__"
-LIMIT_MESSAGE = "You have asked a lot of questions in a short time. Please wait {wait} and ask again."
 APP_TITLE = "Reading assistant"
 
 

@@ -1,4 +1,4 @@
-"""The web server: a FastAPI app that mounts the chat (at `/`) and the widget (at `/widget/`).
+"""The web server: a FastAPI app that mounts the chat (at `/`), the widget (at `/widget/`) and the JSON API (`POST /api/ask`, qa/api.py).
 
 It adds what a course site needs around Gradio: which sites may frame the widget
 (`Content-Security-Policy: frame-ancestors`) and call the API from a browser (CORS), a
@@ -123,10 +123,11 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
             instructor's Evaluate tab (and the upload route it needs) is served.
     """
     import gradio as gr
-    from fastapi import FastAPI, Request
+    from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
-    from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+    from fastapi.responses import HTMLResponse
 
+    from .api import add_api
     from .feedback import FeedbackLog
     from .ratelimit import RateLimiter
     from .render import reading_page
@@ -151,21 +152,7 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
         max_age=600,
     )
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        path = request.url.path
-        local = path[len(root_prefix):] if root_prefix and path.startswith(root_prefix) else path
-        upload = _UPLOAD.search(local)
-        if _REFUSED.search(local) or _RELAY.search(local) or (upload and (not settings.evaluate or local.startswith(WIDGET_PATH + "/"))):
-            response = JSONResponse({"error": "not_found", "message": f"{path} is not served by this app."}, status_code=404)
-        elif local in ("", "/") and request.query_params.get("embed") in ("1", "true", "yes"):
-            params = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "embed"])
-            response = RedirectResponse(f"{root_prefix}{WIDGET_PATH}/" + (f"?{params}" if params else ""), status_code=307)
-        else:
-            response = await call_next(request)
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(_Guard, settings=settings, root_prefix=root_prefix, headers=headers)
 
     @app.get("/reading/{doc}", response_class=HTMLResponse)
     def reading(doc: str, hl: str | None = None):
@@ -190,6 +177,8 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     def healthz():
         return {"ok": True, "readings": len(assistant.index.readings), "chunks": len(assistant.index.chunks)}
 
+    add_api(app, assistant, allowed_origins=settings.allowed_origins, limiter=limiter, feedback=feedback, concurrency=settings.concurrency)
+
     blocked = [str(Path(p).resolve()) for p in settings.blocked_paths]
     if settings.feedback_log:
         blocked += [str(Path(settings.feedback_log).resolve()), str(Path(settings.feedback_log).resolve()) + ".lock"]
@@ -209,6 +198,44 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     app.state.limiter = limiter
     app.state.feedback = feedback
     return _UnderRootPath(app, root_prefix) if root_prefix else app
+
+
+class _Guard:
+    """Refuse the routes the app does not serve, send `/?embed=1` to the widget, add the security headers.
+
+    Plain ASGI rather than Starlette's `BaseHTTPMiddleware`, which runs every request through an
+    extra task and a streamed copy of its body (a noticeable share of a small API call's time).
+    """
+
+    def __init__(self, app, settings: WebSettings, root_prefix: str, headers: dict[str, str]):
+        self.app, self.settings, self.root_prefix = app, settings, root_prefix
+        self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from starlette.requests import Request
+        from starlette.responses import JSONResponse, RedirectResponse
+
+        path, prefix = scope["path"], self.root_prefix
+        local = path[len(prefix):] if prefix and path.startswith(prefix) else path
+        upload = _UPLOAD.search(local)
+        response = None
+        if _REFUSED.search(local) or _RELAY.search(local) or (upload and (not self.settings.evaluate or local.startswith(WIDGET_PATH + "/"))):
+            response = JSONResponse({"error": "not_found", "message": f"{path} is not served by this app."}, status_code=404)
+        elif local in ("", "/") and scope.get("query_string"):
+            query = Request(scope).query_params
+            if query.get("embed") in ("1", "true", "yes"):
+                params = urlencode([(k, v) for k, v in query.multi_items() if k != "embed"])
+                response = RedirectResponse(f"{prefix}{WIDGET_PATH}/" + (f"?{params}" if params else ""), status_code=307)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message = {**message, "headers": [*message.get("headers", []), *(h for h in self.headers if h[0] not in present)]}
+            await send(message)
+
+        await (response or self.app)(scope, receive, send_with_headers)
 
 
 class _UnderRootPath:

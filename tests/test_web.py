@@ -177,3 +177,5 @@ def test_behind_a_proxy_under_a_sub_path(assistant):
         assert _get(url + "/assistant/reading/south-korea-us-alliance")[0] == 200
         client = Client(url + "/assistant/", verbose=False)
         assert client.predict(question="What does USFK stand for?", api_name="/ask")["passages"]
+        status, _, body = _get(url + "/assistant/api/ask", {"Content-Type": "application/json"}, method="POST", data=b'{"question": "What does USFK stand for?"}')
+        assert status == 200 and json.loads(body)["passages"]

@@ -1,0 +1,314 @@
+"""The JSON API `POST /api/ask` (qa/api.py): the answer, bad input, origins, the rate limit, busy and failing servers.
+
+Two layers: the route alone on a bare Starlette app over an index built with the fake embedder
+(fast), and the whole served app (`qa.web.create_app`) with the real model: the same answers as
+`Assistant.ask`, CORS for allowed and other sites, the limit shared with the chat, and answers
+under concurrency equal to those given one by one. Servers listen on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import CORPUS, QUESTIONS, FakeEmbedder
+from qa.api import API_PATH, MAX_BODY_BYTES, ApiError, AskRequest, add_api, parse_ask
+from qa.answer import EMPTY_QUESTION
+from qa.errors import ModelError
+from qa.ratelimit import USER_HEADER, RateLimiter
+from web_helpers import serve_app
+
+LMS = "https://lms.example.edu"
+OTHER = "https://evil.example"
+DOCS = frozenset({"south-korea-us-alliance"})
+
+
+def post(url: str, body, headers: dict | None = None, raw: bytes | None = None, method: str = "POST"):
+    """(status, lower-cased headers, parsed JSON body) of one request to the API."""
+    data = raw if raw is not None else json.dumps(body).encode("utf-8")
+    req = urllib.request.Request(url + API_PATH, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            status, head, text = resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as exc:
+        status, head, text = exc.code, exc.headers, exc.read()
+    return status, {k.lower(): v for k, v in head.items()}, json.loads(text)
+
+
+# ------------------------------------------------------------------ the request body
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (b'{"question": "Who is Xavier T. Brunson?"}', AskRequest("Who is Xavier T. Brunson?")),
+        (b'{"question": "Why?", "history": ["Who is Brunson?"], "doc": null}', AskRequest("Why?", ("Who is Brunson?",))),
+        (b'{"question": "Why?", "history": null, "doc": "south-korea-us-alliance"}', AskRequest("Why?", (), "south-korea-us-alliance")),
+        ('{"question": "Qu\u2019est-ce que l\u2019USFK ?"}'.encode("utf-8"), AskRequest("Qu\u2019est-ce que l\u2019USFK ?")),
+    ],
+)
+def test_parse_ask_accepts(body, expected):
+    assert parse_ask(body, DOCS) == expected
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        (b"", "not valid JSON"),
+        (b"question=Who", "not valid JSON"),
+        (b"\xff\xfe", "not valid JSON"),
+        (b'["Who is Brunson?"]', "JSON list"),
+        (b"{}", "`question` is required"),
+        (b'{"question": 42}', "`question` is required"),
+        (b'{"question": "   "}', EMPTY_QUESTION),
+        (b'{"question": ""}', EMPTY_QUESTION),
+        (b'{"question": "Who?", "questoin": "typo"}', "unknown field 'questoin'"),
+        (b'{"question": "Who?", "history": "Who is Brunson?"}', "`history` must be a list"),
+        (b'{"question": "Who?", "history": [1, 2]}', "`history` must be a list"),
+        (b'{"question": "Who?", "doc": "no-such-reading"}', "south-korea-us-alliance"),
+        (b'{"question": "Who?", "doc": 3}', "is not a reading"),
+    ],
+)
+def test_parse_ask_refuses_with_a_message_naming_the_problem(body, words):
+    with pytest.raises(ApiError) as info:
+        parse_ask(body, DOCS)
+    assert info.value.status == 400 and info.value.code == "bad_request" and words in info.value.message
+
+
+# ------------------------------------------------------------------ the route alone, fake embedder
+
+
+@pytest.fixture(scope="module")
+def fake_assistant(tmp_path_factory):
+    from qa.assistant import Assistant
+    from qa.store import build_index
+
+    corpus, folder = tmp_path_factory.mktemp("corpus"), tmp_path_factory.mktemp("index")
+    shutil.copy(CORPUS / "south-korea-us-alliance.md", corpus)
+    embedder = FakeEmbedder()
+    build_index(corpus, folder, embedder)
+    return Assistant.open(folder, corpus, embedder=embedder)
+
+
+class Stand:
+    """An assistant stand-in over a real index: answers like `inner`, or blocks, or fails, on demand."""
+
+    def __init__(self, inner):
+        self.inner, self.index = inner, inner.index
+        self.release = threading.Event()
+        self.entered = threading.Event()
+        self.mode = "answer"
+
+    def ask(self, question, history=(), k=5, doc=None):
+        if self.mode == "block":
+            self.entered.set()
+            assert self.release.wait(60)
+        elif self.mode == "model":
+            raise ModelError("model file missing; reinstall the model with `make install`")
+        elif self.mode == "crash":
+            raise RuntimeError("an unexpected failure")
+        return self.inner.ask(question, history, k=k, doc=doc)
+
+
+@pytest.fixture(scope="module")
+def bare(fake_assistant):
+    """The route on a bare Starlette app: allowed origin LMS, 3 questions a minute, one thread, nobody waiting."""
+    from starlette.applications import Starlette
+
+    stand = Stand(fake_assistant)
+    app = Starlette()
+    add_api(app, stand, allowed_origins=(LMS,), limiter=RateLimiter(3), concurrency=1, waiting=0)
+    with serve_app(app) as url:
+        yield url, stand
+
+
+def test_the_answer_is_the_json_answer(bare, fake_assistant):
+    url, _ = bare
+    status, headers, body = post(url, {"question": "Who is Xavier T. Brunson?"}, {USER_HEADER: "happy"})
+    assert status == 200 and headers["content-type"] == "application/json" and headers["cache-control"] == "no-store"
+    assert body == json.loads(json.dumps(fake_assistant.ask("Who is Xavier T. Brunson?").to_json()))
+
+
+@pytest.mark.parametrize(
+    "raw, content_type, status, code",
+    [
+        (b'{"question": ""}', "application/json", 400, "bad_request"),
+        (b"not json", "application/json", 400, "bad_request"),
+        (b'{"question": "Who is Brunson?"}', "text/plain", 415, "unsupported_media_type"),
+        (b'{"question": "Who is Brunson?"}', "", 415, "unsupported_media_type"),
+        (b'{"question": "' + b"x" * MAX_BODY_BYTES + b'"}', "application/json", 413, "too_large"),
+    ],
+)
+def test_bad_requests_get_json_errors_and_cost_no_question(bare, raw, content_type, status, code):
+    url, _ = bare
+    user = {USER_HEADER: f"bad-{status}-{len(raw)}-{content_type}"}
+    for _ in range(4):  # more than the limit of 3: refused requests are not counted
+        got, headers, body = post(url, None, {"Content-Type": content_type, **user}, raw=raw)
+        assert (got, body["error"]) == (status, code) and body["message"]
+    assert post(url, {"question": "Who is Brunson?"}, user)[0] == 200
+
+
+def test_a_body_streamed_without_length_is_cut_at_the_limit(bare):
+    import http.client
+    from urllib.parse import urlsplit
+
+    url, _ = bare
+    conn = http.client.HTTPConnection(urlsplit(url).netloc, timeout=30)
+    body = (b'{"question": "' + b"y" * (MAX_BODY_BYTES + 10) + b'"}' for _ in range(1))
+    conn.request("POST", API_PATH, body=body, headers={"Content-Type": "application/json"}, encode_chunked=True)
+    resp = conn.getresponse()
+    assert resp.status == 413 and json.loads(resp.read())["error"] == "too_large"
+    conn.close()
+
+
+def test_rate_limit_429_with_retry_after_per_student(bare):
+    url, _ = bare
+    for _ in range(3):
+        assert post(url, {"question": "Who is Brunson?"}, {USER_HEADER: "busy-student"})[0] == 200
+    status, headers, body = post(url, {"question": "Who is Brunson?"}, {USER_HEADER: "busy-student"})
+    assert status == 429 and body["error"] == "rate_limited" and "Please wait" in body["message"]
+    assert 1 <= int(headers["retry-after"]) <= 60 and 0 < body["retry_after"] <= 60
+    assert post(url, {"question": "Who is Brunson?"}, {USER_HEADER: "calm-student"})[0] == 200
+
+
+@pytest.mark.parametrize(
+    "origin, status",
+    [(None, 200), (LMS, 200), (LMS + "/", 200), (OTHER, 403), ("null", 403), ("same", 200)],
+)
+def test_only_allowed_sites_and_the_app_itself_may_ask_from_a_browser(bare, origin, status):
+    url, _ = bare
+    headers = {USER_HEADER: f"origin-{origin}"}
+    if origin:
+        headers["Origin"] = url if origin == "same" else origin
+    got, _, body = post(url, {"question": "Who is Brunson?"}, headers)
+    assert got == status, body
+    if status == 403:
+        assert body["error"] == "origin_not_allowed" and origin in body["message"]
+
+
+def test_busy_server_503_with_retry_after_then_answers_again(bare):
+    url, stand = bare
+    stand.mode = "block"
+    stand.entered.clear()
+    stand.release.clear()
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            first = pool.submit(post, url, {"question": "Who is Brunson?"}, {USER_HEADER: "first-in"})
+            assert stand.entered.wait(30)
+            status, headers, body = post(url, {"question": "Who is Brunson?"}, {USER_HEADER: "second-in"})
+            assert (status, body["error"], headers["retry-after"]) == (503, "busy", "1")
+            stand.release.set()
+            assert first.result(timeout=60)[0] == 200
+    finally:
+        stand.mode = "answer"
+        stand.release.set()
+    for _ in range(3):  # the 503 did not count against the student
+        assert post(url, {"question": "Who is Brunson?"}, {USER_HEADER: "second-in"})[0] == 200
+
+
+@pytest.mark.parametrize("mode, status, code", [("model", 503, "unavailable"), ("crash", 500, "internal_error")])
+def test_failures_while_answering_are_json_errors(bare, mode, status, code):
+    url, stand = bare
+    stand.mode = mode
+    try:
+        got, headers, body = post(url, {"question": "Who is Brunson?"}, {USER_HEADER: f"failing-{mode}"})
+    finally:
+        stand.mode = "answer"
+    assert (got, body["error"]) == (status, code)
+    assert "Traceback" not in body["message"] and "unexpected failure" not in body["message"]
+    assert ("retry-after" in headers) == (status == 503)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_other_methods_get_a_json_405(bare, method):
+    url, _ = bare
+    status, headers, body = post(url, None, raw=b"", method=method)
+    assert (status, body["error"], headers["allow"]) == (405, "method_not_allowed", "POST")
+
+
+# ------------------------------------------------------------------ the whole app, real model
+
+
+@pytest.fixture(scope="module")
+def served(assistant, tmp_path_factory):
+    from qa.web import WebSettings, create_app
+
+    feedback = tmp_path_factory.mktemp("api-feedback") / "feedback.jsonl"
+    app = create_app(assistant, WebSettings(allowed_origins=(LMS,), rate_limit=30, feedback_log=feedback))
+    with serve_app(app) as url:
+        yield url, feedback
+
+
+@pytest.mark.app
+@pytest.mark.model
+def test_app_answers_like_the_assistant_and_logs_the_question(served, assistant):
+    url, feedback = served
+    history = ["What did Rumsfeld seek for U.S. forces on the peninsula?"]
+    cases = [("What does USFK stand for?", [], None), ("Why did he want it?", history, None), ("Who is Xavier T. Brunson?", [], "south-korea-us-alliance")]
+    for question, hist, doc in cases:
+        status, _, body = post(url, {"question": question, "history": hist, "doc": doc}, {USER_HEADER: "app-happy"})
+        assert status == 200
+        assert body == json.loads(json.dumps(assistant.ask(question, hist, doc=doc).to_json()))
+    logged = [json.loads(line) for line in feedback.read_text(encoding="utf-8").splitlines()]
+    assert any(r["kind"] == "question" and r["question"] == "Who is Xavier T. Brunson?" and r.get("doc") == "south-korea-us-alliance" for r in logged)
+
+
+@pytest.mark.app
+@pytest.mark.model
+def test_app_cors_for_an_allowed_and_another_site(served):
+    url, _ = served
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": f"content-type, {USER_HEADER}"}
+    for origin, allowed in ((LMS, True), (OTHER, False)):
+        req = urllib.request.Request(url + API_PATH, method="OPTIONS", headers={"Origin": origin, **preflight})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                status, headers = resp.status, {k.lower(): v for k, v in resp.headers.items()}
+        except urllib.error.HTTPError as exc:
+            status, headers = exc.code, {k.lower(): v for k, v in exc.headers.items()}
+        assert (status == 200) == allowed and (headers.get("access-control-allow-origin") == origin) == allowed
+        status, headers, body = post(url, {"question": "Who is Xavier T. Brunson?"}, {"Origin": origin, USER_HEADER: "cors"})
+        assert (status, headers.get("access-control-allow-origin")) == ((200, LMS) if allowed else (403, None))
+        assert headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.app
+@pytest.mark.model
+def test_app_rate_limit_is_shared_with_the_gradio_api(served):
+    from gradio_client import Client
+
+    url, _ = served
+    student = {USER_HEADER: "both-ways"}
+    gradio = Client(url + "/", verbose=False, headers=student)
+    for i in range(30):
+        if i % 2:
+            assert "passages" in gradio.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
+        else:
+            assert post(url, {"question": "Who is Xavier T. Brunson?"}, student)[0] == 200
+    status, headers, body = post(url, {"question": "Who is Xavier T. Brunson?"}, student)
+    assert status == 429 and int(headers["retry-after"]) >= 1
+    assert gradio.predict(question="Who is Xavier T. Brunson?", api_name="/ask")["error"] == "rate_limited"
+
+
+@pytest.mark.app
+@pytest.mark.model
+def test_app_concurrent_answers_equal_the_ones_given_one_by_one(served):
+    url, _ = served
+    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    asks = [(r["question"], r.get("history") or []) for r in rows][:32]
+    alone = [post(url, {"question": q, "history": h}, {USER_HEADER: f"alone-{i // 25}"}) for i, (q, h) in enumerate(asks)]
+    assert all(status == 200 for status, _, _ in alone)
+
+    def student(n: int):
+        mine = asks[n::16]
+        return [(n + 16 * j, post(url, {"question": q, "history": h}, {USER_HEADER: f"student-{n}"})) for j, (q, h) in enumerate(mine)]
+
+    with ThreadPoolExecutor(16) as pool:
+        together = dict(pair for batch in pool.map(student, range(16)) for pair in batch)
+    assert sorted(together) == list(range(len(asks)))
+    assert all(together[i][0] == 200 and together[i][2] == alone[i][2] for i in range(len(asks)))
