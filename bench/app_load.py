@@ -1,10 +1,11 @@
 """The app under load: start to first answer, many concurrent API clients, peak memory.
 
-The app is started as a user starts it (`python app.py --host 127.0.0.1 --port N --index DIR`),
-once per kind of client, and asked by one client per simulated student, all at once, through a
-public, documented API (`CLIENTS`): the JSON API `POST /api/ask` and Gradio's HTTP API, both
-spoken by light asyncio clients in a process of their own (bench/load_client.py), and the `/ask`
-endpoint through `gradio_client`, whose threads run in this process. Every answer is checked.
+The app is started as a user starts it (`python app.py --host 127.0.0.1 --port N --index DIR`, with
+its feedback log beside the app's log, not in the checkout), once per kind of client, and asked by
+one client per simulated student, all at once, through a public, documented API (`CLIENTS`): the
+JSON API `POST /api/ask` and Gradio's HTTP API, both spoken by light asyncio clients in a process
+of their own (bench/load_client.py), and the `/ask` endpoint through `gradio_client`, whose
+threads run in this process. Every answer is checked.
 The app's CPU is read from /proc just around the concurrent part, the clients' from their own
 process. Memory is the resident set of the app's whole process tree, sampled every 50 ms from
 start to stop.
@@ -298,6 +299,7 @@ def run_app_benchmark(
     if unknown:
         raise ValueError(f"unknown kind of client {unknown[0]!r}; the kinds are {', '.join(CLIENTS)}")
     log = Path(log) if log else Path(index).parent / f"app-{os.getpid()}.log"
+    feedback = log.with_name(log.stem + "-feedback.jsonl")
     run = AppRun()
     tails = []
     first = questions[(clients * per_client + per_client) % len(questions)]
@@ -306,8 +308,8 @@ def run_app_benchmark(
         url = f"http://127.0.0.1:{port}/"
         started = time.perf_counter()
         with log.open("w") as out:
-            proc = subprocess.Popen(
-                [sys.executable, str(app), "--host", "127.0.0.1", "--port", str(port), "--index", str(index)],
+            proc = subprocess.Popen(  # the feedback log is written as by default, but beside the log, not in the checkout
+                [sys.executable, str(app), "--host", "127.0.0.1", "--port", str(port), "--index", str(index), "--feedback-log", str(feedback)],
                 cwd=str(Path(app).resolve().parent), stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
             )
         try:
@@ -326,6 +328,8 @@ def run_app_benchmark(
             _stop(proc)
             tails.append(log.read_text(errors="replace")[-2000:] if log.is_file() else "")
     run.log_tail = "\n".join(t for t in tails if t.strip())[-4000:]
+    for path in (feedback, Path(str(feedback) + ".lock")):
+        path.unlink(missing_ok=True)
     return run
 
 

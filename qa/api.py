@@ -3,8 +3,8 @@
 A plain HTTP route beside Gradio's own `ask` endpoint, with the same protections: the allowed
 origins (CORS, and a refusal of other sites' browsers), the per-client rate limit shared with the
 chat, the question length limit, and errors as JSON with their HTTP status. Answers run on a pool
-of `concurrency` threads (the encoder and FAISS release the GIL), so requests are answered side by
-side while the event loop keeps reading new ones. The trade-off: it skips Gradio's queue, which
+of threads, one per CPU core (the encoder and FAISS release the GIL), so requests are answered side
+by side while the event loop keeps reading new ones. The trade-off: it skips Gradio's queue, which
 costs more server time per call than the answer itself, so it has no queue page or progress
 events; one request, one JSON answer.
 
@@ -22,6 +22,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -31,12 +32,13 @@ from .errors import QAError
 from .language import with_language_notice
 from .ratelimit import LIMIT_MESSAGE, client_key, retry_text
 
-__all__ = ["AskRequest", "ApiError", "parse_ask", "add_api", "API_PATH", "MAX_BODY_BYTES", "FIELDS"]
+__all__ = ["AskRequest", "ApiError", "parse_ask", "add_api", "API_PATH", "MAX_BODY_BYTES", "MAX_WAITING", "FIELDS"]
 
 log = logging.getLogger(__name__)
 
 API_PATH = "/api/ask"
 MAX_BODY_BYTES = 64_000
+MAX_WAITING = 128  # requests queued for a thread before the API answers 503 (a fraction of a second of work)
 FIELDS = ("question", "history", "doc")
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -109,7 +111,7 @@ def _same_origin(origin: str, host: str | None) -> bool:
     return bool(host) and urlsplit(origin).netloc.lower() == host.lower()
 
 
-def add_api(app, assistant, *, allowed_origins: tuple[str, ...] = (), limiter=None, feedback=None, concurrency: int = 8, waiting: int | None = None) -> None:
+def add_api(app, assistant, *, allowed_origins: tuple[str, ...] = (), limiter=None, feedback=None, concurrency: int = 8, waiting: int = MAX_WAITING) -> None:
     """Add `POST /api/ask` to a FastAPI/Starlette app (before Gradio is mounted at `/`).
 
     Args:
@@ -118,14 +120,16 @@ def add_api(app, assistant, *, allowed_origins: tuple[str, ...] = (), limiter=No
         allowed_origins: sites whose browsers may call the API; empty for any site.
         limiter: the `RateLimiter` shared with the chat, or None for no limit.
         feedback: the `FeedbackLog` that records each question, or None.
-        concurrency: questions answered at the same time (threads).
-        waiting: requests allowed to wait for a thread beyond those; more get 503 (default 8 x concurrency).
+        concurrency: questions answered at the same time, at most one per CPU core: an answer is
+            CPU work, and more threads than cores only take turns, which lengthens every answer.
+        waiting: requests allowed to wait for a thread beyond those; more get 503.
     """
     from starlette.requests import ClientDisconnect, Request
     from starlette.responses import JSONResponse
 
-    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="qa-api")
-    most = max(1, concurrency) + (8 * max(1, concurrency) if waiting is None else max(0, waiting))
+    threads = max(1, min(concurrency, os.cpu_count() or 1))
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="qa-api")
+    most = threads + max(0, waiting)
     docs = frozenset(assistant.index.readings)
     in_flight = 0  # changed only on the event loop's thread
 

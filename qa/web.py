@@ -29,6 +29,10 @@ _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa
 _REFUSED = re.compile(r"(^|/)(gradio_api/mcp|monitoring|gradio_api/vibe|docs|redoc|openapi\.json)(/|$)")
 # Uploads serve only the instructor's Evaluate tab: refused when it is off, and in the widget always.
 _UPLOAD = re.compile(r"(^|/)gradio_api/(upload|upload_progress)(/|$)")
+# Gradio keeps a session (a copy of every component's settings, ~70 kB here) for each page load and
+# for each call of its HTTP API, up to 10,000 by default: 700 MB of calls. 2,000 sessions hold the
+# open chats of a course many times over; the oldest is dropped first.
+SESSION_CAPACITY = 2000
 # Gradio fetches and relays any public URL given as a "file" (or through its proxy route): the
 # app serves no remote files, so it refuses to be a relay for other sites.
 _RELAY = re.compile(r"(^|/)gradio_api/(proxy=|(file=|file/)\s*[a-z][a-z0-9+.-]*:)", re.IGNORECASE)
@@ -191,6 +195,8 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     shared = dict(root_path=root_prefix, feedback_log=feedback, limiter=limiter, concurrency=settings.concurrency)
     widget = build_chat_app(assistant, UISettings(widget=True, **shared))
     main = build_chat_app(assistant, UISettings(widget=False, evaluate=settings.evaluate, **shared))
+    for blocks in (widget, main):  # read when mounted
+        blocks.state_session_capacity = SESSION_CAPACITY
     # Behind a proxy, the sub-path reaches Gradio as the ASGI root_path (see `_UnderRootPath`),
     # so each mounted app works out its public address from the request itself.
     gr.mount_gradio_app(app, widget, path=WIDGET_PATH, head=head_html(widget=True), **{**common, "css": WIDGET_CSS})
@@ -297,7 +303,7 @@ def build_parser():
     p.add_argument("--root-path", default=os.environ.get("QA_ROOT_PATH", ""), help="the sub-path when served behind a reverse proxy, e.g. /assistant")
     p.add_argument("--feedback-log", default=os.environ.get("QA_FEEDBACK_LOG", "feedback.jsonl"), help="JSONL file of questions and votes (default: feedback.jsonl; '' for none)")
     p.add_argument("--rate-limit", type=int, default=int(os.environ.get("QA_RATE_LIMIT", DEFAULT_PER_MINUTE)), help=f"questions a minute per client (default {DEFAULT_PER_MINUTE}; 0 for no limit)")
-    p.add_argument("--concurrency", type=int, default=8, help="questions answered at the same time (default 8)")
+    p.add_argument("--concurrency", type=int, default=8, help="questions answered at the same time (default 8; the JSON API uses at most one thread per CPU core)")
     p.add_argument("--evaluate", action=argparse.BooleanOptionalAction, default=None,
                    help=f"serve the instructor's Evaluate tab, which runs uploaded question sets on this server (default: ${EVALUATE_ENV}, else on; "
                         f"--no-evaluate or {EVALUATE_ENV}=0 on a deployment open to students)")

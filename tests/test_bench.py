@@ -141,6 +141,7 @@ STAND_IN_APP = textwrap.dedent(
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
     parser.add_argument("--index")
+    parser.add_argument("--feedback-log")
     args = parser.parse_args()
 
 

@@ -242,13 +242,13 @@ def served(assistant, tmp_path_factory):
     feedback = tmp_path_factory.mktemp("api-feedback") / "feedback.jsonl"
     app = create_app(assistant, WebSettings(allowed_origins=(LMS,), rate_limit=30, feedback_log=feedback))
     with serve_app(app) as url:
-        yield url, feedback
+        yield url, feedback, app
 
 
 @pytest.mark.app
 @pytest.mark.model
 def test_app_answers_like_the_assistant_and_logs_the_question(served, assistant):
-    url, feedback = served
+    url, feedback, _ = served
     history = ["What did Rumsfeld seek for U.S. forces on the peninsula?"]
     cases = [("What does USFK stand for?", [], None), ("Why did he want it?", history, None), ("Who is Xavier T. Brunson?", [], "south-korea-us-alliance")]
     for question, hist, doc in cases:
@@ -262,7 +262,7 @@ def test_app_answers_like_the_assistant_and_logs_the_question(served, assistant)
 @pytest.mark.app
 @pytest.mark.model
 def test_app_cors_for_an_allowed_and_another_site(served):
-    url, _ = served
+    url, _, _ = served
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": f"content-type, {USER_HEADER}"}
     for origin, allowed in ((LMS, True), (OTHER, False)):
         req = urllib.request.Request(url + API_PATH, method="OPTIONS", headers={"Origin": origin, **preflight})
@@ -282,7 +282,7 @@ def test_app_cors_for_an_allowed_and_another_site(served):
 def test_app_rate_limit_is_shared_with_the_gradio_api(served):
     from gradio_client import Client
 
-    url, _ = served
+    url, _, _ = served
     student = {USER_HEADER: "both-ways"}
     gradio = Client(url + "/", verbose=False, headers=student)
     for i in range(30):
@@ -298,7 +298,7 @@ def test_app_rate_limit_is_shared_with_the_gradio_api(served):
 @pytest.mark.app
 @pytest.mark.model
 def test_app_concurrent_answers_equal_the_ones_given_one_by_one(served):
-    url, _ = served
+    url, _, _ = served
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     asks = [(r["question"], r.get("history") or []) for r in rows][:32]
     alone = [post(url, {"question": q, "history": h}, {USER_HEADER: f"alone-{i // 25}"}) for i, (q, h) in enumerate(asks)]
@@ -312,3 +312,14 @@ def test_app_concurrent_answers_equal_the_ones_given_one_by_one(served):
         together = dict(pair for batch in pool.map(student, range(16)) for pair in batch)
     assert sorted(together) == list(range(len(asks)))
     assert all(together[i][0] == 200 and together[i][2] == alone[i][2] for i in range(len(asks)))
+
+
+@pytest.mark.app
+@pytest.mark.model
+def test_gradio_keeps_a_bounded_number_of_sessions(served):
+    """Each call of Gradio's HTTP API opens a session of ~70 kB; the chat and the widget keep SESSION_CAPACITY at most."""
+    from qa.web import SESSION_CAPACITY
+
+    _, _, app = served
+    holders = [route.app.state_holder for route in app.routes if hasattr(getattr(route, "app", None), "state_holder")]
+    assert len(holders) == 2 and all(h.capacity == SESSION_CAPACITY < 10_000 for h in holders)
