@@ -2,7 +2,8 @@
 
 A plain HTTP route beside Gradio's own `ask` endpoint, with the same protections: the allowed
 origins (CORS, and a refusal of other sites' browsers), the per-client rate limit shared with the
-chat, the question length limit, and errors as JSON with their HTTP status. Answers run on a pool
+chat, the length limits (a body of 64 kB at most; a question over 2,000 characters is cut with a
+notice, as in the chat), and errors as JSON with their HTTP status. Answers run on a pool
 of threads, one per CPU core (the encoder and FAISS release the GIL), so requests are answered side
 by side while the event loop keeps reading new ones. The trade-off: it skips Gradio's queue, which
 costs more server time per call than the answer itself, so it has no queue page or progress

@@ -154,6 +154,16 @@ def test_bad_requests_get_json_errors_and_cost_no_question(bare, raw, content_ty
     assert post(url, {"question": "Who is Brunson?"}, user)[0] == 200
 
 
+def test_a_long_question_is_cut_with_a_notice_as_in_the_chat(bare):
+    from qa.retrieve import MAX_QUESTION_CHARS
+
+    url, _ = bare
+    question = "Who is Xavier T. Brunson? " * (MAX_QUESTION_CHARS // 20)
+    status, _, body = post(url, {"question": question}, {USER_HEADER: "long"})
+    assert status == 200 and len(body["question"]) <= MAX_QUESTION_CHARS < len(question)
+    assert f"longer than {MAX_QUESTION_CHARS} characters" in body["notice"]
+
+
 def test_a_body_streamed_without_length_is_cut_at_the_limit(bare):
     import http.client
     from urllib.parse import urlsplit
