@@ -98,7 +98,7 @@ class BuildReport:
     chunks: int
     sentences: int
     embedded_readings: int
-    embedded_texts: int
+    embedded_texts: int  # distinct texts given to the model (a one-sentence chunk is one text)
     skipped: tuple[SkippedFile, ...]
     seconds: float
     rebuilt: bool
@@ -197,15 +197,19 @@ def _cache_key(reading: Reading, settings: dict) -> str:
 
 
 def _embed_in_order(embedder: Embedder, texts: list[str], progress: Callable[[int], None] | None, batch: int = 256) -> np.ndarray:
-    """Embed texts in length-sorted batches (less padding), returned in the original order."""
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    """Embed texts in length-sorted groups, each distinct text once (a chunk of one sentence is
+    also that sentence), returned in the original order."""
+    first: dict[str, int] = {}
+    slot = np.array([first.setdefault(t, len(first)) for t in texts], dtype=np.int64)
+    unique = list(first)
+    vectors = np.zeros((len(unique), embedder.dim), dtype=np.float32)
+    order = sorted(range(len(unique)), key=lambda i: len(unique[i]))
     for s in range(0, len(order), batch):
         ids = order[s : s + batch]
-        out[ids] = embedder.embed([texts[i] for i in ids])
+        vectors[ids] = embedder.embed([unique[i] for i in ids])
         if progress:
             progress(len(ids))
-    return out
+    return vectors[slot] if len(texts) else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
 def _lock(folder: Path):
@@ -285,7 +289,7 @@ def _build_locked(corpus: Path, folder: Path, embedder: Embedder, settings: Chun
     if progress and todo_texts:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo_texts), unit="text", desc="Embedding", leave=False)
+        bar = tqdm(total=len(set(todo_texts)), unit="text", desc="Embedding", leave=False)
     vectors = _embed_in_order(embedder, todo_texts, bar.update if bar else None) if todo_texts else np.zeros((0, embedder.dim), np.float32)
     if bar:
         bar.close()
@@ -327,7 +331,7 @@ def _build_locked(corpus: Path, folder: Path, embedder: Embedder, settings: Chun
     atomic_write_text(folder / MANIFEST, json.dumps(new_manifest, indent=2, ensure_ascii=False) + "\n")
     _remove_unreferenced(folder, new_manifest)
     embedded = len({slot for slot, *_ in todo_slots})
-    return BuildReport(folder, len(per_reading), len(all_chunks), int(sentence_vectors.shape[0]), embedded, len(todo_texts), tuple(skipped), time.perf_counter() - started, True)
+    return BuildReport(folder, len(per_reading), len(all_chunks), int(sentence_vectors.shape[0]), embedded, len(set(todo_texts)), tuple(skipped), time.perf_counter() - started, True)
 
 
 def _save_npz(path: Path, chunks: list[Chunk], cv: np.ndarray, sv: np.ndarray) -> None:

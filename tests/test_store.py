@@ -484,3 +484,20 @@ def test_two_builds_at_once_take_turns_and_leave_a_valid_index(corpus, index_dir
     index = load_index(index_dir)
     assert len(index.readings) == 33 and index.chunk_vectors.shape[0] == len(index.chunks) > 33
     assert not list(index_dir.glob(".*.tmp")) and len(list(index_dir.glob("data-*.json"))) == 1
+
+
+def test_a_text_met_twice_is_embedded_once(tmp_path, fake_embedder):
+    """A chunk of one sentence is also that sentence: one text for the model, the same vector in both indexes."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.md").write_text(
+        "---\ntitle: Notes\n---\n\n## Alone\n\nThe only sentence here.\n\n## Together\n\nOne sentence. And another one.\n",
+        encoding="utf-8",
+    )
+    report = build_index(corpus, tmp_path / "index", fake_embedder)
+    index = load_index(tmp_path / "index")
+    assert (report.chunks, report.sentences) == (2, 3)
+    assert report.embedded_texts == fake_embedder.texts_embedded == 4
+    alone = next(i for i, c in enumerate(index.chunks) if c.section == "Alone")
+    first_sentence = sum(len(c.sentences) for c in index.chunks[:alone])
+    np.testing.assert_array_equal(index.chunk_vectors[alone], index.sentence_vectors[first_sentence])
