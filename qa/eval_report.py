@@ -106,7 +106,8 @@ def hit_curve_svg(run: EvalRun) -> str:
     ax.plot(ks, curve, marker="o", color="#1f77b4")
     for k, v in zip(ks, curve):
         if k in (1, 3, 5) or k == len(curve):
-            ax.annotate(f"{v:.2f}", (k, v), textcoords="offset points", xytext=(0, -14), ha="center", fontsize=8)
+            # Below the point, unless that would put it on the k axis's labels.
+            ax.annotate(f"{v:.2f}", (k, v), textcoords="offset points", xytext=(0, -14 if v >= 0.15 else 8), ha="center", fontsize=8)
     ax.set_xticks(ks or [1])
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("k (passages looked at)")

@@ -310,3 +310,19 @@ def test_check_floors_names_each_failing_metric():
     assert len(failures) == 2 and "hit@1" in failures[0] and "below" in failures[0] and "wrong_refusal_rate" in failures[1]
     assert check_floors(values, ["hit@1=0.85"], ["wrong_refusal_rate=0.05"]) == []  # bounds are inclusive
     assert re.search("refusal_precision.*not measured", check_floors(values, ["refusal_precision=0.5"])[0])
+
+
+@pytest.mark.parametrize("hits, above", [([False] * 10, True), ([True] * 10, False)], ids=["none-hit", "all-hit"])
+def test_the_hit_curve_labels_stay_off_the_k_axis(monkeypatch, hits, above):
+    """A value near 0 is labelled above its point; below it, the label would sit on the k axis's numbers."""
+    import qa.eval_report as report
+
+    results = tuple(_result(f"q{i}", hits) for i in range(3))
+    run = EvalRun(QuestionSet("set.jsonl", "0" * 64, tuple(r.item for r in results)), results, 10, 0.0, "m", "now")
+    figures = []
+    render = report._svg
+    monkeypatch.setattr(report, "_svg", lambda fig: (figures.append(fig), render(fig))[1])
+    assert report.hit_curve_svg(run).startswith("<svg")
+    labels = figures[0].axes[0].texts
+    assert [t.get_text() for t in labels] == ["1.00" if hits[0] else "0.00"] * 4  # k = 1, 3, 5, 10
+    assert all((t.xyann[1] > 0) == above for t in labels)
