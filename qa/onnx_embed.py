@@ -363,7 +363,9 @@ def load_fast_embedder(
             export_onnx(path)
         else:
             fp32 = folder / f"{_stem('fp32')}.onnx"
-            if not fp32.is_file():
+            known = _record(folder / f"{_stem('fp32')}.json") or {}
+            # An fp32 file of an older export format (one that took an attention mask) is never quantised.
+            if not (fp32.is_file() and known.get("format") == EXPORT_FORMAT and known.get("onnx_sha256") == _sha256(fp32)):
                 export_onnx(fp32)
             quantize_onnx(fp32, path)
         embedder = OnnxEmbedder(path, variant, threads=threads)

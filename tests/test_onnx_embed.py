@@ -162,3 +162,25 @@ def test_quantising_leaves_the_processs_logging_as_it_was(onnx_dir, tmp_path):
     out = quantize_onnx(next(onnx_dir.glob("*-fp32.onnx")), tmp_path / "copy-int8.onnx")
     assert out.is_file() and out.stat().st_size > 0
     assert (list(root.handlers), root.level) == before
+
+
+@pytest.mark.model
+def test_int8_is_never_quantised_from_an_fp32_file_of_an_older_export(onnx_dir, tmp_path, torch_embedder, monkeypatch):
+    """An fp32 file left by an earlier export format (e.g. one that took an attention mask) is
+    exported again before the int8 copy is made from it."""
+    from qa import onnx_embed
+
+    fp32 = next(onnx_dir.glob("*-fp32.onnx"))
+    (tmp_path / fp32.name).write_bytes(b"an fp32 graph of an older export format")
+    record = json.loads(fp32.with_suffix(".json").read_text())
+    (tmp_path / fp32.with_suffix(".json").name).write_text(json.dumps({**record, "format": onnx_embed.EXPORT_FORMAT - 1}))
+    exported = []
+
+    def export(out, folder=None):  # the current export, without exporting again
+        exported.append(Path(out).name)
+        shutil.copy(fp32, out)
+        return Path(out)
+
+    monkeypatch.setattr(onnx_embed, "export_onnx", export)
+    fast = load_fast_embedder(tmp_path, variant="int8", reference=torch_embedder)
+    assert exported == [fp32.name] and isinstance(fast, OnnxEmbedder) and fast.variant == "int8"
