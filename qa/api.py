@@ -83,7 +83,7 @@ def parse_ask(body: bytes, docs) -> AskRequest:
     """
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
         raise ApiError(400, "bad_request", f"the body is not valid JSON ({exc}); send an object such as {{\"question\": \"What does USFK stand for?\"}}.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", f"the body is a JSON {type(data).__name__}; send an object such as {{\"question\": \"What does USFK stand for?\"}}.")

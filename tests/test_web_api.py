@@ -73,6 +73,7 @@ def test_parse_ask_accepts(body, expected):
         (b'{"question": "Who?", "history": [1, 2]}', "`history` must be a list"),
         (b'{"question": "Who?", "doc": "no-such-reading"}', "south-korea-us-alliance"),
         (b'{"question": "Who?", "doc": 3}', "is not a reading"),
+        (b"[" * 30_000 + b"]" * 30_000, "not valid JSON"),  # nested deeper than the parser goes
     ],
 )
 def test_parse_ask_refuses_with_a_message_naming_the_problem(body, words):
@@ -140,6 +141,7 @@ def test_the_answer_is_the_json_answer(bare, fake_assistant):
     [
         (b'{"question": ""}', "application/json", 400, "bad_request"),
         (b"not json", "application/json", 400, "bad_request"),
+        (b"[" * 30_000 + b"]" * 30_000, "application/json", 400, "bad_request"),
         (b'{"question": "Who is Brunson?"}', "text/plain", 415, "unsupported_media_type"),
         (b'{"question": "Who is Brunson?"}', "", 415, "unsupported_media_type"),
         (b'{"question": "' + b"x" * MAX_BODY_BYTES + b'"}', "application/json", 413, "too_large"),
