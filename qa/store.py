@@ -209,7 +209,7 @@ def _embed_in_order(embedder: Embedder, texts: list[str], progress: Callable[[in
         vectors[ids] = embedder.embed([unique[i] for i in ids])
         if progress:
             progress(len(ids))
-    return vectors[slot] if len(texts) else np.zeros((0, embedder.dim), dtype=np.float32)
+    return vectors[slot]
 
 
 def _lock(folder: Path):
@@ -286,10 +286,11 @@ def _build_locked(corpus: Path, folder: Path, embedder: Embedder, settings: Chun
         todo_slots.append((slot, "sentences", n, len(todo_texts)))
 
     bar = None
+    distinct = len(set(todo_texts))  # what the model is given: a text met twice is embedded once
     if progress and todo_texts:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(set(todo_texts)), unit="text", desc="Embedding", leave=False)
+        bar = tqdm(total=distinct, unit="text", desc="Embedding", leave=False)
     vectors = _embed_in_order(embedder, todo_texts, bar.update if bar else None) if todo_texts else np.zeros((0, embedder.dim), np.float32)
     if bar:
         bar.close()
@@ -331,7 +332,7 @@ def _build_locked(corpus: Path, folder: Path, embedder: Embedder, settings: Chun
     atomic_write_text(folder / MANIFEST, json.dumps(new_manifest, indent=2, ensure_ascii=False) + "\n")
     _remove_unreferenced(folder, new_manifest)
     embedded = len({slot for slot, *_ in todo_slots})
-    return BuildReport(folder, len(per_reading), len(all_chunks), int(sentence_vectors.shape[0]), embedded, len(set(todo_texts)), tuple(skipped), time.perf_counter() - started, True)
+    return BuildReport(folder, len(per_reading), len(all_chunks), int(sentence_vectors.shape[0]), embedded, distinct, tuple(skipped), time.perf_counter() - started, True)
 
 
 def _save_npz(path: Path, chunks: list[Chunk], cv: np.ndarray, sv: np.ndarray) -> None:
