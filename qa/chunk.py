@@ -116,6 +116,10 @@ class _PieceSplitter(TextSplitter):
         self._max = max_tokens
 
     def _pieces(self, text: str) -> list[str]:
+        """Consecutive slices of `text`, each within the budget where a cut can make it so.
+
+        Example: 'Aa bb.  Cc.' (budget 1 word piece a word) -> ['Aa ', 'bb.  ', 'Cc.']
+        """
         pieces: list[str] = []
         for para in re.split(r"(?<=\n\n)", text):
             if self._count(para) <= self._max:
@@ -127,9 +131,18 @@ class _PieceSplitter(TextSplitter):
                 sent = para[a:b]
                 if self._count(sent) <= self._max:
                     pieces.append(sent)
-                else:
-                    pieces.extend(re.findall(r"\S+\s*", sent) or [sent])
+                    continue
+                # Words keep the whitespace around them (the first its indent), so they join back.
+                for word in re.findall(r"\s*\S+\s*", sent) or [sent]:
+                    pieces.extend(self._cut_long(word))
         return [p for p in pieces if p]
+
+    def _cut_long(self, word: str) -> list[str]:
+        """A single 'word' over the budget (a URL, a hash, a run of symbols) in budget-sized slices."""
+        if self._count(word) <= self._max:
+            return [word]
+        size = max(1, len(word) * self._max // (2 * self._count(word)))
+        return [word[i : i + size] for i in range(0, len(word), size)]
 
     def split_text(self, text: str) -> list[str]:
         return self._merge_splits(self._pieces(text), "")

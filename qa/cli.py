@@ -17,7 +17,7 @@ from .errors import QAError, UsageError
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INDEX = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INDEX, EXIT_SKIPPED = 0, 1, 2, 3, 4
 
 
 def _err(message: str) -> None:
@@ -48,7 +48,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         )
     else:
         print(f"The index in {report.folder} is up to date ({report.readings} reading(s), {report.chunks} chunks); use --force to rebuild.")
-    return EXIT_OK
+    # Indexed, but not everything: scripts and CI see it without reading standard error.
+    return EXIT_SKIPPED if report.skipped else EXIT_OK
 
 
 # ---------------------------------------------------------------------------- add, list, remove

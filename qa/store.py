@@ -212,6 +212,40 @@ def _embed_in_order(embedder: Embedder, texts: list[str], progress: Callable[[in
     return vectors[slot]
 
 
+def _embed_readings(
+    embedder: Embedder, texts: list[str], slots: list[tuple[int, str, int, int]], progress: Callable[[int], None] | None
+) -> tuple[np.ndarray, dict[int, Exception]]:
+    """Vectors of every text, and the readings (by slot) whose texts the model failed on.
+
+    All texts go to the model together; only if that fails is each reading embedded on its own,
+    so a text the model cannot take costs its reading alone, not the build.
+    """
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    if not texts:
+        return vectors, {}
+    try:
+        return _embed_in_order(embedder, texts, progress), {}
+    except Exception:
+        pass
+    failed: dict[int, Exception] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for slot, _, a, b in slots:
+        spans.setdefault(slot, []).append((a, b))
+    for slot, ranges in spans.items():
+        rows = np.concatenate([np.arange(a, b) for a, b in ranges])
+        try:
+            vectors[rows] = _embed_in_order(embedder, [texts[i] for i in rows], None)
+        except Exception as exc:
+            failed[slot] = exc
+    return vectors, failed
+
+
+def _skip(reading: Reading, what: str, exc: Exception) -> SkippedFile:
+    """A reading left out of the index, with a reason that names it and says what to do."""
+    where = reading.source or reading.doc
+    return SkippedFile(where, f"{where}: {what} ({type(exc).__name__}: {exc}); the other readings were indexed. Fix or remove the file and build again.")
+
+
 def _lock(folder: Path):
     from filelock import FileLock
 
@@ -266,7 +300,7 @@ def _build_locked(corpus: Path, folder: Path, embedder: Embedder, settings: Chun
     per_reading: list[tuple[Reading, list[Chunk], np.ndarray | None, np.ndarray | None, Path]] = []
     todo_texts: list[str] = []
     todo_slots: list[tuple[int, str, int, int]] = []  # (reading slot, kind, start, stop) in todo_texts
-    for slot, reading in enumerate(readings):
+    for reading in readings:
         path = cache / f"{reading.doc}-{_cache_key(reading, settings_d)}.npz"
         if path.is_file() and not force:
             try:
@@ -276,14 +310,18 @@ def _build_locked(corpus: Path, folder: Path, embedder: Embedder, settings: Chun
                 continue
             except (OSError, ValueError, KeyError):
                 pass  # a damaged cache entry is embedded again
-        chunks = chunk_reading(reading, embedder.count_tokens, settings)
+        try:
+            chunks = chunk_reading(reading, embedder.count_tokens, settings)
+        except Exception as exc:  # one reading of an unforeseen shape must not stop the others
+            skipped.append(_skip(reading, "could not be cut into passages", exc))
+            continue
         per_reading.append((reading, chunks, None, None, path))
         n = len(todo_texts)
         todo_texts.extend(embedding_text(c.title, c.section, c.text) for c in chunks)
-        todo_slots.append((slot, "chunks", n, len(todo_texts)))
+        todo_slots.append((len(per_reading) - 1, "chunks", n, len(todo_texts)))
         n = len(todo_texts)
         todo_texts.extend(embedding_text(c.title, c.section, reading.text[s.start : s.end]) for c in chunks for s in c.sentences)
-        todo_slots.append((slot, "sentences", n, len(todo_texts)))
+        todo_slots.append((len(per_reading) - 1, "sentences", n, len(todo_texts)))
 
     bar = None
     distinct = len(set(todo_texts))  # what the model is given: a text met twice is embedded once
@@ -291,17 +329,21 @@ def _build_locked(corpus: Path, folder: Path, embedder: Embedder, settings: Chun
         from tqdm import tqdm
 
         bar = tqdm(total=distinct, unit="text", desc="Embedding", leave=False)
-    vectors = _embed_in_order(embedder, todo_texts, bar.update if bar else None) if todo_texts else np.zeros((0, embedder.dim), np.float32)
+    vectors, failed = _embed_readings(embedder, todo_texts, todo_slots, bar.update if bar else None)
     if bar:
         bar.close()
     for slot, kind, a, b in todo_slots:
         reading, chunks, cv, sv, path = per_reading[slot]
+        if slot in failed:
+            continue
         if kind == "chunks":
             cv = vectors[a:b]
         else:
             sv = vectors[a:b]
             _save_npz(path, chunks, cv, sv)
         per_reading[slot] = (reading, chunks, cv, sv, path)
+    skipped.extend(_skip(per_reading[slot][0], "could not be embedded", exc) for slot, exc in failed.items())
+    per_reading = [entry for slot, entry in enumerate(per_reading) if slot not in failed]
 
     build = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
     all_chunks = [c for _, cs, _, _, _ in per_reading for c in cs]

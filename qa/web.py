@@ -326,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print("Loading the model and the index…", file=sys.stderr, flush=True)
         assistant = Assistant.open(Path(args.index), Path(args.corpus) if args.corpus else None, on_rebuild=lambda why: print(f"Building the index ({why})…", file=sys.stderr, flush=True))
+        for skipped in assistant.index.manifest.get("skipped", []):
+            print(f"skipped: {skipped['reason']}", file=sys.stderr, flush=True)
         settings = WebSettings(
             allowed_origins=origins, root_path=args.root_path, rate_limit=args.rate_limit,
             feedback_log=Path(args.feedback_log) if args.feedback_log else None, concurrency=args.concurrency,

@@ -259,3 +259,64 @@ def test_long_paragraphs_and_a_very_long_sentence_fit_the_model(real_embedder, t
     check_chunks(reading, chunks, real_embedder.count_tokens, ChunkSettings())
     assert _real_budget_ok(torch_embedder, chunks) == []
     assert len(chunks) >= 12
+
+
+# ---------------------------------------------------------------------------- awkward shapes never stop a build
+
+from qa.chunk import _PieceSplitter  # noqa: E402
+
+# Text of any shape: indents, blank lines, runs of words without a full stop, numbers, symbols.
+AWKWARD = st.lists(
+    st.sampled_from(list("ab Z9.,;:>|-_=()\t\n ") + ["   >>> ", "\n\n", "    ", "1,024", "word", "A. ", "x" * 90]),
+    max_size=300,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(AWKWARD, st.integers(1, 40))
+def test_the_splitters_pieces_join_back_to_the_exact_text(text, budget):
+    pieces = _PieceSplitter(budget, 0, COUNT)._pieces(text)
+    assert "".join(pieces) == text
+    assert all(pieces)
+
+
+def test_a_word_longer_than_the_budget_is_cut_and_joins_back():
+    word = "x" * 5000
+    pieces = _PieceSplitter(8, 0, COUNT)._pieces("Lead in: " + word + " tail")
+    assert "".join(pieces) == "Lead in: " + word + " tail"
+    assert all(COUNT(p) <= 8 for p in pieces)
+
+
+def _listing() -> str:
+    items = "\n".join(f"    'item-{i}', 'value {i}'," for i in range(400))
+    return f"The interpreter shows the names it knows.\n   >>> names = list_all()\n{items}\n"
+
+
+def _unstopped(words: int) -> str:
+    return " ".join(f"word{i % 97}" for i in range(words))
+
+
+def _table() -> str:
+    return "\n".join("  ".join(f"{r * c:>6}" for c in range(1, 12)) for r in range(1, 300))
+
+
+AWKWARD_READINGS = {
+    "interpreter listing": "# Listing\n\n" + _listing(),
+    "5,000 words without a full stop": "# Long\n\n" + _unstopped(5000),
+    "table of numbers": "# Table\n\nThe products, row by row.\n\n" + _table(),
+    "leading and trailing whitespace": "\n\n   \n    indented first line of prose that goes on\n" + "  more indented words\n" * 80 + "\n\n   ",
+}
+
+
+@pytest.mark.parametrize("raw", AWKWARD_READINGS.values(), ids=AWKWARD_READINGS.keys())
+@pytest.mark.parametrize("max_tokens,overlap", [(200, 0), (40, 0), (60, 10)])
+def test_readings_of_awkward_shapes_chunk_exactly(raw, max_tokens, overlap):
+    reading = parse_reading(raw, "awkward")
+    chunk_settings = ChunkSettings(max_tokens=max_tokens, overlap_tokens=overlap)
+    chunks = chunk_reading(reading, COUNT, chunk_settings)
+    assert chunks
+    for c in chunks:
+        assert reading.text[c.start : c.end] == c.text
+        assert COUNT(embedding_text(c.title, c.section, c.text)) + 2 <= chunk_settings.model_max_tokens
+    if overlap == 0:
+        check_chunks(reading, chunks, COUNT, chunk_settings)

@@ -121,7 +121,7 @@ def test_build_then_up_to_date_then_force(capsys, fake_model, small_corpus, tmp_
 def test_build_reports_skipped_files(capsys, fake_model, small_corpus, tmp_path):
     (small_corpus / "empty.md").write_text("", encoding="utf-8")
     code, _, err = run(capsys, "build", "--corpus", str(small_corpus), "--index", str(tmp_path / "index"))
-    assert code == 0 and "skipped:" in err and "empty.md" in err
+    assert code == 4 and "skipped:" in err and "empty.md" in err
 
 
 def test_build_without_a_corpus_exits_2_without_traceback(capsys, fake_model, tmp_path):

@@ -157,7 +157,7 @@ def test_qa_build_skips_each_bad_reading_naming_it_and_indexes_the_rest(capsys, 
         write(corpus / name)
     index = tmp_path / "index"
     code, out, err = run(capsys, "build", "--corpus", str(corpus), "--index", str(index))
-    assert code == 0 and out.startswith("Indexed 1 reading(s)")
+    assert code == 4 and out.startswith("Indexed 1 reading(s)")  # done, with readings skipped
     skipped = [line for line in err.splitlines() if line.startswith("skipped: ")]
     assert len(skipped) == len(BAD_FILES), err
     for name, (_, reason) in BAD_FILES.items():
@@ -172,6 +172,47 @@ def test_qa_build_skips_each_bad_reading_naming_it_and_indexes_the_rest(capsys, 
     code, out, _ = run(capsys, "list", "--corpus", str(corpus), "--index", str(index), "--json")
     statuses = {row["file"]: row["status"] for row in json.loads(out)}
     assert statuses["bees.md"] == "indexed" and all(statuses[name].startswith("skipped: ") for name in BAD_FILES)
+
+
+def test_a_reading_the_chunker_fails_on_is_skipped_and_the_rest_indexed(capsys, fake_model, corpus, tmp_path, monkeypatch):
+    import qa.store
+
+    real_chunk = qa.store.chunk_reading
+
+    def chunk_or_fail(reading, *args, **kwargs):
+        if reading.doc == "odd":
+            raise RuntimeError("chunker lost its place in odd")
+        return real_chunk(reading, *args, **kwargs)
+
+    monkeypatch.setattr(qa.store, "chunk_reading", chunk_or_fail)
+    (corpus / "odd.md").write_text("# Odd\n\nA reading the chunker cannot take.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    code, out, err = run(capsys, "build", "--corpus", str(corpus), "--index", str(index))
+    assert code == 4 and out.startswith("Indexed 1 reading(s)"), (out, err)
+    line = next(s for s in err.splitlines() if s.startswith("skipped: "))
+    assert f"{corpus / 'odd.md'}:" in line and "could not be cut into passages" in line and "lost its place" in line
+    assert ask_json(capsys, index, HONEY)["passages"][0]["doc"] == "bees"
+
+
+def test_a_reading_the_model_fails_on_is_skipped_and_the_rest_indexed(capsys, fake_model, corpus, tmp_path, monkeypatch):
+    real_embed = fake_model.embed
+
+    def embed_or_fail(texts):
+        if any("unembeddable" in t for t in texts):
+            raise ValueError("input too strange for the model")
+        return real_embed(texts)
+
+    monkeypatch.setattr(fake_model, "embed", embed_or_fail)
+    (corpus / "odd.md").write_text("# Odd\n\nAn unembeddable reading.\n", encoding="utf-8")
+    (corpus / "wasps.md").write_text("# Wasps\n\nWasps build paper nests.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    code, out, err = run(capsys, "build", "--corpus", str(corpus), "--index", str(index))
+    assert code == 4 and out.startswith("Indexed 2 reading(s)"), (out, err)
+    skipped = [s for s in err.splitlines() if s.startswith("skipped: ")]
+    assert len(skipped) == 1 and "odd.md" in skipped[0] and "could not be embedded" in skipped[0]
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(r["doc"] for r in manifest["readings"]) == ["bees", "wasps"]
+    assert ask_json(capsys, index, "What do wasps build?")["passages"][0]["doc"] == "wasps"
 
 
 def test_a_corpus_of_only_bad_readings_is_one_line_exit_2(capsys, fake_model, tmp_path):
@@ -332,3 +373,15 @@ def test_the_feedback_log_survives_appenders_killed_mid_write(tmp_path):
     assert len(by_writer) == 12
     for who, numbers in by_writer.items():
         assert numbers == list(range(len(numbers))), f"{who} lost or repeated a record"
+
+
+def test_the_app_says_at_start_which_readings_were_skipped(capsys, fake_model, corpus, tmp_path, monkeypatch):
+    import uvicorn
+
+    import qa.web
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)  # start, but do not serve
+    (corpus / "empty.md").write_bytes(b"")
+    assert qa.web.main(["--index", str(tmp_path / "index"), "--corpus", str(corpus)]) == 0
+    err = capsys.readouterr().err
+    assert any(line.startswith("skipped: ") and "empty.md" in line for line in err.splitlines()), err
