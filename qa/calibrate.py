@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .errors import QuestionSetError, UsageError
 from .evaluate import EvalRun, QuestionResult, rethreshold, score
+from .store import CONFIDENCE_SCALE
 
 __all__ = ["RULES", "TradeoffRow", "Calibration", "tradeoff", "choose_threshold", "calibration_record"]
 
@@ -119,6 +120,7 @@ def calibration_record(calibration: Calibration, run: EvalRun) -> dict:
         "questions": run.questions.path,
         "questions_sha256": run.questions.sha256,
         "model": run.model,
+        "scale": CONFIDENCE_SCALE,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "metrics": {k: (None if v is None else round(v, 4)) for k, v in calibration.chosen.values.items()},
     }

@@ -62,7 +62,7 @@ class Chunk:
 class ChunkSettings:
     """How readings are cut; recorded in the index manifest."""
 
-    max_tokens: int = 200
+    max_tokens: int = 250  # as much as the model reads (budget() keeps the context line inside 256)
     overlap_tokens: int = 0
     model_max_tokens: int = 256  # the model reads this many word pieces, [CLS] and [SEP] included
 

@@ -44,12 +44,16 @@ __all__ = [
     "staleness",
     "write_calibration",
     "default_calibration",
+    "CONFIDENCE_SCALE",
     "atomic_write_text",
 ]
 
 FORMAT_VERSION = 2  # 2: chunk offsets after repeated text and headings fixed
 MANIFEST = "manifest.json"
 CALIBRATION = "calibration.json"
+# What a confidence means (qa.retrieve.answerable); a threshold chosen on another scale (an older
+# release's) is not used.
+CONFIDENCE_SCALE = "answerable-probability-1"
 LOCK = ".build.lock"
 BUILD_LOCK_TIMEOUT_S = 900
 
@@ -177,11 +181,11 @@ def _read_calibration(folder: Path, model: str) -> dict:
     if path.is_file():
         try:
             cal = json.loads(path.read_text(encoding="utf-8"))
-            if cal.get("model") in (None, model) and isinstance(cal.get("threshold"), (int, float)):
+            if cal.get("model") in (None, model) and cal.get("scale") == CONFIDENCE_SCALE and isinstance(cal.get("threshold"), (int, float)):
                 return cal
         except (OSError, ValueError):
             pass  # a damaged calibration falls back to the shipped one
-    shipped = default_calibration()
+    shipped = default_calibration()  # also where a stored threshold is of an older confidence scale
     if shipped.get("model") == model:
         return shipped
     # A threshold chosen on one model's scores means nothing for another's: refuse nothing.

@@ -10,7 +10,7 @@ import pytest
 from conftest import CORPUS, FakeEmbedder
 from readings_fixtures import FURNITURE, NEWS_HTML, NEWS_TITLE, NOTES_TEXT, PDF_TITLE, river_pdf
 
-from qa.chunk import ChunkSettings, chunk_reading
+from qa.chunk import ChunkSettings, chunk_reading, embedding_text
 from qa.cli import main
 from qa.importers import add_reading
 from qa.readings import read_reading
@@ -38,9 +38,12 @@ def ten_readings(tmp_path: Path) -> Path:
 
 
 def _texts_for(path: Path, embedder: FakeEmbedder) -> int:
-    """How many texts (chunks and their sentences) one reading sends to the embedder."""
-    chunks = chunk_reading(read_reading(path), embedder.count_tokens, ChunkSettings())
-    return len(chunks) + sum(len(c.sentences) for c in chunks)
+    """How many distinct texts (chunks and their sentences) one reading sends to the embedder."""
+    reading = read_reading(path)
+    chunks = chunk_reading(reading, embedder.count_tokens, ChunkSettings())
+    texts = [embedding_text(c.title, c.section, c.text) for c in chunks]
+    texts += [embedding_text(c.title, c.section, reading.text[s.start : s.end]) for c in chunks for s in c.sentences]
+    return len(set(texts))  # a chunk of one sentence is that sentence: embedded once
 
 
 def _chunk_ids(index_dir: Path) -> dict[str, list[str]]:

@@ -74,7 +74,8 @@ def test_make_run_and_test_install_first_and_run_what_they_promise():
     assert re.search(r"^run:.*\n\t\$\(PY\) app\.py --host \$\(HOST\) --port \$\(PORT\)", makefile, re.MULTILINE)
     assert re.search(r"^HOST \?= 127\.0\.0\.1$", makefile, re.MULTILINE) and re.search(r"^PORT \?= 7860$", makefile, re.MULTILINE)
     assert re.search(r"^test:.*\n\t\$\(PY\) -m pytest", makefile, re.MULTILINE)
-    assert re.search(r"^index:.*\n\t\$\(VENV\)/bin/qa build$", makefile, re.MULTILINE)
+    # exit 4 (built, with a reading skipped and named) must not stop `make run`; any other failure does
+    assert re.search(r"^index:.*\n\t\$\(VENV\)/bin/qa build \|\| \[ \$\$\? -eq 4 \]", makefile, re.MULTILINE)
     assert re.search(r"^export HF_HUB_OFFLINE := 1$", makefile, re.MULTILINE)
 
 

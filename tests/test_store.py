@@ -30,6 +30,7 @@ from qa.store import (
     FORMAT_VERSION,
     atomic_write_text,
     build_index,
+    CONFIDENCE_SCALE,
     default_calibration,
     load_index,
     open_index,
@@ -82,7 +83,7 @@ def test_build_writes_a_complete_manifest(corpus, index_dir, fake_embedder):
     assert manifest["package_version"] == qa.__version__
     assert manifest["settings"]["model"] == fake_embedder.name
     assert manifest["settings"]["dim"] == 64
-    assert manifest["settings"]["chunking"] == ChunkSettings().as_dict() == {"max_tokens": 200, "overlap_tokens": 0, "model_max_tokens": 256}
+    assert manifest["settings"]["chunking"] == ChunkSettings().as_dict() == {"max_tokens": 250, "overlap_tokens": 0, "model_max_tokens": 256}
     hashes = {name: hashlib.sha256((corpus / name).read_bytes()).hexdigest() for name in READINGS}
     assert manifest["files"] == hashes
     assert {r["doc"]: r["sha256"] for r in manifest["readings"]} == {Path(n).stem: h for n, h in hashes.items()}
@@ -334,12 +335,15 @@ def test_calibration_is_kept_across_rebuilds_and_a_damaged_one_falls_back(corpus
     # The shipped threshold belongs to the real model's scores; an index of another model refuses nothing.
     assert default_calibration()["model"] != fake_embedder.name
     assert load_index(index_dir).calibration == {"threshold": 0.0, "rule": "uncalibrated", "model": fake_embedder.name}
-    write_calibration(index_dir, {"threshold": 0.42, "model": fake_embedder.name})
+    write_calibration(index_dir, {"threshold": 0.42, "model": fake_embedder.name, "scale": CONFIDENCE_SCALE})
     build_index(corpus, index_dir, fake_embedder, force=True)
     assert load_index(index_dir).threshold == 0.42
     (index_dir / "calibration.json").write_text("{broken", encoding="utf-8")
     assert load_index(index_dir).threshold == 0.0
-    write_calibration(index_dir, {"threshold": 0.9, "model": "some-other-model"})
+    write_calibration(index_dir, {"threshold": 0.9, "model": "some-other-model", "scale": CONFIDENCE_SCALE})
+    assert load_index(index_dir).threshold == 0.0
+    # a threshold chosen on an older release's confidence scale means nothing on this one
+    write_calibration(index_dir, {"threshold": 0.42, "model": fake_embedder.name})
     assert load_index(index_dir).threshold == 0.0
 
 

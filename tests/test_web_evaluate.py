@@ -89,7 +89,7 @@ def test_app_py_passes_the_switch_to_the_server(monkeypatch, tmp_path, argv, env
     else:
         monkeypatch.setenv(EVALUATE_ENV, env)
     seen = []
-    monkeypatch.setattr(Assistant, "open", classmethod(lambda cls, *a, **k: types.SimpleNamespace(index=types.SimpleNamespace(corpus=None))))
+    monkeypatch.setattr(Assistant, "open", classmethod(lambda cls, *a, **k: types.SimpleNamespace(index=types.SimpleNamespace(corpus=None, manifest={}))))
     monkeypatch.setattr(qa.web, "create_app", lambda assistant, settings: seen.append(settings) or object())
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
     assert qa.web.main(["--index", str(tmp_path), "--feedback-log", "", "--port", "8125", *argv]) == 0
