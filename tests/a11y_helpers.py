@@ -29,6 +29,10 @@ def axe_violations(page, label: str) -> list[dict]:
     """
     if not AXE_JS.exists():
         pytest.skip(f"axe-core is not installed in tests/js (run `make node-deps`): {AXE_JS} is missing")
+    # Colours are measured once the page is still: a reply fading in has not reached its own contrast yet.
+    page.wait_for_function(
+        "() => document.getAnimations().every(a => a.playState !== 'running' || !isFinite(a.effect.getComputedTiming().endTime))"
+    )
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
     violations = page.evaluate(
