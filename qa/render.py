@@ -112,7 +112,7 @@ def _passage_html(p: Passage, base: str, source_url: str, mark: bool) -> str:
     href = html.escape(reading_href(base, p.doc, p.paragraph, (p.highlight_start, p.highlight_end)), quote=True)
     # Screen readers list links out of context, so hidden words name the paragraph and the reading;
     # they follow the visible words, which speech input users say to follow the link.
-    which = f'<span class="qa-sr">, ¶{p.paragraph} of {text_html(short_title(p.title))}</span>'
+    which = f'<span class="qa-sr"> (¶{p.paragraph} of {text_html(short_title(p.title))})</span>'
     links = [f'<a class="qa-show" href="{href}" target="_blank" rel="noopener">show in reading{which}</a>']
     if source_url:
         deep = html.escape(text_fragment_url(source_url, p.highlight), quote=True)

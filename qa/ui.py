@@ -252,6 +252,18 @@ _HEAD_SCRIPT = r"""
     check();
   }
   if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+  // With reduced motion asked for, Gradio's smooth scrolls (to a message, to an error) jump instead.
+  if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
+    const instant = function (original) {
+      return function (a, b) {
+        if (a && typeof a === "object" && a.behavior === "smooth") a = Object.assign({}, a, { behavior: "auto" });
+        return arguments.length > 1 ? original.call(this, a, b) : original.call(this, a);
+      };
+    };
+    window.scrollTo = instant(window.scrollTo);
+    Element.prototype.scrollTo = instant(Element.prototype.scrollTo);
+    Element.prototype.scrollIntoView = instant(Element.prototype.scrollIntoView);
+  }
 })();
 </script>
 """

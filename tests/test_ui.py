@@ -92,7 +92,7 @@ def test_answer_starts_with_the_quote_and_marker_then_numbered_cited_passages(re
     assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt;" in out
     first = _answer(reading).passages[0]
     href = html.escape(reading_href("/course", "tides", 1, (first.highlight_start, first.highlight_end)), quote=True)
-    assert f'<a class="qa-show" href="{href}"' in out and '>show in reading<span class="qa-sr">, ¶1 of Tides &lt;and&gt; Moons</span></a>' in out
+    assert f'<a class="qa-show" href="{href}"' in out and '>show in reading<span class="qa-sr"> (¶1 of Tides &lt;and&gt; Moons)</span></a>' in out
     assert "https://example.org/tides#:~:text=" in out
 
 
