@@ -223,6 +223,7 @@ mark { background: var(--hl); color: inherit; padding: 0 .1em; }
 .qa-para:target, .qa-cited { background: var(--cited); border-left-color: var(--accent); }
 .qa-page { border-top: 1px dashed var(--muted); margin-top: 1rem; }
 a:focus-visible, .qa-para:focus { outline: 3px solid var(--accent); outline-offset: 2px; }
+@media (forced-colors: active) { .qa-para:target, .qa-cited { border-left-color: Highlight; } }
 """
 
 
@@ -233,8 +234,16 @@ def reading_page(reading: Reading, highlight: tuple[int, int] | None = None, bac
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{text_html(reading.title)}</title><style>{READING_PAGE_CSS}</style></head>"
-        f"<body><main>{nav}{render_reading(reading, highlight, permalinks=True, heading='h1')}</main></body></html>"
+        f"<body><main>{nav}{render_reading(reading, highlight, permalinks=True, heading='h1')}</main>{_FOCUS_CITED}</body></html>"
     )
+
+
+# A screen reader or keyboard user lands on the cited paragraph, not at the top of the page.
+_FOCUS_CITED = (
+    '<script>(function () { var p = document.querySelector(".qa-cited") || '
+    "(location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)))); "
+    "if (p && p.focus) p.focus(); })();</script>"
+)
 
 
 # ---------------------------------------------------------------------------- suggested questions

@@ -93,6 +93,7 @@ footer { display: none !important; }
 a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, select:focus-visible, summary:focus-visible,
 [role="tab"]:focus-visible, [tabindex]:focus-visible, .qa-para:focus { outline: 3px solid var(--color-accent) !important; outline-offset: 2px !important; }
 .qa-back { display: inline-block; margin: .25rem .5rem .75rem; }
+@media (forced-colors: active) { .qa-para.qa-cited { border-left-color: Highlight; } }
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after { animation-duration: .01ms !important; animation-iteration-count: 1 !important; transition-duration: .01ms !important; scroll-behavior: auto !important; }
 }

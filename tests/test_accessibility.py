@@ -122,6 +122,7 @@ def test_standalone_reading_page_passes_axe(browser, app_url, assistant, theme, 
     try:
         page.goto(f"{app_url}/reading/{first.doc}?hl={first.highlight_start}-{first.highlight_end}#r-{first.doc}-p{first.paragraph}")
         assert page.locator(":target mark").inner_text() == first.highlight
+        assert page.evaluate("document.activeElement.id") == f"r-{first.doc}-p{first.paragraph}"  # where reading goes on
         assert_no_serious_axe_violations(page, f"reading-page-{theme}-{width}")
     finally:
         context.close()
