@@ -22,8 +22,8 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("critical", "serious")
 
 
-def axe_violations(page, label: str) -> list[dict]:
-    """axe-core's violations of the WCAG A/AA rules on a Playwright page or frame, saved under `label`.
+def axe_violations(page, label: str, tags: list[str] = WCAG_TAGS) -> list[dict]:
+    """axe-core's violations of the rules with these tags (WCAG A/AA) on a Playwright page or frame, saved under `label`.
 
     Skips the test when axe-core is not installed (`make node-deps` installs it).
     """
@@ -41,7 +41,7 @@ def axe_violations(page, label: str) -> list[dict]:
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html.slice(0, 200), summary: n.failureSummary}))}));
         }""",
-        WCAG_TAGS,
+        tags,
     )
     AXE_DIR.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", label).strip("-")

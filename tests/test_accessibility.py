@@ -185,9 +185,10 @@ def test_each_reply_is_announced_once_with_its_direct_answer_first(browser, app_
         page.wait_for_function("() => window.__said.length === 1")
         ask(page, FOLLOW_UP)
         page.wait_for_function("() => window.__said.length === 2")
-        refused = refused_question(assistant)
-        ask(page, refused)
+        page.get_by_label("Your question").fill(refused_question(assistant))
+        page.get_by_role("button", name="Ask", exact=True).click()  # by the button this time: the focus goes back to the box
         page.wait_for_function("() => window.__said.length === 3")
+        page.wait_for_function("() => document.activeElement.matches('#qa-question textarea')")
         page.wait_for_timeout(500)  # later changes of the page (the scroll, the buttons) announce nothing more
         said = page.evaluate("window.__said")
         assert len(said) == 3, said
@@ -277,6 +278,7 @@ def test_the_whole_flow_works_with_the_keyboard_alone(browser, app_url, assistan
         # Retry asks the same question again; Clear empties the conversation.
         tab_to(page, "#qa-retry")
         page.keyboard.press("Enter")
+        page.wait_for_function("() => document.activeElement.matches('#qa-question textarea')")  # back in the box
         for _ in range(600):
             if len(records("question")) == asked + 2:
                 break
