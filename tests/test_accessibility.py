@@ -22,8 +22,10 @@ from web_helpers import chromium, outside_requests, refused_question, serve_app,
 
 pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
 
-QUESTION = "Who is Xavier T. Brunson?"
-FOLLOW_UP = "What did Rumsfeld seek for U.S. forces?"
+# Answered with the current retrieval and with the reworked one on main (where the Brunson question
+# of tests/test_browser.py falls under the refusal threshold).
+QUESTION = "What did Rumsfeld seek for U.S. forces?"
+FOLLOW_UP = "What does USFK stand for?"
 THEMES = ["light", "dark"]
 WIDTHS = [375, 1280]
 EVAL_FIXTURES = ROOT / "tests" / "fixtures" / "eval"
