@@ -47,10 +47,12 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-# @gradio/client for the JavaScript API test, from the npm registry (skipped where node is absent).
+# From the npm registry (skipped where npm is absent): @gradio/client for the JavaScript API test,
+# axe-core for the accessibility checks the browser tests inject into Chromium.
 node-deps:
 	@if command -v npm >/dev/null 2>&1 && [ -f tests/js/package.json ]; then \
-	  [ -d tests/js/node_modules/@gradio/client ] || (cd tests/js && npm install --silent --no-audit --no-fund >/dev/null); fi
+	  [ -d tests/js/node_modules/@gradio/client ] && [ -f tests/js/node_modules/axe-core/axe.min.js ] || \
+	  (cd tests/js && npm install --silent --no-audit --no-fund >/dev/null); fi
 
 test: install browser node-deps
 	$(PY) -m pytest

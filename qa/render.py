@@ -23,6 +23,7 @@ __all__ = [
     "paragraph_anchor",
     "reading_href",
     "text_fragment_url",
+    "short_title",
     "render_question",
     "render_answer",
     "render_refusal",
@@ -89,6 +90,18 @@ def _where(p: Passage) -> str:
     return " · ".join(parts)
 
 
+def short_title(title: str, limit: int = 40) -> str:
+    """A title cut at a word to about `limit` characters, for link names.
+
+    Example: 'The South Korea-US Alliance Is Due for an Overhaul' -> 'The South Korea-US Alliance Is Due for…'
+    """
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[: limit + 1].rsplit(" ", 1)[0] if " " in title[:limit] else title[:limit]
+    return cut.rstrip(" ,;:-") + "…"
+
+
 def _passage_html(p: Passage, base: str, source_url: str, mark: bool) -> str:
     rel_start = max(0, min(len(p.text), p.highlight_start - p.start))
     rel_end = max(rel_start, min(len(p.text), p.highlight_end - p.start))
@@ -97,10 +110,13 @@ def _passage_html(p: Passage, base: str, source_url: str, mark: bool) -> str:
     else:
         body = text_html(p.text)
     href = html.escape(reading_href(base, p.doc, p.paragraph, (p.highlight_start, p.highlight_end)), quote=True)
-    links = [f'<a class="qa-show" href="{href}" target="_blank" rel="noopener">show in reading</a>']
+    # Screen readers list links out of context, so hidden words name the paragraph and the reading;
+    # they follow the visible words, which speech input users say to follow the link.
+    which = f'<span class="qa-sr"> (¶{p.paragraph} of {text_html(short_title(p.title))})</span>'
+    links = [f'<a class="qa-show" href="{href}" target="_blank" rel="noopener">show in reading{which}</a>']
     if source_url:
         deep = html.escape(text_fragment_url(source_url, p.highlight), quote=True)
-        links.append(f'<a class="qa-origin" href="{deep}" target="_blank" rel="noopener noreferrer">original page</a>')
+        links.append(f'<a class="qa-origin" href="{deep}" target="_blank" rel="noopener noreferrer">original page{which}</a>')
     return (
         f'<li class="qa-passage"><div class="qa-cite"><span class="qa-n">[{p.rank}]</span> '
         f'<cite>{text_html(p.title)}</cite> — {_where(p)}</div>'
@@ -194,7 +210,7 @@ def render_reading(reading: Reading, highlight: tuple[int, int] | None = None, p
 
 
 READING_PAGE_CSS = """
-:root { color-scheme: light dark; --fg: #1f2937; --bg: #ffffff; --muted: #6b7280; --hl: #fde68a; --cited: #eef2ff; --accent: #4338ca; }
+:root { color-scheme: light dark; --fg: #1f2937; --bg: #ffffff; --muted: #4b5563; --hl: #fde68a; --cited: #eef2ff; --accent: #4338ca; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e5e7eb; --bg: #0b0f19; --muted: #9ca3af; --hl: #854d0e; --cited: #1e1b4b; --accent: #a5b4fc; } }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg); font: 17px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
@@ -206,6 +222,8 @@ mark { background: var(--hl); color: inherit; padding: 0 .1em; }
 .qa-para { scroll-margin-top: 30vh; padding: .25rem .5rem; border-left: 3px solid transparent; }
 .qa-para:target, .qa-cited { background: var(--cited); border-left-color: var(--accent); }
 .qa-page { border-top: 1px dashed var(--muted); margin-top: 1rem; }
+a:focus-visible, .qa-para:focus { outline: 3px solid var(--accent); outline-offset: 2px; }
+@media (forced-colors: active) { .qa-para:target, .qa-cited { border-left-color: Highlight; } }
 """
 
 
@@ -216,8 +234,16 @@ def reading_page(reading: Reading, highlight: tuple[int, int] | None = None, bac
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{text_html(reading.title)}</title><style>{READING_PAGE_CSS}</style></head>"
-        f"<body><main>{nav}{render_reading(reading, highlight, permalinks=True, heading='h1')}</main></body></html>"
+        f"<body><main>{nav}{render_reading(reading, highlight, permalinks=True, heading='h1')}</main>{_FOCUS_CITED}</body></html>"
     )
+
+
+# A screen reader or keyboard user lands on the cited paragraph, not at the top of the page.
+_FOCUS_CITED = (
+    '<script>(function () { var p = document.querySelector(".qa-cited") || '
+    "(location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)))); "
+    "if (p && p.focus) p.focus(); })();</script>"
+)
 
 
 # ---------------------------------------------------------------------------- suggested questions

@@ -45,9 +45,23 @@ class UISettings:
     evaluate: bool = True  # the instructor's Evaluate tab (never in the widget)
 
 
+# Gradio's default orange and grey fail WCAG AA contrast (white on orange-500 is 2.8:1, grey-400 on
+# white 2.5:1): the same hues, a few shades darker where text sits on them or is drawn in them.
 THEME = gr.themes.Default(
     font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+).set(
+    color_accent="*primary_700",
+    button_primary_background_fill="*primary_700",
+    button_primary_background_fill_dark="*primary_700",
+    button_primary_background_fill_hover="*primary_800",
+    button_primary_background_fill_hover_dark="*primary_800",
+    button_primary_border_color="*primary_700",
+    button_primary_border_color_dark="*primary_700",
+    button_primary_border_color_hover="*primary_800",
+    button_primary_border_color_hover_dark="*primary_800",
+    body_text_color_subdued="*neutral_600",
+    body_text_color_subdued_dark="*neutral_400",
 )
 
 CSS = """
@@ -55,7 +69,7 @@ CSS = """
 .qa-reply p { margin: 0 0 .5em 0; }
 .qa-direct { font-weight: 600; }
 .qa-direct q { quotes: "“" "”"; }
-.qa-n { font-weight: 600; color: var(--body-text-color-subdued); }
+.qa-n { font-weight: 600; }
 .qa-passages { list-style: none; padding-left: 0 !important; margin: .25em 0 0 0; }
 .qa-passage { margin: 0 0 .75em 0; }
 .qa-cite { font-size: .9em; }
@@ -74,6 +88,15 @@ CSS = """
 #qa-chat-app, #qa-widget { max-width: 100%; }
 footer { display: none !important; }
 @media (max-width: 480px) { .qa-buttons button { min-width: 0 !important; } }
+.dark, .dark .gradio-container { --color-accent: var(--primary-500) !important; }  /* the theme has one accent for both */
+.qa-sr { position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, select:focus-visible, summary:focus-visible,
+[role="tab"]:focus-visible, [tabindex]:focus-visible, .qa-para:focus { outline: 3px solid var(--color-accent) !important; outline-offset: 2px !important; }
+.qa-back { display: inline-block; margin: .25rem .5rem .75rem; }
+@media (forced-colors: active) { .qa-para.qa-cited { border-left-color: Highlight; } }
+@media (prefers-reduced-motion: reduce) {
+  *, *::before, *::after { animation-duration: .01ms !important; animation-iteration-count: 1 !important; transition-duration: .01ms !important; scroll-behavior: auto !important; }
+}
 """
 
 # The widget lives in a 400 x 600 frame on a course page: small margins, the chat and the box only.
@@ -85,12 +108,17 @@ WIDGET_CSS = CSS + """
 #qa-ask { min-height: 0 !important; }
 """
 
-# Runs in the page: "show in reading" opens the Reading tab at the cited paragraph and marks the
-# sentence (the same link opens the standalone reading page in the widget or without script).
+# Runs in the page: "show in reading" opens the Reading tab at the cited paragraph, marks the
+# sentence and moves the focus there, with a link back to the conversation (the same link opens the
+# standalone reading page in the widget or without script). For screen readers, each new reply is
+# announced once, its direct answer first, through a status region of our own: Gradio's chat log is
+# a live region that would read the whole reply with every passage (and some markup of Gradio's
+# is corrected here too, see `fixGradio`).
 _HEAD_SCRIPT = r"""
 <script>
 (function () {
   const MODE = "%MODE%";
+  let opener = null, announced = "", region = null;
   function markRange(p, start, end) {
     const text = p.querySelector(".qa-ptext");
     if (!text) return;
@@ -110,16 +138,20 @@ _HEAD_SCRIPT = r"""
     try { mark.appendChild(range.extractContents()); range.insertNode(mark); } catch (err) { /* leave the text unmarked */ }
   }
   function clearMarks(root) {
+    root.querySelectorAll(".qa-back").forEach(function (a) { a.remove(); });
     root.querySelectorAll(".qa-para.qa-cited").forEach(function (p) {
       p.classList.remove("qa-cited");
       p.querySelectorAll("mark").forEach(function (m) { m.replaceWith(document.createTextNode(m.textContent)); });
       p.normalize();
     });
   }
+  function tabNamed(name) {
+    return Array.from(document.querySelectorAll('button[role="tab"]')).find(function (b) { return b.textContent.trim() === name; });
+  }
   function showInReading(url) {
     const id = decodeURIComponent(url.hash.slice(1));
     const hl = (url.searchParams.get("hl") || "").split("-").map(Number);
-    const tab = Array.from(document.querySelectorAll('button[role="tab"]')).find(function (b) { return b.textContent.trim() === "Reading"; });
+    const tab = tabNamed("Reading");
     if (tab) tab.click();
     let tries = 0;
     (function land() {
@@ -128,18 +160,111 @@ _HEAD_SCRIPT = r"""
       clearMarks(document);
       p.classList.add("qa-cited");
       if (hl.length === 2 && !isNaN(hl[0]) && !isNaN(hl[1])) markRange(p, hl[0], hl[1]);
+      const back = document.createElement("a");
+      back.className = "qa-back";
+      back.href = "#qa-question";
+      back.textContent = "Back to the conversation";
+      p.after(back);
       p.scrollIntoView({ block: "center" });
       p.focus({ preventScroll: true });
     })();
   }
+  function backToChat() {
+    const tab = tabNamed("Chat");
+    if (tab) tab.click();
+    let tries = 0;
+    (function land() {
+      const target = (opener && opener.isConnected) ? opener : document.querySelector("#qa-question textarea");
+      if (!target || target.offsetParent === null) { if (tries++ < 50) setTimeout(land, 50); return; }
+      target.focus();
+    })();
+  }
+  function questionBox() { return document.querySelector("#qa-question textarea"); }
   document.addEventListener("click", function (ev) {
-    const a = ev.target.closest && ev.target.closest("a.qa-show");
+    const el = ev.target.closest ? ev.target : null;
+    if (!el) return;
+    if (el.closest("a.qa-back")) { ev.preventDefault(); backToChat(); return; }
+    if (el.closest("#qa-ask, #qa-retry, #qa-chatbot .examples button")) {
+      setTimeout(function () { const box = questionBox(); if (box) box.focus(); }, 0);  // keep asking from the box
+      if (el.closest("#qa-retry")) announced = "";  // the same answer again is still news
+    }
+    const a = el.closest("a.qa-show");
     if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
     ev.preventDefault();
     const url = new URL(a.getAttribute("href"), window.location.href);
+    opener = a;
     if (MODE === "app") showInReading(url);
     else window.open(url.href, "_blank", "noopener");
   }, true);
+
+  function text(el) { return el ? el.textContent.replace(/\s+/g, " ").trim() : ""; }
+  function summary(reply) {
+    const direct = reply.querySelector(".qa-direct q");
+    if (direct) {
+      const cite = reply.querySelector(".qa-passage .qa-cite");
+      const count = reply.querySelectorAll(".qa-passage").length;
+      const notice = text(reply.querySelector(".qa-notice"));
+      return [text(direct), cite ? "Source: " + text(cite).replace(/^\[1\]\s*/, "") + "." : "",
+              count > 1 ? count + " passages are cited below." : "", notice].filter(Boolean).join(" ");
+    }
+    const refusal = text(reply.querySelector(".qa-refusal"));
+    if (refusal) {
+      const ideas = Array.from(reply.querySelectorAll(".qa-suggest li")).map(text);
+      return refusal + (ideas.length ? " Questions the reading can answer: " + ideas.join("; ") + "." : "");
+    }
+    return text(reply);
+  }
+  function announceNewReply() {
+    const replies = document.querySelectorAll("#qa-chatbot .qa-reply");
+    if (!replies.length) { announced = ""; return; }
+    const last = replies[replies.length - 1];
+    const key = replies.length + "|" + last.textContent;
+    if (key === announced) return;
+    announced = key;
+    const say = summary(last);
+    region.textContent = "";
+    setTimeout(function () { region.textContent = say; }, 100);
+  }
+  function fixGradio() {
+    // The chat's example questions are buttons in a role="list" without list items (axe: aria-required-children).
+    document.querySelectorAll('#qa-chatbot .examples[role="list"]').forEach(function (el) {
+      el.setAttribute("role", "group");
+      el.setAttribute("aria-label", "Example questions");
+    });
+    document.querySelectorAll('#qa-chatbot [role="log"][aria-live="polite"]').forEach(function (el) { el.setAttribute("aria-live", "off"); });
+  }
+  let pending = false;
+  function check() {
+    pending = false;
+    fixGradio();
+    announceNewReply();
+  }
+  function start() {
+    region = document.createElement("div");
+    region.id = "qa-announce";
+    region.className = "qa-sr";
+    region.setAttribute("role", "status");
+    region.setAttribute("aria-live", "polite");
+    region.setAttribute("aria-atomic", "true");
+    document.body.appendChild(region);
+    new MutationObserver(function () {
+      if (!pending) { pending = true; setTimeout(check, 50); }
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    check();
+  }
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+  // With reduced motion asked for, Gradio's smooth scrolls (to a message, to an error) jump instead.
+  if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
+    const instant = function (original) {
+      return function (a, b) {
+        if (a && typeof a === "object" && a.behavior === "smooth") a = Object.assign({}, a, { behavior: "auto" });
+        return arguments.length > 1 ? original.call(this, a, b) : original.call(this, a);
+      };
+    };
+    window.scrollTo = instant(window.scrollTo);
+    Element.prototype.scrollTo = instant(Element.prototype.scrollTo);
+    Element.prototype.scrollIntoView = instant(Element.prototype.scrollIntoView);
+  }
 })();
 </script>
 """

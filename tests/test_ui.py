@@ -17,7 +17,7 @@ from qa.ratelimit import RateLimiter, client_key, retry_text
 from qa.readings import parse_reading
 from qa.render import (
     candidate_questions, paragraph_anchor, reading_href, reading_page, render_answer, render_question, render_reading,
-    text_fragment_url, text_html,
+    short_title, text_fragment_url, text_html,
 )
 from qa.web import embed_snippet, parse_origins
 
@@ -92,7 +92,7 @@ def test_answer_starts_with_the_quote_and_marker_then_numbered_cited_passages(re
     assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt;" in out
     first = _answer(reading).passages[0]
     href = html.escape(reading_href("/course", "tides", 1, (first.highlight_start, first.highlight_end)), quote=True)
-    assert f'<a class="qa-show" href="{href}"' in out and ">show in reading</a>" in out
+    assert f'<a class="qa-show" href="{href}"' in out and '>show in reading<span class="qa-sr"> (¶1 of Tides &lt;and&gt; Moons)</span></a>' in out
     assert "https://example.org/tides#:~:text=" in out
 
 
@@ -209,3 +209,15 @@ def test_parse_origins(value, expected):
 def test_parse_origins_refuses(value):
     with pytest.raises(UsageError):
         parse_origins(value)
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("", ""),
+    ("Tides", "Tides"),
+    ("The South Korea-US Alliance Is Due for an Overhaul", "The South Korea-US Alliance Is Due for…"),
+    ("Antidisestablishmentarianism" * 2, ("Antidisestablishmentarianism" * 2)[:40] + "…"),
+    ("  spaced \n  title  ", "spaced title"),
+])
+def test_short_title_cuts_long_titles_at_a_word(title, expected):
+    assert short_title(title) == expected
+
