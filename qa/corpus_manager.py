@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ReadingError
+from .errors import QAError, ReadingError
 from .files import atomic_write_text
 from .importers import IMPORT_SUFFIXES, MAX_IMPORT_BYTES, add_reading, find_reading
 from .readings import corpus_files, read_reading
@@ -133,7 +133,10 @@ class CorpusManager:
         with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
             path = Path(tmp) / name
             path.write_bytes(data)
-            return self.add(str(path), progress=progress)
+            try:
+                return self.add(str(path), progress=progress)
+            except QAError as exc:  # the message names the upload, not the server's temporary folder
+                raise type(exc)(str(exc).replace(str(path), name)) from None
 
     def add(self, source: str, *, progress: bool = False) -> Change:
         """Import a file path or an http(s) URL into the corpus, update the index, swap it in.

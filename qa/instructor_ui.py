@@ -92,8 +92,7 @@ def _readings_tab(manager) -> None:
                 else:
                     return (*shown("Choose a file or give a web address first.", False), path, address)
             except QAError as exc:
-                message = str(exc).replace(str(Path(path).parent) + "/", "") if path else str(exc)
-                return (*shown(f"{message} The readings are as they were.", False), None, address)
+                return (*shown(f"{exc} The readings are as they were.", False), None, address)
             return (*shown(_change_text(change)), None, "")
 
         def on_remove(doc, progress=gr.Progress(track_tqdm=True)):

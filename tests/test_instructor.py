@@ -279,6 +279,7 @@ def test_a_bad_upload_is_refused_with_a_clear_message_and_nothing_changes(area, 
     assert status == status_wanted, text
     error = json.loads(text)
     assert error["error"] == "bad_reading" and message in error["message"]
+    assert "qa-upload-" not in error["message"]  # the server's temporary folder is not shown
     assert snapshot(corpus, assistant) == before
     assert not (corpus.parent / "evil.md").exists() and not (corpus.parent.parent / "evil.md").exists()
 
