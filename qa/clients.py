@@ -26,6 +26,7 @@ __all__ = [
     "forwarded_client",
     "sign_user",
     "verified_user",
+    "signing_examples",
     "TRUSTED_PROXIES_ENV",
     "USER_SECRET_ENV",
 ]
@@ -167,3 +168,27 @@ def verified_user(value: str | None, secret: str | None) -> str | None:
         return None
     expected = sign_user(match["id"], secret).rsplit(".", 1)[1]
     return match["id"] if hmac.compare_digest(expected, match["sig"].lower()) else None
+
+
+_SIGNING_EXAMPLES = """How the course site's server signs a student's id (the secret is the app's QA_USER_SECRET;
+it stays on the servers, never in a page). Put the signed id in the widget's address,
+WIDGET?user=SIGNED_ID (URL-encoded), or send it as the header X-QA-User with POST /api/ask.
+
+Python:
+    import hashlib, hmac, os
+    def signed_id(student_id: str) -> str:
+        key = os.environ["QA_USER_SECRET"].encode()
+        return student_id + "." + hmac.new(key, student_id.encode(), hashlib.sha256).hexdigest()
+
+JavaScript (Node.js):
+    const crypto = require("node:crypto");
+    function signedId(studentId) {
+      const mac = crypto.createHmac("sha256", process.env.QA_USER_SECRET).update(studentId).digest("hex");
+      return `${studentId}.${mac}`;
+    }
+"""
+
+
+def signing_examples(widget_url: str = "https://qa.example.edu/widget/") -> str:
+    """A few lines of Python and of JavaScript with which a course site's server signs student ids."""
+    return _SIGNING_EXAMPLES.replace("WIDGET", widget_url)

@@ -73,12 +73,14 @@ class WebSettings:
     user_secret: str | None = None  # the course platform's key for signed student ids
 
 
-def embed_snippet(url: str, height: int = 600, title: str = "Reading assistant", web_component: bool = True) -> str:
+def embed_snippet(url: str, height: int = 600, title: str = "Reading assistant", web_component: bool = True,
+                  signed_ids: bool = False) -> str:
     """The HTML an instructor pastes into a course page to show the widget.
 
     An `<iframe>` (titled for screen readers, lazily loaded, fixed height so the page never grows)
     and, as an alternative, Gradio's `<gradio-app>` web component, which this app serves itself
-    (`/gradio.js`), so neither needs a CDN.
+    (`/gradio.js`), so neither needs a CDN. With `signed_ids`, the widget's address carries
+    `?user=SIGNED_ID` for the course site's server to fill in, and a comment shows how it signs.
 
     Example: ('https://qa.example.edu', 600, 'Ask the reading') -> '<iframe src="https://qa.example.edu/widget/" ...'
     """
@@ -90,7 +92,8 @@ def embed_snippet(url: str, height: int = 600, title: str = "Reading assistant",
     if not 200 <= height <= 2000:
         raise UsageError(f"--height {height}: use a height between 200 and 2000 pixels (600 fits the widget).")
     base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-    widget = html.escape(f"{base}{WIDGET_PATH}/", quote=True)
+    # With signed ids the course site's server fills in each student's signed id (qa/clients.py).
+    widget = html.escape(f"{base}{WIDGET_PATH}/" + ("?user=SIGNED_ID" if signed_ids else ""), quote=True)
     esc_title = html.escape(title or "Reading assistant", quote=True)
     lines = [
         "<!-- The reading assistant: an iframe of fixed height (works on any course platform) -->",
@@ -108,6 +111,10 @@ def embed_snippet(url: str, height: int = 600, title: str = "Reading assistant",
             f'  <gradio-app src="{widget}"></gradio-app>',
             "</div>",
         ]
+    if signed_ids:
+        from .clients import signing_examples
+
+        lines += ["", "<!--", signing_examples(f"{base}{WIDGET_PATH}/").replace("--", "- -").rstrip(), "-->"]
     return "\n".join(lines) + "\n"
 
 

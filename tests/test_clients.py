@@ -188,3 +188,48 @@ def test_signed_ids_limit_students_one_by_one_from_one_address(fake_assistant):
         bob = [_ask(url, {}, "?user=" + sign_user("bob", SECRET)) for _ in range(4)]
         address = [_ask(url, {}) for _ in range(4)]  # the address's own bucket is untouched by theirs
     assert alice == bob == address == [200, 200, 200, 429]
+
+
+# ---------------------------------------------------------------------------- the course site's side
+
+
+def _example(language: str) -> str:
+    from qa.clients import signing_examples
+
+    text = signing_examples()
+    block = text.split(f"{language}:\n", 1)[1].split("\n\n", 1)[0]
+    return "\n".join(line[4:] for line in block.splitlines())
+
+
+def test_the_python_signing_example_makes_ids_the_app_accepts(monkeypatch):
+    monkeypatch.setenv("QA_USER_SECRET", SECRET)
+    namespace: dict = {}
+    exec(_example("Python"), namespace)
+    signed = namespace["signed_id"]("student-17")
+    assert verified_user(signed, SECRET) == "student-17" and verified_user(signed, "other") is None
+
+
+def test_the_javascript_signing_example_makes_ids_the_app_accepts(tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = tmp_path / "sign.js"
+    script.write_text(_example("JavaScript (Node.js)") + '\nprocess.stdout.write(signedId("student-17"));\n')
+    out = subprocess.run([node, str(script)], capture_output=True, text=True, timeout=60, check=True,
+                         env={**os.environ, "QA_USER_SECRET": SECRET}).stdout
+    assert out == sign_user("student-17", SECRET)
+
+
+def test_embed_snippet_with_signed_ids(capsys):
+    from qa.cli import main
+
+    assert main(["embed-snippet", "--url", "https://qa.example.edu/course", "--signed-ids"]) == 0
+    out = capsys.readouterr().out
+    assert 'src="https://qa.example.edu/course/widget/?user=SIGNED_ID"' in out
+    assert "hmac.new(key" in out and "createHmac" in out and out.count("<!--") == out.count("-->")
+    comment = out.split("<!--\n", 1)[1]
+    assert "--" not in comment.split("\n-->")[0]  # nothing ends the HTML comment early
