@@ -97,7 +97,8 @@ def forwarded_client(
     Returns:
         (address, scheme); scheme is None when no trusted proxy named one.
 
-    Example: ('10.0.0.2', {'x-forwarded-for': '6.6.6.6, 1.2.3.4'}, (10.0.0.0/8,)) -> ('1.2.3.4', None)
+    Example: ('10.0.0.2', {'x-forwarded-for': '6.6.6.6, 1.2.3.4'}, (10.0.0.0/8,))
+    -> ('1.2.3.4', None)
     """
     if not _trusted(peer, networks):
         return peer, None
@@ -138,7 +139,9 @@ class ForwardedClients:
                 key = name.decode("latin-1").lower()
                 text = value.decode("latin-1")
                 headers[key] = f"{headers[key]},{text}" if key in headers else text
-            address, scheme = forwarded_client(client[0] if client else None, headers, self.networks)
+            address, scheme = forwarded_client(
+                client[0] if client else None, headers, self.networks
+            )
             if address != (client[0] if client else None) or scheme:
                 scope = dict(scope, client=(address, client[1] if client else 0))
                 if scheme:
@@ -170,8 +173,8 @@ def verified_user(value: str | None, secret: str | None) -> str | None:
     return match["id"] if hmac.compare_digest(expected, match["sig"].lower()) else None
 
 
-_SIGNING_EXAMPLES = """How the course site's server signs a student's id (the secret is the app's QA_USER_SECRET;
-it stays on the servers, never in a page). Put the signed id in the widget's address,
+_SIGNING_EXAMPLES = """How the course site's server signs a student's id (the secret is the app's
+QA_USER_SECRET; it stays on the servers, never in a page). Put the signed id in the widget's address,
 WIDGET?user=SIGNED_ID (URL-encoded), or send it as the header X-QA-User with POST /api/ask.
 
 Python:
@@ -183,12 +186,13 @@ Python:
 JavaScript (Node.js):
     const crypto = require("node:crypto");
     function signedId(studentId) {
-      const mac = crypto.createHmac("sha256", process.env.QA_USER_SECRET).update(studentId).digest("hex");
+      const key = process.env.QA_USER_SECRET;
+      const mac = crypto.createHmac("sha256", key).update(studentId).digest("hex");
       return `${studentId}.${mac}`;
     }
 """
 
 
 def signing_examples(widget_url: str = "https://qa.example.edu/widget/") -> str:
-    """A few lines of Python and of JavaScript with which a course site's server signs student ids."""
+    """A few lines of Python and of JavaScript with which a course site's server signs ids."""
     return _SIGNING_EXAMPLES.replace("WIDGET", widget_url)

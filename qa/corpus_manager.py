@@ -1,4 +1,4 @@
-"""Readings added and removed while the app runs: the corpus, the index and the live assistant kept in step.
+"""Readings added and removed while the app runs: corpus, index and live assistant kept in step.
 
 An upload (or URL, or removal) goes through the same code as `qa add`/`qa remove`, then the index
 is updated incrementally (`build_index` embeds only readings whose content changed) and the new
@@ -41,8 +41,14 @@ class ReadingInfo:
     status: str  # indexed | updating | not indexed: <why>
 
     def to_json(self) -> dict:
-        return {"doc": self.doc, "title": self.title, "file": self.file, "pages": self.pages,
-                "chunks": self.chunks, "status": self.status}
+        return {
+            "doc": self.doc,
+            "title": self.title,
+            "file": self.file,
+            "pages": self.pages,
+            "chunks": self.chunks,
+            "status": self.status,
+        }
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,17 @@ class Change:
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"doc": self.doc, "title": self.title, "file": self.file, "added": self.added,
-                "removed": self.removed, "pages": self.pages, "chunks": self.chunks,
-                "seconds": round(self.seconds, 2), "notes": list(self.notes)}
+        return {
+            "doc": self.doc,
+            "title": self.title,
+            "file": self.file,
+            "added": self.added,
+            "removed": self.removed,
+            "pages": self.pages,
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 2),
+            "notes": list(self.notes),
+        }
 
 
 def check_file_name(name: str | None) -> str:
@@ -96,12 +110,15 @@ class CorpusManager:
         self.updating: str | None = None  # what is being done now, for the readings list
 
     def readings(self) -> list[ReadingInfo]:
-        """The corpus files with what the live index holds of each (title, pages, chunks, status)."""
+        """Corpus files and what the live index holds of each (title, pages, chunks, status)."""
         index = self.assistant.index
         chunks: dict[str, int] = {}
         for c in index.chunks:
             chunks[c.doc] = chunks.get(c.doc, 0) + 1
-        skipped = {Path(s.get("path", "")).name: s.get("reason", "") for s in index.manifest.get("skipped", [])}
+        skipped = {
+            Path(s.get("path", "")).name: s.get("reason", "")
+            for s in index.manifest.get("skipped", [])
+        }
         out = []
         for path in corpus_files(self.corpus):
             doc = path.stem
@@ -119,7 +136,9 @@ class CorpusManager:
                 status = "updating"
             else:
                 status = f"not indexed: {skipped.get(path.name) or 'waiting for the next update'}"
-            out.append(ReadingInfo(doc, reading.title, path.name, pages, chunks.get(doc, 0), status))
+            out.append(
+                ReadingInfo(doc, reading.title, path.name, pages, chunks.get(doc, 0), status)
+            )
         return sorted(out, key=lambda r: r.title.lower())
 
     def add_upload(self, name: str | None, data: bytes, *, progress: bool = False) -> Change:
@@ -135,7 +154,9 @@ class CorpusManager:
             path.write_bytes(data)
             try:
                 return self.add(str(path), progress=progress)
-            except QAError as exc:  # the message names the upload, not the server's temporary folder
+            except (
+                QAError
+            ) as exc:  # the message names the upload, not the server's temporary folder
                 raise type(exc)(str(exc).replace(str(path), name)) from None
 
     def add(self, source: str, *, progress: bool = False) -> Change:
@@ -150,7 +171,9 @@ class CorpusManager:
             try:
                 result = add_reading(source, self.corpus)
                 if not result.added:
-                    return Change(result.doc, result.title, result.path.name, False, pages=result.pages)
+                    return Change(
+                        result.doc, result.title, result.path.name, False, pages=result.pages
+                    )
                 try:
                     report = self._update(progress)
                 except BaseException:
@@ -159,15 +182,26 @@ class CorpusManager:
             finally:
                 self.updating = None
         chunks = sum(1 for c in self.assistant.index.chunks if c.doc == result.doc)
-        return Change(result.doc, result.title, result.path.name, True, False, result.pages, chunks,
-                      report.seconds, result.notes)
+        return Change(
+            result.doc,
+            result.title,
+            result.path.name,
+            True,
+            False,
+            result.pages,
+            chunks,
+            report.seconds,
+            result.notes,
+        )
 
     def remove(self, doc: str, *, progress: bool = False) -> Change:
         """Delete a reading (by its id) from the corpus, update the index, swap it in."""
         with self._lock:
             path = self._path_of(doc)
             if len(corpus_files(self.corpus)) <= 1:
-                raise ReadingError(f"{path.name} is the only reading; add another reading before removing it.")
+                raise ReadingError(
+                    f"{path.name} is the only reading; add another reading before removing it."
+                )
             data = path.read_bytes()
             try:
                 title = read_reading(path).title
@@ -192,7 +226,10 @@ class CorpusManager:
 
     def _path_of(self, doc: str) -> Path:
         if doc not in {p.stem for p in corpus_files(self.corpus)}:
-            raise ReadingError(f"{doc!r}: no reading with that id in the corpus; list them with GET /instructor/api/readings.")
+            raise ReadingError(
+                f"{doc!r}: no reading with that id in the corpus; "
+                "list them with GET /instructor/api/readings."
+            )
         return find_reading(self.corpus, doc)
 
     def _update(self, progress: bool):
@@ -207,4 +244,3 @@ def manager_for(assistant) -> CorpusManager | None:
     if corpus is None or not Path(corpus).is_dir():
         return None
     return CorpusManager(assistant, corpus, assistant.index.folder)
-

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from .feedback import FeedbackSummary, summarize
 
-__all__ = ["DayCount", "FeedbackReport", "feedback_report", "records_csv", "per_day_svg", "CSV_FIELDS"]
+__all__ = [
+    "DayCount",
+    "FeedbackReport",
+    "feedback_report",
+    "records_csv",
+    "per_day_svg",
+    "CSV_FIELDS",
+]
 
 CSV_FIELDS = ("time", "kind", "question", "abstained", "vote", "comment", "doc", "passage_ids")
 MAX_DAYS_PLOTTED = 60
@@ -47,7 +54,9 @@ class FeedbackReport:
     def to_json(self) -> dict:
         return {
             **self.summary.to_json(),
-            "per_day": [{"day": d.day, "questions": d.questions, "refused": d.refused} for d in self.days],
+            "per_day": [
+                {"day": d.day, "questions": d.questions, "refused": d.refused} for d in self.days
+            ],
             "most_refused": [{"question": q, "count": n} for q, n in self.most_refused],
         }
 
@@ -83,7 +92,8 @@ def feedback_report(records: list[dict], top: int = 10, skipped_lines: int = 0) 
 def records_csv(records: list[dict]) -> str:
     """The log as CSV, one row per record (passage ids joined by '|').
 
-    Example: [{"kind": "vote", "question": "Q", "vote": "down"}] -> 'time,kind,question,...\\r\\n,vote,Q,,down,,,\\r\\n'
+    Example: [{"kind": "vote", "question": "Q", "vote": "down"}]
+    -> 'time,kind,question,...\\r\\n,vote,Q,,down,,,\\r\\n'
     """
     out = io.StringIO()
     writer = csv.writer(out)
@@ -119,11 +129,15 @@ def per_day_svg(days: tuple[DayCount, ...], share: bool = False) -> str:
         f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>',
     ]
     if not days:
-        parts.append(f'<text x="{left + 8}" y="{top + plot_h / 2}">No questions in the log yet.</text>')
+        parts.append(
+            f'<text x="{left + 8}" y="{top + plot_h / 2}">No questions in the log yet.</text>'
+        )
     for i, (day, value) in enumerate(zip(days, values)):
         h = plot_h * value / most
         x = left + i * bar + bar * 0.15
-        label = f"{day.day}: {value:.0%} refused" if share else f"{day.day}: {day.questions} questions"
+        label = (
+            f"{day.day}: {value:.0%} refused" if share else f"{day.day}: {day.questions} questions"
+        )
         parts.append(
             f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar * 0.7:.1f}" height="{h:.1f}" '
             f'fill="{"#d97706" if share else "#2563eb"}"><title>{html.escape(label)}</title></rect>'
@@ -131,6 +145,8 @@ def per_day_svg(days: tuple[DayCount, ...], share: bool = False) -> str:
     step = max(1, len(days) // 6)
     for i in range(0, len(days), step):
         x = left + i * bar + bar / 2
-        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{days[i].day[5:]}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{days[i].day[5:]}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

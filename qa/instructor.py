@@ -1,4 +1,4 @@
-"""The instructor area's door: the password, the login form, session cookies and the guard of `/instructor`.
+"""The instructor area's door: the password, the login form, session cookies, the `/instructor` guard.
 
 The area is switched on by a password (`QA_INSTRUCTOR_PASSWORD`, or the first line of
 `--instructor-password-file`); without one every `/instructor` path answers 404. A request gets in
@@ -48,7 +48,7 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def load_password(file: str | None, environ: dict[str, str]) -> str | None:
-    """The instructor password: the first line of `file` if given, else `QA_INSTRUCTOR_PASSWORD`, else None."""
+    """The password: the first line of `file` if given, else `QA_INSTRUCTOR_PASSWORD`, else None."""
     if file:
         try:
             lines = Path(file).read_text(encoding="utf-8").splitlines()
@@ -75,7 +75,7 @@ def _digest(text: str) -> bytes:
 
 
 class InstructorAuth:
-    """The password check, the sessions and the failed-login counter, shared by the guard and the login form."""
+    """The password check, the sessions and the failed-login counter (shared by guard and form)."""
 
     def __init__(self, password: str, clock: Callable[[], float] = time.monotonic):
         self._digest = _digest(password)
@@ -154,11 +154,16 @@ def _json(status: int, code: str, message: str, retry_after: float | None = None
 
 
 def too_many(wait: float):
-    return _json(429, "too_many_logins", f"too many wrong passwords from this address; wait {retry_text(wait)}.", wait)
+    return _json(
+        429,
+        "too_many_logins",
+        f"too many wrong passwords from this address; wait {retry_text(wait)}.",
+        wait,
+    )
 
 
 class InstructorGuard:
-    """ASGI middleware: `/instructor` is 404 without a password, and needs a session or the bearer password."""
+    """ASGI middleware: `/instructor` is 404 without a password, else needs a session or the password."""
 
     def __init__(self, app, auth: InstructorAuth | None, root_prefix: str = ""):
         self.app, self.auth, self.prefix = app, auth, root_prefix
@@ -167,10 +172,10 @@ class InstructorGuard:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         path = scope["path"]
-        local = path[len(self.prefix):] if self.prefix and path.startswith(self.prefix) else path
+        local = path[len(self.prefix) :] if self.prefix and path.startswith(self.prefix) else path
         if local != AREA and not local.startswith(AREA + "/"):
             return await self.app(scope, receive, send)
-        refusal = self.refusal(scope, local[len(AREA):])
+        refusal = self.refusal(scope, local[len(AREA) :])
         if refusal is None:
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":
@@ -196,15 +201,25 @@ class InstructorGuard:
             if scheme.lower() == "bearer" and self.auth.password_ok(given.strip()):
                 return None
             self.auth.failures.hit(_client(scope))
-            return _json(401, "unauthorized", "wrong instructor password in the Authorization header.")
+            return _json(
+                401, "unauthorized", "wrong instructor password in the Authorization header."
+            )
         if self.auth.session_ok(_cookie(headers)):
             if method not in _SAFE_METHODS and not same_origin(headers):
-                return _json(403, "cross_origin", "this change must come from the instructor area's own pages.")
+                return _json(
+                    403,
+                    "cross_origin",
+                    "this change must come from the instructor area's own pages.",
+                )
             return None
         if method in ("GET", "HEAD") and sub in ("", "/"):
             return RedirectResponse(f"{self.prefix}{AREA}/login", status_code=303)
-        return _json(401, "unauthorized", f"log in at {self.prefix}{AREA}/login, "
-                     "or send the password as `Authorization: Bearer <password>`.")
+        return _json(
+            401,
+            "unauthorized",
+            f"log in at {self.prefix}{AREA}/login, "
+            "or send the password as `Authorization: Bearer <password>`.",
+        )
 
 
 _LOGIN_PAGE = """<!doctype html>
@@ -261,8 +276,11 @@ def add_login_routes(app, auth: InstructorAuth, root_prefix: str = "") -> None:
         wait = auth.failures.wait(key)
         if wait is not None:
             message = f"Too many wrong passwords from this address. Wait {retry_text(wait)} and try again."
-            return HTMLResponse(login_page(action, message), 429,
-                                headers={**_NO_STORE, "Retry-After": str(max(1, int(wait + 0.999)))})
+            return HTMLResponse(
+                login_page(action, message),
+                429,
+                headers={**_NO_STORE, "Retry-After": str(max(1, int(wait + 0.999)))},
+            )
         body = b""
         async for chunk in request.stream():
             body += chunk
@@ -273,16 +291,30 @@ def add_login_routes(app, auth: InstructorAuth, root_prefix: str = "") -> None:
             auth.failures.hit(key)
             return HTMLResponse(login_page(action, "Wrong password."), 401, headers=_NO_STORE)
         response = RedirectResponse(f"{area}/", status_code=303)
-        response.set_cookie(COOKIE, auth.start_session(), max_age=SESSION_SECONDS, path=area, httponly=True,
-                            samesite="strict", secure=request.url.scheme == "https")
+        response.set_cookie(
+            COOKIE,
+            auth.start_session(),
+            max_age=SESSION_SECONDS,
+            path=area,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
         return response
 
     async def logout(request: Request):
         auth.end_session(request.cookies.get(COOKIE))
         response = RedirectResponse(action, status_code=303)
-        response.delete_cookie(COOKIE, path=area, httponly=True, samesite="strict",
-                               secure=request.url.scheme == "https")
+        response.delete_cookie(
+            COOKIE,
+            path=area,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
         return response
 
     app.router.add_route(f"{AREA}/login", login, methods=["GET", "POST"], name="instructor_login")
-    app.router.add_route(f"{AREA}/logout", logout, methods=["GET", "POST"], name="instructor_logout")
+    app.router.add_route(
+        f"{AREA}/logout", logout, methods=["GET", "POST"], name="instructor_logout"
+    )

@@ -46,7 +46,11 @@ def _reading_error(exc: QAError) -> ApiError:
     if isinstance(exc, ReadingError):
         return ApiError(400, "bad_reading", str(exc))
     log.error("the index update failed: %s", exc)
-    return ApiError(503, "index_update_failed", f"the index could not be updated ({exc}); the corpus is as it was.")
+    return ApiError(
+        503,
+        "index_update_failed",
+        f"the index could not be updated ({exc}); the corpus is as it was.",
+    )
 
 
 async def _drain(request) -> None:
@@ -64,12 +68,20 @@ async def _upload(request) -> tuple[str | None, bytes]:
         raise ApiError(411, "length_required", "send the upload with a Content-Length header.")
     if int(declared) > MAX_IMPORT_BYTES + MULTIPART_SLACK:
         await _drain(request)
-        raise ApiError(413, "too_large", f"the upload is {int(declared) / 1e6:.1f} MB; a reading may be at most "
-                       f"{MAX_IMPORT_BYTES / 1e6:.0f} MB. Split it into chapters and upload them one by one.")
+        raise ApiError(
+            413,
+            "too_large",
+            f"the upload is {int(declared) / 1e6:.1f} MB; a reading may be at most "
+            f"{MAX_IMPORT_BYTES / 1e6:.0f} MB. Split it into chapters and upload them one by one.",
+        )
     form = await request.form(max_files=1, max_fields=4)
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
-        raise ApiError(400, "bad_request", "send the reading as the multipart field `file`, or JSON {\"url\": …}.")
+        raise ApiError(
+            400,
+            "bad_request",
+            'send the reading as the multipart field `file`, or JSON {"url": …}.',
+        )
     data = await upload.read()
     await form.close()
     return upload.filename, data
@@ -78,14 +90,22 @@ async def _upload(request) -> tuple[str | None, bytes]:
 async def _url(request) -> str:
     body = await request.body()
     if len(body) > 16_000:
-        raise ApiError(413, "too_large", "the JSON body is over 16,000 bytes; send {\"url\": \"https://…\"}.")
+        raise ApiError(
+            413, "too_large", 'the JSON body is over 16,000 bytes; send {"url": "https://…"}.'
+        )
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ApiError(400, "bad_request", f"the body is not valid JSON ({exc}); send {{\"url\": \"https://…\"}}.") from None
+        raise ApiError(
+            400, "bad_request", f'the body is not valid JSON ({exc}); send {{"url": "https://…"}}.'
+        ) from None
     url = data.get("url") if isinstance(data, dict) else None
     if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
-        raise ApiError(400, "bad_request", "`url` must be an http(s) address, e.g. {\"url\": \"https://example.edu/reading.html\"}.")
+        raise ApiError(
+            400,
+            "bad_request",
+            '`url` must be an http(s) address, e.g. {"url": "https://example.edu/reading.html"}.',
+        )
     return url.strip()
 
 
@@ -103,8 +123,12 @@ def add_instructor_api(app, manager, feedback_log: Path | None) -> None:
 
     def need_manager():
         if manager is None:
-            raise ApiError(409, "no_corpus", "this index was built without a corpus folder the app can write to; "
-                           "start the app with --corpus DIR.")
+            raise ApiError(
+                409,
+                "no_corpus",
+                "this index was built without a corpus folder the app can write to; "
+                "start the app with --corpus DIR.",
+            )
         return manager
 
     async def readings(request: Request):
@@ -112,8 +136,10 @@ def add_instructor_api(app, manager, feedback_log: Path | None) -> None:
             mgr = need_manager()
             if request.method == "GET":
                 listed = await run_in_threadpool(mgr.readings)
-                return JSONResponse({"readings": [r.to_json() for r in listed], "updating": mgr.updating},
-                                    headers=_NO_STORE)
+                return JSONResponse(
+                    {"readings": [r.to_json() for r in listed], "updating": mgr.updating},
+                    headers=_NO_STORE,
+                )
             media = request.headers.get("content-type", "").split(";")[0].strip().lower()
             try:
                 if media == "multipart/form-data":
@@ -122,11 +148,17 @@ def add_instructor_api(app, manager, feedback_log: Path | None) -> None:
                 elif media == "application/json":
                     change = await run_in_threadpool(mgr.add, await _url(request))
                 else:
-                    raise ApiError(415, "unsupported_media_type", "send multipart/form-data with the field `file`, "
-                                   "or application/json with {\"url\": …}.")
+                    raise ApiError(
+                        415,
+                        "unsupported_media_type",
+                        "send multipart/form-data with the field `file`, "
+                        'or application/json with {"url": …}.',
+                    )
             except QAError as exc:
                 raise _reading_error(exc) from None
-            return JSONResponse(change.to_json(), status_code=201 if change.added else 200, headers=_NO_STORE)
+            return JSONResponse(
+                change.to_json(), status_code=201 if change.added else 200, headers=_NO_STORE
+            )
         except ApiError as exc:
             return _error(exc)
 
@@ -137,7 +169,9 @@ def add_instructor_api(app, manager, feedback_log: Path | None) -> None:
                 change = await run_in_threadpool(mgr.remove, request.path_params["doc"])
             except ReadingError as exc:
                 status = 404 if "no reading with that id" in str(exc) else 400
-                raise ApiError(status, "not_found" if status == 404 else "bad_request", str(exc)) from None
+                raise ApiError(
+                    status, "not_found" if status == 404 else "bad_request", str(exc)
+                ) from None
             except QAError as exc:
                 raise _reading_error(exc) from None
             return JSONResponse(change.to_json(), headers=_NO_STORE)
@@ -146,13 +180,25 @@ def add_instructor_api(app, manager, feedback_log: Path | None) -> None:
 
     async def feedback(request: Request):
         if feedback_log is None:
-            return _error(ApiError(404, "no_feedback_log", "the app keeps no feedback log (started with --feedback-log '')."))
+            return _error(
+                ApiError(
+                    404,
+                    "no_feedback_log",
+                    "the app keeps no feedback log (started with --feedback-log '').",
+                )
+            )
         if not Path(feedback_log).is_file():
             records, bad = [], 0
         else:
             records, bad = await run_in_threadpool(read_records, Path(feedback_log))
-        return JSONResponse(feedback_report(records, skipped_lines=bad).to_json(), headers=_NO_STORE)
+        return JSONResponse(
+            feedback_report(records, skipped_lines=bad).to_json(), headers=_NO_STORE
+        )
 
-    app.router.add_route(READINGS_PATH, readings, methods=["GET", "POST"], name="instructor_readings")
-    app.router.add_route(READINGS_PATH + "/{doc}", reading, methods=["DELETE"], name="instructor_reading")
+    app.router.add_route(
+        READINGS_PATH, readings, methods=["GET", "POST"], name="instructor_readings"
+    )
+    app.router.add_route(
+        READINGS_PATH + "/{doc}", reading, methods=["DELETE"], name="instructor_reading"
+    )
     app.router.add_route(FEEDBACK_PATH, feedback, methods=["GET"], name="instructor_feedback")

@@ -33,29 +33,39 @@ def test_sign_user_matches_an_independent_hmac():
     assert sign_user("s-42", "k3y") == f"s-42.{expected}"
 
 
-@pytest.mark.parametrize(("value", "secret", "user"), [
-    (sign_user("s1", SECRET), SECRET, "s1"),
-    (sign_user("a.b@uni.edu", SECRET), SECRET, "a.b@uni.edu"),
-    (sign_user("s1", SECRET).upper().replace("S1.", "s1."), SECRET, "s1"),  # hex in capitals
-    ("s1", SECRET, None),  # unsigned
-    (sign_user("s1", "another key"), SECRET, None),
-    (sign_user("s1", SECRET)[:-1] + "0", SECRET, None),
-    (sign_user("s2", SECRET).replace("s2.", "s3."), SECRET, None),  # a signature moved to another id
-    (sign_user("s1", SECRET), None, None),  # no secret: ids are never believed
-    ("", SECRET, None),
-    (None, SECRET, None),
-])
+@pytest.mark.parametrize(
+    ("value", "secret", "user"),
+    [
+        (sign_user("s1", SECRET), SECRET, "s1"),
+        (sign_user("a.b@uni.edu", SECRET), SECRET, "a.b@uni.edu"),
+        (sign_user("s1", SECRET).upper().replace("S1.", "s1."), SECRET, "s1"),  # hex in capitals
+        ("s1", SECRET, None),  # unsigned
+        (sign_user("s1", "another key"), SECRET, None),
+        (sign_user("s1", SECRET)[:-1] + "0", SECRET, None),
+        (
+            sign_user("s2", SECRET).replace("s2.", "s3."),
+            SECRET,
+            None,
+        ),  # a signature moved to another id
+        (sign_user("s1", SECRET), None, None),  # no secret: ids are never believed
+        ("", SECRET, None),
+        (None, SECRET, None),
+    ],
+)
 def test_verified_user(value, secret, user):
     assert verified_user(value, secret) == user
 
 
-@pytest.mark.parametrize(("headers", "query", "key"), [
-    ({"x-qa-user": sign_user("s1", SECRET)}, {}, "user:s1"),
-    ({}, {"user": sign_user("s2", SECRET)}, "user:s2"),
-    ({"x-qa-user": "s1"}, {}, "ip:1.2.3.4"),
-    ({"x-qa-user": sign_user("s1", "wrong")}, {"user": "s9"}, "ip:1.2.3.4"),
-    ({}, {}, "ip:1.2.3.4"),
-])
+@pytest.mark.parametrize(
+    ("headers", "query", "key"),
+    [
+        ({"x-qa-user": sign_user("s1", SECRET)}, {}, "user:s1"),
+        ({}, {"user": sign_user("s2", SECRET)}, "user:s2"),
+        ({"x-qa-user": "s1"}, {}, "ip:1.2.3.4"),
+        ({"x-qa-user": sign_user("s1", "wrong")}, {"user": "s9"}, "ip:1.2.3.4"),
+        ({}, {}, "ip:1.2.3.4"),
+    ],
+)
 def test_client_key(headers, query, key):
     assert client_key(headers, query, "1.2.3.4", SECRET) == key
 
@@ -64,12 +74,18 @@ def test_without_a_secret_every_id_is_ignored():
     assert client_key({"x-qa-user": "s1"}, {"user": "s2"}, "1.2.3.4") == "ip:1.2.3.4"
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("", ()),
-    ("127.0.0.1", (ipaddress.ip_network("127.0.0.1/32"),)),
-    (" 10.0.0.0/8 ,::1 ", (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1/128"))),
-    ("10.0.0.1/8", (ipaddress.ip_network("10.0.0.0/8"),)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", ()),
+        ("127.0.0.1", (ipaddress.ip_network("127.0.0.1/32"),)),
+        (
+            " 10.0.0.0/8 ,::1 ",
+            (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1/128")),
+        ),
+        ("10.0.0.1/8", (ipaddress.ip_network("10.0.0.0/8"),)),
+    ],
+)
 def test_parse_networks(value, expected):
     assert parse_networks(value) == expected
 
@@ -80,18 +96,41 @@ def test_parse_networks_names_the_bad_entry(value):
         parse_networks(value)
 
 
-@pytest.mark.parametrize(("peer", "headers", "expected"), [
-    ("6.6.6.6", {"x-forwarded-for": "1.2.3.4"}, ("6.6.6.6", None)),  # an untrusted peer's headers are ignored
-    ("10.0.0.2", {"x-forwarded-for": "1.2.3.4"}, ("1.2.3.4", None)),
-    ("10.0.0.2", {"x-forwarded-for": "9.9.9.9, 1.2.3.4"}, ("1.2.3.4", None)),  # the client's own prefix is not believed
-    ("10.0.0.2", {"x-forwarded-for": "1.2.3.4, 10.0.0.9"}, ("1.2.3.4", None)),  # two trusted hops
-    ("10.0.0.2", {"x-forwarded-for": "garbage"}, ("10.0.0.2", None)),
-    ("10.0.0.2", {"x-forwarded-for": "1.2.3.4", "x-forwarded-proto": "https"}, ("1.2.3.4", "https")),
-    ("10.0.0.2", {"forwarded": 'for=9.9.9.9, for="[2001:db8::1]:4711";proto=https'}, ("2001:db8::1", "https")),
-    ("10.0.0.2", {"forwarded": "for=1.2.3.4:5678"}, ("1.2.3.4", None)),
-    ("10.0.0.2", {}, ("10.0.0.2", None)),
-    (None, {"x-forwarded-for": "1.2.3.4"}, (None, None)),
-])
+@pytest.mark.parametrize(
+    ("peer", "headers", "expected"),
+    [
+        (
+            "6.6.6.6",
+            {"x-forwarded-for": "1.2.3.4"},
+            ("6.6.6.6", None),
+        ),  # an untrusted peer's headers are ignored
+        ("10.0.0.2", {"x-forwarded-for": "1.2.3.4"}, ("1.2.3.4", None)),
+        (
+            "10.0.0.2",
+            {"x-forwarded-for": "9.9.9.9, 1.2.3.4"},
+            ("1.2.3.4", None),
+        ),  # the client's own prefix is not believed
+        (
+            "10.0.0.2",
+            {"x-forwarded-for": "1.2.3.4, 10.0.0.9"},
+            ("1.2.3.4", None),
+        ),  # two trusted hops
+        ("10.0.0.2", {"x-forwarded-for": "garbage"}, ("10.0.0.2", None)),
+        (
+            "10.0.0.2",
+            {"x-forwarded-for": "1.2.3.4", "x-forwarded-proto": "https"},
+            ("1.2.3.4", "https"),
+        ),
+        (
+            "10.0.0.2",
+            {"forwarded": 'for=9.9.9.9, for="[2001:db8::1]:4711";proto=https'},
+            ("2001:db8::1", "https"),
+        ),
+        ("10.0.0.2", {"forwarded": "for=1.2.3.4:5678"}, ("1.2.3.4", None)),
+        ("10.0.0.2", {}, ("10.0.0.2", None)),
+        (None, {"x-forwarded-for": "1.2.3.4"}, (None, None)),
+    ],
+)
 def test_forwarded_client(peer, headers, expected):
     assert forwarded_client(peer, headers, PROXIES) == expected
 
@@ -106,8 +145,12 @@ def test_the_middleware_rewrites_the_client_only_for_trusted_peers():
 
     wrapped = ForwardedClients(app, parse_networks("10.0.0.0/8"))
     for peer in ("10.1.2.3", "6.6.6.6"):
-        scope = {"type": "http", "client": (peer, 5), "scheme": "http",
-                 "headers": [(b"x-forwarded-for", b"1.2.3.4"), (b"x-forwarded-proto", b"https")]}
+        scope = {
+            "type": "http",
+            "client": (peer, 5),
+            "scheme": "http",
+            "headers": [(b"x-forwarded-for", b"1.2.3.4"), (b"x-forwarded-proto", b"https")],
+        }
         asyncio.run(wrapped(scope, None, None))
     assert seen == [("1.2.3.4", "https"), ("6.6.6.6", "http")]
 
@@ -142,8 +185,12 @@ def _serve(assistant, proxies=()):
 
 
 def _ask(url: str, headers: dict, query: str = "") -> int:
-    req = urllib.request.Request(url + API_PATH + query, data=json.dumps({"question": "Who is Brunson?"}).encode(),
-                                 method="POST", headers={"Content-Type": "application/json", **headers})
+    req = urllib.request.Request(
+        url + API_PATH + query,
+        data=json.dumps({"question": "Who is Brunson?"}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **headers},
+    )
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status
@@ -165,8 +212,12 @@ def test_new_ids_spoofed_headers_and_forged_signatures_share_the_address_bucket(
     assert statuses == [200, 200, 200, 429, 429, 429, 429]
 
 
-def test_spoofed_forwarded_headers_from_a_peer_outside_the_trusted_proxies_do_not_help(fake_assistant):
-    with _serve(fake_assistant, parse_networks("10.0.0.0/8")) as url:  # the test client is 127.0.0.1
+def test_spoofed_forwarded_headers_from_a_peer_outside_the_trusted_proxies_do_not_help(
+    fake_assistant,
+):
+    with _serve(
+        fake_assistant, parse_networks("10.0.0.0/8")
+    ) as url:  # the test client is 127.0.0.1
         statuses = [_ask(url, {"X-Forwarded-For": f"1.1.1.{n}"}) for n in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
 
@@ -186,7 +237,9 @@ def test_signed_ids_limit_students_one_by_one_from_one_address(fake_assistant):
     with _serve(fake_assistant) as url:
         alice = [_ask(url, {"X-QA-User": sign_user("alice", SECRET)}) for _ in range(4)]
         bob = [_ask(url, {}, "?user=" + sign_user("bob", SECRET)) for _ in range(4)]
-        address = [_ask(url, {}) for _ in range(4)]  # the address's own bucket is untouched by theirs
+        address = [
+            _ask(url, {}) for _ in range(4)
+        ]  # the address's own bucket is untouched by theirs
     assert alice == bob == address == [200, 200, 200, 429]
 
 
@@ -218,9 +271,17 @@ def test_the_javascript_signing_example_makes_ids_the_app_accepts(tmp_path):
     if node is None:
         pytest.skip("node is not installed")
     script = tmp_path / "sign.js"
-    script.write_text(_example("JavaScript (Node.js)") + '\nprocess.stdout.write(signedId("student-17"));\n')
-    out = subprocess.run([node, str(script)], capture_output=True, text=True, timeout=60, check=True,
-                         env={**os.environ, "QA_USER_SECRET": SECRET}).stdout
+    script.write_text(
+        _example("JavaScript (Node.js)") + '\nprocess.stdout.write(signedId("student-17"));\n'
+    )
+    out = subprocess.run(
+        [node, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "QA_USER_SECRET": SECRET},
+    ).stdout
     assert out == sign_user("student-17", SECRET)
 
 

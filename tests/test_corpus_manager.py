@@ -28,12 +28,20 @@ def setup(tmp_path):
     embedder = FakeEmbedder()
     build_index(tmp_path / "corpus", tmp_path / "index", embedder)
     assistant = Assistant(load_index(tmp_path / "index"), embedder)
-    return CorpusManager(assistant, tmp_path / "corpus", tmp_path / "index"), assistant, embedder, tmp_path
+    return (
+        CorpusManager(assistant, tmp_path / "corpus", tmp_path / "index"),
+        assistant,
+        embedder,
+        tmp_path,
+    )
 
 
 def state(manager, assistant):
-    return (sorted((p.name, p.read_bytes()) for p in manager.corpus.iterdir() if p.is_file()),
-            (manager.folder / "manifest.json").read_text(), assistant.index.manifest["build"])
+    return (
+        sorted((p.name, p.read_bytes()) for p in manager.corpus.iterdir() if p.is_file()),
+        (manager.folder / "manifest.json").read_text(),
+        assistant.index.manifest["build"],
+    )
 
 
 def test_only_the_new_reading_is_embedded_and_the_assistant_answers_from_it(setup, tmp_path):
@@ -61,7 +69,9 @@ def test_a_question_in_flight_finishes_on_the_index_it_started_with(setup):
     retriever = assistant.retriever
     original = retriever.retrieve
 
-    def slow_retrieve(*args, **kwargs):  # the reading is removed while this question is being answered
+    def slow_retrieve(
+        *args, **kwargs
+    ):  # the reading is removed while this question is being answered
         found = original(*args, **kwargs)
         manager.remove("tidal-energy")
         return found
@@ -70,12 +80,18 @@ def test_a_question_in_flight_finishes_on_the_index_it_started_with(setup):
     answer = assistant.ask("Where do tidal turbines turn twice a day?")
     assert answer.passages[0].doc == "tidal-energy" and "Pentland Firth" in answer.passages[0].text
     assert assistant.index is not old and "tidal-energy" not in assistant.index.readings
-    assert all(p.doc != "tidal-energy" for p in assistant.ask("Where do tidal turbines turn twice a day?").passages)
+    assert all(
+        p.doc != "tidal-energy"
+        for p in assistant.ask("Where do tidal turbines turn twice a day?").passages
+    )
 
 
 def test_two_uploads_at_once_both_land(setup):
     manager, assistant, _, _ = setup
-    texts = {f"topic-{n}.md": f"# Topic {n}\n\nParagraph number {n} about subject {n}.\n" for n in range(4)}
+    texts = {
+        f"topic-{n}.md": f"# Topic {n}\n\nParagraph number {n} about subject {n}.\n"
+        for n in range(4)
+    }
     start = threading.Barrier(len(texts))
     errors = []
 
@@ -97,14 +113,17 @@ def test_two_uploads_at_once_both_land(setup):
     assert load_index(manager.folder).readings.keys() == assistant.index.readings.keys()
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("scan.pdf", make_pdf([None]), "no extractable text"),
-    ("broken.pdf", b"%PDF-1.4 not really", "damaged"),
-    ("notes.md", b"", "empty"),
-    ("../notes.md", NOTES.encode(), "plain file name"),
-    ("notes.docx", b"PK", "unsupported file type"),
-    ("big.md", b"x" * 50_000_001, "over the limit"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("scan.pdf", make_pdf([None]), "no extractable text"),
+        ("broken.pdf", b"%PDF-1.4 not really", "damaged"),
+        ("notes.md", b"", "empty"),
+        ("../notes.md", NOTES.encode(), "plain file name"),
+        ("notes.docx", b"PK", "unsupported file type"),
+        ("big.md", b"x" * 50_000_001, "over the limit"),
+    ],
+)
 def test_a_failed_import_leaves_corpus_and_index_as_they_were(setup, name, data, message):
     manager, assistant, _, _ = setup
     before = state(manager, assistant)
@@ -152,10 +171,21 @@ def test_the_same_reading_twice_changes_nothing(setup):
     assert not again.added and again.doc == "tidal-energy" and state(manager, assistant) == before
 
 
-@pytest.mark.parametrize(("name", "ok"), [
-    ("chapter-3.pdf", True), ("Notes 2026.md", True), ("page.HTML", True), ("", False), ("a/b.md", False),
-    ("a\\b.md", False), ("..md", False), (".hidden.md", False), ("x\x00.md", False), ("noext", False),
-])
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("chapter-3.pdf", True),
+        ("Notes 2026.md", True),
+        ("page.HTML", True),
+        ("", False),
+        ("a/b.md", False),
+        ("a\\b.md", False),
+        ("..md", False),
+        (".hidden.md", False),
+        ("x\x00.md", False),
+        ("noext", False),
+    ],
+)
 def test_check_file_name(name, ok):
     if ok:
         assert check_file_name(name) == name
@@ -168,18 +198,47 @@ def test_check_file_name(name, ok):
 
 
 RECORDS = [
-    {"time": "2026-12-01T09:00:00+0000", "kind": "question", "question": "What is USFK?", "abstained": False},
-    {"time": "2026-12-01T09:05:00+0000", "kind": "question", "question": "Who won the 2022 World Cup?", "abstained": True},
-    {"time": "2026-12-02T10:00:00+0000", "kind": "question", "question": "who won the 2022  world cup?", "abstained": True},
-    {"time": "2026-12-02T10:01:00+0000", "kind": "question", "question": "What is OPCON?", "abstained": False},
-    {"time": "2026-12-02T10:02:00+0000", "kind": "vote", "question": "What is OPCON?", "vote": "down",
-     "passage_ids": ["a-1", "a-2"], "comment": "=HYPERLINK(\"x\")"},
+    {
+        "time": "2026-12-01T09:00:00+0000",
+        "kind": "question",
+        "question": "What is USFK?",
+        "abstained": False,
+    },
+    {
+        "time": "2026-12-01T09:05:00+0000",
+        "kind": "question",
+        "question": "Who won the 2022 World Cup?",
+        "abstained": True,
+    },
+    {
+        "time": "2026-12-02T10:00:00+0000",
+        "kind": "question",
+        "question": "who won the 2022  world cup?",
+        "abstained": True,
+    },
+    {
+        "time": "2026-12-02T10:01:00+0000",
+        "kind": "question",
+        "question": "What is OPCON?",
+        "abstained": False,
+    },
+    {
+        "time": "2026-12-02T10:02:00+0000",
+        "kind": "vote",
+        "question": "What is OPCON?",
+        "vote": "down",
+        "passage_ids": ["a-1", "a-2"],
+        "comment": '=HYPERLINK("x")',
+    },
 ]
 
 
 def test_feedback_report_counts_days_and_most_refused():
     report = feedback_report(RECORDS)
-    assert [(d.day, d.questions, d.refused) for d in report.days] == [("2026-12-01", 2, 1), ("2026-12-02", 2, 1)]
+    assert [(d.day, d.questions, d.refused) for d in report.days] == [
+        ("2026-12-01", 2, 1),
+        ("2026-12-02", 2, 1),
+    ]
     assert report.most_refused == (("Who won the 2022 World Cup?", 2),)
     assert report.summary.questions == 4 and report.summary.votes_down == 1
     data = report.to_json()

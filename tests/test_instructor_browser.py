@@ -31,17 +31,37 @@ FIXTURE = ROOT / "tests" / "fixtures" / "eval" / "questions.jsonl"
 
 def _seed_feedback(log: FeedbackLog) -> None:
     """A few days of a course's questions, so that the Feedback tab has something to show."""
-    asked = [("2026-11-28", "What does USFK stand for?", False), ("2026-11-28", "Who is Xavier T. Brunson?", False),
-             ("2026-11-29", "What is the capital of Australia?", True), ("2026-11-30", "What does USFK stand for?", False),
-             ("2026-11-30", "How many troops does the US keep in Japan?", True),
-             ("2026-12-01", "How many troops does the US keep in Japan?", True),
-             ("2026-12-01", "When does the next South Korean administration take office?", False)]
+    asked = [
+        ("2026-11-28", "What does USFK stand for?", False),
+        ("2026-11-28", "Who is Xavier T. Brunson?", False),
+        ("2026-11-29", "What is the capital of Australia?", True),
+        ("2026-11-30", "What does USFK stand for?", False),
+        ("2026-11-30", "How many troops does the US keep in Japan?", True),
+        ("2026-12-01", "How many troops does the US keep in Japan?", True),
+        ("2026-12-01", "When does the next South Korean administration take office?", False),
+    ]
     for n, (day, question, refused) in enumerate(asked):
-        log.append({"time": f"{day}T1{n}:00:00+0000", "kind": "question", "question": question,
-                    "passage_ids": [], "abstained": refused, "doc": None})
-    log.append({"time": "2026-12-01T12:00:00+0000", "kind": "vote", "question": "Who is Xavier T. Brunson?",
-                "passage_ids": ["south-korea-us-alliance-3"], "vote": "down", "comment": "Say what his role is.",
-                "abstained": False})
+        log.append(
+            {
+                "time": f"{day}T1{n}:00:00+0000",
+                "kind": "question",
+                "question": question,
+                "passage_ids": [],
+                "abstained": refused,
+                "doc": None,
+            }
+        )
+    log.append(
+        {
+            "time": "2026-12-01T12:00:00+0000",
+            "kind": "vote",
+            "question": "Who is Xavier T. Brunson?",
+            "passage_ids": ["south-korea-us-alliance-3"],
+            "vote": "down",
+            "comment": "Say what his role is.",
+            "abstained": False,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +72,9 @@ def app_url(real_embedder, tmp_path_factory):
     assistant = Assistant(load_index(root / "index"), real_embedder)
     log = FeedbackLog(root / "feedback.jsonl")
     _seed_feedback(log)
-    settings = WebSettings(instructor_password=PASSWORD, feedback_log=root / "feedback.jsonl", rate_limit=0)
+    settings = WebSettings(
+        instructor_password=PASSWORD, feedback_log=root / "feedback.jsonl", rate_limit=0
+    )
     with serve_app(create_app(assistant, settings)) as url:
         yield url
 
@@ -68,7 +90,9 @@ def context(browser):
     ctx = browser.new_context(viewport={"width": 1200, "height": 1000})
     ctx.requested = []
     ctx.on("request", lambda r: ctx.requested.append(r.url))
-    ctx.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]|data:|blob:)"), lambda route: route.abort())
+    ctx.route(
+        re.compile(r"^(?!https?://127\.0\.0\.1[:/]|data:|blob:)"), lambda route: route.abort()
+    )
     yield ctx
     assert not outside_requests(ctx.requested)
     ctx.close()
@@ -111,17 +135,33 @@ def test_login_refuses_a_wrong_password_and_logout_closes_the_area(context, app_
     # The students' page shows no instructor feature.
     page.goto(app_url + "/")
     expect(page.get_by_role("tab", name="Chat")).to_be_visible(timeout=60_000)
-    assert page.get_by_role("tab", name="Evaluate").count() == 0 and page.locator("#qa-logout").count() == 0
+    assert (
+        page.get_by_role("tab", name="Evaluate").count() == 0
+        and page.locator("#qa-logout").count() == 0
+    )
 
 
-def test_a_pdf_added_in_the_browser_is_cited_with_its_page_then_removed(context, app_url, artifacts, tmp_path):
+def test_a_pdf_added_in_the_browser_is_cited_with_its_page_then_removed(
+    context, app_url, artifacts, tmp_path
+):
     from playwright.sync_api import expect
 
     pdf = tmp_path / "andes-glaciers.pdf"
-    pdf.write_bytes(make_pdf([
-        ["Glacier retreat in the Andes", "The Quelccaya ice cap has lost a fifth of its area since 1978."],
-        ["Meltwater and farming", "Farmers of the Vilcanota valley depend on meltwater from Quelccaya in the dry season."],
-    ], title="Glaciers of the Andes"))
+    pdf.write_bytes(
+        make_pdf(
+            [
+                [
+                    "Glacier retreat in the Andes",
+                    "The Quelccaya ice cap has lost a fifth of its area since 1978.",
+                ],
+                [
+                    "Meltwater and farming",
+                    "Farmers of the Vilcanota valley depend on meltwater from Quelccaya in the dry season.",
+                ],
+            ],
+            title="Glaciers of the Andes",
+        )
+    )
     area = context.new_page()
     log_in(area, app_url)
     listing = area.locator("#qa-readings-list")
@@ -130,7 +170,9 @@ def test_a_pdf_added_in_the_browser_is_cited_with_its_page_then_removed(context,
     area.locator("#qa-reading-file input[type=file]").set_input_files(str(pdf))
     expect(area.locator("#qa-reading-file")).to_contain_text("andes-glaciers", timeout=30_000)
     area.locator("#qa-reading-add").click()
-    expect(area.locator("#qa-readings-status")).to_contain_text("Added “Glaciers of the Andes”", timeout=120_000)
+    expect(area.locator("#qa-readings-status")).to_contain_text(
+        "Added “Glaciers of the Andes”", timeout=120_000
+    )
     expect(listing).to_contain_text("Glaciers of the Andes")
     save_shot(area, artifacts, "instructor-readings.png", readme=True)
 
@@ -143,7 +185,9 @@ def test_a_pdf_added_in_the_browser_is_cited_with_its_page_then_removed(context,
     area.locator("#qa-reading-which input").click()
     area.get_by_role("option", name=re.compile("Glaciers of the Andes")).click()
     area.locator("#qa-reading-remove").click()
-    expect(area.locator("#qa-readings-status")).to_contain_text("Removed “Glaciers of the Andes”", timeout=120_000)
+    expect(area.locator("#qa-readings-status")).to_contain_text(
+        "Removed “Glaciers of the Andes”", timeout=120_000
+    )
     expect(listing).not_to_contain_text("Glaciers of the Andes")
     reply = student_reply(student, app_url, PDF_QUESTION)
     expect(reply).not_to_contain_text("Glaciers of the Andes")
@@ -173,10 +217,16 @@ def test_feedback_evaluate_and_calibrate_tabs(context, app_url, artifacts):
     log_in(page, app_url)
     page.get_by_role("tab", name="Feedback").click()
     # 7 seeded, and those the other tests asked in the students' chat
-    expect(page.locator("#qa-fb-summary")).to_contain_text(re.compile(r"Questions asked: ([7-9]|\d\d)"), timeout=30_000)
-    expect(page.locator("#qa-fb-refused")).to_contain_text("How many troops does the US keep in Japan?")
+    expect(page.locator("#qa-fb-summary")).to_contain_text(
+        re.compile(r"Questions asked: ([7-9]|\d\d)"), timeout=30_000
+    )
+    expect(page.locator("#qa-fb-refused")).to_contain_text(
+        "How many troops does the US keep in Japan?"
+    )
     expect(page.locator("#qa-fb-down")).to_contain_text("Say what his role is.")
-    sizes = page.locator("#qa-fb-plots img").evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+    sizes = page.locator("#qa-fb-plots img").evaluate_all(
+        "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)"
+    )
     assert len(sizes) == 2 and all(sizes)
     with page.expect_download() as download:
         page.locator("#qa-fb-csv").click()
@@ -187,7 +237,9 @@ def test_feedback_evaluate_and_calibrate_tabs(context, app_url, artifacts):
     page.locator("#qa-eval-file input[type=file]").set_input_files(str(FIXTURE))
     expect(page.locator("#qa-eval-file")).to_contain_text(FIXTURE.stem, timeout=30_000)
     page.locator("#qa-eval-run").click()
-    expect(page.locator("#qa-eval-status")).to_contain_text("Evaluated 8 questions", timeout=120_000)
+    expect(page.locator("#qa-eval-status")).to_contain_text(
+        "Evaluated 8 questions", timeout=120_000
+    )
     save_shot(page, artifacts, "instructor-evaluate.png", readme=True)
 
     page.get_by_role("tab", name="Calibrate").click()
@@ -198,4 +250,6 @@ def test_feedback_evaluate_and_calibrate_tabs(context, app_url, artifacts):
     expect(page.locator("#qa-cal-table")).to_contain_text("chosen")
     save_shot(page, artifacts, "instructor-calibrate.png", readme=True)
     page.locator("#qa-cal-use").click()
-    expect(page.locator("#qa-cal-status")).to_contain_text("now answered with the threshold", timeout=60_000)
+    expect(page.locator("#qa-cal-status")).to_contain_text(
+        "now answered with the threshold", timeout=60_000
+    )
