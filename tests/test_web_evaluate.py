@@ -142,10 +142,15 @@ def test_an_instructor_evaluates_a_question_set_in_the_served_app(app_url, artif
         page.goto(app_url + "/instructor/")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
+        expect(page.locator("#qa-readings-list")).to_contain_text("indexed", timeout=60_000)  # the area has loaded
         page.get_by_role("tab", name="Evaluate").click()
+        expect(page.locator("#qa-eval-run")).to_be_visible()
         page.locator("#qa-eval-file input[type=file]").set_input_files(str(big))
         page.locator("#qa-eval-run").click()  # the tab refuses a question set over its own limit
         expect(page.locator("#qa-eval-status")).to_contain_text("larger than 2 MB", timeout=30_000)
+        page.reload()  # an empty file box again
+        page.get_by_role("tab", name="Evaluate").click()
+        expect(page.locator("#qa-eval-run")).to_be_visible(timeout=60_000)
         with page.expect_response(lambda r: "/gradio_api/upload" in r.url and r.request.method == "POST", timeout=30_000) as upload:
             page.locator("#qa-eval-file input[type=file]").set_input_files(str(FIXTURE))
         assert upload.value.status == 200
