@@ -9,6 +9,7 @@ trade-off: the tabs show what the log and the index hold when opened or refreshe
 
 from __future__ import annotations
 
+import functools
 import html
 import tempfile
 from pathlib import Path
@@ -19,6 +20,7 @@ from .errors import QAError, ReadingError
 from .eval_report import svg_data_uri
 from .feedback import format_summary, read_records
 from .feedback_report import feedback_report, per_day_svg, records_csv
+from .files import atomic_write_text
 from .importers import IMPORT_SUFFIXES, MAX_IMPORT_BYTES
 from .ui_evaluate import add_evaluate_tab
 
@@ -146,6 +148,11 @@ def _readings_tab(manager) -> None:
         return shown, outs
 
 
+@functools.cache
+def _csv_folder() -> Path:
+    return Path(tempfile.mkdtemp(prefix="qa-feedback-"))
+
+
 def _feedback_view(log: Path | None):
     """(summary text, plots HTML, most refused rows, most down-voted rows, CSV path) of the log."""
     if log is None:
@@ -170,8 +177,8 @@ def _feedback_view(log: Path | None):
         [a.question, a.down, a.up, a.top_passage or "", " | ".join(a.comments[:3])]
         for a in report.summary.most_down_voted
     ]
-    csv_path = Path(tempfile.mkdtemp(prefix="qa-feedback-")) / "feedback.csv"
-    csv_path.write_text(records_csv(records), encoding="utf-8")
+    csv_path = _csv_folder() / "feedback.csv"  # one copy, replaced at each refresh (not one per visit)
+    atomic_write_text(csv_path, records_csv(records))
     return format_summary(report.summary), plots, refused, down, str(csv_path)
 
 

@@ -181,6 +181,12 @@ def test_a_pdf_added_in_the_browser_is_cited_with_its_page_then_removed(
     expect(reply).to_contain_text("Glaciers of the Andes")
     expect(reply).to_contain_text("p. 2")
     expect(reply).to_contain_text("Vilcanota valley")
+    # The page, opened after the upload, lists the new reading in its reading view and "Search in".
+    student.get_by_label("Search in").click()
+    expect(student.get_by_role("option", name="Glaciers of the Andes")).to_be_visible()
+    student.keyboard.press("Escape")
+    student.get_by_role("tab", name="Reading").click()
+    expect(student.locator("#qa-reading-view")).to_contain_text("Farmers of the Vilcanota valley")
 
     area.locator("#qa-reading-which input").click()
     area.get_by_role("option", name=re.compile("Glaciers of the Andes")).click()
@@ -191,6 +197,10 @@ def test_a_pdf_added_in_the_browser_is_cited_with_its_page_then_removed(
     expect(listing).not_to_contain_text("Glaciers of the Andes")
     reply = student_reply(student, app_url, PDF_QUESTION)
     expect(reply).not_to_contain_text("Glaciers of the Andes")
+    expect(student.get_by_label("Search in")).to_be_hidden()  # one reading again: no menu
+    student.get_by_role("tab", name="Reading").click()
+    expect(student.locator("#qa-reading-view")).to_contain_text("The South Korea-US Alliance")
+    expect(student.locator("#qa-reading-view")).not_to_contain_text("Vilcanota")
 
 
 def test_a_bad_upload_shows_a_clear_message(context, app_url, tmp_path):
