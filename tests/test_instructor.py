@@ -465,7 +465,7 @@ def _main(monkeypatch, tmp_path, argv, env=None):
         Assistant,
         "open",
         classmethod(
-            lambda cls, *a, **k: types.SimpleNamespace(index=types.SimpleNamespace(corpus=None))
+            lambda cls, *a, **k: types.SimpleNamespace(index=types.SimpleNamespace(corpus=None, manifest={}))
         ),
     )
     monkeypatch.setattr(
