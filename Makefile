@@ -70,7 +70,7 @@ quality: install
 
 # Refresh the README's screenshots (the browser tests save them to tests/artifacts/ otherwise).
 screenshots: install browser
-	QA_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_browser.py tests/test_widget.py -q
+	QA_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_browser.py tests/test_widget.py tests/test_instructor_browser.py -q
 
 clean:
 	rm -rf $(VENV) index/*.faiss index/*.json index/cache .pytest_cache

@@ -2,7 +2,8 @@
 
     python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--corpus DIR]
                   [--allowed-origins ORIGINS] [--root-path PATH] [--feedback-log PATH] [--rate-limit N]
-                  [--concurrency N] [--evaluate | --no-evaluate]
+                  [--concurrency N] [--evaluate | --no-evaluate] [--instructor-password-file FILE]
+                  [--trusted-proxies CIDR[,CIDR…]] [--user-secret SECRET]
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.load_client import check_answer
+from bench.load_client import check_answer, user_value
 
 __all__ = ["AppRun", "LoadRun", "CLIENTS", "RssSampler", "free_port", "tree_rss_mb", "tree_cpu_s", "import_seconds", "run_app_benchmark"]
 
@@ -211,7 +211,7 @@ def _gradio_client_load(url: str, questions: list[str], app_pid: int, clients: i
     """`clients` gradio_client clients as threads of this process (their CPU is this process's)."""
     run = LoadRun(CLIENTS["gradio_client"])
     n = clients * per_client
-    alone = _client(url, user_header and {user_header: "bench-alone"})
+    alone = _client(url, user_header and {user_header: user_value("bench-alone")})
     for i in range(per_client):  # one client on its own: the round trip without contention
         q = questions[(n + i) % len(questions)]
         t = time.perf_counter()
@@ -226,7 +226,7 @@ def _gradio_client_load(url: str, questions: list[str], app_pid: int, clients: i
 
     def student(c: int) -> None:
         try:
-            client = _client(url, user_header and {user_header: f"bench-student-{c}"})
+            client = _client(url, user_header and {user_header: user_value(f"bench-student-{c}")})
         except Exception as exc:  # a refused connection is an error to count, not a crash
             with lock:
                 run.errors.append(f"client {c}: {type(exc).__name__}: {exc}")
@@ -317,7 +317,7 @@ def run_app_benchmark(
                 _wait_http(url, proc, timeout)
                 if n == 0:
                     run.ready_s = time.perf_counter() - started
-                    check_answer(_post_ask(url, first, user_header and {user_header: "bench-first"}), first)
+                    check_answer(_post_ask(url, first, user_header and {user_header: user_value("bench-first")}), first)
                     run.first_answer_s = time.perf_counter() - started
                 if protocol == "gradio_client":
                     run.loads[protocol] = _gradio_client_load(url, questions, proc.pid, clients, per_client, user_header, timeout)

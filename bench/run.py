@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import statistics
 import sys
@@ -284,6 +285,10 @@ def bench_app(index: Path, questions: list[Question], config: Config, baseline_m
         from qa.ratelimit import USER_HEADER
     except ImportError:
         USER_HEADER = None
+    # Each load client is one student with an id signed as a course platform signs it (the app
+    # ignores unsigned ids); the load clients, in this process or started from it, sign with it too.
+    secret = os.environ.setdefault("QA_USER_SECRET", secrets.token_hex(16))
+    env = {**env, "QA_USER_SECRET": secret}
     run = run_app_benchmark(app, index, texts, clients=config.app_clients, per_client=config.app_per_client, env=env, log=log, user_header=USER_HEADER)
 
     def figures(load) -> dict:

@@ -10,7 +10,8 @@ costs more server time per call than the answer itself, so it has no queue page 
 events; one request, one JSON answer.
 
 Request:  {"question": "...", "history": ["earlier question", ...], "doc": "reading-id"}
-          (only `question` is required; header `X-QA-User` names the student for the rate limit)
+          (only `question` is required; header `X-QA-User: <id>.<hex HMAC-SHA256>`, signed with
+          the app's --user-secret, names the student for the rate limit; unsigned ids are ignored)
 Replies:  200 the JSON answer (`Answer.to_json()`);
           400 bad input, 403 a site not allowed, 405 not a POST, 413 a body over 64 kB, 415 not JSON,
           429 over the rate limit (with `Retry-After`), 503 busy or unable to answer (with `Retry-After`),
@@ -112,7 +113,8 @@ def _same_origin(origin: str, host: str | None) -> bool:
     return bool(host) and urlsplit(origin).netloc.lower() == host.lower()
 
 
-def add_api(app, assistant, *, allowed_origins: tuple[str, ...] = (), limiter=None, feedback=None, concurrency: int = 8, waiting: int = MAX_WAITING) -> None:
+def add_api(app, assistant, *, allowed_origins: tuple[str, ...] = (), limiter=None, feedback=None, concurrency: int = 8, waiting: int = MAX_WAITING,
+            user_secret: str | None = None) -> None:
     """Add `POST /api/ask` to a FastAPI/Starlette app (before Gradio is mounted at `/`).
 
     Args:
@@ -124,6 +126,8 @@ def add_api(app, assistant, *, allowed_origins: tuple[str, ...] = (), limiter=No
         concurrency: questions answered at the same time, at most one per CPU core: an answer is
             CPU work, and more threads than cores only take turns, which lengthens every answer.
         waiting: requests allowed to wait for a thread beyond those; more get 503.
+        user_secret: the course platform's key; a correctly signed `X-QA-User` id is then the
+            rate-limit key instead of the client's address.
     """
     from starlette.requests import ClientDisconnect, Request
     from starlette.responses import JSONResponse
@@ -131,7 +135,6 @@ def add_api(app, assistant, *, allowed_origins: tuple[str, ...] = (), limiter=No
     threads = max(1, min(concurrency, os.cpu_count() or 1))
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="qa-api")
     most = threads + max(0, waiting)
-    docs = frozenset(assistant.index.readings)
     in_flight = 0  # changed only on the event loop's thread
 
     def answer(req: AskRequest) -> dict:
@@ -166,12 +169,12 @@ def add_api(app, assistant, *, allowed_origins: tuple[str, ...] = (), limiter=No
             media = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if media != "application/json":
                 raise ApiError(415, "unsupported_media_type", "send the request as JSON with the header Content-Type: application/json.")
-            req = parse_ask(await read_body(request), docs)
+            req = parse_ask(await read_body(request), assistant.index.readings)  # the live index: readings change
             if in_flight >= most:  # before the rate limit: a refused question does not count against the student
                 raise ApiError(503, "busy", "the assistant is answering as many questions as it can; ask again in a second.", retry_after=1)
             if limiter is not None:
                 host = request.client.host if request.client else None
-                wait = limiter.hit(client_key(request.headers, request.query_params, host))
+                wait = limiter.hit(client_key(request.headers, request.query_params, host, user_secret))
                 if wait is not None:
                     raise ApiError(429, "rate_limited", LIMIT_MESSAGE.format(wait=retry_text(wait)), retry_after=wait)
             in_flight += 1

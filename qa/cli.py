@@ -377,7 +377,8 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 def cmd_embed_snippet(args: argparse.Namespace) -> int:
     from .web import embed_snippet
 
-    print(embed_snippet(args.url, args.height, args.title, web_component=not args.iframe_only), end="")
+    print(embed_snippet(args.url, args.height, args.title, web_component=not args.iframe_only,
+                        signed_ids=args.signed_ids), end="")
     return EXIT_OK
 
 
@@ -462,6 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--height", type=int, default=600, help="height of the widget in pixels (default 600)")
     p.add_argument("--title", default="Reading assistant", help="title of the frame, read out by screen readers (default: Reading assistant)")
     p.add_argument("--iframe-only", action="store_true", help="print only the <iframe>, not the <gradio-app> web component alternative")
+    p.add_argument("--signed-ids", action="store_true",
+                   help="per-student rate limits: the widget's address takes ?user=SIGNED_ID, and a comment shows "
+                        "how the course site's server signs ids with the app's QA_USER_SECRET (Python and JavaScript)")
     p.set_defaults(func=cmd_embed_snippet)
     return parser
 

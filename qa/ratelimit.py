@@ -1,9 +1,11 @@
-"""Per-client rate limits: at most N questions in a sliding window, per IP or per course user id.
+"""Per-client rate limits: at most N questions in a sliding window, per address or per signed student id.
 
-A course platform can pass its own user id (header `X-QA-User` or query parameter `user`), so
-students behind one campus address are limited one by one; without it the client's IP is the
-key. The trade-off: the limiter lives in this process's memory (one app process serves a course;
-several processes would each count on their own).
+The key is something a client cannot choose: its address (taken from a trusted proxy's headers by
+`qa.clients.ForwardedClients`), or a student id the course platform signed with the shared secret
+(header `X-QA-User` or query parameter `user`, as `<id>.<hex HMAC-SHA256>`), so students behind one
+campus address are limited one by one. An unsigned or wrongly signed id is ignored. The trade-off:
+the limiter lives in this process's memory (one app process serves a course; several processes
+would each count on their own).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+
+from .clients import verified_user
 
 __all__ = ["RateLimiter", "client_key", "retry_text", "USER_HEADER", "USER_PARAM", "DEFAULT_PER_MINUTE", "LIMIT_MESSAGE"]
 
@@ -55,6 +59,19 @@ class RateLimiter:
             hits.append(now)
             return None
 
+    def wait(self, key: str) -> float | None:
+        """Like `hit` but without counting: None when `key` may go on, else the seconds to wait."""
+        if not self.limit:
+            return None
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.get(key)
+            while hits and now - hits[0] >= self.window:
+                hits.popleft()
+            if hits and len(hits) >= self.limit:
+                return max(0.0, self.window - (now - hits[0]))
+            return None
+
     def _sweep(self, now: float) -> None:
         """Forget clients whose last question left the window (keeps memory bounded)."""
         for key in [k for k, h in self._hits.items() if not h or now - h[-1] >= self.window]:
@@ -62,19 +79,25 @@ class RateLimiter:
         self._last_sweep = now
 
 
-def client_key(headers: Mapping[str, str] | None, query: Mapping[str, str] | None, host: str | None) -> str:
-    """The rate-limit key of a request: the course platform's user id if given, else the client IP.
+def client_key(
+    headers: Mapping[str, str] | None,
+    query: Mapping[str, str] | None,
+    host: str | None,
+    secret: str | None = None,
+) -> str:
+    """The rate-limit key of a request: a correctly signed student id if given, else the address.
 
-    Example: ({"x-qa-user": "s123"}, {}, "10.0.0.1") -> "user:s123"; ({}, {}, "10.0.0.1") -> "ip:10.0.0.1"
+    Example: ({"x-qa-user": sign_user("s1", "k")}, {}, "10.0.0.1", "k") -> "user:s1";
+    ({"x-qa-user": "s1"}, {}, "10.0.0.1", "k") -> "ip:10.0.0.1"
     """
     user = ""
     if headers is not None:
         user = headers.get(USER_HEADER, "") or ""
     if not user and query is not None:
         user = query.get(USER_PARAM, "") or ""
-    user = user.strip()[:MAX_KEY_CHARS]
-    if user:
-        return f"user:{user}"
+    verified = verified_user(user[: MAX_KEY_CHARS + 80], secret)
+    if verified:
+        return f"user:{verified}"
     return f"ip:{host or 'unknown'}"
 
 

@@ -22,7 +22,6 @@ from .feedback import FeedbackLog
 from .language import with_language_notice
 from .ratelimit import LIMIT_MESSAGE, RateLimiter, client_key, retry_text
 from .render import candidate_questions, render_answer, render_notice, render_question, render_reading, text_html
-from .ui_evaluate import add_evaluate_tab
 
 __all__ = ["UISettings", "build_chat_app", "suggested_questions", "THEME", "CSS", "WIDGET_CSS", "head_html", "ALL_READINGS", "LIMIT_MESSAGE"]
 
@@ -42,7 +41,7 @@ class UISettings:
     concurrency: int = 8
     widget: bool = False
     examples: int = 4
-    evaluate: bool = True  # the instructor's Evaluate tab (never in the widget)
+    user_secret: str | None = None  # the course platform's key for signed student ids (rate limits)
 
 
 # Gradio's default orange and grey fail WCAG AA contrast (white on orange-500 is 2.8:1, grey-400 on
@@ -289,11 +288,25 @@ def suggested_questions(assistant: Assistant, limit: int = 4) -> list[str]:
     return good
 
 
-def _rate_key(request: gr.Request | None) -> str:
+def _rate_key(request: gr.Request | None, secret: str | None = None) -> str:
     if request is None:
         return "local"
     host = request.client.host if getattr(request, "client", None) else None
-    return client_key(request.headers, request.query_params, host)
+    return client_key(request.headers, request.query_params, host, secret)
+
+
+def _sources(assistant: Assistant) -> dict[str, str]:
+    """The web address of each reading that has one (read from the live index: readings change)."""
+    readings = assistant.index.readings
+    return {doc: r.meta.get("source_url", "") for doc, r in readings.items() if r.meta.get("source_url", "").startswith(("http://", "https://"))}
+
+
+def _reading_choices(readings) -> list[tuple[str, str]]:
+    return [("All readings", ALL_READINGS)] + [(r.title, doc) for doc, r in sorted(readings.items(), key=lambda kv: kv[1].title.lower())]
+
+
+def _readings_html(readings) -> str:
+    return "".join(render_reading(r) for _, r in sorted(readings.items(), key=lambda kv: kv[1].title.lower()))
 
 
 def _limit_html(wait: float) -> str:
@@ -308,14 +321,13 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
     """
     readings = assistant.index.readings
     base = settings.root_path.rstrip("/")
-    sources = {doc: r.meta.get("source_url", "") for doc, r in readings.items() if r.meta.get("source_url", "").startswith(("http://", "https://"))}
     suggestions = suggested_questions(assistant, max(settings.examples, 3))
     feedback, limiter = settings.feedback_log, settings.limiter
 
     def answer_turn(question: str, doc: str | None, turns: list[dict], request: gr.Request | None) -> tuple[str, dict]:
         """Ask one question with the conversation's earlier questions; returns (reply HTML, turn record)."""
         if limiter is not None:
-            wait = limiter.hit(_rate_key(request))
+            wait = limiter.hit(_rate_key(request, settings.user_secret))
             if wait is not None:
                 return _limit_html(wait), {"question": question, "limited": True}
         history = [t["question"] for t in turns if not t.get("limited")]
@@ -329,7 +341,7 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
                 feedback.question(answer.question, ids, answer.abstained, doc)
             except QAError as exc:  # a full disk must not cost the student the answer
                 log.warning("%s", exc)
-        return render_answer(answer, base, sources, suggestions), {"question": question, "passage_ids": ids, "abstained": answer.abstained}
+        return render_answer(answer, base, _sources(assistant), suggestions), {"question": question, "passage_ids": ids, "abstained": answer.abstained}
 
     def respond(question: str, doc: str, chat: list, turns: list, request: gr.Request):
         question = (question or "").strip()
@@ -374,7 +386,7 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
     def ask_api(question: str, history: list[str] | None = None, request: gr.Request = None) -> dict:
         """Answer a question about the readings: the quoted answer, its passages and citations (JSON)."""
         if limiter is not None:
-            wait = limiter.hit(_rate_key(request))
+            wait = limiter.hit(_rate_key(request, settings.user_secret))
             if wait is not None:
                 return {"error": "rate_limited", "message": LIMIT_MESSAGE.format(wait=retry_text(wait)), "retry_after": round(wait, 1)}
         question = question if isinstance(question, str) else ""
@@ -390,7 +402,8 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
                 log.warning("%s", exc)
         return answer.to_json()
 
-    choices = [("All readings", ALL_READINGS)] + [(r.title, doc) for doc, r in sorted(readings.items(), key=lambda kv: kv[1].title.lower())]
+    choices = _reading_choices(readings)
+    built = assistant.index.manifest.get("build")
     private = {"api_visibility": "private"}
 
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False, fill_height=False) as demo:
@@ -430,18 +443,31 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
             clear_btn.click(clear, None, [chat, turns, status], **private)
             chat.clear(clear, None, [chat, turns, status], **private)  # the chat's own trash button
             chat.like(on_like, [turns, comment], [comment, status], **private)
+            return doc
 
+        view = None
         if settings.widget:
             with gr.Column(elem_id="qa-widget"):
-                chat_column(height=360)
+                doc_box = chat_column(height=360)
         else:
             with gr.Tabs():
                 with gr.Tab("Chat", id="chat", elem_id="qa-chat-app"):
-                    chat_column(height=560)
+                    doc_box = chat_column(height=560)
                 with gr.Tab("Reading", id="reading", elem_id="qa-reading-tab"):
-                    gr.HTML("".join(render_reading(r) for _, r in sorted(readings.items(), key=lambda kv: kv[1].title.lower())), elem_id="qa-reading-view")
-                if settings.evaluate:
-                    add_evaluate_tab(assistant)
+                    view = gr.HTML(_readings_html(readings), elem_id="qa-reading-view")
             gr.api(ask_api, api_name="ask")
+
+        def follow_readings():
+            """A page opened after an instructor changed the readings shows the current ones."""
+            current = assistant.index
+            if current.manifest.get("build") == built:
+                return gr.skip(), gr.skip()
+            menu = gr.Dropdown(choices=_reading_choices(current.readings), visible=len(current.readings) > 1)
+            return menu, _readings_html(current.readings)
+
+        if view is not None:
+            demo.load(follow_readings, None, [doc_box, view], queue=False, **private)
+        else:
+            demo.load(lambda: follow_readings()[0], None, [doc_box], queue=False, **private)
     demo.queue(default_concurrency_limit=max(1, settings.concurrency))
     return demo

@@ -3,10 +3,11 @@
 It adds what a course site needs around Gradio: which sites may frame the widget
 (`Content-Security-Policy: frame-ancestors`) and call the API from a browser (CORS), a
 per-client rate limit, a sub-path behind a reverse proxy (`root_path`), security headers, the
-standalone reading page, and it refuses what the app has no use for (FastAPI's docs, Gradio's MCP
-and monitoring routes, files of the index, corpus and feedback log, and file uploads except the
-Evaluate tab's, which `WebSettings.evaluate` turns off).
-The trade-off: the allowed origins are fixed when the server starts.
+standalone reading page, the instructor area at `/instructor/` when a password is set
+(qa/instructor.py), and it refuses what the app has no use for (FastAPI's docs, Gradio's MCP
+and monitoring routes, files of the index, corpus and feedback log, and every file upload outside
+the instructor area). Behind `--trusted-proxies` the client's address comes from the proxy's
+headers (qa/clients.py). The trade-off: the allowed origins are fixed when the server starts.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ WIDGET_PATH = "/widget"
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 # Routes that a course assistant never needs; everything else Gradio serves stays as it is.
 _REFUSED = re.compile(r"(^|/)(gradio_api/mcp|monitoring|gradio_api/vibe|docs|redoc|openapi\.json)(/|$)")
-# Uploads serve only the instructor's Evaluate tab: refused when it is off, and in the widget always.
+# Uploads serve only the instructor area (behind its password): refused everywhere else.
 _UPLOAD = re.compile(r"(^|/)gradio_api/(upload|upload_progress)(/|$)")
 # Gradio keeps a session (a copy of every component's settings, ~70 kB here) for each page load and
 # for each call of its HTTP API, up to 10,000 by default: 700 MB of calls. 2,000 sessions hold the
@@ -66,15 +67,20 @@ class WebSettings:
     feedback_log: Path | None = None
     concurrency: int = 8
     blocked_paths: tuple[Path, ...] = field(default_factory=tuple)
-    evaluate: bool = True  # serve the Evaluate tab (and the upload route it needs)
+    evaluate: bool = True  # the instructor area's Evaluate and Calibrate tabs
+    instructor_password: str | None = None  # None: no instructor area (every /instructor path is 404)
+    trusted_proxies: tuple = ()  # networks whose X-Forwarded-For / Forwarded headers are believed
+    user_secret: str | None = None  # the course platform's key for signed student ids
 
 
-def embed_snippet(url: str, height: int = 600, title: str = "Reading assistant", web_component: bool = True) -> str:
+def embed_snippet(url: str, height: int = 600, title: str = "Reading assistant", web_component: bool = True,
+                  signed_ids: bool = False) -> str:
     """The HTML an instructor pastes into a course page to show the widget.
 
     An `<iframe>` (titled for screen readers, lazily loaded, fixed height so the page never grows)
     and, as an alternative, Gradio's `<gradio-app>` web component, which this app serves itself
-    (`/gradio.js`), so neither needs a CDN.
+    (`/gradio.js`), so neither needs a CDN. With `signed_ids`, the widget's address carries
+    `?user=SIGNED_ID` for the course site's server to fill in, and a comment shows how it signs.
 
     Example: ('https://qa.example.edu', 600, 'Ask the reading') -> '<iframe src="https://qa.example.edu/widget/" ...'
     """
@@ -86,7 +92,8 @@ def embed_snippet(url: str, height: int = 600, title: str = "Reading assistant",
     if not 200 <= height <= 2000:
         raise UsageError(f"--height {height}: use a height between 200 and 2000 pixels (600 fits the widget).")
     base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-    widget = html.escape(f"{base}{WIDGET_PATH}/", quote=True)
+    # With signed ids the course site's server fills in each student's signed id (qa/clients.py).
+    widget = html.escape(f"{base}{WIDGET_PATH}/" + ("?user=SIGNED_ID" if signed_ids else ""), quote=True)
     esc_title = html.escape(title or "Reading assistant", quote=True)
     lines = [
         "<!-- The reading assistant: an iframe of fixed height (works on any course platform) -->",
@@ -104,6 +111,10 @@ def embed_snippet(url: str, height: int = 600, title: str = "Reading assistant",
             f'  <gradio-app src="{widget}"></gradio-app>',
             "</div>",
         ]
+    if signed_ids:
+        from .clients import signing_examples
+
+        lines += ["", "<!--", signing_examples(f"{base}{WIDGET_PATH}/").replace("--", "- -").rstrip(), "-->"]
     return "\n".join(lines) + "\n"
 
 
@@ -123,8 +134,8 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
 
     Args:
         assistant: the `Assistant` that answers (shared by every student; reads are thread-safe).
-        settings: origins, sub-path, rate limit, feedback log, concurrency, and whether the
-            instructor's Evaluate tab (and the upload route it needs) is served.
+        settings: origins, sub-path, rate limit, feedback log, concurrency, the instructor
+            password (None: no instructor area), trusted proxies and the signing key of student ids.
     """
     import gradio as gr
     from fastapi import FastAPI
@@ -137,6 +148,7 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     from .render import reading_page
     from .ui import CSS, THEME, WIDGET_CSS, UISettings, build_chat_app, head_html
     from .ui_evaluate import MAX_UPLOAD_BYTES
+    from .instructor import InstructorAuth, InstructorGuard
 
     root = settings.root_path.rstrip("/")
     if root and not root.startswith(("/", "http://", "https://")):
@@ -156,6 +168,8 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
         max_age=600,
     )
 
+    auth = InstructorAuth(settings.instructor_password) if settings.instructor_password else None
+    app.add_middleware(InstructorGuard, auth=auth, root_prefix=root_prefix)
     app.add_middleware(_Guard, settings=settings, root_prefix=root_prefix, headers=headers)
 
     @app.get("/reading/{doc}", response_class=HTMLResponse)
@@ -181,7 +195,8 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     def healthz():
         return {"ok": True, "readings": len(assistant.index.readings), "chunks": len(assistant.index.chunks)}
 
-    add_api(app, assistant, allowed_origins=settings.allowed_origins, limiter=limiter, feedback=feedback, concurrency=settings.concurrency)
+    add_api(app, assistant, allowed_origins=settings.allowed_origins, limiter=limiter, feedback=feedback,
+            concurrency=settings.concurrency, user_secret=settings.user_secret)
 
     blocked = [str(Path(p).resolve()) for p in settings.blocked_paths]
     if settings.feedback_log:
@@ -192,18 +207,45 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
         enable_monitoring=False, show_error=False, blocked_paths=blocked, pwa=False,
         max_file_size=MAX_UPLOAD_BYTES,  # Gradio refuses larger uploads before the Evaluate tab sees them
     )
-    shared = dict(root_path=root_prefix, feedback_log=feedback, limiter=limiter, concurrency=settings.concurrency)
+    shared = dict(root_path=root_prefix, feedback_log=feedback, limiter=limiter, concurrency=settings.concurrency,
+                  user_secret=settings.user_secret)
     widget = build_chat_app(assistant, UISettings(widget=True, **shared))
-    main = build_chat_app(assistant, UISettings(widget=False, evaluate=settings.evaluate, **shared))
+    main = build_chat_app(assistant, UISettings(widget=False, **shared))
     for blocks in (widget, main):  # read when mounted
         blocks.state_session_capacity = SESSION_CAPACITY
     # Behind a proxy, the sub-path reaches Gradio as the ASGI root_path (see `_UnderRootPath`),
     # so each mounted app works out its public address from the request itself.
     gr.mount_gradio_app(app, widget, path=WIDGET_PATH, head=head_html(widget=True), **{**common, "css": WIDGET_CSS})
+    if auth is not None:
+        _add_instructor_area(app, assistant, auth, settings, root_prefix, common)
     gr.mount_gradio_app(app, main, path="/", head=head_html(widget=False), **{**common, "footer_links": ["api"]})
     app.state.limiter = limiter
     app.state.feedback = feedback
-    return _UnderRootPath(app, root_prefix) if root_prefix else app
+    served = _UnderRootPath(app, root_prefix) if root_prefix else app
+    if settings.trusted_proxies:
+        from .clients import ForwardedClients
+
+        served = ForwardedClients(served, settings.trusted_proxies)
+    return served
+
+
+def _add_instructor_area(app, assistant, auth, settings: WebSettings, root_prefix: str, common: dict) -> None:
+    """The login routes, the JSON API and the area's pages under /instructor (before the chat at /)."""
+    import gradio as gr
+
+    from .corpus_manager import manager_for
+    from .importers import MAX_IMPORT_BYTES
+    from .instructor import AREA, add_login_routes
+    from .instructor_api import add_instructor_api
+    from .instructor_ui import build_instructor_app
+
+    manager = manager_for(assistant)
+    add_login_routes(app, auth, root_prefix)
+    add_instructor_api(app, manager, settings.feedback_log)
+    area = build_instructor_app(assistant, manager, settings.feedback_log, root_prefix, settings.evaluate)
+    app.state.corpus_manager = manager
+    gr.mount_gradio_app(app, area, path=AREA, **{**common, "max_file_size": MAX_IMPORT_BYTES,
+                                                  "allowed_paths": [], "footer_links": []})
 
 
 class _Guard:
@@ -227,7 +269,7 @@ class _Guard:
         local = path[len(prefix):] if prefix and path.startswith(prefix) else path
         upload = _UPLOAD.search(local)
         response = None
-        if _REFUSED.search(local) or _RELAY.search(local) or (upload and (not self.settings.evaluate or local.startswith(WIDGET_PATH + "/"))):
+        if _REFUSED.search(local) or _RELAY.search(local) or (upload and not local.startswith("/instructor/")):
             response = JSONResponse({"error": "not_found", "message": f"{path} is not served by this app."}, status_code=404)
         elif local in ("", "/") and scope.get("query_string"):
             query = Request(scope).query_params
@@ -291,6 +333,8 @@ def build_parser():
     """The arguments of `python app.py`."""
     import argparse
 
+    from .clients import TRUSTED_PROXIES_ENV, USER_SECRET_ENV
+    from .instructor import PASSWORD_ENV
     from .ratelimit import DEFAULT_PER_MINUTE
 
     p = argparse.ArgumentParser(prog="app.py", description="Serve the reading assistant: the chat at /, the widget at /widget/, the `ask` API.")
@@ -305,8 +349,17 @@ def build_parser():
     p.add_argument("--rate-limit", type=int, default=int(os.environ.get("QA_RATE_LIMIT", DEFAULT_PER_MINUTE)), help=f"questions a minute per client (default {DEFAULT_PER_MINUTE}; 0 for no limit)")
     p.add_argument("--concurrency", type=int, default=8, help="questions answered at the same time (default 8; the JSON API uses at most one thread per CPU core)")
     p.add_argument("--evaluate", action=argparse.BooleanOptionalAction, default=None,
-                   help=f"serve the instructor's Evaluate tab, which runs uploaded question sets on this server (default: ${EVALUATE_ENV}, else on; "
-                        f"--no-evaluate or {EVALUATE_ENV}=0 on a deployment open to students)")
+                   help=f"the instructor area's Evaluate and Calibrate tabs, which run uploaded question sets on this server "
+                        f"(default: ${EVALUATE_ENV}, else on)")
+    p.add_argument("--instructor-password-file", default=None, metavar="FILE",
+                   help=f"turn on the instructor area at /instructor/ with the password on the first line of FILE "
+                        f"(default: ${PASSWORD_ENV}; without either there is no instructor area)")
+    p.add_argument("--trusted-proxies", default=os.environ.get(TRUSTED_PROXIES_ENV, ""), metavar="CIDR[,CIDR…]",
+                   help=f"reverse proxies whose X-Forwarded-For/Forwarded headers name the client, e.g. 127.0.0.1 "
+                        f"(default: ${TRUSTED_PROXIES_ENV}, else none: the connection's address is the client)")
+    p.add_argument("--user-secret", default=None, metavar="SECRET",
+                   help=f"key with which the course platform signs student ids in X-QA-User (default: ${USER_SECRET_ENV}; "
+                        "prefer the environment variable, which other users of the machine cannot see)")
     return p
 
 
@@ -322,6 +375,12 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("--rate-limit must be 0 or more and --concurrency 1 or more.")
         evaluate = args.evaluate if args.evaluate is not None else env_flag(EVALUATE_ENV, True)
         origins = parse_origins(args.allowed_origins if args.allowed_origins is not None else os.environ.get(ORIGINS_ENV, ""))
+        from .clients import USER_SECRET_ENV, parse_networks
+        from .instructor import load_password
+
+        password = load_password(args.instructor_password_file, dict(os.environ))
+        proxies = parse_networks(args.trusted_proxies)
+        secret = (args.user_secret if args.user_secret is not None else os.environ.get(USER_SECRET_ENV, "")).strip() or None
         from .assistant import Assistant
 
         print("Loading the model and the index…", file=sys.stderr, flush=True)
@@ -332,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             allowed_origins=origins, root_path=args.root_path, rate_limit=args.rate_limit,
             feedback_log=Path(args.feedback_log) if args.feedback_log else None, concurrency=args.concurrency,
             blocked_paths=tuple(p for p in (assistant.index.corpus,) if p is not None), evaluate=evaluate,
+            instructor_password=password, trusted_proxies=proxies, user_secret=secret,
         )
         app = create_app(assistant, settings)
     except UsageError as exc:
@@ -347,7 +407,11 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     where = f"http://{args.host}:{args.port}{settings.root_path.rstrip('/')}/"
-    print(f"Serving the chat at {where} and the widget at {where}widget/ (allowed origins: {', '.join(origins) or 'any site'}; "
-          f"Evaluate tab {'on' if evaluate else 'off'})", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True, root_path="")
+    area = f"the instructor area at {where}instructor/" if password else "no instructor area (no password set)"
+    print(f"Serving the chat at {where}, the widget at {where}widget/ and {area} (allowed origins: "
+          f"{', '.join(origins) or 'any site'}; trusted proxies: {args.trusted_proxies or 'none'}; "
+          f"signed student ids: {'on' if secret else 'off'})", file=sys.stderr, flush=True)
+    # The client's address is taken from forwarded headers by `ForwardedClients`, and only from
+    # --trusted-proxies: uvicorn's own handling (which trusts 127.0.0.1 by default) stays off.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False, root_path="")
     return 0

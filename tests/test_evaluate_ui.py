@@ -66,14 +66,18 @@ def test_the_tab_builds_inside_tabs_and_exposes_no_api(fake_assistant):
     assert not [d for d in config["dependencies"] if d.get("api_visibility", "public") == "public" and d.get("api_name")]
 
 
-def test_the_app_has_the_evaluate_tab(fake_assistant):
+def test_the_instructor_area_has_the_evaluate_tab_and_the_students_page_not(fake_assistant):
+    from qa.instructor_ui import build_instructor_app
     from qa.ui import build_chat_app
 
-    config = build_chat_app(fake_assistant).get_config_file()
-    tabs = [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
-    assert "Evaluate" in tabs
+    def tabs(config):
+        return [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
+
+    assert "Evaluate" not in tabs(build_chat_app(fake_assistant).get_config_file())
+    config = build_instructor_app(fake_assistant, None, None).get_config_file()
+    assert "Evaluate" in tabs(config)
     public = [d.get("api_name") for d in config["dependencies"] if d.get("api_visibility", "public") == "public" and d.get("api_name")]
-    assert "on_run" not in public
+    assert public == []  # every event of the area is private
 
 
 @pytest.mark.browser

@@ -22,7 +22,10 @@ from pathlib import Path
 import pytest
 
 from conftest import QUESTIONS, ROOT
+from qa.clients import sign_user
 from qa.ratelimit import USER_HEADER
+
+SECRET = "load-tests-secret"
 
 pytestmark = [pytest.mark.app, pytest.mark.model]
 
@@ -52,7 +55,8 @@ class LaunchedApp:
     def client(self, user: str):
         from gradio_client import Client
 
-        return Client(self.url + "/", verbose=False, headers={USER_HEADER: user})
+        # Each client is one student, with an id signed as a course platform signs it.
+        return Client(self.url + "/", verbose=False, headers={USER_HEADER: sign_user(user, SECRET)})
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +65,7 @@ def app(built_index, tmp_path_factory):
     folder = tmp_path_factory.mktemp("load")
     feedback, log = folder / "feedback.jsonl", folder / "app.log"
     port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "QA_USER_SECRET": SECRET}
     args = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(built_index),
             "--feedback-log", str(feedback), "--rate-limit", str(RATE_LIMIT), "--concurrency", "8"]
     with log.open("wb") as out:

@@ -13,6 +13,7 @@ import pytest
 from qa.answer import NOT_COVERED, Answer, Passage
 from qa.cli import main
 from qa.errors import UsageError
+from qa.clients import sign_user
 from qa.ratelimit import RateLimiter, client_key, retry_text
 from qa.readings import parse_reading
 from qa.render import (
@@ -159,13 +160,14 @@ def test_rate_limiter_sliding_window_per_client():
 
 
 @pytest.mark.parametrize("headers, query, host, key", [
-    ({"x-qa-user": "s1"}, {"user": "s2"}, "1.2.3.4", "user:s1"),
-    ({}, {"user": "s2"}, "1.2.3.4", "user:s2"),
+    ({"x-qa-user": sign_user("s1", "k")}, {"user": sign_user("s2", "k")}, "1.2.3.4", "user:s1"),
+    ({}, {"user": sign_user("s2", "k")}, "1.2.3.4", "user:s2"),
+    ({"x-qa-user": "s1"}, {"user": "s2"}, "1.2.3.4", "ip:1.2.3.4"),  # unsigned ids are ignored
     ({"x-qa-user": "  "}, {}, "1.2.3.4", "ip:1.2.3.4"),
     (None, None, None, "ip:unknown"),
 ])
 def test_client_key(headers, query, host, key):
-    assert client_key(headers, query, host) == key
+    assert client_key(headers, query, host, "k") == key
 
 
 def test_retry_text():

@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from qa.ratelimit import USER_HEADER
+from qa.clients import parse_networks, sign_user
 from qa.web import WebSettings, create_app
 from web_helpers import refused_question, serve_app
 
@@ -28,7 +29,8 @@ def feedback_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(assistant, feedback_path):
-    app = create_app(assistant, WebSettings(rate_limit=30, feedback_log=feedback_path, allowed_origins=(OTHER_SITE,)))
+    app = create_app(assistant, WebSettings(rate_limit=30, feedback_log=feedback_path, allowed_origins=(OTHER_SITE,),
+                                            user_secret=SECRET, trusted_proxies=parse_networks("127.0.0.1")))
     with serve_app(app) as url:
         yield url
 
@@ -37,7 +39,10 @@ def app_url(assistant, feedback_path):
 def client(app_url):
     from gradio_client import Client
 
-    return Client(app_url + "/", verbose=False, headers={USER_HEADER: "api-tests"})
+    return Client(app_url + "/", verbose=False, headers={USER_HEADER: sign_user("api-tests", SECRET)})
+
+
+SECRET = "web-tests-secret"
 
 
 def _get(url: str, headers: dict | None = None, method: str = "GET", data: bytes | None = None):
@@ -140,15 +145,20 @@ def test_web_component_script_is_served_by_the_app(app_url):
 def test_rate_limit_31st_question_gets_the_message_other_clients_unaffected(app_url):
     from gradio_client import Client
 
-    limited = Client(app_url + "/", verbose=False, headers={USER_HEADER: "busy-student"})
+    limited = Client(app_url + "/", verbose=False, headers={USER_HEADER: sign_user("busy-student", SECRET)})
     for _ in range(30):
         assert "passages" in limited.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
     over = limited.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
     assert over["error"] == "rate_limited" and "wait" in over["message"] and 0 < over["retry_after"] <= 60
-    other_user = Client(app_url + "/", verbose=False, headers={USER_HEADER: "another-student"})
+    other_user = Client(app_url + "/", verbose=False, headers={USER_HEADER: sign_user("another-student", SECRET)})
     assert "passages" in other_user.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
-    other_ip = Client(app_url + "/", verbose=False, headers={"X-Forwarded-For": "10.9.8.7"})
+    other_ip = Client(app_url + "/", verbose=False, headers={"X-Forwarded-For": "10.9.8.7"})  # the proxy is trusted here
     assert "passages" in other_ip.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
+    # An unsigned id is no way round the limit: it counts as the address it comes from.
+    dodger = Client(app_url + "/", verbose=False, headers={"X-Forwarded-For": "10.9.8.7", USER_HEADER: "a-new-id"})
+    for _ in range(29):
+        dodger.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
+    assert dodger.predict(question="Who is Xavier T. Brunson?", api_name="/ask")["error"] == "rate_limited"
 
 
 def test_behind_a_proxy_under_a_sub_path(assistant):

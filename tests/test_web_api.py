@@ -21,12 +21,19 @@ from conftest import CORPUS, QUESTIONS, FakeEmbedder
 from qa.api import API_PATH, MAX_BODY_BYTES, ApiError, AskRequest, add_api, parse_ask
 from qa.answer import EMPTY_QUESTION
 from qa.errors import ModelError
+from qa.clients import sign_user
 from qa.ratelimit import USER_HEADER, RateLimiter
 from web_helpers import serve_app
 
 LMS = "https://lms.example.edu"
 OTHER = "https://evil.example"
 DOCS = frozenset({"south-korea-us-alliance"})
+SECRET = "api-tests-secret"
+
+
+def signed(user: str) -> str:
+    """A student id signed as a course platform signs it (the app ignores unsigned ones)."""
+    return sign_user(user, SECRET)
 
 
 def post(url: str, body, headers: dict | None = None, raw: bytes | None = None, method: str = "POST"):
@@ -124,14 +131,14 @@ def bare(fake_assistant):
 
     stand = Stand(fake_assistant)
     app = Starlette()
-    add_api(app, stand, allowed_origins=(LMS,), limiter=RateLimiter(3), concurrency=1, waiting=0)
+    add_api(app, stand, allowed_origins=(LMS,), limiter=RateLimiter(3), concurrency=1, waiting=0, user_secret=SECRET)
     with serve_app(app) as url:
         yield url, stand
 
 
 def test_the_answer_is_the_json_answer(bare, fake_assistant):
     url, _ = bare
-    status, headers, body = post(url, {"question": "Who is Xavier T. Brunson?"}, {USER_HEADER: "happy"})
+    status, headers, body = post(url, {"question": "Who is Xavier T. Brunson?"}, {USER_HEADER: signed("happy")})
     assert status == 200 and headers["content-type"] == "application/json" and headers["cache-control"] == "no-store"
     assert body == json.loads(json.dumps(fake_assistant.ask("Who is Xavier T. Brunson?").to_json()))
 
@@ -149,7 +156,7 @@ def test_the_answer_is_the_json_answer(bare, fake_assistant):
 )
 def test_bad_requests_get_json_errors_and_cost_no_question(bare, raw, content_type, status, code):
     url, _ = bare
-    user = {USER_HEADER: f"bad-{status}-{len(raw)}-{content_type}"}
+    user = {USER_HEADER: signed(f"bad-{status}-{len(raw)}-{content_type}")}
     for _ in range(4):  # more than the limit of 3: refused requests are not counted
         got, headers, body = post(url, None, {"Content-Type": content_type, **user}, raw=raw)
         assert (got, body["error"]) == (status, code) and body["message"]
@@ -161,7 +168,7 @@ def test_a_long_question_is_cut_with_a_notice_as_in_the_chat(bare):
 
     url, _ = bare
     question = "Who is Xavier T. Brunson? " * (MAX_QUESTION_CHARS // 20)
-    status, _, body = post(url, {"question": question}, {USER_HEADER: "long"})
+    status, _, body = post(url, {"question": question}, {USER_HEADER: signed("long")})
     assert status == 200 and len(body["question"]) <= MAX_QUESTION_CHARS < len(question)
     assert f"longer than {MAX_QUESTION_CHARS} characters" in body["notice"]
 
@@ -182,11 +189,11 @@ def test_a_body_streamed_without_length_is_cut_at_the_limit(bare):
 def test_rate_limit_429_with_retry_after_per_student(bare):
     url, _ = bare
     for _ in range(3):
-        assert post(url, {"question": "Who is Brunson?"}, {USER_HEADER: "busy-student"})[0] == 200
-    status, headers, body = post(url, {"question": "Who is Brunson?"}, {USER_HEADER: "busy-student"})
+        assert post(url, {"question": "Who is Brunson?"}, {USER_HEADER: signed("busy-student")})[0] == 200
+    status, headers, body = post(url, {"question": "Who is Brunson?"}, {USER_HEADER: signed("busy-student")})
     assert status == 429 and body["error"] == "rate_limited" and "Please wait" in body["message"]
     assert 1 <= int(headers["retry-after"]) <= 60 and 0 < body["retry_after"] <= 60
-    assert post(url, {"question": "Who is Brunson?"}, {USER_HEADER: "calm-student"})[0] == 200
+    assert post(url, {"question": "Who is Brunson?"}, {USER_HEADER: signed("calm-student")})[0] == 200
 
 
 @pytest.mark.parametrize(
@@ -195,7 +202,7 @@ def test_rate_limit_429_with_retry_after_per_student(bare):
 )
 def test_only_allowed_sites_and_the_app_itself_may_ask_from_a_browser(bare, origin, status):
     url, _ = bare
-    headers = {USER_HEADER: f"origin-{origin}"}
+    headers = {USER_HEADER: signed(f"origin-{origin}")}
     if origin:
         headers["Origin"] = url if origin == "same" else origin
     got, _, body = post(url, {"question": "Who is Brunson?"}, headers)
@@ -211,9 +218,9 @@ def test_busy_server_503_with_retry_after_then_answers_again(bare):
     stand.release.clear()
     try:
         with ThreadPoolExecutor(1) as pool:
-            first = pool.submit(post, url, {"question": "Who is Brunson?"}, {USER_HEADER: "first-in"})
+            first = pool.submit(post, url, {"question": "Who is Brunson?"}, {USER_HEADER: signed("first-in")})
             assert stand.entered.wait(30)
-            status, headers, body = post(url, {"question": "Who is Brunson?"}, {USER_HEADER: "second-in"})
+            status, headers, body = post(url, {"question": "Who is Brunson?"}, {USER_HEADER: signed("second-in")})
             assert (status, body["error"], headers["retry-after"]) == (503, "busy", "1")
             stand.release.set()
             assert first.result(timeout=60)[0] == 200
@@ -221,7 +228,7 @@ def test_busy_server_503_with_retry_after_then_answers_again(bare):
         stand.mode = "answer"
         stand.release.set()
     for _ in range(3):  # the 503 did not count against the student
-        assert post(url, {"question": "Who is Brunson?"}, {USER_HEADER: "second-in"})[0] == 200
+        assert post(url, {"question": "Who is Brunson?"}, {USER_HEADER: signed("second-in")})[0] == 200
 
 
 @pytest.mark.parametrize("mode, status, code", [("model", 503, "unavailable"), ("crash", 500, "internal_error")])
@@ -229,7 +236,7 @@ def test_failures_while_answering_are_json_errors(bare, mode, status, code):
     url, stand = bare
     stand.mode = mode
     try:
-        got, headers, body = post(url, {"question": "Who is Brunson?"}, {USER_HEADER: f"failing-{mode}"})
+        got, headers, body = post(url, {"question": "Who is Brunson?"}, {USER_HEADER: signed(f"failing-{mode}")})
     finally:
         stand.mode = "answer"
     assert (got, body["error"]) == (status, code)
@@ -252,7 +259,7 @@ def served(assistant, tmp_path_factory):
     from qa.web import WebSettings, create_app
 
     feedback = tmp_path_factory.mktemp("api-feedback") / "feedback.jsonl"
-    app = create_app(assistant, WebSettings(allowed_origins=(LMS,), rate_limit=30, feedback_log=feedback))
+    app = create_app(assistant, WebSettings(allowed_origins=(LMS,), rate_limit=30, feedback_log=feedback, user_secret=SECRET))
     with serve_app(app) as url:
         yield url, feedback, app
 
@@ -264,7 +271,7 @@ def test_app_answers_like_the_assistant_and_logs_the_question(served, assistant)
     history = ["What did Rumsfeld seek for U.S. forces on the peninsula?"]
     cases = [("What does USFK stand for?", [], None), ("Why did he want it?", history, None), ("Who is Xavier T. Brunson?", [], "south-korea-us-alliance")]
     for question, hist, doc in cases:
-        status, _, body = post(url, {"question": question, "history": hist, "doc": doc}, {USER_HEADER: "app-happy"})
+        status, _, body = post(url, {"question": question, "history": hist, "doc": doc}, {USER_HEADER: signed("app-happy")})
         assert status == 200
         assert body == json.loads(json.dumps(assistant.ask(question, hist, doc=doc).to_json()))
     logged = [json.loads(line) for line in feedback.read_text(encoding="utf-8").splitlines()]
@@ -284,7 +291,7 @@ def test_app_cors_for_an_allowed_and_another_site(served):
         except urllib.error.HTTPError as exc:
             status, headers = exc.code, {k.lower(): v for k, v in exc.headers.items()}
         assert (status == 200) == allowed and (headers.get("access-control-allow-origin") == origin) == allowed
-        status, headers, body = post(url, {"question": "Who is Xavier T. Brunson?"}, {"Origin": origin, USER_HEADER: "cors"})
+        status, headers, body = post(url, {"question": "Who is Xavier T. Brunson?"}, {"Origin": origin, USER_HEADER: signed("cors")})
         assert (status, headers.get("access-control-allow-origin")) == ((200, LMS) if allowed else (403, None))
         assert headers["x-content-type-options"] == "nosniff"
 
@@ -295,7 +302,7 @@ def test_app_rate_limit_is_shared_with_the_gradio_api(served):
     from gradio_client import Client
 
     url, _, _ = served
-    student = {USER_HEADER: "both-ways"}
+    student = {USER_HEADER: signed("both-ways")}
     gradio = Client(url + "/", verbose=False, headers=student)
     for i in range(30):
         if i % 2:
@@ -313,12 +320,12 @@ def test_app_concurrent_answers_equal_the_ones_given_one_by_one(served):
     url, _, _ = served
     rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     asks = [(r["question"], r.get("history") or []) for r in rows][:32]
-    alone = [post(url, {"question": q, "history": h}, {USER_HEADER: f"alone-{i // 25}"}) for i, (q, h) in enumerate(asks)]
+    alone = [post(url, {"question": q, "history": h}, {USER_HEADER: signed(f"alone-{i // 25}")}) for i, (q, h) in enumerate(asks)]
     assert all(status == 200 for status, _, _ in alone)
 
     def student(n: int):
         mine = asks[n::16]
-        return [(n + 16 * j, post(url, {"question": q, "history": h}, {USER_HEADER: f"student-{n}"})) for j, (q, h) in enumerate(mine)]
+        return [(n + 16 * j, post(url, {"question": q, "history": h}, {USER_HEADER: signed(f"student-{n}")})) for j, (q, h) in enumerate(mine)]
 
     with ThreadPoolExecutor(16) as pool:
         together = dict(pair for batch in pool.map(student, range(16)) for pair in batch)

@@ -1,5 +1,6 @@
-"""The Evaluate tab in the served app: on, its upload works through `qa.web` up to the size limit;
-off (`--no-evaluate`, `QA_EVALUATE=0`), the tab is not built and the upload route is refused.
+"""The Evaluate tab in the served app's instructor area: on, its upload works through `qa.web` (behind
+the instructor password) up to the size limit; off (`--no-evaluate`, `QA_EVALUATE=0`), the tab is
+not built. The students' page never has it, and never takes an upload.
 
 The app with the tab is launched once for the module (uvicorn in a thread, free 127.0.0.1 port)
 over the session's real index, the way `app.py` serves it; the app without it is launched for its
@@ -18,20 +19,23 @@ from conftest import ROOT
 from web_helpers import chromium, outside_requests, serve_app
 
 from qa.errors import UsageError
+from qa.importers import MAX_IMPORT_BYTES
 from qa.ui_evaluate import MAX_UPLOAD_BYTES
 from qa.web import EVALUATE_ENV, WebSettings, create_app, env_flag
 
 FIXTURE = ROOT / "tests" / "fixtures" / "eval" / "questions.jsonl"
+PASSWORD = "evaluate-password"
+BEARER = {"Authorization": f"Bearer {PASSWORD}"}
 
 
 @pytest.fixture(scope="module")
 def app_url(assistant):
-    with serve_app(create_app(assistant, WebSettings(rate_limit=0))) as url:
+    with serve_app(create_app(assistant, WebSettings(rate_limit=0, instructor_password=PASSWORD))) as url:
         yield url
 
 
 def _request(url: str, method: str = "GET", data: bytes | None = None, headers: dict | None = None) -> tuple[int, str]:
-    req = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
+    req = urllib.request.Request(url, headers={**BEARER, **(headers or {})}, method=method, data=data)
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             return resp.status, resp.read().decode("utf-8", "replace")
@@ -110,15 +114,17 @@ def test_app_py_refuses_an_unknown_environment_value(monkeypatch, tmp_path, caps
 @pytest.mark.app
 @pytest.mark.model
 def test_an_upload_within_the_limit_is_taken_a_larger_one_refused(app_url):
-    assert "Evaluate" in _tab_labels(app_url)
-    status, body = _upload(app_url, "questions.jsonl", FIXTURE.read_bytes())
+    area = app_url + "/instructor"
+    assert "Evaluate" in _tab_labels(area) and "Evaluate" not in _tab_labels(app_url)
+    status, body = _upload(area, "questions.jsonl", FIXTURE.read_bytes())
     assert status == 200 and json.loads(body)[0].endswith("questions.jsonl"), body[:200]
-    status, body = _upload(app_url, "at-limit.jsonl", b"x" * MAX_UPLOAD_BYTES)
+    status, body = _upload(area, "at-limit.jsonl", b"x" * MAX_IMPORT_BYTES)
     assert status == 200, (status, body[:200])
-    status, body = _upload(app_url, "big.jsonl", b"x" * (MAX_UPLOAD_BYTES + 1))
-    assert status == 413 and f"{MAX_UPLOAD_BYTES} bytes" in body, (status, body[:200])
-    status, body = _upload(app_url + "/widget", "questions.jsonl", FIXTURE.read_bytes())
-    assert status == 404 and "not served" in body
+    status, body = _upload(area, "big.jsonl", b"x" * (MAX_IMPORT_BYTES + 1))
+    assert status == 413 and f"{MAX_IMPORT_BYTES} bytes" in body, (status, body[:200])
+    for base in (app_url, app_url + "/widget"):  # the students' pages take no upload, password or not
+        status, body = _upload(base, "questions.jsonl", FIXTURE.read_bytes())
+        assert status == 404 and "not served" in body
 
 
 @pytest.mark.browser
@@ -133,10 +139,18 @@ def test_an_instructor_evaluates_a_question_set_in_the_served_app(app_url, artif
         page = browser.new_page(viewport={"width": 1280, "height": 1400})
         requested: list[str] = []
         page.on("request", lambda r: requested.append(r.url))
-        page.goto(app_url + "/")
+        page.goto(app_url + "/instructor/")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.locator("#qa-readings-list")).to_contain_text("indexed", timeout=60_000)  # the area has loaded
         page.get_by_role("tab", name="Evaluate").click()
-        page.locator("#qa-eval-file input[type=file]").set_input_files(str(big))  # Gradio refuses it in the page
-        expect(page.get_by_text("exceed the maximum allowed size")).to_be_visible(timeout=30_000)
+        expect(page.locator("#qa-eval-run")).to_be_visible()
+        page.locator("#qa-eval-file input[type=file]").set_input_files(str(big))
+        page.locator("#qa-eval-run").click()  # the tab refuses a question set over its own limit
+        expect(page.locator("#qa-eval-status")).to_contain_text("larger than 2 MB", timeout=30_000)
+        page.reload()  # an empty file box again
+        page.get_by_role("tab", name="Evaluate").click()
+        expect(page.locator("#qa-eval-run")).to_be_visible(timeout=60_000)
         with page.expect_response(lambda r: "/gradio_api/upload" in r.url and r.request.method == "POST", timeout=30_000) as upload:
             page.locator("#qa-eval-file input[type=file]").set_input_files(str(FIXTURE))
         assert upload.value.status == 200
@@ -157,11 +171,14 @@ def test_an_instructor_evaluates_a_question_set_in_the_served_app(app_url, artif
 @pytest.mark.app
 @pytest.mark.model
 def test_without_the_tab_there_is_no_evaluate_and_no_upload(assistant):
-    with serve_app(create_app(assistant, WebSettings(rate_limit=0, evaluate=False))) as url:
+    settings = WebSettings(rate_limit=0, evaluate=False, instructor_password=PASSWORD)
+    with serve_app(create_app(assistant, settings)) as url:
         labels = _tab_labels(url)
         assert "Reading" in labels and "Evaluate" not in labels
-        _, config = _request(url + "/config")
-        assert "qa-eval-file" not in config
+        assert _tab_labels(url + "/instructor") == ["Readings", "Feedback"]
+        for page in (url, url + "/instructor"):
+            _, config = _request(page + "/config")
+            assert "qa-eval-file" not in config
         for base in (url, url + "/widget"):
             status, body = _upload(base, "questions.jsonl", FIXTURE.read_bytes())
             assert status == 404 and "not served" in body, (base, status, body[:200])
