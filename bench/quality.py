@@ -127,7 +127,7 @@ def ranking_score(results) -> float:
 
 
 def _features(evidence) -> list[float]:
-    return [evidence.dense, evidence.lexical, float(evidence.unknown_names)]
+    return [evidence.dense, evidence.lexical, float(evidence.known_names), float(evidence.unknown_names)]
 
 
 def fit_confidence(runs: list[tuple[list, list]], l2: float = 1.0) -> dict[str, float]:
@@ -137,7 +137,7 @@ def fit_confidence(runs: list[tuple[list, list]], l2: float = 1.0) -> dict[str, 
         runs: (judged results with evidence, general-question evidence) per question set.
 
     Returns:
-        The `RetrievalSettings` confidence fields (bias, dense, lexical, unknown-name weights).
+        The `RetrievalSettings` confidence fields (bias, dense, lexical, known- and unknown-name weights).
     """
     pos, neg = [], []
     for results, general in runs:
@@ -158,7 +158,13 @@ def fit_confidence(runs: list[tuple[list, list]], l2: float = 1.0) -> dict[str, 
         w -= np.linalg.solve(hess, grad)
     raw = w[:-1] / sd
     bias = w[-1] - float(raw @ mu)
-    return {"conf_bias": round(float(bias), 3), "conf_dense": round(float(raw[0]), 3), "conf_lexical": round(float(raw[1]), 3), "conf_unknown_name": round(float(-raw[2]), 3)}
+    return {
+        "conf_bias": round(float(bias), 3),
+        "conf_dense": round(float(raw[0]), 3),
+        "conf_lexical": round(float(raw[1]), 3),
+        "conf_known_name": round(float(raw[2]), 3),
+        "conf_unknown_name": round(float(-raw[3]), 3),
+    }
 
 
 def with_confidence(results, model: dict, threshold: float = 0.5):
@@ -167,7 +173,7 @@ def with_confidence(results, model: dict, threshold: float = 0.5):
     from qa.retrieve import RetrievalSettings, answerable
 
     settings = RetrievalSettings(**model)
-    rescored = [replace(r, confidence=float(answerable(settings, e.dense, e.lexical, e.unknown_names))) for r, e in results]
+    rescored = [replace(r, confidence=answerable(settings, e)) for r, e in results]
     return rethreshold(rescored, threshold)
 
 

@@ -24,7 +24,7 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from .chunk import Chunk
 from .embed import Embedder
 from .store import Index
 
-__all__ = ["RetrievalSettings", "Candidate", "Retrieval", "Retriever", "normalize_question", "resolve_followup", "MAX_QUESTION_CHARS"]
+__all__ = ["RetrievalSettings", "Evidence", "answerable", "Candidate", "Retrieval", "Retriever", "normalize_question", "resolve_followup", "MAX_QUESTION_CHARS"]
 
 MAX_QUESTION_CHARS = 2000
 
@@ -179,24 +179,18 @@ class RetrievalSettings:
     heading_weight: float = 0.0
     history_weight: float = 1.0  # weight of the words a follow-up takes from the earlier question
     # Confidence is the probability that the readings answer the question, from a logistic model of
-    # three kinds of evidence: how close the closest sentence is in meaning, how much of the
+    # four kinds of evidence: how close the closest sentence is in meaning, how much of the
     # question's weighted words one sentence (with its heading) holds, and how many names in the
-    # question no reading mentions. Fitted on every question set with general questions as
+    # question the readings mention and do not. Fitted on every question set with general questions as
     # unanswerable (bench/quality.py, left-out figures in the README), so 0.5 means even odds on
     # any corpus.
-    conf_bias: float = -8.006
-    conf_dense: float = 20.788
-    conf_lexical: float = 4.776
-    conf_unknown_name: float = 2.229
-
-
-def answerable(settings: RetrievalSettings, dense: float | np.ndarray, lexical: float | np.ndarray, unknown: int) -> float | np.ndarray:
-    """The confidence that the readings answer a question: a logistic model of its evidence.
-
-    Example: (defaults, dense 0.45, lexical 0.5, no unknown name) -> sigmoid(-8.006 + 9.355 + 2.388) = 0.977
-    """
-    z = settings.conf_bias + settings.conf_dense * dense + settings.conf_lexical * lexical - settings.conf_unknown_name * unknown
-    return 1.0 / (1.0 + np.exp(-z))
+    conf_bias: float = -8.052
+    conf_dense: float = 21.073
+    conf_lexical: float = 4.831
+    # Slightly negative: a name the readings mention already lifts the lexical share, and questions
+    # beside the point of a reading often name its people and things.
+    conf_known_name: float = -0.217
+    conf_unknown_name: float = 2.264
 
 
 @dataclass(frozen=True)
@@ -205,7 +199,23 @@ class Evidence:
 
     dense: float  # the closest sentence's cosine similarity to the question
     lexical: float  # the largest share of the question's weighted words one sentence holds
+    known_names: int  # names in the question that the readings mention
     unknown_names: int  # names in the question no reading mentions
+
+
+def answerable(settings: RetrievalSettings, evidence: Evidence) -> float:
+    """The confidence that the readings answer a question: a logistic model of its evidence.
+
+    Example: (defaults, Evidence(dense=0.45, lexical=0.5, known_names=0, unknown_names=0)) -> 0.979
+    """
+    z = (
+        settings.conf_bias
+        + settings.conf_dense * evidence.dense
+        + settings.conf_lexical * evidence.lexical
+        + settings.conf_known_name * evidence.known_names
+        - settings.conf_unknown_name * evidence.unknown_names
+    )
+    return float(1.0 / (1.0 + math.exp(-z)))
 
 
 @dataclass
@@ -389,13 +399,18 @@ class Retriever:
         best_count, best = max(counts)
         return best if best_count > 1 else topic
 
-    def _unknown_names(self, question: str) -> int:
-        """How many names in the question (capitalised words, acronyms) no reading mentions.
+    def _names(self, question: str) -> tuple[int, int]:
+        """How many names in the question (capitalised words, acronyms) the readings mention, and how many they do not.
 
-        A question about someone or something the readings never name cannot be answered from them.
+        A question about someone or something the readings never name cannot be answered from them;
+        one that names what they do is likely about them.
+
+        Example: 'Did Brunson meet Zorblax?' over the bundled article -> (1, 1)
         """
         names = [w for w in _NAME.findall(_DOTTED.sub(lambda m: m.group(0).replace(".", ""), question)) if w.lower() not in _STOP]
-        return sum(_terms(n, self._stem)[:1][0] not in self._idf for n in names if _terms(n, self._stem))
+        stems = [t[0] for n in names if (t := _terms(n, self._stem))]
+        known = sum(t in self._idf for t in stems)
+        return known, len(stems) - known
 
     # -- the search ------------------------------------------------------------------------
 
@@ -474,10 +489,11 @@ class Retriever:
                 )
             )
         searched = slice(None) if doc is None else self._sentence_doc == doc
-        evidence = Evidence(float(sd[searched].max()), float(cov[searched].max()), self._unknown_names(clean))
-        confidence = float(answerable(s, evidence.dense, evidence.lexical, evidence.unknown_names))
+        known, unknown = self._names(clean)
+        evidence = Evidence(float(sd[searched].max()), float(cov[searched].max()), known, unknown)
+        confidence = float(answerable(s, evidence))
         for cand in candidates:
             i = self._sentence_start[cand.row] + cand.best_sentence
-            cand.confidence = float(answerable(s, sd[i], cov[i], evidence.unknown_names))
+            cand.confidence = float(answerable(s, replace(evidence, dense=float(sd[i]), lexical=float(cov[i]))))
         candidates = candidates[: max(1, k)]
         return Retrieval(clean, query, candidates, confidence, threshold, notice, evidence)
