@@ -169,7 +169,8 @@ class CorpusManager:
         with self._lock:
             self.updating = f"adding {Path(source).name if '://' not in source else source}"
             try:
-                result = add_reading(source, self.corpus)
+                # A browser asked for this fetch: never toward the server's own network.
+                result = add_reading(source, self.corpus, public_only=True)
                 if not result.added:
                     return Change(
                         result.doc, result.title, result.path.name, False, pages=result.pages

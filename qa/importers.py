@@ -327,9 +327,11 @@ def _with_meta(imported: Imported, **extra: str) -> Imported:
     return replace(imported, meta={**imported.meta, **{k: v for k, v in extra.items() if v and k not in imported.meta}})
 
 
-def convert_url(url: str, *, title: str | None = None, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_IMPORT_BYTES) -> Imported:
+def convert_url(
+    url: str, *, title: str | None = None, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_IMPORT_BYTES, public_only: bool = False
+) -> Imported:
     """Fetch a URL and convert it by its content type (HTML, PDF, plain text or Markdown)."""
-    fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes)
+    fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes, public_only=public_only)
     kind = URL_TYPES.get(fetched.content_type)
     if kind is None and fetched.data[:5] == b"%PDF-" and fetched.content_type in ("application/octet-stream", "binary/octet-stream"):
         kind = "pdf"  # servers often send PDFs as octet-stream
@@ -394,6 +396,7 @@ def add_reading(
     replace: bool = False,
     timeout: float = FETCH_TIMEOUT_S,
     max_bytes: int = MAX_IMPORT_BYTES,
+    public_only: bool = False,
 ) -> AddResult:
     """Import a file or URL into the corpus folder as a Markdown (or text) reading.
 
@@ -405,6 +408,7 @@ def add_reading(
             (e.g. a web page that changed) instead of reporting it.
         timeout: seconds to wait for a URL.
         max_bytes: the largest source accepted.
+        public_only: a URL (and its redirects) must resolve to public addresses (see `qa.fetch`).
 
     Returns:
         An `AddResult`; `added` is False when the reading was already there. Raises
@@ -412,7 +416,7 @@ def add_reading(
     """
     corpus = Path(corpus)
     src = str(source)
-    imported = convert_url(src, title=title, timeout=timeout, max_bytes=max_bytes) if _is_url(src) else convert_file(Path(src), title=title, max_bytes=max_bytes)
+    imported = convert_url(src, title=title, timeout=timeout, max_bytes=max_bytes, public_only=public_only) if _is_url(src) else convert_file(Path(src), title=title, max_bytes=max_bytes)
     text = imported.file_text()
     check_size(len(text.encode("utf-8")), src, MAX_READING_BYTES)
     reading = parse_reading(text, slugify(_title_from_source(src)), markdown=imported.suffix != ".txt", source=src)
