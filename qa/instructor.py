@@ -222,22 +222,28 @@ class InstructorGuard:
         )
 
 
+# The chat's colours (qa/ui.py): white on orange-700 is 5.2:1; the error text is lighter on the dark card.
 _LOGIN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Instructor login · Reading assistant</title>
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; background: #f9fafb;
   color: #111827; display: flex; justify-content: center; padding: 10vh 1rem; margin: 0; }}
-main {{ background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 1.5rem 2rem; width: 22rem; }}
+main {{ background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 1.5rem 2rem; width: 100%;
+  max-width: 22rem; box-sizing: border-box; }}
 h1 {{ font-size: 1.3rem; margin: 0 0 1rem 0; }}
 label {{ display: block; font-weight: 600; margin-bottom: .3rem; }}
-input {{ width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem; border: 1px solid #9ca3af;
+input {{ width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem; border: 1px solid #6b7280;
   border-radius: 6px; }}
 button {{ margin-top: 1rem; width: 100%; padding: .55rem; font-size: 1rem; font-weight: 600; color: #fff;
-  background: #ea580c; border: 0; border-radius: 6px; cursor: pointer; }}
+  background: #c2410c; border: 0; border-radius: 6px; cursor: pointer; }}
+button:hover {{ background: #9a3412; }}
+input:focus-visible, button:focus-visible {{ outline: 3px solid #c2410c; outline-offset: 2px; }}
 .error {{ color: #b91c1c; font-weight: 600; }}
 @media (prefers-color-scheme: dark) {{ body {{ background: #0b0f19; color: #f3f4f6; }}
-  main {{ background: #111827; border-color: #374151; }} input {{ background: #1f2937; color: #f3f4f6; }} }}
+  main {{ background: #111827; border-color: #374151; }} input {{ background: #1f2937; color: #f3f4f6; border-color: #9ca3af; }}
+  input:focus-visible, button:focus-visible {{ outline-color: #f97316; }} .error {{ color: #fca5a5; }} }}
+@media (forced-colors: active) {{ button {{ border: 1px solid ButtonText; }} }}
 </style></head>
 <body><main>
 <h1>Reading assistant: instructors</h1>

@@ -24,10 +24,30 @@ from .files import atomic_write_text
 from .importers import IMPORT_SUFFIXES, MAX_IMPORT_BYTES
 from .ui_evaluate import add_evaluate_tab
 
-__all__ = ["build_instructor_app", "READING_HEADERS"]
+__all__ = ["build_instructor_app", "READING_HEADERS", "INSTRUCTOR_CSS", "INSTRUCTOR_HEAD"]
 
 READING_HEADERS = ["title", "file", "pages", "chunks", "index status", "id"]
 _PRIVATE = {"api_visibility": "private"}
+# Added to the chat's CSS: Gradio's red "stop" button is 3.8:1 with white text; red-700 is 6.5:1.
+INSTRUCTOR_CSS = """
+#qa-reading-remove { background: #b91c1c !important; border-color: #b91c1c !important; color: #fff !important; }
+#qa-reading-remove:hover { background: #991b1b !important; }
+"""
+# Gradio's upload area is a button named "Click to upload or drop files" while it shows "Drop File
+# Here - or - Click to Upload": speech users say what they see (WCAG 2.5.3), so the name is the field's
+# label and the visible words.
+INSTRUCTOR_HEAD = """<script>
+(function () {
+  function name(zone) {
+    const block = zone.closest('.block'), label = block && block.querySelector('[data-testid=block-label]');
+    const seen = zone.innerText.replace(/\\s+/g, ' ').trim();
+    const want = (label ? label.innerText.trim() + ': ' : '') + seen;
+    if (seen && zone.getAttribute('aria-label') !== want) zone.setAttribute('aria-label', want);
+  }
+  new MutationObserver(function () { document.querySelectorAll('button.upload-container').forEach(name); })
+    .observe(document.documentElement, { childList: true, subtree: true });
+})();
+</script>"""
 READINGS_INTRO = (
     f"Add a reading as a file (**HTML, PDF, Markdown or text**, up to {MAX_IMPORT_BYTES // 1_000_000} MB) "
     "or by the address of a web page or PDF. The index is updated at once (only the new reading is "
@@ -193,8 +213,8 @@ def _feedback_tab(log: Path | None):
             "answers they voted down. `qa feedback` prints the same summary."
         )
         refresh = gr.Button("Refresh", size="sm", elem_id="qa-fb-refresh")
-        summary = gr.Code(
-            label="Summary", language=None, interactive=False, elem_id="qa-fb-summary"
+        summary = gr.Code(  # wrapped: a region that scrolls sideways is out of the keyboard's reach
+            label="Summary", language=None, interactive=False, wrap_lines=True, elem_id="qa-fb-summary"
         )
         plots = gr.HTML("", elem_id="qa-fb-plots")
         refused = gr.Dataframe(

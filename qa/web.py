@@ -237,15 +237,16 @@ def _add_instructor_area(app, assistant, auth, settings: WebSettings, root_prefi
     from .importers import MAX_IMPORT_BYTES
     from .instructor import AREA, add_login_routes
     from .instructor_api import add_instructor_api
-    from .instructor_ui import build_instructor_app
+    from .instructor_ui import INSTRUCTOR_CSS, INSTRUCTOR_HEAD, build_instructor_app
 
     manager = manager_for(assistant)
     add_login_routes(app, auth, root_prefix)
     add_instructor_api(app, manager, settings.feedback_log)
     area = build_instructor_app(assistant, manager, settings.feedback_log, root_prefix, settings.evaluate)
     app.state.corpus_manager = manager
-    gr.mount_gradio_app(app, area, path=AREA, **{**common, "max_file_size": MAX_IMPORT_BYTES,
-                                                  "allowed_paths": [], "footer_links": []})
+    gr.mount_gradio_app(app, area, path=AREA, head=INSTRUCTOR_HEAD,
+                        **{**common, "css": common["css"] + INSTRUCTOR_CSS, "max_file_size": MAX_IMPORT_BYTES,
+                           "allowed_paths": [], "footer_links": []})
 
 
 class _Guard:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -130,24 +131,62 @@ def test_standalone_reading_page_passes_axe(browser, app_url, assistant, theme, 
         context.close()
 
 
+INSTRUCTOR_PASSWORD = "an accessibility passphrase"
+INSTRUCTOR_TABS = ["Readings", "Feedback", "Evaluate", "Calibrate"]
+
+
 @pytest.fixture(scope="module")
-def evaluate_url(tmp_path_factory):
-    """The app over the small evaluation corpus with the fake embedder: where the Evaluate results are shown."""
+def instructor_url(tmp_path_factory):
+    """The app's instructor area (`…/instructor`) over a copy of the small evaluation corpus with the
+    fake embedder, and a feedback log with a few questions and a vote so that every tab has content."""
     from qa.assistant import Assistant
+    from qa.feedback import FeedbackLog
     from qa.store import build_index
 
-    folder = tmp_path_factory.mktemp("a11y-eval")
+    folder = tmp_path_factory.mktemp("a11y-instructor")
+    shutil.copytree(EVAL_FIXTURES / "corpus", folder / "corpus")
     embedder = FakeEmbedder()
-    build_index(EVAL_FIXTURES / "corpus", folder / "index", embedder)
-    fake = Assistant.open(folder / "index", EVAL_FIXTURES / "corpus", embedder=embedder)
-    with serve_app(create_app(fake, WebSettings(feedback_log=None, rate_limit=0))) as url:
-        yield url
+    build_index(folder / "corpus", folder / "index", embedder)
+    fake = Assistant.open(folder / "index", folder / "corpus", embedder=embedder)
+    log = FeedbackLog(folder / "feedback.jsonl")
+    for n, (question, refused) in enumerate([("How many eggs can the queen lay in a day?", False),
+                                             ("What is the recipe for a chocolate cake?", True),
+                                             ("What is the recipe for a chocolate cake?", True)]):
+        log.append({"time": f"2026-12-0{n + 1}T10:00:00+0000", "kind": "question", "question": question,
+                    "passage_ids": [], "abstained": refused, "doc": None})
+    log.append({"time": "2026-12-03T11:00:00+0000", "kind": "vote", "question": "How many eggs can the queen lay in a day?",
+                "passage_ids": ["honeybees-1"], "vote": "down", "comment": "Say per year too.", "abstained": False})
+    settings = WebSettings(feedback_log=folder / "feedback.jsonl", rate_limit=0, instructor_password=INSTRUCTOR_PASSWORD)
+    with serve_app(create_app(fake, settings)) as url:
+        yield url + "/instructor"
 
 
-def show_evaluate_results(page, url: str, questions: Path = EVAL_FIXTURES / "questions.csv") -> None:
-    """Open the Evaluate tab at `url`, upload a question set and wait for its results."""
-    page.goto(url)
-    page.get_by_role("tab", name="Evaluate").click()
+def log_in(page, area: str, theme: str = "light", password: str = INSTRUCTOR_PASSWORD) -> None:
+    """Log in at `area`'s login form, then open the area's page in `theme`."""
+    page.goto(f"{area}/login")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/instructor/(\?.*)?$"))
+    page.goto(f"{area}/?__theme={theme}")
+    page.get_by_role("tab", name="Readings").wait_for(timeout=60_000)
+
+
+def open_tab(page, name: str) -> None:
+    """Select one of the area's tabs; on a narrow screen Gradio lists the last ones under "More tabs"."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    if tab.is_visible():
+        tab.click()
+        page.wait_for_function("n => [...document.querySelectorAll('[role=tab][aria-selected=true]')].some(t => t.textContent.trim() === n)", arg=name)
+    else:
+        page.get_by_role("button", name="More tabs").click()
+        page.locator(".overflow-dropdown").get_by_role("button", name=name, exact=True).click()
+
+
+def show_evaluate_results(page, url: str, questions: Path = EVAL_FIXTURES / "questions.csv", theme: str = "light") -> None:
+    """Log in to the instructor area at `url`, open its Evaluate tab, upload a question set and wait for its results."""
+    log_in(page, url, theme)
+    open_tab(page, "Evaluate")
+    page.locator("#qa-eval-run").wait_for()
     page.locator("#qa-eval-file input[type=file]").set_input_files(str(questions))
     page.locator("#qa-eval-file").get_by_text(questions.name).first.wait_for(timeout=30_000)
     page.locator("#qa-eval-run").click()
@@ -157,14 +196,73 @@ def show_evaluate_results(page, url: str, questions: Path = EVAL_FIXTURES / "que
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("theme", THEMES)
-def test_evaluate_results_pass_axe(browser, evaluate_url, theme, width):
+def test_evaluate_results_pass_axe(browser, instructor_url, theme, width):
     context = new_context(browser, width, theme=theme)
     page = context.new_page()
     try:
-        show_evaluate_results(page, f"{evaluate_url}/?__theme={theme}")
+        show_evaluate_results(page, instructor_url, theme=theme)
+        assert page.locator("#qa-eval-status").get_by_text("Evaluated 8 questions").count() == 1
         assert_no_serious_axe_violations(page, f"evaluate-results-{theme}-{width}")
+        assert not outside_requests(context.urls)
     finally:
         context.close()
+
+
+NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("theme", THEMES)
+def test_instructor_login_page_passes_axe(browser, instructor_url, theme, width):
+    context = new_context(browser, width, theme=theme)
+    page = context.new_page()
+    try:
+        page.goto(f"{instructor_url}/")
+        page.wait_for_url(re.compile(r"/instructor/login$"))
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+        found = {f"login {theme} {width}": axe_violations(page, f"instructor-login-{theme}-{width}")}
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("alert").get_by_text("Wrong password.").wait_for()
+        assert page.evaluate(NO_SIDEWAYS_SCROLL)
+        found[f"login, wrong password {theme} {width}"] = axe_violations(page, f"instructor-login-wrong-{theme}-{width}")
+        assert not outside_requests(context.urls)
+    finally:
+        context.close()
+    assert_none_blocking(found)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("theme", THEMES)
+def test_instructor_tabs_pass_axe(browser, instructor_url, theme, width):
+    """Readings, Feedback, Evaluate (before a run; its results are checked above) and Calibrate with its results."""
+    from playwright.sync_api import expect
+
+    context = new_context(browser, width, theme=theme)
+    page = context.new_page()
+    try:
+        log_in(page, instructor_url, theme)
+        expect(page.locator("#qa-readings-list")).to_contain_text("honeybees.md", timeout=30_000)
+        found = {f"readings {theme} {width}": axe_violations(page, f"instructor-readings-{theme}-{width}")}
+        open_tab(page, "Feedback")
+        expect(page.locator("#qa-fb-summary")).to_contain_text("Questions asked: 3", timeout=30_000)
+        expect(page.locator("#qa-fb-down")).to_contain_text("Say per year too.")
+        found[f"feedback {theme} {width}"] = axe_violations(page, f"instructor-feedback-{theme}-{width}")
+        open_tab(page, "Evaluate")
+        page.locator("#qa-eval-run").wait_for()
+        found[f"evaluate {theme} {width}"] = axe_violations(page, f"instructor-evaluate-{theme}-{width}")
+        open_tab(page, "Calibrate")
+        page.locator("#qa-cal-run").wait_for()
+        page.locator("#qa-cal-file input[type=file]").set_input_files(str(EVAL_FIXTURES / "questions.csv"))
+        page.locator("#qa-cal-file").get_by_text("questions.csv").first.wait_for(timeout=30_000)
+        page.locator("#qa-cal-run").click()
+        expect(page.locator("#qa-cal-status")).to_contain_text("the best threshold is", timeout=60_000)
+        expect(page.locator("#qa-cal-table")).to_contain_text("chosen")
+        found[f"calibrate {theme} {width}"] = axe_violations(page, f"instructor-calibrate-{theme}-{width}")
+        assert not outside_requests(context.urls)
+    finally:
+        context.close()
+    assert_none_blocking(found)
 
 
 # ------------------------------------------------------------------ screen readers
@@ -291,6 +389,26 @@ def test_the_whole_flow_works_with_the_keyboard_alone(browser, app_url, assistan
         tab_to(page, "#qa-clear")
         page.keyboard.press("Enter")
         page.wait_for_function("() => document.querySelectorAll('.qa-q').length === 0")
+    finally:
+        context.close()
+
+
+def test_the_keyboard_reaches_the_instructor_login_form_and_every_tab(browser, instructor_url):
+    context = new_context(browser)
+    page = context.new_page()
+    try:
+        page.goto(f"{instructor_url}/login")
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        tab_to(page, "input#password")
+        page.keyboard.type(INSTRUCTOR_PASSWORD)
+        tab_to(page, "button[type=submit]")
+        page.keyboard.press("Enter")
+        page.get_by_role("tab", name="Readings").wait_for(timeout=60_000)
+        for name in INSTRUCTOR_TABS:
+            tab_to(page, f"[role=tab][data-tab-id={name.lower()}]")
+            page.keyboard.press("Enter")
+            page.wait_for_function("n => document.querySelector('[role=tab][aria-selected=true]').textContent.trim() === n", arg=name)
+        assert not outside_requests(context.urls)
     finally:
         context.close()
 

@@ -21,7 +21,8 @@ from web_helpers import chromium, outside_requests, refused_question, serve_app
 pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
 
 DOCS_SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-QUESTION = "Who is Xavier T. Brunson?"
+# Answered by the bundled reading (the Brunson question now falls under the refusal threshold).
+QUESTION = "What did Rumsfeld seek for U.S. forces?"
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ pytestmark = [pytest.mark.app, pytest.mark.model]
 CLIENTS, PER_CLIENT = 20, 10
 RATE_LIMIT = 12  # questions a minute per client: above what each load client asks, below a burst
 RSS_GROWTH_MB = 300
+ANSWERED = "What did Rumsfeld seek for U.S. forces?"  # answered by the bundled reading
 
 
 def _free_port() -> int:
@@ -155,10 +156,11 @@ def test_200_questions_from_20_clients_get_the_answers_given_one_by_one(app):
 def test_the_rate_limit_holds_for_a_burst_from_one_client(app):
     """One client fires 20 questions at once: exactly the limit is answered, the rest get the message."""
     client = app.client("burst-student")
-    jobs = [client.submit(question="Who is Xavier T. Brunson?", api_name="/ask") for _ in range(20)]
+    jobs = [client.submit(question=ANSWERED, api_name="/ask") for _ in range(20)]
     results = [job.result(timeout=300) for job in jobs]
-    answered = [r for r in results if "passages" in r]
+    answered = [r for r in results if "passages" in r and not r["abstained"]]
     limited = [r for r in results if r.get("error") == "rate_limited"]
     assert len(answered) == RATE_LIMIT and len(limited) == 20 - RATE_LIMIT
     assert all("wait" in r["message"] and 0 < r["retry_after"] <= 60 for r in limited)
-    assert "passages" in app.client("calm-student").predict(question="Who is Xavier T. Brunson?", api_name="/ask")
+    calm = app.client("calm-student").predict(question=ANSWERED, api_name="/ask")
+    assert "passages" in calm and not calm["abstained"]
