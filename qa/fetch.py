@@ -12,10 +12,10 @@ resolves differently between the check and the request could still slip through.
 from __future__ import annotations
 
 import ipaddress
-import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .env import env_flag
 from .errors import ReadingError
 
 __all__ = ["Fetched", "fetch_url", "check_size", "check_public", "FETCH_TIMEOUT_S", "ACCEPT", "FETCH_PRIVATE_ENV"]
@@ -91,7 +91,7 @@ def fetch_url(url: str, *, timeout: float = FETCH_TIMEOUT_S, max_bytes: int, pub
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ReadingError(f"{url}: not an http(s) URL; give a web address or a file path.")
-    public_only = public_only and os.environ.get(FETCH_PRIVATE_ENV, "").strip().lower() not in ("1", "true", "yes", "on")
+    public_only = public_only and not env_flag(FETCH_PRIVATE_ENV, False)
     if public_only:
         check_public(url)
     request = urllib.request.Request(url, headers={"User-Agent": "reading-qa (course reading import)", "Accept": ", ".join(ACCEPT) + ";q=0.9, */*;q=0.1"})
@@ -110,8 +110,6 @@ def fetch_url(url: str, *, timeout: float = FETCH_TIMEOUT_S, max_bytes: int, pub
         raise ReadingError(f"{url}: the server answered HTTP {exc.code} {exc.reason}; check the address.") from exc
     except urllib.error.URLError as exc:
         reason = exc.reason
-        if isinstance(reason, ReadingError):
-            raise reason from None
         if isinstance(reason, (TimeoutError, socket.timeout)):
             raise ReadingError(f"{url}: no answer within {timeout:g} s; try again later or save the page and add the file.") from exc
         raise ReadingError(f"{url}: cannot be fetched ({reason}); check the address and the network.") from exc

@@ -471,7 +471,7 @@ class Retriever:
             rank[order] = np.arange(1, rows.size + 1)
             ranks[name] = rank
             fused += weight / (s.rrf_k + rank)
-        top = np.argsort(-fused, kind="stable")[: max(k, 3)]  # confidence always looks at the top three
+        top = np.argsort(-fused, kind="stable")[: max(1, k)]
         candidates = []
         for j in top:
             row = int(rows[j])
@@ -495,5 +495,4 @@ class Retriever:
         for cand in candidates:
             i = self._sentence_start[cand.row] + cand.best_sentence
             cand.confidence = float(answerable(s, replace(evidence, dense=float(sd[i]), lexical=float(cov[i]))))
-        candidates = candidates[: max(1, k)]
         return Retrieval(clean, query, candidates, confidence, threshold, notice, evidence)

@@ -224,13 +224,13 @@ def _embed_readings(
     All texts go to the model together; only if that fails is each reading embedded on its own,
     so a text the model cannot take costs its reading alone, not the build.
     """
-    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     if not texts:
-        return vectors, {}
+        return np.zeros((0, embedder.dim), dtype=np.float32), {}
     try:
         return _embed_in_order(embedder, texts, progress), {}
     except Exception:
         pass
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     failed: dict[int, Exception] = {}
     spans: dict[int, list[tuple[int, int]]] = {}
     for slot, _, a, b in slots:

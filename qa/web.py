@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from .env import env_flag
 from .errors import UsageError
 
 __all__ = ["WebSettings", "create_app", "parse_origins", "embed_snippet", "ORIGINS_ENV", "WIDGET_PATH"]
@@ -315,21 +316,6 @@ def settings_from_env(**overrides) -> WebSettings:
     return WebSettings(**overrides)
 
 
-def env_flag(name: str, default: bool) -> bool:
-    """An on/off environment variable: 1/true/yes/on or 0/false/no/off; unset or empty gives `default`.
-
-    Example: QA_EVALUATE=0 -> False; QA_EVALUATE unset -> default
-    """
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return default
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise UsageError(f"{name}={os.environ[name]!r}: set it to 1 (on) or 0 (off), or leave it unset.")
-
-
 def build_parser():
     """The arguments of `python app.py`."""
     import argparse
@@ -375,6 +361,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.rate_limit < 0 or args.concurrency < 1:
             raise UsageError("--rate-limit must be 0 or more and --concurrency 1 or more.")
         evaluate = args.evaluate if args.evaluate is not None else env_flag(EVALUATE_ENV, True)
+        from .fetch import FETCH_PRIVATE_ENV
+
+        env_flag(FETCH_PRIVATE_ENV, False)  # a misspelt value stops the start, not a later upload
         origins = parse_origins(args.allowed_origins if args.allowed_origins is not None else os.environ.get(ORIGINS_ENV, ""))
         from .clients import USER_SECRET_ENV, parse_networks
         from .instructor import load_password

@@ -107,3 +107,11 @@ def test_the_instructor_area_refuses_a_local_url_and_leaves_the_corpus_as_it_was
     with pytest.raises(ReadingError, match="private or local address"):
         manager.add(base + "/page")
     assert hits == [] and sorted(p.name for p in (tmp_path / "corpus").iterdir()) == before
+
+
+def test_a_misspelt_switch_stops_the_app_at_start(monkeypatch, capsys):
+    import qa.web
+
+    monkeypatch.setenv(FETCH_PRIVATE_ENV, "maybe")
+    assert qa.web.main(["--index", "nowhere"]) == 2
+    assert f"{FETCH_PRIVATE_ENV}='maybe'" in capsys.readouterr().err

@@ -1,0 +1,24 @@
+"""On/off switches read from the environment: one spelling of 'on' and 'off' for every QA_* flag."""
+
+from __future__ import annotations
+
+import os
+
+from .errors import UsageError
+
+__all__ = ["env_flag"]
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """An on/off environment variable: 1/true/yes/on or 0/false/no/off; unset or empty gives `default`.
+
+    Example: QA_EVALUATE=0 -> False; QA_EVALUATE unset -> default
+    """
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise UsageError(f"{name}={os.environ[name]!r}: set it to 1 (on) or 0 (off), or leave it unset.")
