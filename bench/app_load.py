@@ -26,7 +26,17 @@ from pathlib import Path
 
 from bench.load_client import check_answer, user_value
 
-__all__ = ["AppRun", "LoadRun", "CLIENTS", "RssSampler", "free_port", "tree_rss_mb", "tree_cpu_s", "import_seconds", "run_app_benchmark"]
+__all__ = [
+    "AppRun",
+    "LoadRun",
+    "CLIENTS",
+    "RssSampler",
+    "free_port",
+    "tree_rss_mb",
+    "tree_cpu_s",
+    "import_seconds",
+    "run_app_benchmark",
+]
 
 
 def free_port() -> int:
@@ -101,7 +111,7 @@ class RssSampler:
             self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
             self._stop.wait(self.every)
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self._thread.start()
         return self
 
@@ -112,15 +122,21 @@ class RssSampler:
 
 def import_seconds(modules: list[str], python: str = sys.executable) -> float:
     """Seconds a fresh interpreter takes to import `modules` (the floor under any start time)."""
-    code = "import time; t = time.perf_counter()\n" + "".join(f"import {m}\n" for m in modules) + "print(time.perf_counter() - t)"
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    code = (
+        "import time; t = time.perf_counter()\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(
+        [python, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
 CLIENTS = {
     "rest": "asyncio + httpx in a separate process, one connection and user id per student: POST /api/ask (the JSON API)",
     "gradio": "asyncio + httpx in a separate process, one connection and user id per student: Gradio's HTTP API "
-              "(POST /gradio_api/call/ask, then its event stream)",
+    "(POST /gradio_api/call/ask, then its event stream)",
     "gradio_client": "gradio_client.Client, one per student, threads in the benchmark's own process: /ask",
 }
 
@@ -165,20 +181,48 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
 
 def _post_ask(url: str, question: str, headers: dict[str, str] | None = None) -> dict:
     """One question through `POST /api/ask` with the standard library."""
-    req = urllib.request.Request(url + "api/ask", data=json.dumps({"question": question}).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url + "api/ask",
+        data=json.dumps({"question": question}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     with urllib.request.urlopen(req, timeout=60) as r:
         return json.loads(r.read())
 
 
-def _http_load(url: str, protocol: str, questions: list[str], app_pid: int, clients: int, per_client: int, user_header: str | None, folder: Path, timeout: float) -> LoadRun:
+def _http_load(
+    url: str,
+    protocol: str,
+    questions: list[str],
+    app_pid: int,
+    clients: int,
+    per_client: int,
+    user_header: str | None,
+    folder: Path,
+    timeout: float,
+) -> LoadRun:
     """Run bench/load_client.py in its own process; the app's CPU is read just around the concurrent part."""
     qfile = folder / f"questions-{os.getpid()}-{protocol}.json"
     qfile.write_text(json.dumps(questions), encoding="utf-8")
-    cmd = [sys.executable, str(Path(__file__).with_name("load_client.py")), url, "--protocol", protocol, "--clients", str(clients),
-           "--per-client", str(per_client), "--questions", str(qfile), "--wait"] + (["--user-header", user_header] if user_header else [])
+    cmd = [
+        sys.executable,
+        str(Path(__file__).with_name("load_client.py")),
+        url,
+        "--protocol",
+        protocol,
+        "--clients",
+        str(clients),
+        "--per-client",
+        str(per_client),
+        "--questions",
+        str(qfile),
+        "--wait",
+    ] + (["--user-header", user_header] if user_header else [])
     run = LoadRun(CLIENTS[protocol])
-    client = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    client = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         if not client.stdout.readline().strip():
             raise RuntimeError(f"the load client stopped: {client.stderr.read()[-1000:]}")
@@ -196,7 +240,11 @@ def _http_load(url: str, protocol: str, questions: list[str], app_pid: int, clie
             client.wait()
         qfile.unlink(missing_ok=True)
     out = json.loads(line)
-    run.sequential_s, run.latencies_s, run.errors = out["alone_s"], out["latencies_s"], out["errors"]
+    run.sequential_s, run.latencies_s, run.errors = (
+        out["alone_s"],
+        out["latencies_s"],
+        out["errors"],
+    )
     run.wall_s, run.client_cpu_s = out["wall_s"], out["cpu_s"]
     return run
 
@@ -204,10 +252,20 @@ def _http_load(url: str, protocol: str, questions: list[str], app_pid: int, clie
 def _client(url: str, headers: dict[str, str] | None = None):
     from gradio_client import Client
 
-    return Client(url, verbose=False, download_files=False, analytics_enabled=False, headers=headers)
+    return Client(
+        url, verbose=False, download_files=False, analytics_enabled=False, headers=headers
+    )
 
 
-def _gradio_client_load(url: str, questions: list[str], app_pid: int, clients: int, per_client: int, user_header: str | None, timeout: float) -> LoadRun:
+def _gradio_client_load(
+    url: str,
+    questions: list[str],
+    app_pid: int,
+    clients: int,
+    per_client: int,
+    user_header: str | None,
+    timeout: float,
+) -> LoadRun:
     """`clients` gradio_client clients as threads of this process (their CPU is this process's)."""
     run = LoadRun(CLIENTS["gradio_client"])
     n = clients * per_client
@@ -245,7 +303,9 @@ def _gradio_client_load(url: str, questions: list[str], app_pid: int, clients: i
                     run.latencies_s.append(time.perf_counter() - t)
             except Exception as exc:  # every failure mode of a request counts as one error
                 with lock:
-                    run.errors.append(f"client {c} question {i}: {type(exc).__name__}: {str(exc)[:200]}")
+                    run.errors.append(
+                        f"client {c} question {i}: {type(exc).__name__}: {str(exc)[:200]}"
+                    )
 
     t0, app_cpu, own_cpu = time.perf_counter(), tree_cpu_s(app_pid), sum(os.times()[:2])
     threads = [threading.Thread(target=student, args=(c,)) for c in range(clients)]
@@ -297,7 +357,9 @@ def run_app_benchmark(
     """
     unknown = [p for p in protocols if p not in CLIENTS]
     if unknown:
-        raise ValueError(f"unknown kind of client {unknown[0]!r}; the kinds are {', '.join(CLIENTS)}")
+        raise ValueError(
+            f"unknown kind of client {unknown[0]!r}; the kinds are {', '.join(CLIENTS)}"
+        )
     log = Path(log) if log else Path(index).parent / f"app-{os.getpid()}.log"
     feedback = log.with_name(log.stem + "-feedback.jsonl")
     run = AppRun()
@@ -309,20 +371,52 @@ def run_app_benchmark(
         started = time.perf_counter()
         with log.open("w") as out:
             proc = subprocess.Popen(  # the feedback log is written as by default, but beside the log, not in the checkout
-                [sys.executable, str(app), "--host", "127.0.0.1", "--port", str(port), "--index", str(index), "--feedback-log", str(feedback)],
-                cwd=str(Path(app).resolve().parent), stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                [
+                    sys.executable,
+                    str(app),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--index",
+                    str(index),
+                    "--feedback-log",
+                    str(feedback),
+                ],
+                cwd=str(Path(app).resolve().parent),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
             )
         try:
             with RssSampler(proc.pid) as sampler:
                 _wait_http(url, proc, timeout)
                 if n == 0:
                     run.ready_s = time.perf_counter() - started
-                    check_answer(_post_ask(url, first, user_header and {user_header: user_value("bench-first")}), first)
+                    check_answer(
+                        _post_ask(
+                            url, first, user_header and {user_header: user_value("bench-first")}
+                        ),
+                        first,
+                    )
                     run.first_answer_s = time.perf_counter() - started
                 if protocol == "gradio_client":
-                    run.loads[protocol] = _gradio_client_load(url, questions, proc.pid, clients, per_client, user_header, timeout)
+                    run.loads[protocol] = _gradio_client_load(
+                        url, questions, proc.pid, clients, per_client, user_header, timeout
+                    )
                 else:
-                    run.loads[protocol] = _http_load(url, protocol, questions, proc.pid, clients, per_client, user_header, log.parent, timeout)
+                    run.loads[protocol] = _http_load(
+                        url,
+                        protocol,
+                        questions,
+                        proc.pid,
+                        clients,
+                        per_client,
+                        user_header,
+                        log.parent,
+                        timeout,
+                    )
             run.peak_rss_mb = max(run.peak_rss_mb, sampler.peak_mb)
         finally:
             _stop(proc)

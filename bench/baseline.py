@@ -23,7 +23,7 @@ def sentence_transformer_encode(folder: Path | None = None) -> Encode:
     """`SentenceTransformer(model dir).encode`, as the baseline calls it (default batch size, CPU)."""
     from sentence_transformers import SentenceTransformer
 
-    from qa.embed import model_dir
+    from qa.index.model import model_dir
 
     model = SentenceTransformer(str(folder or model_dir()), device="cpu", local_files_only=True)
     return lambda texts: model.encode(list(texts), convert_to_numpy=True, show_progress_bar=False)
@@ -40,7 +40,9 @@ class BaselineBuild:
 class Baseline:
     """Split, embed, search: the baseline pipeline over one corpus folder."""
 
-    def __init__(self, encode: Encode, chunk_size: int = 1000, chunk_overlap: int = 100, k: int = 3):
+    def __init__(
+        self, encode: Encode, chunk_size: int = 1000, chunk_overlap: int = 100, k: int = 3
+    ):
         self.encode = encode
         self.chunk_size, self.chunk_overlap, self.k = chunk_size, chunk_overlap, k
         self.texts: list[str] = []
@@ -52,7 +54,9 @@ class Baseline:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         started = time.perf_counter()
-        splitter = RecursiveCharacterTextSplitter(chunk_size=self.chunk_size, chunk_overlap=self.chunk_overlap)
+        splitter = RecursiveCharacterTextSplitter(
+            chunk_size=self.chunk_size, chunk_overlap=self.chunk_overlap
+        )
         texts: list[str] = []
         for path in sorted(Path(corpus).iterdir()):
             if path.suffix.lower() in (".md", ".markdown", ".txt"):

@@ -16,11 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.chunk import Chunk, Sentence, split_sentences
-from qa.readings import Paragraph, Reading, read_reading
-from qa.store import Index, default_calibration
+from qa.index.chunk import Chunk, Sentence, split_sentences
+from qa.index.store import Index, default_calibration
+from qa.readings.corpus import read_reading
+from qa.readings.records import Paragraph, Reading
 
-__all__ = ["Question", "load_questions", "question_variants", "article_sentences", "synthetic_corpus", "synthetic_index"]
+__all__ = [
+    "Question",
+    "load_questions",
+    "question_variants",
+    "article_sentences",
+    "synthetic_corpus",
+    "synthetic_index",
+]
 
 # Rewordings that keep a question's meaning; every variant is a distinct string, so a cache of
 # whole questions would not help.
@@ -63,7 +71,9 @@ def question_variants(questions: list[Question], count: int) -> list[Question]:
         for q in questions:
             if len(out) >= count:
                 return out
-            text = template.format(q=q.text, lower=q.text.lower(), first_lower=q.text[:1].lower() + q.text[1:])
+            text = template.format(
+                q=q.text, lower=q.text.lower(), first_lower=q.text[:1].lower() + q.text[1:]
+            )
             if (text, q.history) not in seen:
                 seen.add((text, q.history))
                 out.append(Question(text, q.history))
@@ -73,10 +83,16 @@ def question_variants(questions: list[Question], count: int) -> list[Question]:
 def article_sentences(path: Path) -> list[str]:
     """The sentences of a reading, in order."""
     reading = read_reading(path)
-    return [reading.text[a:b] for p in reading.paragraphs for a, b in split_sentences(reading.text[p.start : p.end], p.start)]
+    return [
+        reading.text[a:b]
+        for p in reading.paragraphs
+        for a, b in split_sentences(reading.text[p.start : p.end], p.start)
+    ]
 
 
-def synthetic_corpus(source: Path, folder: Path, readings: int = 12, paragraphs: int = 40, seed: int = 7) -> Path:
+def synthetic_corpus(
+    source: Path, folder: Path, readings: int = 12, paragraphs: int = 40, seed: int = 7
+) -> Path:
     """Write `readings` Markdown readings made of `source`'s sentences reshuffled (same seed, same files).
 
     Each reading has sections of 5 to 10 paragraphs of 2 to 6 sentences.
@@ -86,7 +102,14 @@ def synthetic_corpus(source: Path, folder: Path, readings: int = 12, paragraphs:
     folder.mkdir(parents=True, exist_ok=True)
     for r in range(readings):
         rng = random.Random(seed * 1000 + r)
-        lines = ["---", f'title: "Synthetic reading {r + 1}: alliance politics, reshuffled"', "publisher: bench", "date: 2025-01-01", "---", ""]
+        lines = [
+            "---",
+            f'title: "Synthetic reading {r + 1}: alliance politics, reshuffled"',
+            "publisher: bench",
+            "date: 2025-01-01",
+            "---",
+            "",
+        ]
         left = paragraphs
         section = 0
         while left > 0:
@@ -99,7 +122,14 @@ def synthetic_corpus(source: Path, folder: Path, readings: int = 12, paragraphs:
     return folder
 
 
-def synthetic_index(chunks: int, sentences_per_chunk: int, dim: int, words: list[str], seed: int = 0, chunks_per_reading: int = 1000) -> Index:
+def synthetic_index(
+    chunks: int,
+    sentences_per_chunk: int,
+    dim: int,
+    words: list[str],
+    seed: int = 0,
+    chunks_per_reading: int = 1000,
+) -> Index:
     """An in-memory index of `chunks` chunks with random text from `words` and random unit vectors.
 
     Chunk and sentence offsets are exact, so answers can quote and highlight as in a real index.
@@ -116,7 +146,12 @@ def synthetic_index(chunks: int, sentences_per_chunk: int, dim: int, words: list
         for n in range(min(chunks_per_reading, chunks - start)):
             spans, texts, pos = [], [], offset
             for _ in range(sentences_per_chunk):
-                sentence = " ".join(words[i] for i in rng.integers(0, len(words), rng.integers(8, 25))).capitalize() + "."
+                sentence = (
+                    " ".join(
+                        words[i] for i in rng.integers(0, len(words), rng.integers(8, 25))
+                    ).capitalize()
+                    + "."
+                )
                 spans.append((pos, pos + len(sentence)))
                 texts.append(sentence)
                 pos += len(sentence) + 1
@@ -130,7 +165,18 @@ def synthetic_index(chunks: int, sentences_per_chunk: int, dim: int, words: list
         readings[doc] = Reading(doc, title, text, tuple(paras), f"sha-{doc}", "", {})
         for n, (a, b, spans) in enumerate(pending):
             all_chunks.append(
-                Chunk(f"{doc}@{a}", doc, title, "Part 1", (n + 1,), None, a, b, text[a:b], tuple(Sentence(s, e, n + 1) for s, e in spans))
+                Chunk(
+                    f"{doc}@{a}",
+                    doc,
+                    title,
+                    "Part 1",
+                    (n + 1,),
+                    None,
+                    a,
+                    b,
+                    text[a:b],
+                    tuple(Sentence(s, e, n + 1) for s, e in spans),
+                )
             )
 
     def unit(rows: int) -> np.ndarray:
@@ -140,5 +186,17 @@ def synthetic_index(chunks: int, sentences_per_chunk: int, dim: int, words: list
     chunk_vectors = unit(len(all_chunks))
     sentence_vectors = unit(len(all_chunks) * sentences_per_chunk)
     sentence_chunk = np.repeat(np.arange(len(all_chunks)), sentences_per_chunk).astype(np.int64)
-    manifest = {"settings": {"model": "synthetic", "dim": dim}, "counts": {"chunks": len(all_chunks)}}
-    return Index(Path("."), manifest, readings, all_chunks, chunk_vectors, sentence_vectors, sentence_chunk, default_calibration())
+    manifest = {
+        "settings": {"model": "synthetic", "dim": dim},
+        "counts": {"chunks": len(all_chunks)},
+    }
+    return Index(
+        Path("."),
+        manifest,
+        readings,
+        all_chunks,
+        chunk_vectors,
+        sentence_vectors,
+        sentence_chunk,
+        default_calibration(),
+    )

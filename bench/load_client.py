@@ -30,7 +30,16 @@ from collections.abc import Callable
 __all__ = ["check_answer", "ask_rest", "ask_gradio", "run_load", "main"]
 
 PROTOCOLS = ("rest", "gradio")
-_ANSWER_KEYS = ("question", "abstained", "answer", "highlight", "confidence", "threshold", "notice", "passages")
+_ANSWER_KEYS = (
+    "question",
+    "abstained",
+    "answer",
+    "highlight",
+    "confidence",
+    "threshold",
+    "notice",
+    "passages",
+)
 _PASSAGE_KEYS = ("rank", "id", "text", "doc", "citation", "highlight_start", "highlight_end")
 
 
@@ -57,7 +66,9 @@ def check_answer(answer, question: str) -> None:
     if not isinstance(answer, dict):
         raise ValueError(f"the answer is a JSON {type(answer).__name__}, not an object")
     if answer.get("error"):
-        raise ValueError(f"the app answered with an error: {answer.get('error')}: {str(answer.get('message', ''))[:120]}")
+        raise ValueError(
+            f"the app answered with an error: {answer.get('error')}: {str(answer.get('message', ''))[:120]}"
+        )
     missing = [k for k in _ANSWER_KEYS if k not in answer]
     if missing:
         raise ValueError(f"the answer lacks {', '.join(missing)}")
@@ -101,8 +112,14 @@ async def ask_gradio(client, question: str) -> dict:
 
 
 async def run_load(
-    url: str, protocol: str, questions: list[str], clients: int, per_client: int, user_header: str | None = None,
-    timeout: float = 120.0, between: Callable[[], None] | None = None,
+    url: str,
+    protocol: str,
+    questions: list[str],
+    clients: int,
+    per_client: int,
+    user_header: str | None = None,
+    timeout: float = 120.0,
+    between: Callable[[], None] | None = None,
 ) -> dict:
     """A lone client's `per_client` round trips, then `clients` clients asking `per_client` questions each at once.
 
@@ -132,15 +149,23 @@ async def run_load(
     n = clients * per_client
     async with make("bench-alone") as lone:
         for i in range(per_client):
-            await one(lone, questions[(n + i) % len(questions)], f"client alone question {i}", alone)
+            await one(
+                lone, questions[(n + i) % len(questions)], f"client alone question {i}", alone
+            )
 
     if between is not None:
         between()
     students = [make(f"bench-student-{c}") for c in range(clients)]
     try:
+
         async def student(c: int) -> None:
             for i in range(per_client):
-                await one(students[c], questions[(c * per_client + i) % len(questions)], f"client {c} question {i}", latencies)
+                await one(
+                    students[c],
+                    questions[(c * per_client + i) % len(questions)],
+                    f"client {c} question {i}",
+                    latencies,
+                )
 
         cpu, started = sum(os.times()[:2]), time.perf_counter()
         await asyncio.gather(*(student(c) for c in range(clients)))
@@ -148,7 +173,14 @@ async def run_load(
     finally:
         for s in students:
             await s.aclose()
-    return {"protocol": protocol, "alone_s": alone, "latencies_s": latencies, "errors": errors, "wall_s": wall, "cpu_s": cpu}
+    return {
+        "protocol": protocol,
+        "alone_s": alone,
+        "latencies_s": latencies,
+        "errors": errors,
+        "wall_s": wall,
+        "cpu_s": cpu,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,9 +189,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--protocol", choices=PROTOCOLS, default="rest")
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--per-client", type=int, default=8)
-    p.add_argument("--questions", required=True, help="a JSON file holding a list of question strings")
-    p.add_argument("--user-header", default=None, help="the header naming each student (e.g. X-QA-User)")
-    p.add_argument("--wait", action="store_true", help='after the lone client, print {"ready": true} and wait for a line on stdin before the load')
+    p.add_argument(
+        "--questions", required=True, help="a JSON file holding a list of question strings"
+    )
+    p.add_argument(
+        "--user-header", default=None, help="the header naming each student (e.g. X-QA-User)"
+    )
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help='after the lone client, print {"ready": true} and wait for a line on stdin before the load',
+    )
     args = p.parse_args(argv)
     with open(args.questions, encoding="utf-8") as f:
         questions = json.load(f)
@@ -168,7 +208,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"ready": True}), flush=True)
         sys.stdin.readline()
 
-    result = asyncio.run(run_load(args.url, args.protocol, questions, args.clients, args.per_client, args.user_header, between=between if args.wait else None))
+    result = asyncio.run(
+        run_load(
+            args.url,
+            args.protocol,
+            questions,
+            args.clients,
+            args.per_client,
+            args.user_header,
+            between=between if args.wait else None,
+        )
+    )
     print(json.dumps(result), flush=True)
     return 0
 

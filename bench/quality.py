@@ -7,7 +7,7 @@ questions (in scope vs out of scope, plus the bundled general questions), and th
 measured with them. Those left-out figures are the headline. The shipped defaults are the choice on
 all corpora together; the "shipped" rows show them on every set, marked as in-sample where the set
 took part. The common baseline (1,000-character chunks with 100 overlap, the same model, flat
-cosine) is measured beside, with the same hit rule (`qa.evaluate.passage_hits`).
+cosine) is measured beside, with the same hit rule (`qa.evaluation.evaluate.passage_hits`).
 
 Run: `make quality` (or `.venv/bin/python bench/quality.py`); prints the tables, writes
 bench/results-quality.json and the table between the README's quality markers.
@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,12 +47,48 @@ class QuestionSetSpec:
 
 
 SETS = (
-    QuestionSetSpec("article, shipped set", "article", "article", ROOT / "corpus", ROOT / "eval" / "questions.jsonl"),
-    QuestionSetSpec("article, second set", "article", "article", ROOT / "corpus", ROOT / "eval" / "questions.more.jsonl"),
-    QuestionSetSpec("zsh FAQ", "zsh", "outside", ROOT / "eval/outside/zshfaq/corpus", ROOT / "eval/outside/zshfaq/questions.jsonl"),
-    QuestionSetSpec("curl FAQ", "curl", "outside", ROOT / "eval/outside/curlfaq/corpus", ROOT / "eval/outside/curlfaq/questions.jsonl"),
-    QuestionSetSpec("ffmpeg FAQ", "ffmpeg", "outside", ROOT / "eval/outside/ffmpegfaq/corpus", ROOT / "eval/outside/ffmpegfaq/questions.jsonl"),
-    QuestionSetSpec("3-reading FAQ fixture", "fixture", "fixture", ROOT / "tests/fixtures/faq/corpus", ROOT / "tests/fixtures/faq/questions.jsonl"),
+    QuestionSetSpec(
+        "article, shipped set",
+        "article",
+        "article",
+        ROOT / "corpus",
+        ROOT / "eval" / "questions.jsonl",
+    ),
+    QuestionSetSpec(
+        "article, second set",
+        "article",
+        "article",
+        ROOT / "corpus",
+        ROOT / "eval" / "questions.more.jsonl",
+    ),
+    QuestionSetSpec(
+        "zsh FAQ",
+        "zsh",
+        "outside",
+        ROOT / "eval/outside/zshfaq/corpus",
+        ROOT / "eval/outside/zshfaq/questions.jsonl",
+    ),
+    QuestionSetSpec(
+        "curl FAQ",
+        "curl",
+        "outside",
+        ROOT / "eval/outside/curlfaq/corpus",
+        ROOT / "eval/outside/curlfaq/questions.jsonl",
+    ),
+    QuestionSetSpec(
+        "ffmpeg FAQ",
+        "ffmpeg",
+        "outside",
+        ROOT / "eval/outside/ffmpegfaq/corpus",
+        ROOT / "eval/outside/ffmpegfaq/questions.jsonl",
+    ),
+    QuestionSetSpec(
+        "3-reading FAQ fixture",
+        "fixture",
+        "fixture",
+        ROOT / "tests/fixtures/faq/corpus",
+        ROOT / "tests/fixtures/faq/questions.jsonl",
+    ),
 )
 
 # The configurations weighed: chunk size and the fusion's levers. The first is the one shipped
@@ -88,7 +124,11 @@ class CachingEmbedder:
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if missing:
             self.cache.update(zip(missing, self.inner.embed(missing)))
-        return np.stack([self.cache[t] for t in texts]) if len(texts) else np.zeros((0, self.dim), np.float32)
+        return (
+            np.stack([self.cache[t] for t in texts])
+            if len(texts)
+            else np.zeros((0, self.dim), np.float32)
+        )
 
 
 # ---------------------------------------------------------------------------- one configuration
@@ -96,9 +136,9 @@ class CachingEmbedder:
 
 def run_config(retrievers: dict, questions: dict, general: list[str], config: dict) -> dict:
     """Every set's judged results and every corpus's general-question evidence under one configuration."""
-    from qa.answer import make_answer
-    from qa.evaluate import _judge
-    from qa.retrieve import RetrievalSettings
+    from qa.answering.answer import make_answer
+    from qa.answering.retrieve import RetrievalSettings
+    from qa.evaluation.evaluate import _judge
 
     settings = RetrievalSettings(**{k: v for k, v in config.items() if k != "max_tokens"})
     out: dict = {"results": {}, "general": {}}
@@ -111,13 +151,15 @@ def run_config(retrievers: dict, questions: dict, general: list[str], config: di
             judged.append((_judge(item, make_answer(retrieval, texts), 0.0), retrieval.evidence))
         out["results"][spec.name] = judged
         if spec.corpus_group not in out["general"]:
-            out["general"][spec.corpus_group] = [retriever.retrieve(q, (), k=3).evidence for q in general]
+            out["general"][spec.corpus_group] = [
+                retriever.retrieve(q, (), k=3).evidence for q in general
+            ]
     return out
 
 
 def ranking_score(results) -> float:
     """What the ranking is chosen by: the mean of hit@1 and MRR@10 over in-scope questions."""
-    from qa.evaluate import score
+    from qa.evaluation.evaluate import score
 
     values = score([r for r, _ in results]).values
     return (values["hit@1"] + values["mrr@10"]) / 2
@@ -127,7 +169,12 @@ def ranking_score(results) -> float:
 
 
 def _features(evidence) -> list[float]:
-    return [evidence.dense, evidence.lexical, float(evidence.known_names), float(evidence.unknown_names)]
+    return [
+        evidence.dense,
+        evidence.lexical,
+        float(evidence.known_names),
+        float(evidence.unknown_names),
+    ]
 
 
 def fit_confidence(runs: list[tuple[list, list]], l2: float = 1.0) -> dict[str, float]:
@@ -169,8 +216,8 @@ def fit_confidence(runs: list[tuple[list, list]], l2: float = 1.0) -> dict[str, 
 
 def with_confidence(results, model: dict, threshold: float = 0.5):
     """The results as the confidence model would score and refuse them."""
-    from qa.evaluate import rethreshold
-    from qa.retrieve import RetrievalSettings, answerable
+    from qa.answering.retrieve import RetrievalSettings, answerable
+    from qa.evaluation.evaluate import rethreshold
 
     settings = RetrievalSettings(**model)
     rescored = [replace(r, confidence=answerable(settings, e)) for r, e in results]
@@ -182,6 +229,7 @@ def with_confidence(results, model: dict, threshold: float = 0.5):
 
 def choose(runs: list[dict], configs: list[dict], groups: list[str]) -> tuple[int, dict]:
     """The configuration with the best mean ranking score over `groups` (each corpus weighs the same), and its confidence model."""
+
     def group_mean(run: dict) -> float:
         per_group = []
         for g in groups:
@@ -191,29 +239,48 @@ def choose(runs: list[dict], configs: list[dict], groups: list[str]) -> tuple[in
 
     best = max(range(len(configs)), key=lambda i: (round(group_mean(runs[i]), 6), -i))
     run = runs[best]
-    fit_on = [(run["results"][s.name], run["general"][s.corpus_group]) for s in SETS if s.corpus_group in groups]
+    fit_on = [
+        (run["results"][s.name], run["general"][s.corpus_group])
+        for s in SETS
+        if s.corpus_group in groups
+    ]
     return best, fit_confidence(fit_on)
 
 
 def figures(results) -> dict:
-    from qa.evaluate import score
+    from qa.evaluation.evaluate import score
 
     scored = score(results)
-    values = {k: scored.values[k] for k in ("hit@1", "hit@3", "hit@5", "mrr@10", "answer_in_highlight", "oos_refusal_rate", "wrong_refusal_rate")}
+    values = {
+        k: scored.values[k]
+        for k in (
+            "hit@1",
+            "hit@3",
+            "hit@5",
+            "mrr@10",
+            "answer_in_highlight",
+            "oos_refusal_rate",
+            "wrong_refusal_rate",
+        )
+    }
     follow = [r for r in results if r.item.history and r.item.in_scope]
-    values["follow_ups_at_1"] = f"{sum(r.first_hit == 1 for r in follow)}/{len(follow)}" if follow else None
+    values["follow_ups_at_1"] = (
+        f"{sum(r.first_hit == 1 for r in follow)}/{len(follow)}" if follow else None
+    )
     values["counts"] = scored.counts
     return values
 
 
 def baseline_figures(baseline: Baseline, items) -> dict:
     """hit@1, hit@3, hit@5 and MRR@10 of the baseline's top 10 over the in-scope questions."""
-    from qa.evaluate import passage_hits
+    from qa.evaluation.evaluate import passage_hits
 
     ranks = []
     for item in (i for i in items if i.in_scope):
         passages = baseline.ask(item.question)
-        ranks.append(next((r for r, (_, text) in enumerate(passages, 1) if passage_hits(text, item)), None))
+        ranks.append(
+            next((r for r, (_, text) in enumerate(passages, 1) if passage_hits(text, item)), None)
+        )
     n = len(ranks) or 1
     out = {f"hit@{k}": sum(bool(r and r <= k) for r in ranks) / n for k in (1, 3, 5)}
     out["mrr@10"] = sum(1 / r for r in ranks if r) / n
@@ -234,7 +301,18 @@ def markdown(rows: list[dict]) -> str:
         o, b, c = row["left_out"], row["baseline"], row["left_out"]["counts"]
         lines.append(
             f"| {row['set']} | {c['in_scope']} + {c['out_of_scope']} | the other corpora | "
-            + " | ".join(_cell(o[k]) for k in ("hit@1", "hit@3", "hit@5", "mrr@10", "answer_in_highlight", "oos_refusal_rate", "wrong_refusal_rate"))
+            + " | ".join(
+                _cell(o[k])
+                for k in (
+                    "hit@1",
+                    "hit@3",
+                    "hit@5",
+                    "mrr@10",
+                    "answer_in_highlight",
+                    "oos_refusal_rate",
+                    "wrong_refusal_rate",
+                )
+            )
             + f" | {b['hit@1']:.2f} / {b['hit@5']:.2f} / {b['mrr@10']:.2f} |"
         )
     return "\n".join(lines)
@@ -258,20 +336,28 @@ def write_readme(table: str, shipped: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "bench" / "results-quality.json"))
-    parser.add_argument("--no-readme", action="store_true", help="do not rewrite the README's table")
+    parser.add_argument(
+        "--no-readme", action="store_true", help="do not rewrite the README's table"
+    )
     args = parser.parse_args(argv)
 
-    from qa.assistant import Assistant
-    from qa.chunk import ChunkSettings
-    from qa.embed import load_embedder
-    from qa.evaluate import load_questions
-    from qa.retrieve import RetrievalSettings, Retriever
-    from qa.store import build_index, load_index
+    from qa.answering.assistant import Assistant
+    from qa.answering.retrieve import RetrievalSettings, Retriever
+    from qa.evaluation.evaluate import load_questions
+    from qa.index.chunk import ChunkSettings
+    from qa.index.embed import load_embedder
+    from qa.index.store import build_index, load_index
 
     started = time.perf_counter()
     embedder = CachingEmbedder(load_embedder())
     questions = {s.name: load_questions(s.questions).items for s in SETS}
-    general = [line.strip() for line in (ROOT / "qa/defaults/general-questions.txt").read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    general = [
+        line.strip()
+        for line in (ROOT / "qa/defaults/general-questions.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     configs = grid()
     with tempfile.TemporaryDirectory() as tmp:
         retrievers = {}
@@ -282,10 +368,15 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 work = Path(tmp) / f"{spec.corpus_group}-{size}"
                 shutil.copytree(spec.corpus, work / "corpus")
-                build_index(work / "corpus", work / "index", embedder, ChunkSettings(max_tokens=size))
+                build_index(
+                    work / "corpus", work / "index", embedder, ChunkSettings(max_tokens=size)
+                )
                 index = load_index(work / "index")
                 retrievers[key] = (Retriever(index, embedder), Assistant(index, embedder).texts)
-        print(f"indexes built ({time.perf_counter() - started:.0f} s); {len(configs)} configurations", file=sys.stderr)
+        print(
+            f"indexes built ({time.perf_counter() - started:.0f} s); {len(configs)} configurations",
+            file=sys.stderr,
+        )
         runs = [run_config(retrievers, questions, general, c) for c in configs]
 
         groups = list(dict.fromkeys(s.corpus_group for s in SETS))
@@ -293,11 +384,22 @@ def main(argv: list[str] | None = None) -> int:
         for spec in SETS:
             chosen, model = choose(runs, configs, [g for g in groups if g != spec.corpus_group])
             left_out = figures(with_confidence(runs[chosen]["results"][spec.name], model))
-            rows.append({"set": spec.name, "kind": spec.kind, "questions": str(spec.questions.relative_to(ROOT)), "config": configs[chosen], "confidence": model, "left_out": left_out})
+            rows.append(
+                {
+                    "set": spec.name,
+                    "kind": spec.kind,
+                    "questions": str(spec.questions.relative_to(ROOT)),
+                    "config": configs[chosen],
+                    "confidence": model,
+                    "left_out": left_out,
+                }
+            )
         best, model = choose(runs, configs, groups)
         shipped = {**configs[best], **model}
         for row, spec in zip(rows, SETS):
-            row["shipped_in_sample"] = figures(with_confidence(runs[best]["results"][spec.name], model))
+            row["shipped_in_sample"] = figures(
+                with_confidence(runs[best]["results"][spec.name], model)
+            )
         baseline = Baseline(sentence_transformer_encode(), k=K)
         for row, spec in zip(rows, SETS):
             work = Path(tmp) / f"baseline-{spec.corpus_group}"
@@ -310,13 +412,33 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print("\nshipped configuration (chosen on all corpora):", json.dumps(shipped))
     for row in rows:
-        print(f"{row['set']:24} left-out choice {json.dumps(row['config'])} {json.dumps(row['confidence'])}")
+        print(
+            f"{row['set']:24} left-out choice {json.dumps(row['config'])} {json.dumps(row['confidence'])}"
+        )
     code_defaults = {f.name: f.default for f in fields(RetrievalSettings)}
-    differs = {k: (code_defaults.get(k, ChunkSettings().max_tokens if k == "max_tokens" else None), v) for k, v in shipped.items()
-               if (ChunkSettings().max_tokens if k == "max_tokens" else code_defaults.get(k)) != v}
+    differs = {
+        k: (code_defaults.get(k, ChunkSettings().max_tokens if k == "max_tokens" else None), v)
+        for k, v in shipped.items()
+        if (ChunkSettings().max_tokens if k == "max_tokens" else code_defaults.get(k)) != v
+    }
     if differs:
-        print(f"\nThe code's defaults differ from the choice on all corpora (code, chosen): {differs}")
-    Path(args.out).write_text(json.dumps({"rows": rows, "shipped": shipped, "grid": GRID_AXES, "seconds": round(time.perf_counter() - started)}, indent=2, default=str) + "\n", encoding="utf-8")
+        print(
+            f"\nThe code's defaults differ from the choice on all corpora (code, chosen): {differs}"
+        )
+    Path(args.out).write_text(
+        json.dumps(
+            {
+                "rows": rows,
+                "shipped": shipped,
+                "grid": GRID_AXES,
+                "seconds": round(time.perf_counter() - started),
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     if not args.no_readme:
         write_readme(table, shipped)
     print(f"\nwritten: {args.out} ({time.perf_counter() - started:.0f} s)")

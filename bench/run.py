@@ -42,9 +42,27 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import numpy as np  # noqa: E402
 
 from bench.baseline import Baseline  # noqa: E402
-from bench.corpus import Question, article_sentences, load_questions, question_variants, synthetic_corpus, synthetic_index  # noqa: E402
+from bench.corpus import (  # noqa: E402
+    Question,
+    article_sentences,
+    load_questions,
+    question_variants,
+    synthetic_corpus,
+    synthetic_index,
+)
 
-__all__ = ["Config", "QUICK", "percentiles", "bench_build", "bench_latency", "bench_scale", "bench_app", "run_benchmark", "render_table", "main"]
+__all__ = [
+    "Config",
+    "QUICK",
+    "percentiles",
+    "bench_build",
+    "bench_latency",
+    "bench_scale",
+    "bench_app",
+    "run_benchmark",
+    "render_table",
+    "main",
+]
 
 ARTICLE = ROOT / "corpus" / "south-korea-us-alliance.md"
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -69,7 +87,17 @@ class Config:
     app_per_client: int = 8
 
 
-QUICK = Config(article_reps=1, large_reps=1, synthetic_readings=2, synthetic_paragraphs=6, questions=12, large_questions=6, scale_sizes=(300, 1_000), scale_queries=3, app=False)
+QUICK = Config(
+    article_reps=1,
+    large_reps=1,
+    synthetic_readings=2,
+    synthetic_paragraphs=6,
+    questions=12,
+    large_questions=6,
+    scale_sizes=(300, 1_000),
+    scale_queries=3,
+    app=False,
+)
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -80,7 +108,12 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     if not samples:
         return {"p50_ms": float("nan"), "p95_ms": float("nan"), "mean_ms": float("nan"), "n": 0}
     a = np.asarray(samples, dtype=np.float64) * 1000
-    return {"p50_ms": round(float(np.percentile(a, 50)), 3), "p95_ms": round(float(np.percentile(a, 95)), 3), "mean_ms": round(float(a.mean()), 3), "n": len(samples)}
+    return {
+        "p50_ms": round(float(np.percentile(a, 50)), 3),
+        "p95_ms": round(float(np.percentile(a, 95)), 3),
+        "mean_ms": round(float(a.mean()), 3),
+        "n": len(samples),
+    }
 
 
 def _interleaved(systems: dict[str, Callable[[int], None]], rounds: int) -> dict[str, list[float]]:
@@ -100,7 +133,7 @@ def _interleaved(systems: dict[str, Callable[[int], None]], rounds: int) -> dict
 
 def bench_build(corpus: Path, work: Path, ours: dict, baseline: Baseline, reps: int) -> dict:
     """Build the corpus `reps` times with each system, each time into an empty index folder."""
-    from qa.store import build_index
+    from qa.index.store import build_index
 
     chunks: dict[str, int] = {}
     folders: dict[str, Path] = {}
@@ -112,22 +145,32 @@ def bench_build(corpus: Path, work: Path, ours: dict, baseline: Baseline, reps: 
             report = build_index(corpus, folder, embedder, force=True)
             chunks[name], folders[name] = report.chunks, folder
             chunks[name + "_texts"] = report.embedded_texts
+
         return go
 
     def base_build(i):
         chunks["baseline"] = baseline.build(corpus).chunks
 
-    systems = {"baseline": base_build} | {f"ours_{n}": ours_build(f"ours_{n}", e) for n, e in ours.items()}
+    systems = {"baseline": base_build} | {
+        f"ours_{n}": ours_build(f"ours_{n}", e) for n, e in ours.items()
+    }
     times = _interleaved(systems, reps)
     out: dict = {"corpus": corpus.name, "reps": reps}
     for name, samples in times.items():
         median = statistics.median(samples)
-        out[name] = {"seconds": [round(s, 3) for s in samples], "median_s": round(median, 3), "chunks": chunks[name], "chunks_per_s": round(chunks[name] / median, 1)}
+        out[name] = {
+            "seconds": [round(s, 3) for s in samples],
+            "median_s": round(median, 3),
+            "chunks": chunks[name],
+            "chunks_per_s": round(chunks[name] / median, 1),
+        }
         if name + "_texts" in chunks:
             out[name]["embedded_texts"] = chunks[name + "_texts"]
     for name in times:
         if name != "baseline":
-            out[name]["ratio_to_baseline"] = round(out[name]["median_s"] / out["baseline"]["median_s"], 3)
+            out[name]["ratio_to_baseline"] = round(
+                out[name]["median_s"] / out["baseline"]["median_s"], 3
+            )
     out["_folders"] = {k: str(v) for k, v in folders.items()}
     return out
 
@@ -136,8 +179,8 @@ def work_tokens(corpus: Path, embedder, baseline: Baseline) -> dict:
     """Word pieces each system gives the model for a corpus (what a build's time is mostly made of)."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from qa.chunk import chunk_reading, embedding_text
-    from qa.readings import load_corpus
+    from qa.index.chunk import chunk_reading, embedding_text
+    from qa.readings.corpus import load_corpus
 
     def pieces(text: str) -> int:
         return min(embedder.max_tokens, embedder.count_tokens(text) + 2)
@@ -146,15 +189,25 @@ def work_tokens(corpus: Path, embedder, baseline: Baseline) -> dict:
     for reading in load_corpus(corpus)[0]:
         for c in chunk_reading(reading, embedder.count_tokens):
             ours += pieces(embedding_text(c.title, c.section, c.text))
-            ours += sum(pieces(embedding_text(c.title, c.section, reading.text[s.start : s.end])) for s in c.sentences)
-    splitter = RecursiveCharacterTextSplitter(chunk_size=baseline.chunk_size, chunk_overlap=baseline.chunk_overlap)
-    base = sum(pieces(t) for p in sorted(corpus.iterdir()) if p.suffix in (".md", ".txt") for t in splitter.split_text(p.read_text(encoding="utf-8")))
+            ours += sum(
+                pieces(embedding_text(c.title, c.section, reading.text[s.start : s.end]))
+                for s in c.sentences
+            )
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=baseline.chunk_size, chunk_overlap=baseline.chunk_overlap
+    )
+    base = sum(
+        pieces(t)
+        for p in sorted(corpus.iterdir())
+        if p.suffix in (".md", ".txt")
+        for t in splitter.split_text(p.read_text(encoding="utf-8"))
+    )
     return {"ours": ours, "baseline": base, "ratio": round(ours / base, 2)}
 
 
 def bench_incremental(corpus: Path, folder: Path, embedder) -> dict:
     """Rebuild times of an existing index: nothing changed, then one reading changed."""
-    from qa.store import build_index
+    from qa.index.store import build_index
 
     t = time.perf_counter()
     same = build_index(corpus, folder, embedder)
@@ -162,7 +215,10 @@ def bench_incremental(corpus: Path, folder: Path, embedder) -> dict:
     target = sorted(corpus.glob("*.md"))[0]
     original = target.read_text(encoding="utf-8")
     try:
-        target.write_text(original + "\n\nOne more paragraph, added to see what a rebuild embeds.\n", encoding="utf-8")
+        target.write_text(
+            original + "\n\nOne more paragraph, added to see what a rebuild embeds.\n",
+            encoding="utf-8",
+        )
         t = time.perf_counter()
         changed = build_index(corpus, folder, embedder)
         changed_s = time.perf_counter() - t
@@ -170,24 +226,33 @@ def bench_incremental(corpus: Path, folder: Path, embedder) -> dict:
         target.write_text(original, encoding="utf-8")
     build_index(corpus, folder, embedder)
     return {
-        "unchanged_s": round(unchanged_s, 3), "unchanged_rebuilt": same.rebuilt,
-        "one_changed_s": round(changed_s, 3), "one_changed_embedded_readings": changed.embedded_readings, "readings": changed.readings,
+        "unchanged_s": round(unchanged_s, 3),
+        "unchanged_rebuilt": same.rebuilt,
+        "one_changed_s": round(changed_s, 3),
+        "one_changed_embedded_readings": changed.embedded_readings,
+        "readings": changed.readings,
     }
 
 
 # ---------------------------------------------------------------------------- 2. latency
 
 
-def bench_latency(folder: Path, ours: dict, baseline: Baseline, questions: list[Question], warmup: list[Question]) -> dict:
+def bench_latency(
+    folder: Path, ours: dict, baseline: Baseline, questions: list[Question], warmup: list[Question]
+) -> dict:
     """Per-question time in process, warm: ours (`Assistant.ask`) and the baseline, interleaved."""
-    from qa.assistant import Assistant
-    from qa.store import load_index
+    from qa.answering.assistant import Assistant
+    from qa.index.store import load_index
 
     index = load_index(folder)
     assistants = {n: Assistant(index, e) for n, e in ours.items()}
-    systems: dict[str, Callable[[int], None]] = {"baseline": lambda i: baseline.ask(questions[i].text)}
+    systems: dict[str, Callable[[int], None]] = {
+        "baseline": lambda i: baseline.ask(questions[i].text)
+    }
     for name, assistant in assistants.items():
-        systems[f"ours_{name}"] = (lambda a: lambda i: a.ask(questions[i].text, questions[i].history))(assistant)
+        systems[f"ours_{name}"] = (
+            lambda a: lambda i: a.ask(questions[i].text, questions[i].history)
+        )(assistant)
     for q in warmup:  # first calls fill caches (sentence terms, ONNX Runtime's buffers)
         baseline.ask(q.text)
         for a in assistants.values():
@@ -204,7 +269,11 @@ def bench_latency(folder: Path, ours: dict, baseline: Baseline, questions: list[
                 t = time.perf_counter()
                 systems[name](i)
                 times[name].append(time.perf_counter() - t)
-    out: dict = {"chunks": len(index.chunks), "questions": len(questions), "distinct": len({(q.text, q.history) for q in questions})}
+    out: dict = {
+        "chunks": len(index.chunks),
+        "questions": len(questions),
+        "distinct": len({(q.text, q.history) for q in questions}),
+    }
     for name, samples in times.items():
         out[name] = percentiles(samples)
     for name in times:
@@ -219,8 +288,8 @@ def bench_latency(folder: Path, ours: dict, baseline: Baseline, questions: list[
 
 def _breakdown(assistant, questions: list[Question]) -> dict:
     """Where one question's time goes: encoding the query, retrieval given the vector, the answer."""
-    from qa.answer import make_answer
-    from qa.retrieve import normalize_question, resolve_followup
+    from qa.answering.answer import make_answer
+    from qa.answering.retrieve import normalize_question, resolve_followup
 
     parts: dict[str, list[float]] = {"encode": [], "retrieve": [], "answer": []}
     for q in questions:
@@ -245,12 +314,12 @@ def _breakdown(assistant, questions: list[Question]) -> dict:
 _COLD_START = """
 import sys, time
 started = time.perf_counter()
-from qa.assistant import Assistant
+from qa.answering.assistant import Assistant
 if sys.argv[1] == "onnx":
-    from qa.onnx_embed import load_fast_embedder
+    from qa.index.onnx_embed import load_fast_embedder
     embedder = load_fast_embedder(sys.argv[3])
 else:
-    from qa.embed import load_embedder
+    from qa.index.embed import load_embedder
     embedder = load_embedder("torch")
 Assistant.open(sys.argv[2], embedder=embedder).ask("Who commands U.S. Indo-Pacific Command?")
 print(time.perf_counter() - started, "torch" in sys.modules)
@@ -261,14 +330,22 @@ def cold_start(index: Path, encoder: str, cache: Path) -> dict:
     """A fresh process: imports, the encoder, the index, one answer (no web server), with `encoder` "onnx" or "torch"."""
     import subprocess
 
-    out = subprocess.run([sys.executable, "-c", _COLD_START, encoder, str(index), str(cache)], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", _COLD_START, encoder, str(index), str(cache)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     if out.returncode:
         return {"error": out.stderr[-500:]}
     seconds, torch_loaded = out.stdout.split()[-2:]
     return {"seconds": round(float(seconds), 2), "imports_torch": torch_loaded == "True"}
 
 
-def bench_app(index: Path, questions: list[Question], config: Config, baseline_ms: dict, env: dict, log: Path) -> dict:
+def bench_app(
+    index: Path, questions: list[Question], config: Config, baseline_ms: dict, env: dict, log: Path
+) -> dict:
     """The app as students meet it; skipped (with the reason) when app.py is missing.
 
     The top-level load figures are those of the first kind of client, the JSON API `POST /api/ask`
@@ -282,14 +359,23 @@ def bench_app(index: Path, questions: list[Question], config: Config, baseline_m
         return {"skipped": f"{app} does not exist"}
     texts = [q.text for q in questions if not q.history]
     try:
-        from qa.ratelimit import USER_HEADER
+        from qa.web.ratelimit import USER_HEADER
     except ImportError:
         USER_HEADER = None
     # Each load client is one student with an id signed as a course platform signs it (the app
     # ignores unsigned ids); the load clients, in this process or started from it, sign with it too.
     secret = os.environ.setdefault("QA_USER_SECRET", secrets.token_hex(16))
     env = {**env, "QA_USER_SECRET": secret}
-    run = run_app_benchmark(app, index, texts, clients=config.app_clients, per_client=config.app_per_client, env=env, log=log, user_header=USER_HEADER)
+    run = run_app_benchmark(
+        app,
+        index,
+        texts,
+        clients=config.app_clients,
+        per_client=config.app_per_client,
+        env=env,
+        log=log,
+        user_header=USER_HEADER,
+    )
 
     def figures(load) -> dict:
         stats = percentiles(load.latencies_s)
@@ -299,7 +385,11 @@ def bench_app(index: Path, questions: list[Question], config: Config, baseline_m
             "error_samples": load.errors[:5],
             "one_client_alone": percentiles(load.sequential_s),
             "wall_s": round(load.wall_s, 2),
-            "cpu_s_during_load": {"app": round(load.app_cpu_s, 2), "clients": round(load.client_cpu_s, 2), "available": round(load.wall_s * (os.cpu_count() or 1), 2)},
+            "cpu_s_during_load": {
+                "app": round(load.app_cpu_s, 2),
+                "clients": round(load.client_cpu_s, 2),
+                "available": round(load.wall_s * (os.cpu_count() or 1), 2),
+            },
             "throughput_qps": round(len(load.latencies_s) / load.wall_s, 2) if load.wall_s else 0.0,
             **stats,
             "p95_to_baseline_p95": round(stats["p95_ms"] / baseline_ms["p95_ms"], 2),
@@ -309,12 +399,24 @@ def bench_app(index: Path, questions: list[Question], config: Config, baseline_m
     by_client = {name: figures(load) for name, load in run.loads.items()}
     cache = Path(env.get("QA_CACHE_DIR", "")) if env.get("QA_CACHE_DIR") else None
     out = {
-        "cold_start_in_process_s": {e: cold_start(index, e, cache or index) for e in ("onnx", "torch")},
+        "cold_start_in_process_s": {
+            e: cold_start(index, e, cache or index) for e in ("onnx", "torch")
+        },
         "ready_s": round(run.ready_s, 2),
         "first_answer_s": round(run.first_answer_s, 2),
         "imports_s": {
-            "gradio+qa+onnxruntime": round(import_seconds(["gradio", "qa.assistant", "qa.onnx_embed", "onnxruntime"]), 2),
-            "gradio+qa+torch+sentence_transformers": round(import_seconds(["gradio", "qa.assistant", "torch", "sentence_transformers"]), 2),
+            "gradio+qa+onnxruntime": round(
+                import_seconds(
+                    ["gradio", "qa.answering.assistant", "qa.index.onnx_embed", "onnxruntime"]
+                ),
+                2,
+            ),
+            "gradio+qa+torch+sentence_transformers": round(
+                import_seconds(
+                    ["gradio", "qa.answering.assistant", "torch", "sentence_transformers"]
+                ),
+                2,
+            ),
         },
         "clients": config.app_clients,
         "per_client": config.app_per_client,
@@ -341,7 +443,14 @@ class _HashedQueries:
         return len(text.split())
 
     def embed(self, texts):
-        out = np.stack([np.random.default_rng(zlib.crc32(t.encode())).standard_normal(self.dim).astype(np.float32) for t in texts])
+        out = np.stack(
+            [
+                np.random.default_rng(zlib.crc32(t.encode()))
+                .standard_normal(self.dim)
+                .astype(np.float32)
+                for t in texts
+            ]
+        )
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
@@ -349,11 +458,14 @@ def bench_scale(sizes: tuple[int, ...], questions: list[Question], config: Confi
     """Search time at growing sizes, query encoding excluded: ours (`Assistant.ask`) vs IndexFlatIP top 3."""
     import faiss
 
-    from qa.assistant import Assistant
+    from qa.answering.assistant import Assistant
 
     words = re.findall(r"[A-Za-z]+", " ".join(article_sentences(ARTICLE)))
     encoder = _HashedQueries()
-    out: dict = {"sentences_per_chunk": config.scale_sentences, "note": "query encoding excluded (same cost at every size)"}
+    out: dict = {
+        "sentences_per_chunk": config.scale_sentences,
+        "note": "query encoding excluded (same cost at every size)",
+    }
     for n in sizes:
         index = synthetic_index(n, config.scale_sentences, encoder.dim, words, seed=n)
         t = time.perf_counter()
@@ -376,7 +488,13 @@ def bench_scale(sizes: tuple[int, ...], questions: list[Question], config: Confi
             if i >= 2 and time.perf_counter() - started > config.scale_budget_s:
                 break
         ours_p, base_p = percentiles(ours_t), percentiles(base_t)
-        out[str(n)] = {"chunks": n, "setup_s": round(setup_s, 2), "ours": ours_p, "baseline": base_p, "ratio_p50": round(ours_p["p50_ms"] / max(base_p["p50_ms"], 1e-6), 1)}
+        out[str(n)] = {
+            "chunks": n,
+            "setup_s": round(setup_s, 2),
+            "ours": ours_p,
+            "baseline": base_p,
+            "ratio_p50": round(ours_p["p50_ms"] / max(base_p["p50_ms"], 1e-6), 1),
+        }
         del assistant, index, flat
     return out
 
@@ -387,20 +505,42 @@ def bench_scale(sizes: tuple[int, ...], questions: list[Question], config: Confi
 def _machine() -> dict:
     cpu = ""
     try:
-        cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "")
+        cpu = next(
+            (
+                l.split(":", 1)[1].strip()
+                for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")
+            ),
+            "",
+        )
     except OSError:
         pass
     import onnxruntime
     import torch
 
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-        "torch": torch.__version__, "torch_threads": torch.get_num_threads(), "onnxruntime": onnxruntime.__version__,
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "onnxruntime": onnxruntime.__version__,
         "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def run_benchmark(config: Config, ours: dict, baseline: Baseline, work: Path, *, article: Path = ARTICLE, questions_file: Path = QUESTIONS, app_env: dict | None = None, log: Callable[[str], None] = print) -> dict:
+def run_benchmark(
+    config: Config,
+    ours: dict,
+    baseline: Baseline,
+    work: Path,
+    *,
+    article: Path = ARTICLE,
+    questions_file: Path = QUESTIONS,
+    app_env: dict | None = None,
+    log: Callable[[str], None] = print,
+) -> dict:
     """Run every part with the given encoders and return the results (no files written outside `work`).
 
     Args:
@@ -420,16 +560,22 @@ def run_benchmark(config: Config, ours: dict, baseline: Baseline, work: Path, *,
     small = work / "article"
     small.mkdir(parents=True, exist_ok=True)
     shutil.copy(article, small / article.name)
-    large = synthetic_corpus(article, work / "synthetic", config.synthetic_readings, config.synthetic_paragraphs)
+    large = synthetic_corpus(
+        article, work / "synthetic", config.synthetic_readings, config.synthetic_paragraphs
+    )
 
     log("1/4 build: the bundled reading")
     results["build_article"] = bench_build(small, work / "b1", ours, baseline, config.article_reps)
     log("1/4 build: the synthetic corpus")
     # torch's build time is known from the bundled reading; the larger corpus times the product's encoder only.
     first = next(iter(ours))
-    results["build_large"] = bench_build(large, work / "b2", {first: ours[first]}, baseline, config.large_reps)
+    results["build_large"] = bench_build(
+        large, work / "b2", {first: ours[first]}, baseline, config.large_reps
+    )
     results["build_large"]["tokens"] = work_tokens(large, ours[first], baseline)
-    results["build_incremental"] = bench_incremental(large, Path(results["build_large"]["_folders"][f"ours_{first}"]), ours[first])
+    results["build_incremental"] = bench_incremental(
+        large, Path(results["build_large"]["_folders"][f"ours_{first}"]), ours[first]
+    )
 
     log("2/4 latency: the bundled reading")
     baseline.build(small)
@@ -437,11 +583,24 @@ def run_benchmark(config: Config, ours: dict, baseline: Baseline, work: Path, *,
     results["latency_article"] = bench_latency(article_index, ours, baseline, questions, shipped)
     log("2/4 latency: the synthetic corpus")
     baseline.build(large)
-    results["latency_large"] = bench_latency(Path(results["build_large"]["_folders"][f"ours_{first}"]), ours, baseline, questions[: config.large_questions], shipped[:10])
+    results["latency_large"] = bench_latency(
+        Path(results["build_large"]["_folders"][f"ours_{first}"]),
+        ours,
+        baseline,
+        questions[: config.large_questions],
+        shipped[:10],
+    )
 
     if config.app:
         log("3/4 app: start, 16 concurrent clients, memory")
-        results["app"] = bench_app(article_index, questions, config, results["latency_article"]["baseline"], app_env or dict(os.environ), work / "app.log")
+        results["app"] = bench_app(
+            article_index,
+            questions,
+            config,
+            results["latency_article"]["baseline"],
+            app_env or dict(os.environ),
+            work / "app.log",
+        )
     else:
         results["app"] = {"skipped": "not asked for"}
 
@@ -461,19 +620,39 @@ def _targets(r: dict, first: str) -> list[dict]:
         out.append({"target": name, "value": value, "limit": limit, "ok": ok})
 
     la = r["latency_article"].get(f"ours_{first}", {})
-    add(f"per-question p50, ours ({first}) / baseline", la.get("ratio_p50"), "<= 0.5", la.get("ratio_p50", 9) <= 0.5)
+    add(
+        f"per-question p50, ours ({first}) / baseline",
+        la.get("ratio_p50"),
+        "<= 0.5",
+        la.get("ratio_p50", 9) <= 0.5,
+    )
     bl = r["build_large"].get(f"ours_{first}", {})
-    add(f"large-corpus build, ours ({first}) / baseline", bl.get("ratio_to_baseline"), "<= 1.0", bl.get("ratio_to_baseline", 9) <= 1.0)
+    add(
+        f"large-corpus build, ours ({first}) / baseline",
+        bl.get("ratio_to_baseline"),
+        "<= 1.0",
+        bl.get("ratio_to_baseline", 9) <= 1.0,
+    )
     app = r.get("app", {})
     if "skipped" in app:
         add("app under 16 clients", app["skipped"], "-", None)
     else:
         errors = app.get("errors_all_clients", app["errors"])
         add("app errors (16 clients x 8, every kind of client)", errors, "== 0", errors == 0)
-        add(f"app p95 ({app.get('client', 'api')}) / baseline in-process p95", app["p95_to_baseline_p95"], "<= 20", app["p95_to_baseline_p95"] <= 20)
+        add(
+            f"app p95 ({app.get('client', 'api')}) / baseline in-process p95",
+            app["p95_to_baseline_p95"],
+            "<= 20",
+            app["p95_to_baseline_p95"] <= 20,
+        )
         add("app peak RSS (MiB)", app["peak_rss_mb"], "< 1024", app["peak_rss_mb"] < 1024)
         floor = app["imports_s"]["gradio+qa+onnxruntime"]
-        add("start to first answer / import time", round(app["first_answer_s"] / floor, 2), "dominated by imports (<= 2)", app["first_answer_s"] / floor <= 2)
+        add(
+            "start to first answer / import time",
+            round(app["first_answer_s"] / floor, 2),
+            "dominated by imports (<= 2)",
+            app["first_answer_s"] / floor <= 2,
+        )
     return out
 
 
@@ -487,28 +666,76 @@ def render_table(r: dict) -> str:
     """The results as a plain-text table: figure, ours, baseline, ratio."""
     rows: list[tuple[str, str, str, str]] = [("figure", "ours", "baseline", "ours/baseline")]
     base = "baseline"
-    for part, label in (("build_article", "build, bundled reading"), ("build_large", "build, synthetic corpus")):
+    for part, label in (
+        ("build_article", "build, bundled reading"),
+        ("build_large", "build, synthetic corpus"),
+    ):
         b = r[part][base]
         if "tokens" in r[part]:
             t = r[part]["tokens"]
-            rows.append((f"{label}: word pieces embedded", f"{t['ours']:,}", f"{t['baseline']:,}", _fmt(t["ratio"])))
+            rows.append(
+                (
+                    f"{label}: word pieces embedded",
+                    f"{t['ours']:,}",
+                    f"{t['baseline']:,}",
+                    _fmt(t["ratio"]),
+                )
+            )
         for name, v in r[part].items():
             if name.startswith("ours_"):
-                rows.append((f"{label} s [{name[5:]}] ({v['chunks']} vs {b['chunks']} chunks)", _fmt(v["median_s"]), _fmt(b["median_s"]), _fmt(v["ratio_to_baseline"])))
-                rows.append((f"{label} chunks/s [{name[5:]}]", _fmt(v["chunks_per_s"]), _fmt(b["chunks_per_s"]), _fmt(round(v["chunks_per_s"] / b["chunks_per_s"], 3))))
+                rows.append(
+                    (
+                        f"{label} s [{name[5:]}] ({v['chunks']} vs {b['chunks']} chunks)",
+                        _fmt(v["median_s"]),
+                        _fmt(b["median_s"]),
+                        _fmt(v["ratio_to_baseline"]),
+                    )
+                )
+                rows.append(
+                    (
+                        f"{label} chunks/s [{name[5:]}]",
+                        _fmt(v["chunks_per_s"]),
+                        _fmt(b["chunks_per_s"]),
+                        _fmt(round(v["chunks_per_s"] / b["chunks_per_s"], 3)),
+                    )
+                )
     inc = r.get("build_incremental", {})
     if inc:
         rows.append(("rebuild s, nothing changed", _fmt(inc["unchanged_s"]), "-", "-"))
-        rows.append((f"rebuild s, 1 of {inc['readings']} readings changed", _fmt(inc["one_changed_s"]), "-", "-"))
-    for part, label in (("latency_article", "per question ms, bundled"), ("latency_large", "per question ms, synthetic")):
+        rows.append(
+            (
+                f"rebuild s, 1 of {inc['readings']} readings changed",
+                _fmt(inc["one_changed_s"]),
+                "-",
+                "-",
+            )
+        )
+    for part, label in (
+        ("latency_article", "per question ms, bundled"),
+        ("latency_large", "per question ms, synthetic"),
+    ):
         p = r[part]
         for name, v in p.items():
             if name.startswith("ours_"):
                 for q in ("p50", "p95"):
-                    rows.append((f"{label} {q} [{name[5:]}] ({p['questions']} q, {p['chunks']} chunks)", _fmt(v[f"{q}_ms"]), _fmt(p[base][f"{q}_ms"]), _fmt(v[f"ratio_{q}"])))
+                    rows.append(
+                        (
+                            f"{label} {q} [{name[5:]}] ({p['questions']} q, {p['chunks']} chunks)",
+                            _fmt(v[f"{q}_ms"]),
+                            _fmt(p[base][f"{q}_ms"]),
+                            _fmt(v[f"ratio_{q}"]),
+                        )
+                    )
         for key, v in p.items():
             if key.startswith("breakdown_"):
-                rows.append((f"{label} p50 parts [{key[10:]}]", ", ".join(f"{k} {_fmt(x)}" for k, x in v.items()), "-", "-"))
+                rows.append(
+                    (
+                        f"{label} p50 parts [{key[10:]}]",
+                        ", ".join(f"{k} {_fmt(x)}" for k, x in v.items()),
+                        "-",
+                        "-",
+                    )
+                )
     app = r.get("app", {})
     if "skipped" in app:
         rows.append(("app", f"skipped: {app['skipped']}", "-", "-"))
@@ -517,20 +744,60 @@ def render_table(r: dict) -> str:
         for what, v in app["imports_s"].items():
             rows.append((f"app imports alone s ({what})", _fmt(v), "-", "-"))
         for enc, v in app.get("cold_start_in_process_s", {}).items():
-            rows.append((f"fresh process to first answer s, no server [{enc}]", _fmt(v.get("seconds", float("nan"))), "-", "-"))
+            rows.append(
+                (
+                    f"fresh process to first answer s, no server [{enc}]",
+                    _fmt(v.get("seconds", float("nan"))),
+                    "-",
+                    "-",
+                )
+            )
         bp50, bp95 = r["latency_article"][base]["p50_ms"], r["latency_article"][base]["p95_ms"]
         for kind, v in (app.get("by_client") or {app.get("client", "api"): app}).items():
-            rows.append((f"app 1 client alone p50 ms, round trip [{kind}]", _fmt(v["one_client_alone"]["p50_ms"]), _fmt(bp50), _fmt(round(v["one_client_alone"]["p50_ms"] / bp50, 2))))
-            rows.append((f"app {app['clients']} clients p50 / p95 ms [{kind}]", f"{_fmt(v['p50_ms'])} / {_fmt(v['p95_ms'])}", f"{_fmt(bp50)} / {_fmt(bp95)}", f"{_fmt(round(v['p50_ms'] / bp50, 2))} / {_fmt(v['p95_to_baseline_p95'])}"))
+            rows.append(
+                (
+                    f"app 1 client alone p50 ms, round trip [{kind}]",
+                    _fmt(v["one_client_alone"]["p50_ms"]),
+                    _fmt(bp50),
+                    _fmt(round(v["one_client_alone"]["p50_ms"] / bp50, 2)),
+                )
+            )
+            rows.append(
+                (
+                    f"app {app['clients']} clients p50 / p95 ms [{kind}]",
+                    f"{_fmt(v['p50_ms'])} / {_fmt(v['p95_ms'])}",
+                    f"{_fmt(bp50)} / {_fmt(bp95)}",
+                    f"{_fmt(round(v['p50_ms'] / bp50, 2))} / {_fmt(v['p95_to_baseline_p95'])}",
+                )
+            )
             cpu = v["cpu_s_during_load"]
-            rows.append((f"app CPU s under load: app / clients / cores' worth [{kind}]", f"{cpu['app']} / {cpu['clients']} / {cpu['available']}", "-", "-"))
-            rows.append((f"app errors / requests [{kind}]", f"{v['errors']} / {app['requests']}", "-", "-"))
+            rows.append(
+                (
+                    f"app CPU s under load: app / clients / cores' worth [{kind}]",
+                    f"{cpu['app']} / {cpu['clients']} / {cpu['available']}",
+                    "-",
+                    "-",
+                )
+            )
+            rows.append(
+                (f"app errors / requests [{kind}]", f"{v['errors']} / {app['requests']}", "-", "-")
+            )
         rows.append(("app peak RSS MiB (process tree)", _fmt(app["peak_rss_mb"]), "-", "-"))
     for key, v in r.get("scale", {}).items():
         if isinstance(v, dict):
-            rows.append((f"scale {int(key):,} chunks, search p50 ms", _fmt(v["ours"]["p50_ms"]), _fmt(v["baseline"]["p50_ms"]), _fmt(v["ratio_p50"])))
+            rows.append(
+                (
+                    f"scale {int(key):,} chunks, search p50 ms",
+                    _fmt(v["ours"]["p50_ms"]),
+                    _fmt(v["baseline"]["p50_ms"]),
+                    _fmt(v["ratio_p50"]),
+                )
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        for row in rows
+    ]
     lines.insert(1, "-" * len(lines[0]))
     lines.append("")
     for t in r.get("targets", []):
@@ -541,17 +808,26 @@ def render_table(r: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="a tiny configuration (seconds, not minutes); figures are not meaningful")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a tiny configuration (seconds, not minutes); figures are not meaningful",
+    )
     parser.add_argument("--skip-app", action="store_true", help="leave out part 3 (the app)")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json", help="where to write the JSON results")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "bench" / "results.json",
+        help="where to write the JSON results",
+    )
     args = parser.parse_args(argv)
     config = QUICK if args.quick else Config()
     if args.skip_app:
         config = replace(config, app=False)
 
     from bench.baseline import sentence_transformer_encode
-    from qa.embed import load_embedder
-    from qa.onnx_embed import load_fast_embedder
+    from qa.index.embed import load_embedder
+    from qa.index.onnx_embed import load_fast_embedder
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
@@ -561,13 +837,17 @@ def main(argv: list[str] | None = None) -> int:
         torch_embedder = load_embedder("torch")
         model_load_s = time.perf_counter() - t
         t = time.perf_counter()
-        fast = load_fast_embedder(cache, reference=torch_embedder)
+        fast = load_fast_embedder(cache, reference=lambda: torch_embedder)
         export_s = time.perf_counter() - t
         ours = ({"onnx": fast} if fast else {}) | {"torch": torch_embedder}
         baseline = Baseline(sentence_transformer_encode())
         env = dict(os.environ) | {"QA_CACHE_DIR": str(cache)}
         results = run_benchmark(config, ours, baseline, work, app_env=env)
-        results["setup"] = {"torch_model_load_s": round(model_load_s, 2), "onnx_export_and_check_s": round(export_s, 2), "onnx": bool(fast)}
+        results["setup"] = {
+            "torch_model_load_s": round(model_load_s, 2),
+            "onnx_export_and_check_s": round(export_s, 2),
+            "onnx": bool(fast),
+        }
     results["machine"] = _machine()
     results["total_s"] = round(time.perf_counter() - started, 1)
     results["date"] = time.strftime("%Y-%m-%d %H:%M:%S %z")

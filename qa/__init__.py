@@ -1,7 +1,9 @@
 """A reading assistant for courses: questions answered with cited passages quoted from the readings.
 
-The pipeline, one module a stage: readings -> chunk -> embed -> store -> retrieve -> answer,
-with `Assistant` holding them together for the CLI (`qa`), the web app and the evaluation.
+The package is laid out by stage, each importing only the ones below it: `readings` (reading
+records, parsing, importers), `index` (chunking, the embedder seam, the store), `answering`
+(retrieval, answers, `Assistant`), `evaluation` (question sets, calibration, reports), `web` (the
+Gradio app, JSON API, widget, instructor area), and `cli` on top.
 The public names are re-exported lazily, so `import qa` (and `qa --help`) stays instant.
 """
 
@@ -10,20 +12,20 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Answer": "answer",
-    "Passage": "answer",
-    "Assistant": "assistant",
-    "Chunk": "chunk",
-    "ChunkSettings": "chunk",
-    "Sentence": "chunk",
+    "Answer": "answering.answer",
+    "Passage": "answering.answer",
+    "Assistant": "answering.assistant",
+    "Chunk": "index.chunk",
+    "ChunkSettings": "index.chunk",
+    "Sentence": "index.chunk",
     "QAError": "errors",
     "UsageError": "errors",
     "ReadingError": "errors",
     "ModelError": "errors",
     "IndexStoreError": "errors",
     "QuestionSetError": "errors",
-    "Paragraph": "readings",
-    "Reading": "readings",
+    "Paragraph": "readings.records",
+    "Reading": "readings.records",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -25,20 +25,31 @@ def _err(message: str) -> None:
 
 
 def _open_assistant(args: argparse.Namespace):
-    from .assistant import Assistant
+    from .answering.assistant import Assistant
 
     corpus = Path(args.corpus) if getattr(args, "corpus", None) else None
-    return Assistant.open(Path(args.index), corpus, progress=sys.stderr.isatty(), on_rebuild=lambda why: _err(f"Building the index ({why})…"))
+    return Assistant.open(
+        Path(args.index),
+        corpus,
+        progress=sys.stderr.isatty(),
+        on_rebuild=lambda why: _err(f"Building the index ({why})…"),
+    )
 
 
 # ---------------------------------------------------------------------------- build
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .embed import load_embedder
-    from .store import build_index
+    from .index.embed import load_embedder
+    from .index.store import build_index
 
-    report = build_index(Path(args.corpus), Path(args.index), load_embedder(), force=args.force, progress=sys.stderr.isatty())
+    report = build_index(
+        Path(args.corpus),
+        Path(args.index),
+        load_embedder(),
+        force=args.force,
+        progress=sys.stderr.isatty(),
+    )
     for skipped in report.skipped:
         _err(f"skipped: {skipped.reason}")
     if report.rebuilt:
@@ -47,7 +58,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             f"({report.embedded_readings} reading(s) embedded, {report.embedded_texts} texts) in {report.seconds:.1f} s -> {report.folder}"
         )
     else:
-        print(f"The index in {report.folder} is up to date ({report.readings} reading(s), {report.chunks} chunks); use --force to rebuild.")
+        print(
+            f"The index in {report.folder} is up to date ({report.readings} reading(s), {report.chunks} chunks); use --force to rebuild."
+        )
     # Indexed, but not everything: scripts and CI see it without reading standard error.
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 
@@ -58,26 +71,40 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _rebuild_after(args: argparse.Namespace) -> None:
     """Bring the index up to date now (when --index was given), else say how it will be."""
     if not args.index:
-        print(f"Run `qa build --corpus {args.corpus}` to index it now, or just `qa ask`: it rebuilds what changed.")
+        print(
+            f"Run `qa build --corpus {args.corpus}` to index it now, or just `qa ask`: it rebuilds what changed."
+        )
         return
-    from .embed import load_embedder
-    from .store import build_index
+    from .index.embed import load_embedder
+    from .index.store import build_index
 
-    report = build_index(Path(args.corpus), Path(args.index), load_embedder(), progress=sys.stderr.isatty())
+    report = build_index(
+        Path(args.corpus), Path(args.index), load_embedder(), progress=sys.stderr.isatty()
+    )
     for skipped in report.skipped:
         _err(f"skipped: {skipped.reason}")
-    print(f"Index updated: {report.readings} reading(s), {report.chunks} chunks ({report.embedded_readings} reading(s) embedded) in {report.seconds:.1f} s -> {report.folder}")
+    print(
+        f"Index updated: {report.readings} reading(s), {report.chunks} chunks ({report.embedded_readings} reading(s) embedded) in {report.seconds:.1f} s -> {report.folder}"
+    )
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from .importers import add_reading
+    from .readings.importers import add_reading
 
     if args.title and len(args.sources) > 1:
-        raise UsageError("--title names one reading; add the sources one at a time to give each a title.")
+        raise UsageError(
+            "--title names one reading; add the sources one at a time to give each a title."
+        )
     failed = changed = 0
     for source in args.sources:
         try:
-            result = add_reading(source, Path(args.corpus), title=args.title, replace=args.replace, timeout=args.timeout)
+            result = add_reading(
+                source,
+                Path(args.corpus),
+                title=args.title,
+                replace=args.replace,
+                timeout=args.timeout,
+            )
         except QAError as exc:
             _err(f"not added: {exc}")
             failed += 1
@@ -85,9 +112,13 @@ def cmd_add(args: argparse.Namespace) -> int:
         pages = f", {result.pages} pages" if result.pages else ""
         if result.added:
             changed += 1
-            print(f"Added “{result.title}” ({result.kind}, {result.paragraphs} paragraphs{pages}) -> {result.path}")
+            print(
+                f"Added “{result.title}” ({result.kind}, {result.paragraphs} paragraphs{pages}) -> {result.path}"
+            )
         else:
-            print(f"Already in the corpus as {result.path} (“{result.title}”); nothing added. Use --replace to import it again.")
+            print(
+                f"Already in the corpus as {result.path} (“{result.title}”); nothing added. Use --replace to import it again."
+            )
         for note in result.notes:
             _err(f"note: {source}: {note}")
     if changed:
@@ -97,7 +128,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def _manifest_readings(index: str | None) -> tuple[dict[str, dict], Path | None]:
     """{corpus-relative source path: reading entry} of an index manifest (empty when there is none)."""
-    from .store import MANIFEST
+    from .index.store import MANIFEST
 
     if not index:
         return {}, None
@@ -111,7 +142,7 @@ def _manifest_readings(index: str | None) -> tuple[dict[str, dict], Path | None]
 
 def cmd_list(args: argparse.Namespace) -> int:
     from .errors import ReadingError
-    from .readings import corpus_files, read_reading
+    from .readings.corpus import corpus_files, read_reading
 
     corpus = Path(args.corpus)
     indexed, manifest = _manifest_readings(args.index)
@@ -121,34 +152,77 @@ def cmd_list(args: argparse.Namespace) -> int:
         try:
             reading = read_reading(path)
         except ReadingError as exc:
-            rows.append({"doc": path.stem, "title": "", "file": rel, "chunks": None, "pages": None, "status": f"skipped: {exc}"})
+            rows.append(
+                {
+                    "doc": path.stem,
+                    "title": "",
+                    "file": rel,
+                    "chunks": None,
+                    "pages": None,
+                    "status": f"skipped: {exc}",
+                }
+            )
             continue
         entry = indexed.get(rel)
-        status = "not indexed yet" if entry is None else ("indexed" if entry.get("sha256") == reading.sha256 else "changed since the last build")
+        status = (
+            "not indexed yet"
+            if entry is None
+            else (
+                "indexed"
+                if entry.get("sha256") == reading.sha256
+                else "changed since the last build"
+            )
+        )
         pages = len({p.page for p in reading.paragraphs if p.page is not None}) or None
-        rows.append({"doc": reading.doc, "title": reading.title, "file": rel, "chunks": entry.get("chunks") if entry else None, "pages": pages, "source_url": reading.meta.get("source_url", ""), "status": status})
+        rows.append(
+            {
+                "doc": reading.doc,
+                "title": reading.title,
+                "file": rel,
+                "chunks": entry.get("chunks") if entry else None,
+                "pages": pages,
+                "source_url": reading.meta.get("source_url", ""),
+                "status": status,
+            }
+        )
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("file (id: its name without the suffix)", "title", "pages", "chunks", "status", title=f"{len(rows)} reading(s) in {corpus}" + (f", index {manifest.parent}" if manifest else ""))
+    table = Table(
+        "file (id: its name without the suffix)",
+        "title",
+        "pages",
+        "chunks",
+        "status",
+        title=f"{len(rows)} reading(s) in {corpus}"
+        + (f", index {manifest.parent}" if manifest else ""),
+    )
     for row in rows:
-        table.add_row(row["file"], row["title"], str(row["pages"] or ""), "" if row["chunks"] is None else str(row["chunks"]), row["status"])
+        table.add_row(
+            row["file"],
+            row["title"],
+            str(row["pages"] or ""),
+            "" if row["chunks"] is None else str(row["chunks"]),
+            row["status"],
+        )
     Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
     return EXIT_OK
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from .importers import remove_reading
+    from .readings.importers import remove_reading
 
     path, title = remove_reading(Path(args.corpus), args.reading)
     print(f"Removed “{title}” ({path}).")
     if args.index:
         _rebuild_after(args)
     else:
-        print("The next `qa build` (or `qa ask`, which rebuilds what changed) drops its passages from the index.")
+        print(
+            "The next `qa build` (or `qa ask`, which rebuilds what changed) drops its passages from the index."
+        )
     return EXIT_OK
 
 
@@ -172,7 +246,10 @@ def _print_answer(answer, console) -> None:
         before = p.text[: max(0, p.highlight_start - p.start)]
         after = p.text[p.highlight_end - p.start :]
         mark = "reverse" if not answer.abstained else "bold"
-        console.print(f"    {escape(before)}[{mark}]{escape(p.highlight)}[/{mark}]{escape(after)}", highlight=False)
+        console.print(
+            f"    {escape(before)}[{mark}]{escape(p.highlight)}[/{mark}]{escape(after)}",
+            highlight=False,
+        )
         console.print()
 
 
@@ -185,8 +262,24 @@ def _print_explain(assistant, question: str, history: list[str], k: int, console
     console.print(f"question: {escape(retrieval.question)}")
     if retrieval.query != retrieval.question:
         console.print(f"read as:  {escape(retrieval.query)}")
-    console.print(f"confidence {retrieval.confidence:.3f}, threshold {retrieval.threshold:.3f}: {verdict}")
-    table = Table("#", "passage", "dense", "rank", "bm25", "rank", "sentence", "rank", "fused", "conf", "best sentence", box=None, pad_edge=False)
+    console.print(
+        f"confidence {retrieval.confidence:.3f}, threshold {retrieval.threshold:.3f}: {verdict}"
+    )
+    table = Table(
+        "#",
+        "passage",
+        "dense",
+        "rank",
+        "bm25",
+        "rank",
+        "sentence",
+        "rank",
+        "fused",
+        "conf",
+        "best sentence",
+        box=None,
+        pad_edge=False,
+    )
     texts = assistant.texts
     for i, c in enumerate(retrieval.candidates, 1):
         ch = c.chunk
@@ -194,12 +287,23 @@ def _print_explain(assistant, question: str, history: list[str], k: int, console
         where = f"{ch.doc} ¶{para}" + (f" p.{ch.page}" if ch.page is not None else "")
         best = texts[ch.doc][c.highlight[0] : c.highlight[1]]
         table.add_row(
-            str(i), escape(where), f"{c.dense:.3f}", str(c.ranks["dense"]), f"{c.lexical:.2f}", str(c.ranks["lexical"]),
-            f"{c.sentence:.3f}", str(c.ranks["sentence"]), f"{c.fused:.4f}", f"{c.confidence:.3f}", escape(best[:70] + ("…" if len(best) > 70 else "")),
+            str(i),
+            escape(where),
+            f"{c.dense:.3f}",
+            str(c.ranks["dense"]),
+            f"{c.lexical:.2f}",
+            str(c.ranks["lexical"]),
+            f"{c.sentence:.3f}",
+            str(c.ranks["sentence"]),
+            f"{c.fused:.4f}",
+            f"{c.confidence:.3f}",
+            escape(best[:70] + ("…" if len(best) > 70 else "")),
         )
     from rich.console import Console
 
-    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)  # not squeezed into 80 columns when piped
+    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(
+        table
+    )  # not squeezed into 80 columns when piped
 
 
 def _parse_question_line(line: str) -> tuple[str, list[str]]:
@@ -221,7 +325,7 @@ def _parse_question_line(line: str) -> tuple[str, list[str]]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from .language import with_language_notice
+    from .answering.language import with_language_notice
 
     if args.k < 1 or args.k > 50:
         raise UsageError(f"-k {args.k}: ask for between 1 and 50 passages.")
@@ -240,7 +344,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 status = EXIT_USAGE
                 continue
             answer = with_language_notice(assistant.ask(question, hist, k=args.k, doc=args.doc))
-            print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer.answer, flush=True)
+            print(
+                json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer.answer,
+                flush=True,
+            )
         return status
     assistant = _open_assistant(args)
     from rich.console import Console
@@ -263,7 +370,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _run_eval(args: argparse.Namespace):
     """Load the question set, open the assistant once, ask every question (with a progress bar on a terminal)."""
-    from .evaluate import evaluate, load_questions
+    from .evaluation.evaluate import evaluate, load_questions
 
     if not 1 <= args.k <= 50:
         raise UsageError(f"-k {args.k}: ask for between 1 and 50 passages.")
@@ -277,31 +384,45 @@ def _run_eval(args: argparse.Namespace):
 
     with Progress(transient=True) as bar:
         task = bar.add_task("Asking", total=len(questions.items))
-        return evaluate(assistant, questions, k=args.k, progress=lambda done, total: bar.update(task, completed=done))
+        return evaluate(
+            assistant,
+            questions,
+            k=args.k,
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
 
 
 def _print_scores(run, console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from .eval_report import LABELS, format_metric
-    from .evaluate import METRICS
+    from .evaluation.evaluate import METRICS
+    from .evaluation.report import LABELS, format_metric
 
     groups = {"all": run.overall, **run.per_tag}
-    table = Table("metric", *(name if name == "all" else f"tag: {name}" for name in groups), title=f"{run.questions.path}: {len(run.results)} questions, threshold {run.threshold:.3f}")
+    table = Table(
+        "metric",
+        *(name if name == "all" else f"tag: {name}" for name in groups),
+        title=f"{run.questions.path}: {len(run.results)} questions, threshold {run.threshold:.3f}",
+    )
     for key in METRICS:
-        table.add_row(key if LABELS[key].lower() == key else f"{key} ({LABELS[key]})", *(format_metric(key, s.values[key]) for s in groups.values()))
+        table.add_row(
+            key if LABELS[key].lower() == key else f"{key} ({LABELS[key]})",
+            *(format_metric(key, s.values[key]) for s in groups.values()),
+        )
     for key in ("questions", "in_scope", "out_of_scope", "refused"):
         table.add_row(key.replace("_", " "), *(str(s.counts[key]) for s in groups.values()))
     console.print(table)
     misses = run.misses()
     console.print(f"[bold]Misses ({len(misses)})[/bold]" if misses else "No misses.")
     for r, reasons in misses:
-        console.print(f"  {escape(r.item.id)}: {escape(r.item.question)}\n      [red]{escape('; '.join(reasons))}[/red]")
+        console.print(
+            f"  {escape(r.item.id)}: {escape(r.item.question)}\n      [red]{escape('; '.join(reasons))}[/red]"
+        )
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import check_floors, parse_floor
+    from .evaluation.evaluate import check_floors, parse_floor
 
     for spec in [*(args.fail_under or []), *(args.fail_over or [])]:
         parse_floor(spec)  # a typo in a floor is a usage error before the model loads
@@ -310,13 +431,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     _print_scores(run, Console(highlight=False))
     if args.json:
-        from .store import atomic_write_text
+        from .files import atomic_write_text
 
-        atomic_write_text(Path(args.json), json.dumps(run.to_json(), ensure_ascii=False, indent=2) + "\n")
+        atomic_write_text(
+            Path(args.json), json.dumps(run.to_json(), ensure_ascii=False, indent=2) + "\n"
+        )
         print(f"Metrics written to {args.json}")
     if args.report:
-        from .eval_report import render_report
-        from .store import atomic_write_text
+        from .evaluation.report import render_report
+        from .files import atomic_write_text
 
         atomic_write_text(Path(args.report), render_report(run))
         print(f"Report written to {args.report}")
@@ -330,33 +453,69 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from .calibrate import RULES, calibration_record, choose_threshold
-    from .store import write_calibration
+    from .evaluation.calibrate import RULES, calibration_record, choose_threshold
+    from .index.store import write_calibration
 
     if args.rule not in RULES:
         raise UsageError(f"--rule {args.rule}: choose one of {', '.join(RULES)}.")
     if not 0.0 <= args.max_wrong_refusal <= 1.0:
-        raise UsageError(f"--max-wrong-refusal {args.max_wrong_refusal}: give a share between 0 and 1 (e.g. 0.03).")
+        raise UsageError(
+            f"--max-wrong-refusal {args.max_wrong_refusal}: give a share between 0 and 1 (e.g. 0.03)."
+        )
     run = _run_eval(args)
     calibration = choose_threshold(run.results, args.rule, args.max_wrong_refusal)
-    table = Table("threshold", "OOS refused", "wrong refusals", "precision", "recall", "F1", "answer in highlight",
-                  title=f"Refusal trade-off on {run.questions.path} (rule: {RULES[args.rule]}, wrong refusals at most {args.max_wrong_refusal:.1%})")
+    table = Table(
+        "threshold",
+        "OOS refused",
+        "wrong refusals",
+        "precision",
+        "recall",
+        "F1",
+        "answer in highlight",
+        title=f"Refusal trade-off on {run.questions.path} (rule: {RULES[args.rule]}, wrong refusals at most {args.max_wrong_refusal:.1%})",
+    )
     # Rows far past the wrong-refusal limit only repeat "worse"; show the limit and a few rows beyond it.
-    limit = max((r.refused_in_scope for r in calibration.rows if r.values["wrong_refusal_rate"] <= args.max_wrong_refusal + 1e-12), default=0) + 3
+    limit = (
+        max(
+            (
+                r.refused_in_scope
+                for r in calibration.rows
+                if r.values["wrong_refusal_rate"] <= args.max_wrong_refusal + 1e-12
+            ),
+            default=0,
+        )
+        + 3
+    )
     shown = [r for r in calibration.rows if r.refused_in_scope <= limit]
     for row in shown:
         v = row.values
-        cells = [f"{row.threshold:.4f}", f"{row.refused_out_of_scope} ({v['oos_refusal_rate']:.2f})", f"{row.refused_in_scope} ({v['wrong_refusal_rate']:.3f})",
-                 *("–" if v[k] is None else f"{v[k]:.3f}" for k in ("refusal_precision", "refusal_recall", "refusal_f1", "answer_in_highlight"))]
+        cells = [
+            f"{row.threshold:.4f}",
+            f"{row.refused_out_of_scope} ({v['oos_refusal_rate']:.2f})",
+            f"{row.refused_in_scope} ({v['wrong_refusal_rate']:.3f})",
+            *(
+                "–" if v[k] is None else f"{v[k]:.3f}"
+                for k in (
+                    "refusal_precision",
+                    "refusal_recall",
+                    "refusal_f1",
+                    "answer_in_highlight",
+                )
+            ),
+        ]
         table.add_row(*cells, style="bold reverse" if row is calibration.chosen else None)
     console = Console(highlight=False)
     console.print(table)
     if len(shown) < len(calibration.rows):
-        print(f"({len(calibration.rows) - len(shown)} higher thresholds with more wrong refusals not shown)")
+        print(
+            f"({len(calibration.rows) - len(shown)} higher thresholds with more wrong refusals not shown)"
+        )
     record = calibration_record(calibration, run)
     write_calibration(Path(args.index), record)
-    print(f"Refusal threshold {record['threshold']:.4f} (was {run.threshold:.4f}) stored in {Path(args.index) / 'calibration.json'}; "
-          "the assistant uses it from its next start.")
+    print(
+        f"Refusal threshold {record['threshold']:.4f} (was {run.threshold:.4f}) stored in {Path(args.index) / 'calibration.json'}; "
+        "the assistant uses it from its next start."
+    )
     return EXIT_OK
 
 
@@ -364,21 +523,33 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    from .feedback import format_summary, read_records, summarize
+    from .web.feedback import format_summary, read_records, summarize
 
     if args.top < 1:
         raise UsageError(f"--top {args.top}: show at least 1 answer.")
     records, bad = read_records(Path(args.log))
     summary = summarize(records, top=args.top, skipped_lines=bad)
-    print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2) if args.json else format_summary(summary))
+    print(
+        json.dumps(summary.to_json(), ensure_ascii=False, indent=2)
+        if args.json
+        else format_summary(summary)
+    )
     return EXIT_OK
 
 
 def cmd_embed_snippet(args: argparse.Namespace) -> int:
-    from .web import embed_snippet
+    from .web.app import embed_snippet
 
-    print(embed_snippet(args.url, args.height, args.title, web_component=not args.iframe_only,
-                        signed_ids=args.signed_ids), end="")
+    print(
+        embed_snippet(
+            args.url,
+            args.height,
+            args.title,
+            web_component=not args.iframe_only,
+            signed_ids=args.signed_ids,
+        ),
+        end="",
+    )
     return EXIT_OK
 
 
@@ -386,7 +557,10 @@ def cmd_embed_snippet(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qa", description="Answer questions about course readings with cited passages quoted from them.")
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Answer questions about course readings with cited passages quoted from them.",
+    )
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"qa {__version__}")
@@ -398,74 +572,188 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="embed every reading again")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("add", help="import readings (HTML pages, PDFs, Markdown, text files or http(s) URLs) into the corpus")
-    p.add_argument("sources", nargs="+", metavar="PATH_OR_URL", help="a file (.html .htm .xhtml .pdf .md .markdown .txt) or an http(s) URL; several may be given")
+    p = sub.add_parser(
+        "add",
+        help="import readings (HTML pages, PDFs, Markdown, text files or http(s) URLs) into the corpus",
+    )
+    p.add_argument(
+        "sources",
+        nargs="+",
+        metavar="PATH_OR_URL",
+        help="a file (.html .htm .xhtml .pdf .md .markdown .txt) or an http(s) URL; several may be given",
+    )
     p.add_argument("--corpus", default="corpus", help="folder of readings (default: corpus/)")
-    p.add_argument("--title", default=None, help="the reading's title (default: the one found in the source)")
-    p.add_argument("--index", default=None, help="also update this index folder now (default: leave it to the next build or ask)")
-    p.add_argument("--replace", action="store_true", help="import a reading again that is already in the corpus (e.g. a page that changed)")
-    p.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for a URL (default 20)")
+    p.add_argument(
+        "--title", default=None, help="the reading's title (default: the one found in the source)"
+    )
+    p.add_argument(
+        "--index",
+        default=None,
+        help="also update this index folder now (default: leave it to the next build or ask)",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="import a reading again that is already in the corpus (e.g. a page that changed)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds to wait for a URL (default 20)"
+    )
     p.set_defaults(func=cmd_add)
 
-    p = sub.add_parser("list", help="list the readings of the corpus with their titles, files and chunk counts")
+    p = sub.add_parser(
+        "list", help="list the readings of the corpus with their titles, files and chunk counts"
+    )
     p.add_argument("--corpus", default="corpus", help="folder of readings (default: corpus/)")
-    p.add_argument("--index", default="index", help="index folder whose chunk counts to show (default: index/)")
+    p.add_argument(
+        "--index", default="index", help="index folder whose chunk counts to show (default: index/)"
+    )
     p.add_argument("--json", action="store_true", help="print the list as JSON")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("remove", help="take a reading out of the corpus")
-    p.add_argument("reading", metavar="DOC", help="the reading's id (see `qa list`), file name or title")
+    p.add_argument(
+        "reading", metavar="DOC", help="the reading's id (see `qa list`), file name or title"
+    )
     p.add_argument("--corpus", default="corpus", help="folder of readings (default: corpus/)")
-    p.add_argument("--index", default=None, help="also update this index folder now (default: leave it to the next build or ask)")
+    p.add_argument(
+        "--index",
+        default=None,
+        help="also update this index folder now (default: leave it to the next build or ask)",
+    )
     p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("ask", help="ask a question (or '-' to read questions from standard input)")
-    p.add_argument("question", help="the question, or '-' for one question a line on standard input (text or JSON)")
+    p.add_argument(
+        "question",
+        help="the question, or '-' for one question a line on standard input (text or JSON)",
+    )
     p.add_argument("--json", action="store_true", help="print the JSON answer")
     p.add_argument("--index", default="index", help="index folder (default: index/)")
-    p.add_argument("--corpus", default=None, help="corpus folder (default: the one the index was built from, else corpus/)")
+    p.add_argument(
+        "--corpus",
+        default=None,
+        help="corpus folder (default: the one the index was built from, else corpus/)",
+    )
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
-    p.add_argument("--history", action="append", metavar="QUESTION", help="an earlier question of the conversation (repeatable, oldest first)")
+    p.add_argument(
+        "--history",
+        action="append",
+        metavar="QUESTION",
+        help="an earlier question of the conversation (repeatable, oldest first)",
+    )
     p.add_argument("--doc", default=None, help="search only this reading (its id, see `qa list`)")
-    p.add_argument("--explain", action="store_true", help="show every candidate's dense, lexical and sentence scores and ranks")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="show every candidate's dense, lexical and sentence scores and ranks",
+    )
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("eval", help="evaluate on a question set (JSONL or CSV): metrics, misses, report, CI floors")
+    p = sub.add_parser(
+        "eval", help="evaluate on a question set (JSONL or CSV): metrics, misses, report, CI floors"
+    )
     p.add_argument("questions", help="question set file (.jsonl or .csv)")
     p.add_argument("--index", default="index", help="index folder (default: index/)")
-    p.add_argument("--corpus", default=None, help="corpus folder (default: the one the index was built from, else corpus/)")
+    p.add_argument(
+        "--corpus",
+        default=None,
+        help="corpus folder (default: the one the index was built from, else corpus/)",
+    )
     p.add_argument("-k", type=int, default=10, help="passages asked for each question (default 10)")
-    p.add_argument("--json", metavar="FILE", help="write the metrics and per-question results as JSON")
-    p.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report with plots")
-    p.add_argument("--fail-under", action="extend", nargs="+", metavar="METRIC=VALUE",
-                   help="exit 1 when METRIC is below VALUE, e.g. hit@1=0.9 (for metrics where higher is better)")
-    p.add_argument("--fail-over", action="extend", nargs="+", metavar="METRIC=VALUE",
-                   help="exit 1 when METRIC is above VALUE, e.g. wrong_refusal_rate=1/43 latency_p95_ms=500 (lower is better)")
+    p.add_argument(
+        "--json", metavar="FILE", help="write the metrics and per-question results as JSON"
+    )
+    p.add_argument(
+        "--report", metavar="FILE.html", help="write a self-contained HTML report with plots"
+    )
+    p.add_argument(
+        "--fail-under",
+        action="extend",
+        nargs="+",
+        metavar="METRIC=VALUE",
+        help="exit 1 when METRIC is below VALUE, e.g. hit@1=0.9 (for metrics where higher is better)",
+    )
+    p.add_argument(
+        "--fail-over",
+        action="extend",
+        nargs="+",
+        metavar="METRIC=VALUE",
+        help="exit 1 when METRIC is above VALUE, e.g. wrong_refusal_rate=1/43 latency_p95_ms=500 (lower is better)",
+    )
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("calibrate", help="choose the refusal threshold from a question set and store it with the index")
-    p.add_argument("questions", help="question set file (.jsonl or .csv) with in-scope and out-of-scope questions")
+    p = sub.add_parser(
+        "calibrate",
+        help="choose the refusal threshold from a question set and store it with the index",
+    )
+    p.add_argument(
+        "questions",
+        help="question set file (.jsonl or .csv) with in-scope and out-of-scope questions",
+    )
     p.add_argument("--index", default="index", help="index folder (default: index/)")
-    p.add_argument("--corpus", default=None, help="corpus folder (default: the one the index was built from, else corpus/)")
+    p.add_argument(
+        "--corpus",
+        default=None,
+        help="corpus folder (default: the one the index was built from, else corpus/)",
+    )
     p.add_argument("-k", type=int, default=10, help="passages asked for each question (default 10)")
-    p.add_argument("--max-wrong-refusal", type=float, default=0.03, metavar="SHARE", help="most in-scope questions refused, as a share (default 0.03)")
-    p.add_argument("--rule", default="f1", help="f1 (best refusal F1, default), recall (most out-of-scope refused) or balanced (refused minus wrongly refused)")
+    p.add_argument(
+        "--max-wrong-refusal",
+        type=float,
+        default=0.03,
+        metavar="SHARE",
+        help="most in-scope questions refused, as a share (default 0.03)",
+    )
+    p.add_argument(
+        "--rule",
+        default="f1",
+        help="f1 (best refusal F1, default), recall (most out-of-scope refused) or balanced (refused minus wrongly refused)",
+    )
     p.set_defaults(func=cmd_calibrate)
 
-    p = sub.add_parser("feedback", help="summarize the app's feedback log: questions asked, share refused, most down-voted answers")
-    p.add_argument("--log", default=os.environ.get("QA_FEEDBACK_LOG", "feedback.jsonl"), help="the feedback log (default: $QA_FEEDBACK_LOG, else feedback.jsonl)")
-    p.add_argument("--top", type=int, default=10, help="how many questions and answers to list (default 10)")
+    p = sub.add_parser(
+        "feedback",
+        help="summarize the app's feedback log: questions asked, share refused, most down-voted answers",
+    )
+    p.add_argument(
+        "--log",
+        default=os.environ.get("QA_FEEDBACK_LOG", "feedback.jsonl"),
+        help="the feedback log (default: $QA_FEEDBACK_LOG, else feedback.jsonl)",
+    )
+    p.add_argument(
+        "--top", type=int, default=10, help="how many questions and answers to list (default 10)"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_feedback)
 
-    p = sub.add_parser("embed-snippet", help="print the HTML that puts the assistant's widget on a course page")
-    p.add_argument("--url", required=True, help="the app's public address, e.g. https://qa.example.edu (with its sub-path if it has one)")
-    p.add_argument("--height", type=int, default=600, help="height of the widget in pixels (default 600)")
-    p.add_argument("--title", default="Reading assistant", help="title of the frame, read out by screen readers (default: Reading assistant)")
-    p.add_argument("--iframe-only", action="store_true", help="print only the <iframe>, not the <gradio-app> web component alternative")
-    p.add_argument("--signed-ids", action="store_true",
-                   help="per-student rate limits: the widget's address takes ?user=SIGNED_ID, and a comment shows "
-                        "how the course site's server signs ids with the app's QA_USER_SECRET (Python and JavaScript)")
+    p = sub.add_parser(
+        "embed-snippet", help="print the HTML that puts the assistant's widget on a course page"
+    )
+    p.add_argument(
+        "--url",
+        required=True,
+        help="the app's public address, e.g. https://qa.example.edu (with its sub-path if it has one)",
+    )
+    p.add_argument(
+        "--height", type=int, default=600, help="height of the widget in pixels (default 600)"
+    )
+    p.add_argument(
+        "--title",
+        default="Reading assistant",
+        help="title of the frame, read out by screen readers (default: Reading assistant)",
+    )
+    p.add_argument(
+        "--iframe-only",
+        action="store_true",
+        help="print only the <iframe>, not the <gradio-app> web component alternative",
+    )
+    p.add_argument(
+        "--signed-ids",
+        action="store_true",
+        help="per-student rate limits: the widget's address takes ?user=SIGNED_ID, and a comment shows "
+        "how the course site's server signs ids with the app's QA_USER_SECRET (Python and JavaScript)",
+    )
     p.set_defaults(func=cmd_embed_snippet)
     return parser
 
@@ -488,6 +776,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except OSError as exc:  # a folder that cannot be created or written, a full disk: the user can fix these
-        _err(f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}; check the path and its permissions.")
+    except (
+        OSError
+    ) as exc:  # a folder that cannot be created or written, a full disk: the user can fix these
+        _err(
+            f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}; check the path and its permissions."
+        )
         return EXIT_ERROR

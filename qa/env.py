@@ -21,4 +21,6 @@ def env_flag(name: str, default: bool) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise UsageError(f"{name}={os.environ[name]!r}: set it to 1 (on) or 0 (off), or leave it unset.")
+    raise UsageError(
+        f"{name}={os.environ[name]!r}: set it to 1 (on) or 0 (off), or leave it unset."
+    )

@@ -28,7 +28,9 @@ def axe_violations(page, label: str, tags: list[str] = WCAG_TAGS) -> list[dict]:
     Skips the test when axe-core is not installed (`make node-deps` installs it).
     """
     if not AXE_JS.exists():
-        pytest.skip(f"axe-core is not installed in tests/js (run `make node-deps`): {AXE_JS} is missing")
+        pytest.skip(
+            f"axe-core is not installed in tests/js (run `make node-deps`): {AXE_JS} is missing"
+        )
     # Colours are measured once the page is still: a reply fading in has not reached its own contrast yet.
     page.wait_for_function(
         "() => document.getAnimations().every(a => a.playState !== 'running' || !isFinite(a.effect.getComputedTiming().endTime))"
@@ -45,7 +47,9 @@ def axe_violations(page, label: str, tags: list[str] = WCAG_TAGS) -> list[dict]:
     )
     AXE_DIR.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", label).strip("-")
-    (AXE_DIR / f"{name}.json").write_text(json.dumps({"label": label, "violations": violations}, indent=1), encoding="utf-8")
+    (AXE_DIR / f"{name}.json").write_text(
+        json.dumps({"label": label, "violations": violations}, indent=1), encoding="utf-8"
+    )
     return violations
 
 
@@ -72,7 +76,9 @@ def assert_no_serious_axe_violations(page, label: str) -> list[dict]:
     """
     violations = axe_violations(page, label)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
-    assert not blocking, f"axe-core on {label}: critical or serious WCAG A/AA violations\n{describe(blocking)}"
+    assert not blocking, (
+        f"axe-core on {label}: critical or serious WCAG A/AA violations\n{describe(blocking)}"
+    )
     return violations
 
 
@@ -80,4 +86,6 @@ def assert_none_blocking(found: dict[str, list[dict]]) -> None:
     """Fail, naming every page and state, when any of the checked states has a critical or serious violation."""
     bad = {label: [v for v in vs if v["impact"] in BLOCKING] for label, vs in found.items()}
     bad = {label: vs for label, vs in bad.items() if vs}
-    assert not bad, "axe-core: critical or serious WCAG A/AA violations\n" + "\n".join(f"{label}:\n{describe(vs)}" for label, vs in bad.items())
+    assert not bad, "axe-core: critical or serious WCAG A/AA violations\n" + "\n".join(
+        f"{label}:\n{describe(vs)}" for label, vs in bad.items()
+    )

@@ -66,19 +66,19 @@ def fake_embedder() -> FakeEmbedder:
 @pytest.fixture
 def fake_model(monkeypatch) -> FakeEmbedder:
     """Every command and `Assistant.open` get the fake embedder instead of the real model."""
-    import qa.assistant
-    import qa.embed
+    import qa.answering.assistant
+    import qa.index.embed
 
     fake = FakeEmbedder()
-    monkeypatch.setattr(qa.embed, "load_embedder", lambda kind=None: fake)
-    monkeypatch.setattr(qa.assistant, "load_embedder", lambda kind=None: fake)
+    monkeypatch.setattr(qa.index.embed, "load_embedder", lambda kind=None: fake)
+    monkeypatch.setattr(qa.answering.assistant, "load_embedder", lambda kind=None: fake)
     return fake
 
 
 @pytest.fixture(scope="session")
 def real_embedder():
     """The packaged all-MiniLM-L6-v2 as the product loads it (ONNX when it agrees with torch), once per session."""
-    from qa.embed import load_embedder
+    from qa.index.embed import load_embedder
 
     return load_embedder()
 
@@ -86,7 +86,7 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def torch_embedder():
     """The packaged model through sentence-transformers itself (the reference the ONNX copy must match)."""
-    from qa.embed import load_embedder
+    from qa.index.embed import load_embedder
 
     return load_embedder("torch")
 
@@ -94,7 +94,7 @@ def torch_embedder():
 @pytest.fixture(scope="session")
 def built_index(real_embedder, tmp_path_factory) -> Path:
     """The bundled corpus indexed with the real model, in a temporary folder (built once)."""
-    from qa.store import build_index
+    from qa.index.store import build_index
 
     folder = tmp_path_factory.mktemp("index")
     corpus = tmp_path_factory.mktemp("corpus")
@@ -108,7 +108,7 @@ def built_index(real_embedder, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def assistant(built_index, real_embedder):
     """An `Assistant` over the bundled reading with the real model."""
-    from qa.assistant import Assistant
+    from qa.answering.assistant import Assistant
 
     return Assistant.open(built_index, embedder=real_embedder)
 

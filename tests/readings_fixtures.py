@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pdf_helpers import make_pdf, wrap_paragraphs
 
-from qa.pdftext import join_lines
+from qa.readings.pdftext import join_lines
 
 NEWS_HTML = """<!DOCTYPE html>
 <html lang="en">
@@ -53,9 +53,22 @@ NEWS_FACT = "Local water boards have started building small reservoirs called qo
 
 # Words that only the page's menus, banner, related links, footer and scripts contain.
 FURNITURE = (
-    "cookies", "manage preferences", "World news", "Sport scores", "Opinion columns", "Related stories",
-    "Ski resorts", "photos of melting", "newsletter", "morning briefing", "Subscribe", "All rights reserved",
-    "Privacy policy", "tracking", "dataLayer", "color: #c00",
+    "cookies",
+    "manage preferences",
+    "World news",
+    "Sport scores",
+    "Opinion columns",
+    "Related stories",
+    "Ski resorts",
+    "photos of melting",
+    "newsletter",
+    "morning briefing",
+    "Subscribe",
+    "All rights reserved",
+    "Privacy policy",
+    "tracking",
+    "dataLayer",
+    "color: #c00",
 )
 
 PDF_TITLE = "Field Notes on River Deltas"

@@ -9,7 +9,6 @@ import textwrap
 
 import numpy as np
 import pytest
-
 from conftest import CORPUS, QUESTIONS, ROOT, FakeEmbedder
 
 if str(ROOT) not in sys.path:
@@ -45,8 +44,8 @@ def test_percentiles_match_numpy():
 
 
 def test_synthetic_corpus_is_deterministic_and_readable(tmp_path, fake_embedder):
-    from qa.chunk import chunk_reading
-    from qa.readings import load_corpus
+    from qa.index.chunk import chunk_reading
+    from qa.readings.corpus import load_corpus
 
     a = synthetic_corpus(ARTICLE, tmp_path / "a", readings=3, paragraphs=12)
     b = synthetic_corpus(ARTICLE, tmp_path / "b", readings=3, paragraphs=12)
@@ -62,11 +61,15 @@ def test_synthetic_corpus_is_deterministic_and_readable(tmp_path, fake_embedder)
 def test_synthetic_index_has_exact_offsets_and_unit_vectors(chunks):
     index = synthetic_index(chunks, 3, 16, ["alpha", "beta", "gamma"], chunks_per_reading=100)
     assert len(index.chunks) == chunks and index.chunk_vectors.shape == (chunks, 16)
-    assert index.sentence_vectors.shape == (3 * chunks, 16) and len(index.sentence_chunk) == 3 * chunks
+    assert (
+        index.sentence_vectors.shape == (3 * chunks, 16) and len(index.sentence_chunk) == 3 * chunks
+    )
     for c in index.chunks:
         text = index.readings[c.doc].text
         assert text[c.start : c.end] == c.text
-        assert all(c.start <= s.start < s.end <= c.end and text[s.end - 1] == "." for s in c.sentences)
+        assert all(
+            c.start <= s.start < s.end <= c.end and text[s.end - 1] == "." for s in c.sentences
+        )
     if chunks:
         np.testing.assert_allclose(np.linalg.norm(index.sentence_vectors, axis=1), 1.0, atol=1e-5)
 
@@ -109,21 +112,41 @@ def test_tree_rss_counts_children():
 def test_run_benchmark_quick_with_fakes(tmp_path):
     from dataclasses import replace
 
-    config = replace(QUICK, article_reps=2, questions=8, large_questions=4, scale_sizes=(120,), scale_queries=2, synthetic_readings=2, synthetic_paragraphs=5)
+    config = replace(
+        QUICK,
+        article_reps=2,
+        questions=8,
+        large_questions=4,
+        scale_sizes=(120,),
+        scale_queries=2,
+        synthetic_readings=2,
+        synthetic_paragraphs=5,
+    )
     lines: list[str] = []
-    results = run_benchmark(config, {"fake": FakeEmbedder()}, Baseline(FakeEmbedder().embed), tmp_path, log=lines.append)
+    results = run_benchmark(
+        config, {"fake": FakeEmbedder()}, Baseline(FakeEmbedder().embed), tmp_path, log=lines.append
+    )
     json.dumps(results)  # the results file is plain JSON
-    assert results["build_article"]["ours_fake"]["chunks"] > 0 and results["build_article"]["baseline"]["chunks"] > 0
+    assert (
+        results["build_article"]["ours_fake"]["chunks"] > 0
+        and results["build_article"]["baseline"]["chunks"] > 0
+    )
     for part, reps in (("build_article", config.article_reps), ("build_large", config.large_reps)):
-        assert all(len(results[part][name]["seconds"]) == reps for name in ("baseline", "ours_fake"))
+        assert all(
+            len(results[part][name]["seconds"]) == reps for name in ("baseline", "ours_fake")
+        )
     assert results["build_incremental"]["unchanged_rebuilt"] is False
     assert results["build_incremental"]["one_changed_embedded_readings"] == 1
-    assert results["latency_article"]["questions"] == 8 == results["latency_article"]["ours_fake"]["n"]
+    assert (
+        results["latency_article"]["questions"] == 8 == results["latency_article"]["ours_fake"]["n"]
+    )
     assert set(results["latency_article"]["breakdown_fake"]) == {"encode", "retrieve", "answer"}
     assert results["scale"]["120"]["ours"]["n"] == 2
     assert results["app"] == {"skipped": "not asked for"}
     table = render_table(results)
-    assert "ours/baseline" in table and "scale 120 chunks" in table and "large-corpus build" in table
+    assert (
+        "ours/baseline" in table and "scale 120 chunks" in table and "large-corpus build" in table
+    )
     assert len(lines) >= 4
 
 
@@ -183,14 +206,26 @@ def test_app_benchmark_against_a_stand_in_app(tmp_path):
     app.write_text(STAND_IN_APP, encoding="utf-8")
     (tmp_path / "index").mkdir()
     questions = ["What is USFK?", "please fail now", "over the limit", "Who is Brunson?"]
-    run = run_app_benchmark(app, tmp_path / "index", questions, clients=3, per_client=2, timeout=180, user_header="x-qa-user")
+    run = run_app_benchmark(
+        app,
+        tmp_path / "index",
+        questions,
+        clients=3,
+        per_client=2,
+        timeout=180,
+        user_header="x-qa-user",
+    )
     assert run.first_answer_s >= run.ready_s > 0 and run.peak_rss_mb > 50
     assert list(run.loads) == ["rest", "gradio", "gradio_client"]
     # Client c asks questions[2c + i] (wrapping): 0, 1 | 2, 3 | 0, 1, so three answers and three
     # failures, one of them over the limit; the lone client asks the next two (2, 3: one of each);
     # the first answer, through POST /api/ask, the one after (0).
     for name, load in run.loads.items():
-        assert len(load.sequential_s) == 1 and len(load.latencies_s) == 3 and len(load.errors) == 4, (name, load.errors)
+        assert (
+            len(load.sequential_s) == 1 and len(load.latencies_s) == 3 and len(load.errors) == 4
+        ), (name, load.errors)
         assert sum("rate_limited" in e for e in load.errors) == 2, (name, load.errors)
         assert load.app_cpu_s >= 0 and load.client_cpu_s >= 0 and load.wall_s > 0 and load.client
-    assert sum(load.app_cpu_s for load in run.loads.values()) > 0  # CPU clocks tick every 10 ms: a tiny load may read 0
+    assert (
+        sum(load.app_cpu_s for load in run.loads.values()) > 0
+    )  # CPU clocks tick every 10 ms: a tiny load may read 0

@@ -14,9 +14,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from qa.web import WebSettings, create_app
 from web_helpers import chromium, outside_requests, refused_question, serve_app
+
+from qa.web.app import WebSettings, create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
 
@@ -54,7 +54,9 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     rec = Recorder()
     context.on("request", lambda r: rec.urls.append(r.url))
-    context.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]|data:|blob:)"), lambda route: route.abort())
+    context.route(
+        re.compile(r"^(?!https?://127\.0\.0\.1[:/]|data:|blob:)"), lambda route: route.abort()
+    )
     pg = context.new_page()
     pg.on("dialog", lambda d: (rec.dialogs.append(d.message), d.dismiss()))
     pg.recorder = rec
@@ -64,7 +66,9 @@ def page(browser):
 
 def save_shot(pg, artifacts: Path, name: str, readme: bool = False, **kw) -> None:
     pg.screenshot(path=str(artifacts / name), **kw)
-    if readme and os.environ.get("QA_UPDATE_SCREENSHOTS") == "1":  # `make screenshots` refreshes the README's
+    if (
+        readme and os.environ.get("QA_UPDATE_SCREENSHOTS") == "1"
+    ):  # `make screenshots` refreshes the README's
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(artifacts / name, DOCS_SHOTS / name)
 
@@ -92,7 +96,9 @@ def test_answer_shows_the_quote_with_marker_and_the_section(page, app_url, assis
         assert first.section in cite
     assert reply.locator(".qa-passage").count() == len(expected.passages)
     assert reply.locator(".qa-passage").first.locator("mark").inner_text() == first.highlight
-    reply.evaluate("el => el.scrollIntoView({block: 'start'})")  # the picture shows the answer's top
+    reply.evaluate(
+        "el => el.scrollIntoView({block: 'start'})"
+    )  # the picture shows the answer's top
     save_shot(page, artifacts, "answer.png", readme=True)
     assert not outside_requests(page.recorder.urls)
 
@@ -104,7 +110,10 @@ def test_show_in_reading_lands_on_the_highlighted_paragraph(page, app_url, assis
     reply.locator("a.qa-show").first.click()
     target = page.locator(f"#r-{first.doc}-p{first.paragraph}")
     target.wait_for(state="visible")
-    page.wait_for_function("id => document.getElementById(id).classList.contains('qa-cited')", arg=f"r-{first.doc}-p{first.paragraph}")
+    page.wait_for_function(
+        "id => document.getElementById(id).classList.contains('qa-cited')",
+        arg=f"r-{first.doc}-p{first.paragraph}",
+    )
     assert page.locator(".qa-para.qa-cited").count() == 1
     assert target.locator("mark").inner_text() == first.highlight
     box, height = target.bounding_box(), page.viewport_size["height"]
@@ -114,7 +123,9 @@ def test_show_in_reading_lands_on_the_highlighted_paragraph(page, app_url, assis
     # The same link opens the standalone reading page, scrolled to the paragraph.
     href = reply.locator("a.qa-show").first.get_attribute("href")
     page.goto(app_url + href)
-    assert page.evaluate("document.querySelector(':target').id") == f"r-{first.doc}-p{first.paragraph}"
+    assert (
+        page.evaluate("document.querySelector(':target').id") == f"r-{first.doc}-p{first.paragraph}"
+    )
     assert page.locator(":target mark").inner_text() == first.highlight
     assert not outside_requests(page.recorder.urls)
 
@@ -126,11 +137,15 @@ def test_script_in_a_question_is_shown_as_text_and_never_runs(page, app_url, art
     page.wait_for_timeout(500)
     assert page.evaluate("window.__pwned") is None and not page.recorder.dialogs
     assert page.locator("#qa-chatbot img").count() == 0
-    assert '<img src=x onerror="window.__pwned=1;alert(1)">' in page.locator(".qa-q").last.inner_text()
+    assert (
+        '<img src=x onerror="window.__pwned=1;alert(1)">' in page.locator(".qa-q").last.inner_text()
+    )
     assert not [u for u in page.recorder.urls if u.rstrip("/").endswith("/x")]
 
 
-def test_out_of_scope_reply_suggests_questions_from_the_reading(page, app_url, assistant, artifacts):
+def test_out_of_scope_reply_suggests_questions_from_the_reading(
+    page, app_url, assistant, artifacts
+):
     question = refused_question(assistant)
     page.goto(app_url + "/")
     reply = ask(page, question)
@@ -151,13 +166,23 @@ def test_examples_follow_up_retry_clear_and_feedback(page, app_url, assistant, f
     assert example_text in page.locator(".qa-q").first.inner_text()
     follow = ask(page, "Why?")
     expected = assistant.ask("Why?", [example_text])
-    assert [p.id for p in expected.passages][0] and follow.locator(".qa-passage").count() == len(expected.passages)
-    page.get_by_label("Comment (optional, sent with your next thumbs up or down)").fill("not the paragraph I needed")
+    assert [p.id for p in expected.passages][0] and follow.locator(".qa-passage").count() == len(
+        expected.passages
+    )
+    page.get_by_label("Comment (optional, sent with your next thumbs up or down)").fill(
+        "not the paragraph I needed"
+    )
     page.locator("#qa-chatbot button[aria-label='Dislike']").last.click()
     page.get_by_text("Thank you, your feedback was recorded.").wait_for()
-    votes = [json.loads(x) for x in feedback_path.read_text(encoding="utf-8").splitlines() if '"vote"' in x]
+    votes = [
+        json.loads(x)
+        for x in feedback_path.read_text(encoding="utf-8").splitlines()
+        if '"vote"' in x
+    ]
     assert votes[-1]["vote"] == "down" and votes[-1]["question"] == "Why?"
-    assert votes[-1]["comment"] == "not the paragraph I needed" and votes[-1]["passage_ids"] == [p.id for p in expected.passages]
+    assert votes[-1]["comment"] == "not the paragraph I needed" and votes[-1]["passage_ids"] == [
+        p.id for p in expected.passages
+    ]
     page.get_by_role("button", name="Retry").click()
     page.wait_for_function("document.querySelectorAll('.qa-q').length === 2")
     page.get_by_role("button", name="Clear", exact=True).last.click()
@@ -170,7 +195,9 @@ def test_keyboard_only_and_labels(page, app_url):
     page.locator("body").focus()
     for _ in range(40):
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement && document.activeElement.closest('#qa-question') !== null"):
+        if page.evaluate(
+            "document.activeElement && document.activeElement.closest('#qa-question') !== null"
+        ):
             break
     else:
         pytest.fail("the question box cannot be reached with Tab")
@@ -193,7 +220,9 @@ def test_narrow_screen_has_no_sideways_scroll(browser, app_url, artifacts, theme
         ask(pg, QUESTION)
         pg.wait_for_timeout(300)
         assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        assert pg.evaluate("document.body.classList.contains('dark') || document.documentElement.classList.contains('dark')") == (theme == "dark")
+        assert pg.evaluate(
+            "document.body.classList.contains('dark') || document.documentElement.classList.contains('dark')"
+        ) == (theme == "dark")
         save_shot(pg, artifacts, f"chat-375px-{theme}.png", readme=theme == "dark")
         assert not outside_requests(urls)
     finally:
@@ -209,6 +238,9 @@ def test_over_the_rate_limit_the_chat_says_so(browser, assistant, tmp_path):
             for _ in range(2):
                 assert "[1]" in ask(pg, QUESTION).inner_text()
             limited = ask(pg, QUESTION)
-            assert "Please wait" in limited.inner_text() and limited.locator(".qa-passage").count() == 0
+            assert (
+                "Please wait" in limited.inner_text()
+                and limited.locator(".qa-passage").count() == 0
+            )
         finally:
             context.close()

@@ -7,14 +7,14 @@ Unit tests run on generated Markdown with the fake embedder's token counter; the
 from __future__ import annotations
 
 import pytest
+from conftest import CORPUS, FakeEmbedder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.chunk import ChunkSettings, chunk_reading, embedding_text, split_sentences
 from qa.errors import ReadingError
-from qa.readings import parse_reading, read_reading
-
-from conftest import CORPUS, FakeEmbedder
+from qa.index.chunk import ChunkSettings, chunk_reading, embedding_text, split_sentences
+from qa.readings.corpus import read_reading
+from qa.readings.records import parse_reading
 
 COUNT = FakeEmbedder().count_tokens
 
@@ -73,13 +73,20 @@ def check_chunks(reading, chunks, count_tokens, chunk_settings: ChunkSettings) -
         assert c.text == c.text.strip() and c.text
         assert c.start >= previous_end, "chunks are in reading order and do not overlap"
         previous_end = c.end
-        assert c.doc == reading.doc and c.title == reading.title and c.id == f"{reading.doc}@{c.start}"
+        assert (
+            c.doc == reading.doc and c.title == reading.title and c.id == f"{reading.doc}@{c.start}"
+        )
         assert c.paragraphs == tuple(sorted(c.paragraphs)) and c.paragraphs
         for n in c.paragraphs:
             p = by_number[n]
-            assert (p.section, p.page) == (c.section, c.page), "a chunk never crosses a heading or a page marker"
+            assert (p.section, p.page) == (c.section, c.page), (
+                "a chunk never crosses a heading or a page marker"
+            )
             assert p.start < c.end and p.end > c.start
-        assert "<!--" not in c.text and not any(line.lstrip().startswith("#") and line.lstrip("#")[:1] == " " for line in c.text.split("\n"))
+        assert "<!--" not in c.text and not any(
+            line.lstrip().startswith("#") and line.lstrip("#")[:1] == " "
+            for line in c.text.split("\n")
+        )
         for s in c.sentences:
             assert c.start <= s.start < s.end <= c.end
             assert text[s.start : s.end] in c.text
@@ -87,13 +94,19 @@ def check_chunks(reading, chunks, count_tokens, chunk_settings: ChunkSettings) -
             p = by_number[s.paragraph]
             assert p.start <= s.start and s.end <= p.end
         sentence_chars = " ".join(text[s.start : s.end] for s in c.sentences)
-        assert sentence_chars.split() == c.text.split(), "the sentences of a chunk are its whole text"
+        assert sentence_chars.split() == c.text.split(), (
+            "the sentences of a chunk are its whole text"
+        )
         tokens = count_tokens(embedding_text(c.title, c.section, c.text))
-        assert tokens + 2 <= chunk_settings.model_max_tokens, f"chunk {c.id} has {tokens} word pieces + [CLS]/[SEP]"
+        assert tokens + 2 <= chunk_settings.model_max_tokens, (
+            f"chunk {c.id} has {tokens} word pieces + [CLS]/[SEP]"
+        )
     for p in reading.paragraphs:
         for pos in range(p.start, p.end):
             if not text[pos].isspace():
-                assert any(c.start <= pos < c.end for c in chunks), f"paragraph {p.number}: character {pos} is in no chunk"
+                assert any(c.start <= pos < c.end for c in chunks), (
+                    f"paragraph {p.number}: character {pos} is in no chunk"
+                )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -117,8 +130,14 @@ def test_generated_documents_chunk_exactly_with_other_settings(raw, max_tokens, 
         assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:]))
     for c in chunks:
         assert text[c.start : c.end] == c.text
-        assert all({(reading.paragraphs[n - 1].section, reading.paragraphs[n - 1].page)} == {(c.section, c.page)} for n in c.paragraphs)
-        assert COUNT(embedding_text(c.title, c.section, c.text)) + 2 <= chunk_settings.model_max_tokens
+        assert all(
+            {(reading.paragraphs[n - 1].section, reading.paragraphs[n - 1].page)}
+            == {(c.section, c.page)}
+            for n in c.paragraphs
+        )
+        assert (
+            COUNT(embedding_text(c.title, c.section, c.text)) + 2 <= chunk_settings.model_max_tokens
+        )
 
 
 @settings(max_examples=100, deadline=None)
@@ -128,7 +147,10 @@ def test_any_text_either_chunks_exactly_or_is_refused(raw):
         reading = parse_reading(raw, "any")
     except ReadingError:
         assert not raw.replace("\x00", "").strip() or all(
-            not line.strip() or line.strip().startswith("#") or line.strip().startswith("<!--") or line.strip() == "---"
+            not line.strip()
+            or line.strip().startswith("#")
+            or line.strip().startswith("<!--")
+            or line.strip() == "---"
             for line in raw.replace("\r", "\n").split("\n")
         )
         return
@@ -138,7 +160,14 @@ def test_any_text_either_chunks_exactly_or_is_refused(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "   \n\n  ", "---\ntitle: Only a title\n---\n", "# Just a heading\n", "## One\n\n## Two\n", "<!-- page 3 -->\n"],
+    [
+        "",
+        "   \n\n  ",
+        "---\ntitle: Only a title\n---\n",
+        "# Just a heading\n",
+        "## One\n\n## Two\n",
+        "<!-- page 3 -->\n",
+    ],
     ids=["empty", "blank", "front-matter-only", "title-only", "headings-only", "page-marker-only"],
 )
 def test_a_document_without_text_is_refused(raw):
@@ -150,15 +179,33 @@ def test_a_document_without_text_is_refused(raw):
     "raw, expected",
     [
         ("One paragraph.", [("One paragraph.", None, None)]),
-        ("Intro.\n\n## Part A\n\nFirst.\n\nSecond.\n\n## Part B\n\nThird.",
-         [("Intro.", None, None), ("First.\n\nSecond.", "Part A", None), ("Third.", "Part B", None)]),
-        ("<!-- page 1 -->\nOn one.\n\n<!-- page 2 -->\nOn two.\n\nStill two.",
-         [("On one.", None, 1), ("On two.\n\nStill two.", None, 2)]),
+        (
+            "Intro.\n\n## Part A\n\nFirst.\n\nSecond.\n\n## Part B\n\nThird.",
+            [
+                ("Intro.", None, None),
+                ("First.\n\nSecond.", "Part A", None),
+                ("Third.", "Part B", None),
+            ],
+        ),
+        (
+            "<!-- page 1 -->\nOn one.\n\n<!-- page 2 -->\nOn two.\n\nStill two.",
+            [("On one.", None, 1), ("On two.\n\nStill two.", None, 2)],
+        ),
         ("## S\n\n<!-- page 4 -->\n\nA.\n\n## T\n\nB.", [("A.", "S", 4), ("B.", "T", 4)]),
-        ("## Notes\n\nOne.\n\n## Notes\n\nTwo.", [("One.", "Notes", None), ("Two.", "Notes", None)]),
+        (
+            "## Notes\n\nOne.\n\n## Notes\n\nTwo.",
+            [("One.", "Notes", None), ("Two.", "Notes", None)],
+        ),
         ("<!-- page 2 -->\nOne.\n\n<!-- page 2 -->\nTwo.", [("One.", None, 2), ("Two.", None, 2)]),
     ],
-    ids=["single", "sections", "pages", "section-and-page", "repeated-heading", "repeated-page-marker"],
+    ids=[
+        "single",
+        "sections",
+        "pages",
+        "section-and-page",
+        "repeated-heading",
+        "repeated-page-marker",
+    ],
 )
 def test_chunks_of_small_documents(raw, expected):
     reading = parse_reading(raw, "small")
@@ -177,7 +224,9 @@ def test_a_long_paragraph_is_cut_at_sentences_and_a_long_sentence_at_words():
     chunks = chunk_reading(reading, COUNT, chunk_settings)
     check_chunks(reading, chunks, COUNT, chunk_settings)
     first = [c for c in chunks if c.paragraphs == (1,)]
-    assert len(first) > 1 and all(c.text.endswith(".") for c in first), "a long paragraph is cut between sentences"
+    assert len(first) > 1 and all(c.text.endswith(".") for c in first), (
+        "a long paragraph is cut between sentences"
+    )
     assert len([c for c in chunks if c.paragraphs == (2,)]) >= 3
 
 
@@ -190,20 +239,44 @@ def test_a_long_paragraph_is_cut_at_sentences_and_a_long_sentence_at_words():
         ("", []),
         ("   ", []),
         ("No final stop", ["No final stop"]),
-        ("Adm. Samuel J. Paparo spoke. U.S. forces stay.", ["Adm. Samuel J. Paparo spoke.", "U.S. forces stay."]),
-        ("Gen. Xavier T. Brunson said so. Dr. Kim agreed.", ["Gen. Xavier T. Brunson said so.", "Dr. Kim agreed."]),
-        ("U.S. forces would remain at 28,500. In a context of growth.", ["U.S. forces would remain at 28,500.", "In a context of growth."]),
+        (
+            "Adm. Samuel J. Paparo spoke. U.S. forces stay.",
+            ["Adm. Samuel J. Paparo spoke.", "U.S. forces stay."],
+        ),
+        (
+            "Gen. Xavier T. Brunson said so. Dr. Kim agreed.",
+            ["Gen. Xavier T. Brunson said so.", "Dr. Kim agreed."],
+        ),
+        (
+            "U.S. forces would remain at 28,500. In a context of growth.",
+            ["U.S. forces would remain at 28,500.", "In a context of growth."],
+        ),
         ("It cost 3.5 billion won. Then more.", ["It cost 3.5 billion won.", "Then more."]),
-        ("A regional conflict (i.e., over Taiwan). Conservatives disagree.", ["A regional conflict (i.e., over Taiwan).", "Conservatives disagree."]),
-        ("The ROK-U.S. alliance is ironclad. Next.", ["The ROK-U.S. alliance is ironclad.", "Next."]),
-        ("He called it “unacceptable.” Others agreed.", ["He called it “unacceptable.”", "Others agreed."]),
+        (
+            "A regional conflict (i.e., over Taiwan). Conservatives disagree.",
+            ["A regional conflict (i.e., over Taiwan).", "Conservatives disagree."],
+        ),
+        (
+            "The ROK-U.S. alliance is ironclad. Next.",
+            ["The ROK-U.S. alliance is ironclad.", "Next."],
+        ),
+        (
+            "He called it “unacceptable.” Others agreed.",
+            ["He called it “unacceptable.”", "Others agreed."],
+        ),
         ("He said “no.” Then he left.", ["He said “no.”", "Then he left."]),
         ("See No. 5 of the list. Then stop.", ["See No. 5 of the list.", "Then stop."]),
         ("Is it? Yes! Sure.", ["Is it?", "Yes!", "Sure."]),
         ("Past as Prelude? Maybe not.", ["Past as Prelude?", "Maybe not."]),
-        ("Kim Jong Un’s suite. “Quoted start.” Done.", ["Kim Jong Un’s suite.", "“Quoted start.”", "Done."]),
+        (
+            "Kim Jong Un’s suite. “Quoted start.” Done.",
+            ["Kim Jong Un’s suite.", "“Quoted start.”", "Done."],
+        ),
         ("e.g. this and that. Then the rest.", ["e.g. this and that.", "Then the rest."]),
-        ("lower case. after a stop stays one sentence.", ["lower case. after a stop stays one sentence."]),
+        (
+            "lower case. after a stop stays one sentence.",
+            ["lower case. after a stop stays one sentence."],
+        ),
     ],
 )
 def test_split_sentences(text, expected):
@@ -227,7 +300,12 @@ def _real_budget_ok(embedder, chunks) -> list[tuple[str, int]]:
     tokenizer = embedder._model.tokenizer
     over = []
     for c in chunks:
-        ids = tokenizer(embedding_text(c.title, c.section, c.text), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        ids = tokenizer(
+            embedding_text(c.title, c.section, c.text),
+            add_special_tokens=True,
+            truncation=False,
+            verbose=False,
+        )["input_ids"]
         assert ids[0] == tokenizer.cls_token_id and ids[-1] == tokenizer.sep_token_id
         if len(ids) > 256:
             over.append((c.id, len(ids)))
@@ -235,7 +313,9 @@ def _real_budget_ok(embedder, chunks) -> list[tuple[str, int]]:
 
 
 @pytest.mark.model
-def test_bundled_chunks_fit_the_model_with_its_own_tokenizer(real_embedder, torch_embedder, bundled):
+def test_bundled_chunks_fit_the_model_with_its_own_tokenizer(
+    real_embedder, torch_embedder, bundled
+):
     assert real_embedder.max_tokens == 256
     chunks = chunk_reading(bundled, real_embedder.count_tokens)
     check_chunks(bundled, chunks, real_embedder.count_tokens, ChunkSettings())
@@ -244,10 +324,14 @@ def test_bundled_chunks_fit_the_model_with_its_own_tokenizer(real_embedder, torc
 
 
 @pytest.mark.model
-def test_long_paragraphs_and_a_very_long_sentence_fit_the_model(real_embedder, torch_embedder, bundled):
+def test_long_paragraphs_and_a_very_long_sentence_fit_the_model(
+    real_embedder, torch_embedder, bundled
+):
     body = [bundled.text[p.start : p.end] for p in bundled.paragraphs]
     huge_paragraph = " ".join(body[:12])  # a dozen paragraphs run together, ~2,000 word pieces
-    huge_sentence = " ".join(s.rstrip(".") for s in body[12:20]).replace(". ", ", ") + "."  # one sentence, no stops
+    huge_sentence = (
+        " ".join(s.rstrip(".") for s in body[12:20]).replace(". ", ", ") + "."
+    )  # one sentence, no stops
     unicode_run = "서울과 워싱턴은 동맹을 재검토해야 한다 " * 120 + "끝."
     raw = (
         "---\ntitle: A Very Long Reading Title That Takes Many Word Pieces Of The Budget Away\n---\n\n"
@@ -263,11 +347,14 @@ def test_long_paragraphs_and_a_very_long_sentence_fit_the_model(real_embedder, t
 
 # ---------------------------------------------------------------------------- awkward shapes never stop a build
 
-from qa.chunk import _PieceSplitter  # noqa: E402
+from qa.index.chunk import _PieceSplitter  # noqa: E402
 
 # Text of any shape: indents, blank lines, runs of words without a full stop, numbers, symbols.
 AWKWARD = st.lists(
-    st.sampled_from(list("ab Z9.,;:>|-_=()\t\n ") + ["   >>> ", "\n\n", "    ", "1,024", "word", "A. ", "x" * 90]),
+    st.sampled_from(
+        list("ab Z9.,;:>|-_=()\t\n ")
+        + ["   >>> ", "\n\n", "    ", "1,024", "word", "A. ", "x" * 90]
+    ),
     max_size=300,
 ).map("".join)
 
@@ -304,7 +391,9 @@ AWKWARD_READINGS = {
     "interpreter listing": "# Listing\n\n" + _listing(),
     "5,000 words without a full stop": "# Long\n\n" + _unstopped(5000),
     "table of numbers": "# Table\n\nThe products, row by row.\n\n" + _table(),
-    "leading and trailing whitespace": "\n\n   \n    indented first line of prose that goes on\n" + "  more indented words\n" * 80 + "\n\n   ",
+    "leading and trailing whitespace": "\n\n   \n    indented first line of prose that goes on\n"
+    + "  more indented words\n" * 80
+    + "\n\n   ",
 }
 
 
@@ -317,6 +406,8 @@ def test_readings_of_awkward_shapes_chunk_exactly(raw, max_tokens, overlap):
     assert chunks
     for c in chunks:
         assert reading.text[c.start : c.end] == c.text
-        assert COUNT(embedding_text(c.title, c.section, c.text)) + 2 <= chunk_settings.model_max_tokens
+        assert (
+            COUNT(embedding_text(c.title, c.section, c.text)) + 2 <= chunk_settings.model_max_tokens
+        )
     if overlap == 0:
         check_chunks(reading, chunks, COUNT, chunk_settings)

@@ -1,6 +1,6 @@
 """Rate limits no client can dodge: the address through trusted proxies only, signed student ids.
 
-Unit tests of `qa.clients` and `qa.ratelimit.client_key`, then `POST /api/ask` served over HTTP
+Unit tests of `qa.web.clients` and `qa.web.ratelimit.client_key`, then `POST /api/ask` served over HTTP
 (the route alone, on a bare Starlette app, with the fake embedder) with `--rate-limit 3`: new ids,
 spoofed forwarded headers and forged signatures from one address all share its bucket; two
 students behind a trusted proxy, or with signed ids, are limited one by one.
@@ -19,17 +19,23 @@ import pytest
 from conftest import CORPUS, FakeEmbedder
 from web_helpers import serve_app
 
-from qa.api import API_PATH, add_api
-from qa.clients import ForwardedClients, forwarded_client, parse_networks, sign_user, verified_user
 from qa.errors import UsageError
-from qa.ratelimit import RateLimiter, client_key
+from qa.web.api import API_PATH, add_api
+from qa.web.clients import (
+    ForwardedClients,
+    forwarded_client,
+    parse_networks,
+    sign_user,
+    verified_user,
+)
+from qa.web.ratelimit import RateLimiter, client_key
 
 SECRET = "course-platform-secret"
 PROXIES = parse_networks("10.0.0.0/8, 127.0.0.1")
 
 
 def test_sign_user_matches_an_independent_hmac():
-    expected = hmac.new(b"k3y", "s-42".encode(), hashlib.sha256).hexdigest()
+    expected = hmac.new(b"k3y", b"s-42", hashlib.sha256).hexdigest()
     assert sign_user("s-42", "k3y") == f"s-42.{expected}"
 
 
@@ -167,8 +173,8 @@ def test_rate_limiter_wait_does_not_count():
 
 @pytest.fixture(scope="module")
 def fake_assistant(tmp_path_factory):
-    from qa.assistant import Assistant
-    from qa.store import build_index, load_index
+    from qa.answering.assistant import Assistant
+    from qa.index.store import build_index, load_index
 
     root = tmp_path_factory.mktemp("clients")
     embedder = FakeEmbedder()
@@ -247,7 +253,7 @@ def test_signed_ids_limit_students_one_by_one_from_one_address(fake_assistant):
 
 
 def _example(language: str) -> str:
-    from qa.clients import signing_examples
+    from qa.web.clients import signing_examples
 
     text = signing_examples()
     block = text.split(f"{language}:\n", 1)[1].split("\n\n", 1)[0]

@@ -2,7 +2,7 @@
 
 The reference is `tests/fixtures/scraped-page.txt`, the article's page as it was scraped (menus,
 share buttons, related posts and footer included). The article body is cut out of it here, by its
-landmarks, and compared paragraph by paragraph with what `qa.readings` parses from the corpus file.
+landmarks, and compared paragraph by paragraph with what `qa.readings.records` parses from the corpus file.
 """
 
 from __future__ import annotations
@@ -11,15 +11,18 @@ import re
 from pathlib import Path
 
 import pytest
-
-from qa.readings import read_reading
-
 from conftest import CORPUS
+
+from qa.readings.corpus import read_reading
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scraped-page.txt"
 READING = CORPUS / "south-korea-us-alliance.md"
 TITLE = "The South Korea-US Alliance Is Due for an Overhaul"
-SECTIONS = ("Recent Signals Raise Concerns in Seoul", "Past as Prelude?", "Past Echoes in a Transformed Present")
+SECTIONS = (
+    "Recent Signals Raise Concerns in Seoul",
+    "Past as Prelude?",
+    "Past Echoes in a Transformed Present",
+)
 
 # Lines of the scraped page that belong to the site, not the article.
 FURNITURE = (
@@ -77,7 +80,10 @@ def test_the_fixture_holds_the_article_and_its_page():
     assert len(paragraphs) == 36
     assert headings == list(SECTIONS)
     page = FIXTURE.read_text(encoding="utf-8")
-    assert all(f in page for f in ("World News", "Related Posts", "© 2024 Todayheadline.co", "Login to your account"))
+    assert all(
+        f in page
+        for f in ("World News", "Related Posts", "© 2024 Todayheadline.co", "Login to your account")
+    )
 
 
 def test_front_matter_has_title_publisher_and_date_and_nothing_invented(raw, reading):
@@ -107,11 +113,17 @@ def test_every_paragraph_of_the_article_is_there_verbatim_and_in_order(reading):
 def test_paragraphs_carry_their_sections(reading):
     sections = [p.section for p in reading.paragraphs]
     assert sections[:3] == [None, None, None]  # the introduction comes before the first heading
-    assert sections.count(SECTIONS[0]) > 0 and sections.count(SECTIONS[1]) > 0 and sections.count(SECTIONS[2]) > 0
+    assert (
+        sections.count(SECTIONS[0]) > 0
+        and sections.count(SECTIONS[1]) > 0
+        and sections.count(SECTIONS[2]) > 0
+    )
     order = [s for i, s in enumerate(sections) if s and (i == 0 or sections[i - 1] != s)]
     assert order == list(SECTIONS)
     assert all(p.page is None for p in reading.paragraphs)
-    assert reading.paragraphs[23].section == "Past Echoes in a Transformed Present"  # the citation in the issue
+    assert (
+        reading.paragraphs[23].section == "Past Echoes in a Transformed Present"
+    )  # the citation in the issue
 
 
 @pytest.mark.parametrize("furniture", FURNITURE)

@@ -13,11 +13,11 @@ import pytest
 from conftest import CORPUS, FakeEmbedder
 from pdf_helpers import make_pdf
 
-from qa.assistant import Assistant
-from qa.corpus_manager import CorpusManager, check_file_name
+from qa.answering.assistant import Assistant
 from qa.errors import IndexStoreError, ReadingError
-from qa.feedback_report import feedback_report, per_day_svg, records_csv
-from qa.store import build_index, load_index
+from qa.index.store import build_index, load_index
+from qa.web.corpus_manager import CorpusManager, check_file_name
+from qa.web.feedback_report import feedback_report, per_day_svg, records_csv
 
 NOTES = "# Tidal energy\n\nTidal turbines in the Pentland Firth turn twice a day with the tide.\n"
 
@@ -133,7 +133,7 @@ def test_a_failed_import_leaves_corpus_and_index_as_they_were(setup, name, data,
 
 
 def test_a_failed_index_update_is_undone(setup, monkeypatch):
-    import qa.corpus_manager
+    import qa.web.corpus_manager
 
     manager, assistant, _, _ = setup
     manager.add_upload("tidal.md", NOTES.encode())
@@ -142,7 +142,7 @@ def test_a_failed_index_update_is_undone(setup, monkeypatch):
     def broken(*args, **kwargs):
         raise IndexStoreError("disk full")
 
-    monkeypatch.setattr(qa.corpus_manager, "build_index", broken)
+    monkeypatch.setattr(qa.web.corpus_manager, "build_index", broken)
     with pytest.raises(IndexStoreError):
         manager.add_upload("other.md", b"# Other\n\nAnother reading entirely.\n")
     assert state(manager, assistant) == before

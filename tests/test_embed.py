@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from qa.embed import MODEL_SHA256, Embedder, SentenceTransformerEmbedder, model_dir, verify_model_files
-from qa.errors import ModelError
-
 from conftest import ROOT, FakeEmbedder
+
+from qa.errors import ModelError
+from qa.index.model import MODEL_SHA256, Embedder, model_dir, verify_model_files
+from qa.index.torch_embed import SentenceTransformerEmbedder
 
 OFFICIAL = {
     "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
@@ -68,7 +68,10 @@ def _flip_byte(path: Path, at: int) -> None:
 
 def test_the_packaged_files_match_the_official_hashes(packaged):
     verify_model_files(packaged)  # raises on a mismatch
-    assert hashlib.sha256((packaged / "tokenizer.json").read_bytes()).hexdigest() == OFFICIAL["tokenizer.json"]
+    assert (
+        hashlib.sha256((packaged / "tokenizer.json").read_bytes()).hexdigest()
+        == OFFICIAL["tokenizer.json"]
+    )
 
 
 def test_a_tampered_tokenizer_is_refused_by_name(packaged, tmp_path):
@@ -83,7 +86,9 @@ def test_a_tampered_tokenizer_is_refused_by_name(packaged, tmp_path):
 
 
 def test_tampered_weights_are_refused_by_name(packaged, tmp_path):
-    folder = _mirror(packaged, tmp_path / "model", copy=("model.safetensors",))  # the one copy of the weights
+    folder = _mirror(
+        packaged, tmp_path / "model", copy=("model.safetensors",)
+    )  # the one copy of the weights
     _flip_byte(folder / "model.safetensors", os.path.getsize(folder / "model.safetensors") // 2)
     with pytest.raises(ModelError, match=r"model\.safetensors: SHA-256 does not match"):
         verify_model_files(folder)
@@ -109,7 +114,11 @@ def test_the_real_model_loads_offline_from_the_package(real_embedder, torch_embe
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("texts", [[], ["One sentence."], ["", "Two texts, one empty."], ["word " * 600]], ids=["none", "one", "empty-text", "over-long"])
+@pytest.mark.parametrize(
+    "texts",
+    [[], ["One sentence."], ["", "Two texts, one empty."], ["word " * 600]],
+    ids=["none", "one", "empty-text", "over-long"],
+)
 def test_vectors_are_unit_float32_rows(real_embedder, texts):
     vectors = real_embedder.embed(texts)
     assert vectors.dtype == np.float32 and vectors.shape == (len(texts), 384)
@@ -119,11 +128,13 @@ def test_vectors_are_unit_float32_rows(real_embedder, texts):
 
 @pytest.mark.model
 def test_vectors_carry_meaning_and_are_deterministic(real_embedder):
-    a, b, c = real_embedder.embed([
-        "How many American troops are stationed in South Korea?",
-        "U.S. forces on the Korean peninsula number 28,500 service members.",
-        "A recipe for baking sourdough bread at home.",
-    ])
+    a, b, c = real_embedder.embed(
+        [
+            "How many American troops are stationed in South Korea?",
+            "U.S. forces on the Korean peninsula number 28,500 service members.",
+            "A recipe for baking sourdough bread at home.",
+        ]
+    )
     assert float(a @ b) > float(a @ c) + 0.2
     again = real_embedder.embed(["How many American troops are stationed in South Korea?"])[0]
     assert np.allclose(a, again, atol=1e-6)

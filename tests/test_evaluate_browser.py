@@ -11,21 +11,32 @@ pytestmark = pytest.mark.browser
 
 FIXTURES = ROOT / "tests" / "fixtures" / "eval"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory):
-    from qa.assistant import Assistant
-    from qa.eval_report import render_report
-    from qa.evaluate import evaluate, load_questions
-    from qa.store import build_index
+    from qa.answering.assistant import Assistant
+    from qa.evaluation.evaluate import evaluate, load_questions
+    from qa.evaluation.report import render_report
+    from qa.index.store import build_index
 
     folder = tmp_path_factory.mktemp("report")
     embedder = FakeEmbedder()
     build_index(FIXTURES / "corpus", folder / "index", embedder)
-    run = evaluate(Assistant.open(folder / "index", FIXTURES / "corpus", embedder=embedder), load_questions(FIXTURES / "questions.jsonl"), k=5)
+    run = evaluate(
+        Assistant.open(folder / "index", FIXTURES / "corpus", embedder=embedder),
+        load_questions(FIXTURES / "questions.jsonl"),
+        k=5,
+    )
     path = folder / "report.html"
     path.write_text(render_report(run), encoding="utf-8")
     return path

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, FakeEmbedder
 
 from qa.cli import main
-from qa.evaluate import METRICS
+from qa.evaluation.evaluate import METRICS
 
 FIXTURES = ROOT / "tests" / "fixtures" / "eval"
 FLOORS_THAT_HOLD = ["hit@1=0.5", "mrr@10=0.5"]
@@ -20,18 +20,20 @@ FLOORS_THAT_HOLD = ["hit@1=0.5", "mrr@10=0.5"]
 @pytest.fixture(scope="module")
 def fake_index(tmp_path_factory):
     """A tiny index of the fixture corpus built with the fake embedder, which every `qa` call here uses."""
-    from qa.store import build_index
+    from qa.index.store import build_index
 
     embedder = FakeEmbedder()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("qa.assistant.load_embedder", lambda: embedder)
+        mp.setattr("qa.answering.assistant.load_embedder", lambda: embedder)
         folder = tmp_path_factory.mktemp("eval-index")
         build_index(FIXTURES / "corpus", folder, embedder)
         yield folder
 
 
 def _qa(fake_index, *argv: str, capsys) -> tuple[int, str, str]:
-    code = main([*argv[:2], "--index", str(fake_index), "--corpus", str(FIXTURES / "corpus"), *argv[2:]])
+    code = main(
+        [*argv[:2], "--index", str(fake_index), "--corpus", str(FIXTURES / "corpus"), *argv[2:]]
+    )
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -42,15 +44,38 @@ def both_runs(fake_index, tmp_path_factory):
     out = tmp_path_factory.mktemp("eval-out")
     runs = {}
     for suffix in ("jsonl", "csv"):
-        code = main(["eval", str(FIXTURES / f"questions.{suffix}"), "--index", str(fake_index), "--corpus", str(FIXTURES / "corpus"),
-                     "--json", str(out / f"{suffix}.json"), "--report", str(out / f"{suffix}.html"), "-k", "5"])
-        runs[suffix] = (code, json.loads((out / f"{suffix}.json").read_text(encoding="utf-8")), (out / f"{suffix}.html").read_text(encoding="utf-8"))
+        code = main(
+            [
+                "eval",
+                str(FIXTURES / f"questions.{suffix}"),
+                "--index",
+                str(fake_index),
+                "--corpus",
+                str(FIXTURES / "corpus"),
+                "--json",
+                str(out / f"{suffix}.json"),
+                "--report",
+                str(out / f"{suffix}.html"),
+                "-k",
+                "5",
+            ]
+        )
+        runs[suffix] = (
+            code,
+            json.loads((out / f"{suffix}.json").read_text(encoding="utf-8")),
+            (out / f"{suffix}.html").read_text(encoding="utf-8"),
+        )
     return runs
 
 
 def _without_latency(data):
     if isinstance(data, dict):
-        return {k: _without_latency(v) for k, v in data.items() if "latency" not in k and k not in ("created", "questions_file", "questions_sha256", "line")}
+        return {
+            k: _without_latency(v)
+            for k, v in data.items()
+            if "latency" not in k
+            and k not in ("created", "questions_file", "questions_sha256", "line")
+        }
     if isinstance(data, list):
         return [_without_latency(v) for v in data]
     return data
@@ -62,7 +87,11 @@ def test_jsonl_and_csv_give_the_same_figures(both_runs):
     assert _without_latency(jsonl) == _without_latency(csv_)
     for key in METRICS:
         assert key in jsonl
-    assert jsonl["counts"]["questions"] == 8 and jsonl["counts"]["in_scope"] == 6 and jsonl["counts"]["out_of_scope"] == 2
+    assert (
+        jsonl["counts"]["questions"] == 8
+        and jsonl["counts"]["in_scope"] == 6
+        and jsonl["counts"]["out_of_scope"] == 2
+    )
     assert set(jsonl["per_tag"]) == {"numbers", "queen", "dance", "followup", "oos"}
     assert [r["id"] for r in jsonl["results"]] == [f"q{i}" for i in range(1, 9)]
     assert jsonl["k"] == 5 and len(jsonl["hit_at_k"]) == 5
@@ -81,7 +110,9 @@ class _Refs(HTMLParser):
         self.tags.append(tag)
         for name, value in attrs:
             value = (value or "").strip()
-            if name in ("src", "href", "srcset", "poster", "data", "action") and not (value.startswith("data:") or value.startswith("#")):
+            if name in ("src", "href", "srcset", "poster", "data", "action") and not (
+                value.startswith("data:") or value.startswith("#")
+            ):
                 self.outside.append(f"<{tag} {name}={value}>")
             if tag == "img" and name == "src":
                 self.images.append(value)
@@ -104,16 +135,34 @@ def test_the_report_is_self_contained_with_two_svg_plots(both_runs):
     for uri in images:
         assert uri.startswith("data:image/svg+xml;base64,")
         svg = base64.b64decode(uri.split(",", 1)[1]).decode("utf-8")
-        assert "<svg" in svg and "http://" not in re.sub(r'xmlns(:\w+)?="[^"]*"|<metadata>.*?</metadata>|<!--.*?-->', "", svg, flags=re.S)
-    for needle in ("hit@1", "refusal threshold", "q1", "How many eggs can the queen lay in a day?", "HIT", "<mark>"):
+        assert "<svg" in svg and "http://" not in re.sub(
+            r'xmlns(:\w+)?="[^"]*"|<metadata>.*?</metadata>|<!--.*?-->', "", svg, flags=re.S
+        )
+    for needle in (
+        "hit@1",
+        "refusal threshold",
+        "q1",
+        "How many eggs can the queen lay in a day?",
+        "HIT",
+        "<mark>",
+    ):
         assert needle in page
 
 
 def test_the_report_escapes_every_text(fake_index, tmp_path, capsys):
     hostile = tmp_path / "hostile.jsonl"
     rows = [
-        {"id": "x<b>1</b>", "question": "<script>alert('q')</script> What is the waggle dance?", "answer": "<img src=x onerror=alert(1)>", "tags": ["<i>t</i>"]},
-        {"id": "x2", "question": "Is there a \"quote\" & an <iframe src='https://example.org'>?", "history": ["<style>body{display:none}</style>"]},
+        {
+            "id": "x<b>1</b>",
+            "question": "<script>alert('q')</script> What is the waggle dance?",
+            "answer": "<img src=x onerror=alert(1)>",
+            "tags": ["<i>t</i>"],
+        },
+        {
+            "id": "x2",
+            "question": "Is there a \"quote\" & an <iframe src='https://example.org'>?",
+            "history": ["<style>body{display:none}</style>"],
+        },
     ]
     hostile.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     report = tmp_path / "hostile.html"
@@ -121,7 +170,10 @@ def test_the_report_escapes_every_text(fake_index, tmp_path, capsys):
     assert code == 0
     page = report.read_text(encoding="utf-8")
     assert_self_contained(page)
-    assert "&lt;script&gt;alert(&#x27;q&#x27;)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert (
+        "&lt;script&gt;alert(&#x27;q&#x27;)&lt;/script&gt;" in page
+        and "&lt;img src=x onerror=alert(1)&gt;" in page
+    )
     assert "<b>1</b>" not in page and "<i>t</i>" not in page and "<style>body" not in page
 
 
@@ -130,20 +182,28 @@ def test_the_terminal_shows_the_table_and_the_misses(fake_index, capsys):
     assert code == 0
     assert "hit@1" in out and "wrong_refusal_rate" in out and "Misses" in out
     assert "line-8" in out and "out of scope but answered" in out
-    assert "line 3: not valid JSON" in err and "line 6: duplicate id" in err  # skipped rows, with their lines
+    assert (
+        "line 3: not valid JSON" in err and "line 6: duplicate id" in err
+    )  # skipped rows, with their lines
 
 
 @pytest.mark.parametrize(
     "bounds, code, named",
     [
         (["--fail-under", *FLOORS_THAT_HOLD], 0, []),
-        (["--fail-under", "hit@1=1.01", "mrr@10=0.5", "--fail-over", "latency_p50_ms=0"], 1, ["hit@1", "latency_p50_ms"]),
+        (
+            ["--fail-under", "hit@1=1.01", "mrr@10=0.5", "--fail-over", "latency_p50_ms=0"],
+            1,
+            ["hit@1", "latency_p50_ms"],
+        ),
         (["--fail-under", "oos_refusal_rate=0.9"], 1, ["oos_refusal_rate"]),
         (["--fail-over", "wrong_refusal_rate=1/43"], 0, []),
     ],
 )
 def test_the_ci_gate_exit_code_names_the_metric(fake_index, capsys, bounds, code, named):
-    status, _, err = _qa(fake_index, "eval", str(FIXTURES / "questions.jsonl"), *bounds, capsys=capsys)
+    status, _, err = _qa(
+        fake_index, "eval", str(FIXTURES / "questions.jsonl"), *bounds, capsys=capsys
+    )
     assert status == code
     failed = re.findall(r"FAIL: (\S+)", err)
     assert failed == named
@@ -169,7 +229,10 @@ def test_usage_errors_exit_2_with_a_message(fake_index, capsys, argv, message):
 
 def test_calibrate_needs_out_of_scope_questions(fake_index, tmp_path, capsys):
     only_in = tmp_path / "only-in.jsonl"
-    only_in.write_text('{"question": "What does the length of the waggle run show?", "answer": "distance"}\n', encoding="utf-8")
+    only_in.write_text(
+        '{"question": "What does the length of the waggle run show?", "answer": "distance"}\n',
+        encoding="utf-8",
+    )
     status, _, err = _qa(fake_index, "calibrate", str(only_in), capsys=capsys)
     assert status == 2 and "both in-scope and out-of-scope" in err
     assert not (fake_index / "calibration.json").exists()
@@ -178,20 +241,42 @@ def test_calibrate_needs_out_of_scope_questions(fake_index, tmp_path, capsys):
 def test_calibrate_stores_the_threshold_and_eval_then_uses_it(fake_index, tmp_path, capsys):
     import shutil
 
-    from qa.store import load_index
+    from qa.index.store import load_index
 
     index = tmp_path / "index"
     shutil.copytree(fake_index, index)
-    code, out, _ = _qa(index, "calibrate", str(FIXTURES / "questions.jsonl"), "--max-wrong-refusal", "0.2", capsys=capsys)
+    code, out, _ = _qa(
+        index,
+        "calibrate",
+        str(FIXTURES / "questions.jsonl"),
+        "--max-wrong-refusal",
+        "0.2",
+        capsys=capsys,
+    )
     assert code == 0 and "Refusal trade-off" in out
     stored = json.loads((index / "calibration.json").read_text(encoding="utf-8"))
-    assert {"threshold", "rule", "questions", "questions_sha256", "model", "created", "metrics"} <= set(stored)
-    assert stored["model"] == load_index(index).manifest["settings"]["model"] and stored["rule"] == "f1"
+    assert {
+        "threshold",
+        "rule",
+        "questions",
+        "questions_sha256",
+        "model",
+        "created",
+        "metrics",
+    } <= set(stored)
+    assert (
+        stored["model"] == load_index(index).manifest["settings"]["model"]
+        and stored["rule"] == "f1"
+    )
     assert load_index(index).threshold == pytest.approx(stored["threshold"])
     metrics = tmp_path / "after.json"
-    code, _, _ = _qa(index, "eval", str(FIXTURES / "questions.jsonl"), "--json", str(metrics), capsys=capsys)
+    code, _, _ = _qa(
+        index, "eval", str(FIXTURES / "questions.jsonl"), "--json", str(metrics), capsys=capsys
+    )
     after = json.loads(metrics.read_text(encoding="utf-8"))
     assert after["threshold"] == pytest.approx(stored["threshold"], abs=1e-4)
     for key, value in stored["metrics"].items():
         assert after[key] == pytest.approx(value, abs=1e-4), key
-    assert after["wrong_refusal_rate"] <= 0.2 and after["oos_refusal_rate"] > 0  # the fake embedder separates them this well
+    assert (
+        after["wrong_refusal_rate"] <= 0.2 and after["oos_refusal_rate"] > 0
+    )  # the fake embedder separates them this well

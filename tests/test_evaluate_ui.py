@@ -8,18 +8,25 @@ import pytest
 from conftest import ROOT, FakeEmbedder
 from test_evaluate_cli import assert_self_contained
 
-from qa.ui_evaluate import add_evaluate_tab, run_evaluation
+from qa.web.evaluate_tab import add_evaluate_tab, run_evaluation
 
 FIXTURES = ROOT / "tests" / "fixtures" / "eval"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
 def fake_assistant(tmp_path_factory):
-    from qa.assistant import Assistant
-    from qa.store import build_index
+    from qa.answering.assistant import Assistant
+    from qa.index.store import build_index
 
     folder = tmp_path_factory.mktemp("ui-eval-index")
     embedder = FakeEmbedder()
@@ -29,8 +36,14 @@ def fake_assistant(tmp_path_factory):
 
 def test_the_handler_prepares_metrics_plots_misses_and_the_report(fake_assistant):
     view = run_evaluation(fake_assistant, FIXTURES / "bad.jsonl")
-    assert "Evaluated 2 questions" in view.status_html and "line 3: not valid JSON" in view.status_html
-    assert view.metric_headers == ["metric", "all"] and len(view.metrics) == 16 and view.metrics[0][0] == "hit@1"
+    assert (
+        "Evaluated 2 questions" in view.status_html and "line 3: not valid JSON" in view.status_html
+    )
+    assert (
+        view.metric_headers == ["metric", "all"]
+        and len(view.metrics) == 16
+        and view.metrics[0][0] == "hit@1"
+    )
     assert view.plots_html.count('src="data:image/svg+xml;base64,') == 2
     assert [m[0] for m in view.misses] == ["line-8"]
     assert len(assert_self_contained(open(view.report_path, encoding="utf-8").read())) == 2
@@ -45,7 +58,9 @@ def test_the_handler_reports_a_bad_file_by_its_name(fake_assistant, tmp_path, co
     view = run_evaluation(fake_assistant, path)
     assert view.report_path is None and view.metrics == [] and view.plots_html == ""
     assert 'role="alert"' in view.status_html
-    assert str(tmp_path) not in view.status_html and ("mine.jsonl" in view.status_html or path is None)
+    assert str(tmp_path) not in view.status_html and (
+        "mine.jsonl" in view.status_html or path is None
+    )
 
 
 def _app(assistant):
@@ -63,12 +78,16 @@ def test_the_tab_builds_inside_tabs_and_exposes_no_api(fake_assistant):
     config = _app(fake_assistant).get_config_file()
     labels = [c.get("props", {}).get("label") for c in config["components"]]
     assert "Evaluate" in labels and "Metrics" in labels
-    assert not [d for d in config["dependencies"] if d.get("api_visibility", "public") == "public" and d.get("api_name")]
+    assert not [
+        d
+        for d in config["dependencies"]
+        if d.get("api_visibility", "public") == "public" and d.get("api_name")
+    ]
 
 
 def test_the_instructor_area_has_the_evaluate_tab_and_the_students_page_not(fake_assistant):
-    from qa.instructor_ui import build_instructor_app
-    from qa.ui import build_chat_app
+    from qa.web.instructor_ui import build_instructor_app
+    from qa.web.ui import build_chat_app
 
     def tabs(config):
         return [c["props"].get("label") for c in config["components"] if c.get("type") == "tabitem"]
@@ -76,7 +95,11 @@ def test_the_instructor_area_has_the_evaluate_tab_and_the_students_page_not(fake
     assert "Evaluate" not in tabs(build_chat_app(fake_assistant).get_config_file())
     config = build_instructor_app(fake_assistant, None, None).get_config_file()
     assert "Evaluate" in tabs(config)
-    public = [d.get("api_name") for d in config["dependencies"] if d.get("api_visibility", "public") == "public" and d.get("api_name")]
+    public = [
+        d.get("api_name")
+        for d in config["dependencies"]
+        if d.get("api_visibility", "public") == "public" and d.get("api_name")
+    ]
     assert public == []  # every event of the area is private
 
 
@@ -91,18 +114,28 @@ def test_uploading_a_question_set_in_the_browser(fake_assistant, artifacts):
     demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 1400})
                 page.goto(demo.local_url)
                 page.get_by_role("tab", name="Evaluate").click()
-                page.locator("#qa-eval-file input[type=file]").set_input_files(str(FIXTURES / "questions.csv"))
-                page.locator("#qa-eval-file").get_by_text("questions.csv").first.wait_for(timeout=30_000)
+                page.locator("#qa-eval-file input[type=file]").set_input_files(
+                    str(FIXTURES / "questions.csv")
+                )
+                page.locator("#qa-eval-file").get_by_text("questions.csv").first.wait_for(
+                    timeout=30_000
+                )
                 page.locator("#qa-eval-run").click()
-                expect(page.locator("#qa-eval-status")).to_contain_text("Evaluated 8 questions", timeout=60_000)
+                expect(page.locator("#qa-eval-status")).to_contain_text(
+                    "Evaluated 8 questions", timeout=60_000
+                )
                 expect(page.locator("#qa-eval-metrics")).to_contain_text("wrong_refusal_rate")
                 expect(page.locator("#qa-eval-download")).to_be_visible()
-                sizes = page.locator("#qa-eval-plots img").evaluate_all("imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+                sizes = page.locator("#qa-eval-plots img").evaluate_all(
+                    "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)"
+                )
                 assert len(sizes) == 2 and all(s > 100 for s in sizes), sizes
                 page.screenshot(path=str(artifacts / "evaluate-tab.png"), full_page=True)
             finally:

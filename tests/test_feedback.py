@@ -10,7 +10,7 @@ import pytest
 
 from qa.cli import main
 from qa.errors import UsageError
-from qa.feedback import FeedbackLog, format_summary, read_records, summarize
+from qa.web.feedback import FeedbackLog, format_summary, read_records, summarize
 
 
 def test_vote_and_question_records_are_one_json_line_each(tmp_path):
@@ -20,8 +20,18 @@ def test_vote_and_question_records_are_one_json_line_each(tmp_path):
     lines = (tmp_path / "sub" / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
     first, second = (json.loads(x) for x in lines)
-    assert first["kind"] == "question" and first["passage_ids"] == ["doc@1", "doc@9"] and first["abstained"] is False
-    assert second == {**second, "kind": "vote", "vote": "down", "comment": "wrong paragraph", "question": "What is USFK?"}
+    assert (
+        first["kind"] == "question"
+        and first["passage_ids"] == ["doc@1", "doc@9"]
+        and first["abstained"] is False
+    )
+    assert second == {
+        **second,
+        "kind": "vote",
+        "vote": "down",
+        "comment": "wrong paragraph",
+        "question": "What is USFK?",
+    }
     assert "time" in second and "ip" not in second
 
 
@@ -35,9 +45,11 @@ def test_concurrent_appends_from_threads_lose_nothing(tmp_path):
     path = tmp_path / "feedback.jsonl"
     log = FeedbackLog(path)
     comment = "x" * 3000  # longer than a pipe buffer's atomic size on some systems; still one line
+
     def worker(n: int) -> None:
         for i in range(40):
             log.vote(f"question {n}-{i}", [f"doc@{i}"], "up" if i % 2 else "down", comment=comment)
+
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
     for t in threads:
         t.start()
@@ -45,7 +57,9 @@ def test_concurrent_appends_from_threads_lose_nothing(tmp_path):
         t.join()
     records, bad = read_records(path)
     assert bad == 0 and len(records) == 8 * 40
-    assert {r["question"] for r in records} == {f"question {n}-{i}" for n in range(8) for i in range(40)}
+    assert {r["question"] for r in records} == {
+        f"question {n}-{i}" for n in range(8) for i in range(40)
+    }
 
 
 def _append_many(path: str, n: int) -> None:
@@ -69,11 +83,32 @@ def test_concurrent_appends_from_processes_lose_nothing(tmp_path):
 
 def test_summary_counts_refusals_and_ranks_down_votes():
     records = [
-        {"kind": "question", "question": "Q one", "abstained": False, "time": "2026-01-01T10:00:00"},
-        {"kind": "question", "question": "q ONE ", "abstained": False, "time": "2026-01-01T10:01:00"},
+        {
+            "kind": "question",
+            "question": "Q one",
+            "abstained": False,
+            "time": "2026-01-01T10:00:00",
+        },
+        {
+            "kind": "question",
+            "question": "q ONE ",
+            "abstained": False,
+            "time": "2026-01-01T10:01:00",
+        },
         {"kind": "question", "question": "Q two", "abstained": True, "time": "2026-01-01T10:02:00"},
-        {"kind": "question", "question": "Q three", "abstained": False, "time": "2026-01-01T10:03:00"},
-        {"kind": "vote", "question": "Q three", "passage_ids": ["d@3"], "vote": "down", "comment": "off topic"},
+        {
+            "kind": "question",
+            "question": "Q three",
+            "abstained": False,
+            "time": "2026-01-01T10:03:00",
+        },
+        {
+            "kind": "vote",
+            "question": "Q three",
+            "passage_ids": ["d@3"],
+            "vote": "down",
+            "comment": "off topic",
+        },
         {"kind": "vote", "question": "Q three", "passage_ids": ["d@3"], "vote": "down"},
         {"kind": "vote", "question": "Q one", "passage_ids": ["d@1"], "vote": "down"},
         {"kind": "vote", "question": "Q one", "passage_ids": ["d@1"], "vote": "up"},
@@ -85,7 +120,10 @@ def test_summary_counts_refusals_and_ranks_down_votes():
     assert s.share_refused == pytest.approx(0.25)
     assert (s.votes_up, s.votes_down) == (2, 3)
     assert s.most_asked[0] == ("Q one", 2)
-    assert [(a.question, a.down, a.up, a.top_passage) for a in s.most_down_voted] == [("Q three", 2, 0, "d@3"), ("Q one", 1, 1, "d@1")]
+    assert [(a.question, a.down, a.up, a.top_passage) for a in s.most_down_voted] == [
+        ("Q three", 2, 0, "d@3"),
+        ("Q one", 1, 1, "d@1"),
+    ]
     assert s.most_down_voted[0].comments == ("off topic",)
     text = format_summary(s)
     assert "Questions asked: 4 (3 distinct)" in text and "25%" in text and "off topic" in text
@@ -107,11 +145,17 @@ def test_qa_feedback_prints_the_summary_and_skips_bad_lines(tmp_path, capsys):
         fh.write("{not json\n[1, 2]\n")
     assert main(["feedback", "--log", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Questions asked: 2" in out and "Refused (the reading does not cover them): 1 (50%)" in out
+    assert (
+        "Questions asked: 2" in out and "Refused (the reading does not cover them): 1 (50%)" in out
+    )
     assert "What?" in out.split("Most down-voted answers:")[1] and "2 line(s)" in out
     assert main(["feedback", "--log", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["share_refused"] == 0.5 and data["most_down_voted"][0]["question"] == "What?" and data["skipped_lines"] == 2
+    assert (
+        data["share_refused"] == 0.5
+        and data["most_down_voted"][0]["question"] == "What?"
+        and data["skipped_lines"] == 2
+    )
 
 
 def test_qa_feedback_without_a_log_says_where_it_looked(tmp_path, capsys):

@@ -14,12 +14,12 @@ import threading
 import pytest
 from conftest import CORPUS, FakeEmbedder
 
-import qa.fetch
-from qa.assistant import Assistant
-from qa.corpus_manager import CorpusManager
+import qa.readings.fetch
+from qa.answering.assistant import Assistant
 from qa.errors import ReadingError
-from qa.fetch import FETCH_PRIVATE_ENV, check_public, fetch_url
-from qa.store import build_index, load_index
+from qa.index.store import build_index, load_index
+from qa.readings.fetch import FETCH_PRIVATE_ENV, check_public, fetch_url
+from qa.web.corpus_manager import CorpusManager
 
 PAGE = b"<html><head><title>Tides</title></head><body><article><h1>Tides</h1><p>Tidal turbines in the Pentland Firth turn twice a day with the tide, and the firth's currents are among the fastest in Europe.</p></article></body></html>"
 
@@ -58,7 +58,17 @@ def server():
     httpd.server_close()
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1/x", "http://localhost:8000/", "http://10.1.2.3/a.pdf", "http://192.168.0.1/", "http://[::1]/", "http://169.254.169.254/latest/meta-data/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/x",
+        "http://localhost:8000/",
+        "http://10.1.2.3/a.pdf",
+        "http://192.168.0.1/",
+        "http://[::1]/",
+        "http://169.254.169.254/latest/meta-data/",
+    ],
+)
 def test_private_and_local_addresses_are_refused(url):
     with pytest.raises(ReadingError, match="private or local address"):
         check_public(url)
@@ -80,9 +90,11 @@ def test_a_refused_fetch_never_reaches_the_server(server, monkeypatch):
 def test_a_redirect_toward_a_private_address_is_not_followed(server, monkeypatch):
     base, hits = server
     _Counting.redirect_to = base + "/secret"
-    real = qa.fetch.check_public
+    real = qa.readings.fetch.check_public
     # The first address counts as public here; its redirect to the same local server must not.
-    monkeypatch.setattr(qa.fetch, "check_public", lambda url: None if url.endswith("/moved") else real(url))
+    monkeypatch.setattr(
+        qa.readings.fetch, "check_public", lambda url: None if url.endswith("/moved") else real(url)
+    )
     monkeypatch.delenv(FETCH_PRIVATE_ENV, raising=False)
     with pytest.raises(ReadingError, match="private or local address"):
         fetch_url(base + "/moved", max_bytes=10**6, public_only=True)
@@ -96,13 +108,17 @@ def test_the_switch_lets_an_intranet_reading_in(server, monkeypatch):
     assert hits == ["/page"]
 
 
-def test_the_instructor_area_refuses_a_local_url_and_leaves_the_corpus_as_it_was(server, tmp_path, monkeypatch):
+def test_the_instructor_area_refuses_a_local_url_and_leaves_the_corpus_as_it_was(
+    server, tmp_path, monkeypatch
+):
     base, hits = server
     monkeypatch.delenv(FETCH_PRIVATE_ENV, raising=False)
     shutil.copytree(CORPUS, tmp_path / "corpus")
     embedder = FakeEmbedder()
     build_index(tmp_path / "corpus", tmp_path / "index", embedder)
-    manager = CorpusManager(Assistant(load_index(tmp_path / "index"), embedder), tmp_path / "corpus", tmp_path / "index")
+    manager = CorpusManager(
+        Assistant(load_index(tmp_path / "index"), embedder), tmp_path / "corpus", tmp_path / "index"
+    )
     before = sorted(p.name for p in (tmp_path / "corpus").iterdir())
     with pytest.raises(ReadingError, match="private or local address"):
         manager.add(base + "/page")
@@ -110,8 +126,8 @@ def test_the_instructor_area_refuses_a_local_url_and_leaves_the_corpus_as_it_was
 
 
 def test_a_misspelt_switch_stops_the_app_at_start(monkeypatch, capsys):
-    import qa.web
+    import qa.web.app
 
     monkeypatch.setenv(FETCH_PRIVATE_ENV, "maybe")
-    assert qa.web.main(["--index", "nowhere"]) == 2
+    assert qa.web.app.main(["--index", "nowhere"]) == 2
     assert f"{FETCH_PRIVATE_ENV}='maybe'" in capsys.readouterr().err

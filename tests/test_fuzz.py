@@ -14,16 +14,21 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from qa.answering.language import ENGLISH_NOTICE, language_notice, looks_english
+from qa.answering.retrieve import MAX_QUESTION_CHARS, normalize_question
 from qa.errors import QuestionSetError
-from qa.evaluate import load_questions, parse_questions
-from qa.language import ENGLISH_NOTICE, language_notice, looks_english
-from qa.retrieve import MAX_QUESTION_CHARS, normalize_question
+from qa.evaluation.evaluate import load_questions, parse_questions
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Every kind of character, control characters and lone surrogates' neighbours included.
 ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=("Cs",)), max_size=300)
-LONG_TEXT = st.builds(lambda word, n, tail: (word + " ") * n + tail, st.text(min_size=1, max_size=12), st.integers(100, 600), ANY_TEXT)
+LONG_TEXT = st.builds(
+    lambda word, n, tail: (word + " ") * n + tail,
+    st.text(min_size=1, max_size=12),
+    st.integers(100, 600),
+    ANY_TEXT,
+)
 
 
 # ---------------------------------------------------------------------------- the question normaliser
@@ -50,7 +55,11 @@ def test_normalize_question_cleans_bounds_and_is_idempotent(text):
     # a question under the limit keeps every word it had
     if len(text) <= MAX_QUESTION_CHARS:
         assert notice is None
-        kept = "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch)[0] not in "CZ" and not ch.isspace())
+        kept = "".join(
+            ch
+            for ch in unicodedata.normalize("NFC", text)
+            if unicodedata.category(ch)[0] not in "CZ" and not ch.isspace()
+        )
         assert clean.replace(" ", "") == kept
 
 
@@ -73,15 +82,27 @@ def test_language_check_never_raises(text):
 
 
 def _fields():
-    scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20))
-    value = st.recursive(scalar, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=8)
+    scalar = st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20)
+    )
+    value = st.recursive(
+        scalar,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        ),
+        max_leaves=8,
+    )
     keys = st.sampled_from(["question", "id", "answer", "evidence", "history", "tags", "other"])
     return st.dictionaries(keys, value, max_size=6)
 
 
 JSONL_LINE = st.one_of(
     _fields().map(json.dumps),
-    st.builds(lambda q, a: json.dumps({"question": q, "answer": a}), st.text(max_size=30), st.text(max_size=30)),
+    st.builds(
+        lambda q, a: json.dumps({"question": q, "answer": a}),
+        st.text(max_size=30),
+        st.text(max_size=30),
+    ),
     ANY_TEXT.filter(lambda s: "\n" not in s and "\r" not in s),
     st.just("[" * 5000),
     st.just('{"question": ' + "[" * 3000 + "]" * 3000 + "}"),
@@ -113,7 +134,14 @@ def test_any_jsonl_text_parses_or_is_a_question_set_error(lines):
 
 
 @FUZZ
-@given(st.one_of(ANY_TEXT, st.lists(st.lists(st.text(max_size=15), max_size=6), max_size=8).map(lambda rows: "\n".join(",".join(r) for r in rows))))
+@given(
+    st.one_of(
+        ANY_TEXT,
+        st.lists(st.lists(st.text(max_size=15), max_size=6), max_size=8).map(
+            lambda rows: "\n".join(",".join(r) for r in rows)
+        ),
+    )
+)
 @example("question,answer\n")
 @example("question\n\x00")
 @example('question\n"unterminated')
@@ -140,16 +168,18 @@ def test_any_file_bytes_load_or_are_a_question_set_error(tmp_path_factory, data,
 
 
 def test_bad_rows_are_reported_with_their_line_numbers():
-    text = "\n".join([
-        '{"question": "Who leads USFK?", "answer": "Brunson"}',
-        "not json",
-        "",
-        '["a", "list"]',
-        '{"question": ' + "[" * 5000,
-        '{"question": ""}',
-        '{"question": "Who leads USFK?", "id": "line-1"}',
-        '{"question": "Why?", "history": {"a": 1}}',
-    ])
+    text = "\n".join(
+        [
+            '{"question": "Who leads USFK?", "answer": "Brunson"}',
+            "not json",
+            "",
+            '["a", "list"]',
+            '{"question": ' + "[" * 5000,
+            '{"question": ""}',
+            '{"question": "Who leads USFK?", "id": "line-1"}',
+            '{"question": "Why?", "history": {"a": 1}}',
+        ]
+    )
     result = parse_questions(text, "jsonl", "set.jsonl")
     assert [i.id for i in result.items] == ["line-1"]
     problems = {p.line: p.message for p in result.problems}

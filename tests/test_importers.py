@@ -11,13 +11,24 @@ from pathlib import Path
 import pytest
 from pdf_helpers import make_pdf
 from readings_fixtures import (
-    FURNITURE, NEWS_FACT, NEWS_HTML, NEWS_TITLE, NOTES_TEXT, PDF_PAGE1, PDF_PAGE2, PDF_PAGE3, PDF_TITLE, RUNNING_HEADER, river_pdf,
+    FURNITURE,
+    NEWS_FACT,
+    NEWS_HTML,
+    NEWS_TITLE,
+    NOTES_TEXT,
+    PDF_PAGE1,
+    PDF_PAGE2,
+    PDF_PAGE3,
+    PDF_TITLE,
+    RUNNING_HEADER,
+    river_pdf,
 )
 
 from qa.cli import main
 from qa.errors import ReadingError
-from qa.importers import add_reading, convert_file, convert_html, convert_pdf, find_reading, remove_reading, slugify
-from qa.readings import read_reading
+from qa.readings.convert import convert_file, convert_html, convert_pdf, slugify
+from qa.readings.corpus import read_reading
+from qa.readings.importers import add_reading, find_reading, remove_reading
 
 
 @pytest.fixture
@@ -79,7 +90,7 @@ def test_pdf_pages_paragraphs_and_headings():
 
 
 def read_reading_text(text: str):
-    from qa.readings import parse_reading
+    from qa.readings.records import parse_reading
 
     return parse_reading(text, "doc")
 
@@ -107,13 +118,19 @@ BAD_READINGS = [
     ("fake.pdf", b"<html>not a pdf</html>", "is not a PDF"),
     ("scan.pdf", make_pdf([None, None]), "no extractable text; OCR it first"),
     ("locked.pdf", None, "password-protected"),
-    ("menu.html", b"<html><body><nav><a href='/'>Home</a></nav><footer>(c) 2024</footer></body></html>", "no main text found"),
+    (
+        "menu.html",
+        b"<html><body><nav><a href='/'>Home</a></nav><footer>(c) 2024</footer></body></html>",
+        "no main text found",
+    ),
     ("slides.pptx", b"PK\x03\x04", "unsupported file type"),
 ]
 
 
 @pytest.mark.parametrize("name,data,reason", BAD_READINGS, ids=[b[0] for b in BAD_READINGS])
-def test_bad_readings_are_refused_naming_the_file_and_reason(tmp_path: Path, name: str, data: bytes | None, reason: str):
+def test_bad_readings_are_refused_naming_the_file_and_reason(
+    tmp_path: Path, name: str, data: bytes | None, reason: str
+):
     path = tmp_path / name
     path.write_bytes(_encrypted_pdf() if data is None else data)
     with pytest.raises(ReadingError) as error:
@@ -143,7 +160,11 @@ def test_cli_add_skips_bad_sources_and_adds_the_rest(sources: Path, tmp_path: Pa
     out, err = capsys.readouterr()
     assert f"not added: {sources / 'empty.txt'}: the file is empty" in err
     assert f"not added: {sources / 'broken.pdf'}: the PDF is damaged" in err
-    assert sorted(p.name for p in corpus.iterdir()) == ["field-notes-on-river-deltas.md", "glaciers-of-the-andes-are-retreating-faster.md", "week3-notes.txt"]
+    assert sorted(p.name for p in corpus.iterdir()) == [
+        "field-notes-on-river-deltas.md",
+        "glaciers-of-the-andes-are-retreating-faster.md",
+        "week3-notes.txt",
+    ]
     assert out.count("Added “") == 3 and "qa build" in out
 
 
@@ -158,7 +179,11 @@ def test_added_readings_read_back_with_front_matter_and_pages(sources: Path, tmp
     assert (html.added, pdf.added, text.added) == (True, True, True)
     assert html.path.name == "glaciers-of-the-andes-are-retreating-faster.md"
     page = read_reading(html.path)
-    assert page.title == NEWS_TITLE and page.meta["publisher"] == "The Valley Courier" and page.meta["source_file"] == "andes-glaciers.html"
+    assert (
+        page.title == NEWS_TITLE
+        and page.meta["publisher"] == "The Valley Courier"
+        and page.meta["source_file"] == "andes-glaciers.html"
+    )
     deltas = read_reading(pdf.path)
     assert pdf.pages == 3 and {p.page for p in deltas.paragraphs} == {1, 2, 3}
     assert pdf.path.read_text().count("<!-- page ") == 3
@@ -182,8 +207,14 @@ def test_adding_the_same_reading_twice_does_not_duplicate_it(sources: Path, tmp_
 def test_replace_rewrites_the_same_file(sources: Path, tmp_path: Path):
     corpus = tmp_path / "corpus"
     first = add_reading(sources / "andes-glaciers.html", corpus)
-    again = add_reading(sources / "andes-glaciers.html", corpus, replace=True, title="Andes glaciers")
-    assert again.added and again.path == first.path and read_reading(first.path).title == "Andes glaciers"
+    again = add_reading(
+        sources / "andes-glaciers.html", corpus, replace=True, title="Andes glaciers"
+    )
+    assert (
+        again.added
+        and again.path == first.path
+        and read_reading(first.path).title == "Andes glaciers"
+    )
     assert len(list(corpus.iterdir())) == 1
 
 
@@ -209,7 +240,15 @@ def test_find_and_remove_by_id_file_or_title(sources: Path, tmp_path: Path):
     assert title == PDF_TITLE and not path.exists()
 
 
-@pytest.mark.parametrize("title,slug", [("Glaciers: Retreating Faster?", "glaciers-retreating-faster"), ("Über Flüsse", "uber-flusse"), ("", "reading"), ("???", "reading")])
+@pytest.mark.parametrize(
+    "title,slug",
+    [
+        ("Glaciers: Retreating Faster?", "glaciers-retreating-faster"),
+        ("Über Flüsse", "uber-flusse"),
+        ("", "reading"),
+        ("???", "reading"),
+    ],
+)
 def test_slugify(title: str, slug: str):
     assert slugify(title) == slug
 
@@ -250,13 +289,17 @@ def server():
     httpd.server_close()
 
 
-def test_url_html_is_fetched_converted_and_records_its_address(server: str, tmp_path: Path, sources: Path):
+def test_url_html_is_fetched_converted_and_records_its_address(
+    server: str, tmp_path: Path, sources: Path
+):
     corpus = tmp_path / "corpus"
     url = f"{server}/science/andes-glaciers"
     result = add_reading(url, corpus)
     reading = read_reading(result.path)
     assert result.added and reading.title == NEWS_TITLE and reading.meta["source_url"] == url
-    assert NEWS_FACT in reading.text and not [w for w in FURNITURE if w.lower() in reading.text.lower()]
+    assert NEWS_FACT in reading.text and not [
+        w for w in FURNITURE if w.lower() in reading.text.lower()
+    ]
     assert not add_reading(url, corpus).added  # same address
     assert not add_reading(sources / "andes-glaciers.html", corpus).added  # same page, saved
 
@@ -273,11 +316,18 @@ def test_url_pdf_and_text(server: str, tmp_path: Path):
 
 @pytest.mark.parametrize(
     "path,reason",
-    [("/logo.png", "content type 'image/png' is not a reading"), ("/missing", "HTTP 404"), ("/menu", "no main text found"), ("/deltas.pdf", "over the")],
+    [
+        ("/logo.png", "content type 'image/png' is not a reading"),
+        ("/missing", "HTTP 404"),
+        ("/menu", "no main text found"),
+        ("/deltas.pdf", "over the"),
+    ],
 )
 def test_bad_urls_are_refused_with_the_reason(server: str, tmp_path: Path, path: str, reason: str):
     with pytest.raises(ReadingError, match=re.escape(reason)) as error:
-        add_reading(server + path, tmp_path / "corpus", max_bytes=1000 if path == "/deltas.pdf" else 10**6)
+        add_reading(
+            server + path, tmp_path / "corpus", max_bytes=1000 if path == "/deltas.pdf" else 10**6
+        )
     assert str(error.value).startswith(server + path)
 
 
@@ -295,7 +345,15 @@ def test_unreachable_url_and_other_schemes(tmp_path: Path):
 
 # ---------------------------------------------------------------------------- a browser-made PDF
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 @pytest.mark.browser
@@ -305,14 +363,21 @@ def test_pdf_printed_by_chromium_keeps_pages_and_paragraphs(tmp_path: Path):
 
     pages = [PDF_PAGE1, PDF_PAGE2, PDF_PAGE3]
     html = "".join(
-        f"<div style='page-break-before:{'always' if i else 'auto'}'>" + (f"<h1>{PDF_TITLE}</h1>" if i == 0 else "") + "".join(f"<p>{p}</p>" for p in paras) + "</div>"
+        f"<div style='page-break-before:{'always' if i else 'auto'}'>"
+        + (f"<h1>{PDF_TITLE}</h1>" if i == 0 else "")
+        + "".join(f"<p>{p}</p>" for p in paras)
+        + "</div>"
         for i, paras in enumerate(pages)
     )
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
         try:
             page = browser.new_page()
-            page.set_content(f"<html><head><title>{PDF_TITLE}</title></head><body style='font: 12pt serif; width: 15cm'>{html}</body></html>")
+            page.set_content(
+                f"<html><head><title>{PDF_TITLE}</title></head><body style='font: 12pt serif; width: 15cm'>{html}</body></html>"
+            )
             data = page.pdf(format="A4")
         finally:
             browser.close()
@@ -320,4 +385,6 @@ def test_pdf_printed_by_chromium_keeps_pages_and_paragraphs(tmp_path: Path):
     reading = read_reading_text(imported.file_text())
     by_text = {reading.text[p.start : p.end]: p.page for p in reading.paragraphs}
     assert imported.title == PDF_TITLE
-    assert {text: by_text.get(text) for paras in pages for text in paras} == {text: n for n, paras in enumerate(pages, 1) for text in paras}
+    assert {text: by_text.get(text) for paras in pages for text in paras} == {
+        text: n for n, paras in enumerate(pages, 1) for text in paras
+    }

@@ -10,13 +10,24 @@ import pytest
 from conftest import CORPUS, FakeEmbedder
 from readings_fixtures import FURNITURE, NEWS_HTML, NEWS_TITLE, NOTES_TEXT, PDF_TITLE, river_pdf
 
-from qa.chunk import ChunkSettings, chunk_reading, embedding_text
 from qa.cli import main
-from qa.importers import add_reading
-from qa.readings import read_reading
-from qa.store import build_index, load_index
+from qa.index.chunk import ChunkSettings, chunk_reading, embedding_text
+from qa.index.store import build_index, load_index
+from qa.readings.corpus import read_reading
+from qa.readings.importers import add_reading
 
-TOPICS = ["volcanoes", "tides", "lichens", "glaciers", "monsoons", "coral", "deserts", "peatlands", "estuaries", "caves"]
+TOPICS = [
+    "volcanoes",
+    "tides",
+    "lichens",
+    "glaciers",
+    "monsoons",
+    "coral",
+    "deserts",
+    "peatlands",
+    "estuaries",
+    "caves",
+]
 
 
 def _reading(topic: str, version: int = 1) -> str:
@@ -25,7 +36,11 @@ def _reading(topic: str, version: int = 1) -> str:
         f"and what the survey of {topic} in region {n} found during visit {version}."
         for n in range(1, 9)
     ]
-    return f"---\ntitle: \"A reading on {topic}\"\n---\n\n## Overview of {topic}\n\n" + "\n\n".join(paragraphs) + "\n"
+    return (
+        f'---\ntitle: "A reading on {topic}"\n---\n\n## Overview of {topic}\n\n'
+        + "\n\n".join(paragraphs)
+        + "\n"
+    )
 
 
 @pytest.fixture
@@ -42,7 +57,11 @@ def _texts_for(path: Path, embedder: FakeEmbedder) -> int:
     reading = read_reading(path)
     chunks = chunk_reading(reading, embedder.count_tokens, ChunkSettings())
     texts = [embedding_text(c.title, c.section, c.text) for c in chunks]
-    texts += [embedding_text(c.title, c.section, reading.text[s.start : s.end]) for c in chunks for s in c.sentences]
+    texts += [
+        embedding_text(c.title, c.section, reading.text[s.start : s.end])
+        for c in chunks
+        for s in c.sentences
+    ]
     return len(set(texts))  # a chunk of one sentence is that sentence: embedded once
 
 
@@ -53,7 +72,9 @@ def _chunk_ids(index_dir: Path) -> dict[str, list[str]]:
     return ids
 
 
-def test_changing_one_reading_of_ten_embeds_only_that_one(ten_readings: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
+def test_changing_one_reading_of_ten_embeds_only_that_one(
+    ten_readings: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+):
     index_dir = tmp_path / "index"
     full = build_index(ten_readings, index_dir, fake_embedder)
     assert full.embedded_readings == 10 and fake_embedder.texts_embedded == full.embedded_texts
@@ -64,21 +85,29 @@ def test_changing_one_reading_of_ten_embeds_only_that_one(ten_readings: Path, tm
     fake_embedder.texts_embedded = 0
     report = build_index(ten_readings, index_dir, fake_embedder)
     assert report.rebuilt and report.embedded_readings == 1
-    assert report.embedded_texts == fake_embedder.texts_embedded == _texts_for(changed, fake_embedder)
+    assert (
+        report.embedded_texts == fake_embedder.texts_embedded == _texts_for(changed, fake_embedder)
+    )
     assert report.embedded_texts * 5 < full.embedded_texts  # one tenth of the work, give or take
     after = _chunk_ids(index_dir)
-    assert {doc: ids for doc, ids in after.items() if doc != "tides"} == {doc: ids for doc, ids in before.items() if doc != "tides"}
+    assert {doc: ids for doc, ids in after.items() if doc != "tides"} == {
+        doc: ids for doc, ids in before.items() if doc != "tides"
+    }
     assert "visit 2" in " ".join(c.text for c in load_index(index_dir).chunks if c.doc == "tides")
 
 
-def test_an_unchanged_corpus_is_not_rebuilt(ten_readings: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
+def test_an_unchanged_corpus_is_not_rebuilt(
+    ten_readings: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+):
     build_index(ten_readings, tmp_path / "index", fake_embedder)
     fake_embedder.texts_embedded = 0
     report = build_index(ten_readings, tmp_path / "index", fake_embedder)
     assert not report.rebuilt and fake_embedder.texts_embedded == 0 and report.readings == 10
 
 
-def test_removed_reading_is_dropped_and_added_one_embedded_alone(ten_readings: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
+def test_removed_reading_is_dropped_and_added_one_embedded_alone(
+    ten_readings: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+):
     index_dir = tmp_path / "index"
     build_index(ten_readings, index_dir, fake_embedder)
     before = _chunk_ids(index_dir)
@@ -93,7 +122,9 @@ def test_removed_reading_is_dropped_and_added_one_embedded_alone(ten_readings: P
 
     added = add_reading(_write(tmp_path / "notes.txt", NOTES_TEXT), ten_readings)
     report = build_index(ten_readings, index_dir, fake_embedder)
-    assert report.embedded_readings == 1 and report.embedded_texts == _texts_for(added.path, fake_embedder)
+    assert report.embedded_readings == 1 and report.embedded_texts == _texts_for(
+        added.path, fake_embedder
+    )
 
 
 def _write(path: Path, text: str) -> Path:
@@ -101,7 +132,9 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def test_bad_corpus_files_are_skipped_and_the_rest_indexed(ten_readings: Path, tmp_path: Path, fake_embedder: FakeEmbedder):
+def test_bad_corpus_files_are_skipped_and_the_rest_indexed(
+    ten_readings: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+):
     (ten_readings / "empty.md").write_text("")
     (ten_readings / "binary.txt").write_bytes(bytes(range(256)))
     report = build_index(ten_readings, tmp_path / "index", fake_embedder)
@@ -113,21 +146,30 @@ def test_bad_corpus_files_are_skipped_and_the_rest_indexed(ten_readings: Path, t
 # ---------------------------------------------------------------------------- the CLI
 
 
-def test_cli_add_list_remove_with_the_index(tmp_path: Path, fake_embedder: FakeEmbedder, monkeypatch, capsys):
-    monkeypatch.setattr("qa.embed.load_embedder", lambda *a, **k: fake_embedder)
+def test_cli_add_list_remove_with_the_index(
+    tmp_path: Path, fake_embedder: FakeEmbedder, monkeypatch, capsys
+):
+    monkeypatch.setattr("qa.index.embed.load_embedder", lambda *a, **k: fake_embedder)
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     pdf = tmp_path / "deltas.pdf"
     pdf.write_bytes(river_pdf())
     page = _write(tmp_path / "page.html", NEWS_HTML)
-    assert main(["add", str(pdf), str(page), "--corpus", str(corpus), "--index", str(index_dir)]) == 0
+    assert (
+        main(["add", str(pdf), str(page), "--corpus", str(corpus), "--index", str(index_dir)]) == 0
+    )
     assert "Index updated: 2 reading(s)" in capsys.readouterr().out
 
     assert main(["list", "--corpus", str(corpus), "--index", str(index_dir), "--json"]) == 0
     rows = {row["file"]: row for row in json.loads(capsys.readouterr().out)}
     manifest = json.loads((index_dir / "manifest.json").read_text())
     chunks = {r["source"]: r["chunks"] for r in manifest["readings"]}
-    assert rows["field-notes-on-river-deltas.md"]["title"] == PDF_TITLE and rows["field-notes-on-river-deltas.md"]["pages"] == 3
-    assert {name: row["chunks"] for name, row in rows.items()} == chunks and all(n > 0 for n in chunks.values())
+    assert (
+        rows["field-notes-on-river-deltas.md"]["title"] == PDF_TITLE
+        and rows["field-notes-on-river-deltas.md"]["pages"] == 3
+    )
+    assert {name: row["chunks"] for name, row in rows.items()} == chunks and all(
+        n > 0 for n in chunks.values()
+    )
     assert {row["status"] for row in rows.values()} == {"indexed"}
 
     _write(tmp_path / "notes.txt", NOTES_TEXT)
@@ -136,9 +178,24 @@ def test_cli_add_list_remove_with_the_index(tmp_path: Path, fake_embedder: FakeE
     table = capsys.readouterr().out
     assert "notes.txt" in table and "not indexed yet" in table and NEWS_TITLE in table
 
-    assert main(["remove", "field-notes-on-river-deltas", "--corpus", str(corpus), "--index", str(index_dir)]) == 0
+    assert (
+        main(
+            [
+                "remove",
+                "field-notes-on-river-deltas",
+                "--corpus",
+                str(corpus),
+                "--index",
+                str(index_dir),
+            ]
+        )
+        == 0
+    )
     assert f"Removed “{PDF_TITLE}”" in capsys.readouterr().out
-    assert set(load_index(index_dir).readings) == {"glaciers-of-the-andes-are-retreating-faster", "notes"}
+    assert set(load_index(index_dir).readings) == {
+        "glaciers-of-the-andes-are-retreating-faster",
+        "notes",
+    }
     assert main(["remove", "no-such-reading", "--corpus", str(corpus)]) == 2
     assert "no reading with that id" in capsys.readouterr().err
 
@@ -149,7 +206,7 @@ def test_cli_add_list_remove_with_the_index(tmp_path: Path, fake_embedder: FakeE
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, real_embedder):
     """The bundled reading plus an imported web page, PDF and text file, indexed with the real model."""
-    from qa.assistant import Assistant
+    from qa.answering.assistant import Assistant
 
     root = tmp_path_factory.mktemp("library")
     corpus = root / "corpus"
@@ -169,13 +226,20 @@ def library(tmp_path_factory, real_embedder):
 @pytest.mark.parametrize(
     "question,title,page,words",
     [
-        ("How much sediment did the Mekong delta receive before the dams were built?", PDF_TITLE, 2, "160 million tonnes"),
+        (
+            "How much sediment did the Mekong delta receive before the dams were built?",
+            PDF_TITLE,
+            2,
+            "160 million tonnes",
+        ),
         ("By how much did the mangrove belt reduce storm waves?", PDF_TITLE, 3, "two thirds"),
         ("What are qochas?", NEWS_TITLE, None, "small reservoirs called qochas"),
         ("Which terraces does the course visit in week five?", "Notes", None, "Moray terraces"),
     ],
 )
-def test_the_right_reading_and_page_are_cited(library, question: str, title: str, page: int | None, words: str):
+def test_the_right_reading_and_page_are_cited(
+    library, question: str, title: str, page: int | None, words: str
+):
     answer = library.ask(question)
     top = answer.passages[0]
     assert not answer.abstained, answer.to_json()

@@ -22,11 +22,11 @@ from conftest import CORPUS, FakeEmbedder
 from pdf_helpers import make_pdf
 from web_helpers import serve_app
 
-from qa.assistant import Assistant
-from qa.clients import parse_networks
-from qa.instructor import MAX_FAILED_LOGINS
-from qa.store import build_index, load_index
-from qa.web import WebSettings, create_app
+from qa.answering.assistant import Assistant
+from qa.index.store import build_index, load_index
+from qa.web.app import WebSettings, create_app
+from qa.web.clients import parse_networks
+from qa.web.instructor import MAX_FAILED_LOGINS
 
 pytestmark = [pytest.mark.app]
 
@@ -185,7 +185,7 @@ def test_without_a_password_there_is_no_area_no_evaluate_tab_and_no_upload(tmp_p
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [r for r in AREA_ROUTES if not r[1].startswith(("/instructor/log"))]
+    ("method", "path"), [r for r in AREA_ROUTES if not r[1].startswith("/instructor/log")]
 )
 @pytest.mark.parametrize(
     "credentials",
@@ -454,7 +454,7 @@ def _main(monkeypatch, tmp_path, argv, env=None):
 
     import uvicorn
 
-    import qa.web
+    import qa.web.app
 
     for name in ("QA_INSTRUCTOR_PASSWORD", "QA_TRUSTED_PROXIES", "QA_USER_SECRET"):
         monkeypatch.delenv(name, raising=False)
@@ -465,14 +465,18 @@ def _main(monkeypatch, tmp_path, argv, env=None):
         Assistant,
         "open",
         classmethod(
-            lambda cls, *a, **k: types.SimpleNamespace(index=types.SimpleNamespace(corpus=None, manifest={}))
+            lambda cls, *a, **k: types.SimpleNamespace(
+                index=types.SimpleNamespace(corpus=None, manifest={})
+            )
         ),
     )
     monkeypatch.setattr(
-        qa.web, "create_app", lambda assistant, settings: seen.append(settings) or object()
+        qa.web.app, "create_app", lambda assistant, settings: seen.append(settings) or object()
     )
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.append(kw))
-    code = qa.web.main(["--index", str(tmp_path), "--feedback-log", "", "--port", "8127", *argv])
+    code = qa.web.app.main(
+        ["--index", str(tmp_path), "--feedback-log", "", "--port", "8127", *argv]
+    )
     return code, seen
 
 

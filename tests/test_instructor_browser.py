@@ -17,10 +17,10 @@ from pdf_helpers import make_pdf
 from test_browser import save_shot
 from web_helpers import chromium, outside_requests, serve_app
 
-from qa.assistant import Assistant
-from qa.feedback import FeedbackLog
-from qa.store import build_index, load_index
-from qa.web import WebSettings, create_app
+from qa.answering.assistant import Assistant
+from qa.index.store import build_index, load_index
+from qa.web.app import WebSettings, create_app
+from qa.web.feedback import FeedbackLog
 
 pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
 

@@ -20,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import QUESTIONS, ROOT
-from qa.clients import sign_user
-from qa.ratelimit import USER_HEADER
+
+from qa.web.clients import sign_user
+from qa.web.ratelimit import USER_HEADER
 
 SECRET = "load-tests-secret"
 
@@ -66,16 +66,35 @@ def app(built_index, tmp_path_factory):
     folder = tmp_path_factory.mktemp("load")
     feedback, log = folder / "feedback.jsonl", folder / "app.log"
     port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "QA_USER_SECRET": SECRET}
-    args = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(built_index),
-            "--feedback-log", str(feedback), "--rate-limit", str(RATE_LIMIT), "--concurrency", "8"]
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "QA_USER_SECRET": SECRET,
+    }
+    args = [
+        sys.executable,
+        str(ROOT / "app.py"),
+        "--port",
+        str(port),
+        "--index",
+        str(built_index),
+        "--feedback-log",
+        str(feedback),
+        "--rate-limit",
+        str(RATE_LIMIT),
+        "--concurrency",
+        "8",
+    ]
     with log.open("wb") as out:
         proc = subprocess.Popen(args, cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 240
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"app.py exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+                pytest.fail(
+                    f"app.py exited with {proc.returncode}:\n{log.read_text(errors='replace')}"
+                )
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:
                     if resp.status == 200:
@@ -96,7 +115,11 @@ def app(built_index, tmp_path_factory):
 
 
 def _questions() -> list[tuple[str, tuple[str, ...]]]:
-    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in QUESTIONS.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return [(r["question"], tuple(r.get("history") or ())) for r in rows]
 
 
@@ -133,7 +156,7 @@ def test_200_questions_from_20_clients_get_the_answers_given_one_by_one(app):
 
     def student(n: int) -> list[tuple[tuple[str, tuple[str, ...]], dict]]:
         client = app.client(f"student-{n}")
-        mine = load[n * PER_CLIENT:(n + 1) * PER_CLIENT]
+        mine = load[n * PER_CLIENT : (n + 1) * PER_CLIENT]
         return [(item, _ask(client, *item)) for item in mine]
 
     with ThreadPoolExecutor(CLIENTS) as pool:
@@ -143,8 +166,12 @@ def test_200_questions_from_20_clients_get_the_answers_given_one_by_one(app):
     assert len(results) == CLIENTS * PER_CLIENT
     errors = [(item, r) for item, r in results if "error" in r or "passages" not in r]
     assert not errors, errors[:3]
-    differ = [item[0] for item, r in results if [p["id"] for p in r["passages"]] != [p["id"] for p in alone[item]["passages"]]
-              or (r["abstained"], r["answer"]) != (alone[item]["abstained"], alone[item]["answer"])]
+    differ = [
+        item[0]
+        for item, r in results
+        if [p["id"] for p in r["passages"]] != [p["id"] for p in alone[item]["passages"]]
+        or (r["abstained"], r["answer"]) != (alone[item]["abstained"], alone[item]["answer"])
+    ]
     assert not differ, differ[:5]
     assert app.proc.poll() is None, "the app is still up"
     assert rss_after - rss_before < RSS_GROWTH_MB, (rss_before, rss_after)

@@ -10,11 +10,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import CORPUS, QUESTIONS
 
 from qa.errors import ModelError
-from qa.onnx_embed import AGREEMENT, VARIANTS, OnnxEmbedder, load_fast_embedder, measure_agreement
+from qa.index.onnx_embed import (
+    AGREEMENT,
+    VARIANTS,
+    OnnxEmbedder,
+    load_fast_embedder,
+    measure_agreement,
+)
 
 ARTICLE = CORPUS / "south-korea-us-alliance.md"
 
@@ -28,7 +33,7 @@ def test_unknown_variant_is_refused(tmp_path):
 def onnx_dir(tmp_path_factory, torch_embedder) -> Path:
     folder = tmp_path_factory.mktemp("onnx")
     for variant in VARIANTS:
-        fast = load_fast_embedder(folder, variant=variant, reference=torch_embedder)
+        fast = load_fast_embedder(folder, variant=variant, reference=lambda: torch_embedder)
         assert isinstance(fast, OnnxEmbedder) and fast.variant == variant
     return folder
 
@@ -37,7 +42,7 @@ def onnx_dir(tmp_path_factory, torch_embedder) -> Path:
 def fast(onnx_dir, request) -> OnnxEmbedder:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a verified file loads without any warning
-        return load_fast_embedder(onnx_dir, variant=request.param, reference=_Unusable())
+        return load_fast_embedder(onnx_dir, variant=request.param, reference=_Unusable)
 
 
 class _Unusable:
@@ -64,13 +69,17 @@ class _Random:
 
 
 def _texts() -> list[str]:
-    from qa.chunk import split_sentences
-    from qa.readings import read_reading
+    from qa.index.chunk import split_sentences
+    from qa.readings.corpus import read_reading
 
     reading = read_reading(ARTICLE)
     sentences = [reading.text[a:b] for a, b in split_sentences(reading.text)]
     paragraphs = [reading.text[p.start : p.end] for p in reading.paragraphs]
-    questions = [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["question"]
+        for line in QUESTIONS.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     return sentences + paragraphs + questions
 
 
@@ -89,23 +98,34 @@ def test_vectors_agree_with_torch_on_the_reading_and_questions(fast, torch_embed
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("text", ["", "USFK", "Adm. Samuel J. Paparo spoke.", "naïve café “quotes” 🙂", "word " * 400])
+@pytest.mark.parametrize(
+    "text", ["", "USFK", "Adm. Samuel J. Paparo spoke.", "naïve café “quotes” 🙂", "word " * 400]
+)
 def test_token_counts_match_torch(fast, torch_embedder, text):
     assert fast.count_tokens(text) == torch_embedder.count_tokens(text)
 
 
 @pytest.mark.model
 def test_a_texts_vector_does_not_depend_on_the_texts_beside_it(fast):
-    texts = ["a much longer text about the alliance and its command structure in Seoul", "short", "", "word " * 400] * 3
+    texts = [
+        "a much longer text about the alliance and its command structure in Seoul",
+        "short",
+        "",
+        "word " * 400,
+    ] * 3
     together = fast.embed(texts)
     alone = np.vstack([fast.embed([t]) for t in texts[:4]] * 3)
-    np.testing.assert_array_equal(together, alone)  # exactly: each text runs on its own, in the caller's order
+    np.testing.assert_array_equal(
+        together, alone
+    )  # exactly: each text runs on its own, in the caller's order
     assert fast.embed([]).shape == (0, 384)
 
 
 @pytest.mark.model
 def test_over_long_texts_are_cut_where_torch_cuts_them(fast, torch_embedder):
-    head = "The alliance faces new questions about deterrence and cost. " * 30  # well over 256 word pieces
+    head = (
+        "The alliance faces new questions about deterrence and cost. " * 30
+    )  # well over 256 word pieces
     a = fast.embed([head, head + " Completely different words at the end, far past the cut."])
     assert float(a[0] @ a[1]) > 0.9999
     assert float(a[0] @ torch_embedder.embed([head])[0]) > 0.98
@@ -126,15 +146,14 @@ def test_a_recorded_disagreement_falls_back_with_a_warning(onnx_dir, tmp_path):
     data["agreement"]["ok"] = False
     record.write_text(json.dumps(data))
     with pytest.warns(UserWarning, match="disagree"):
-        assert load_fast_embedder(tmp_path, reference=_Unusable()) is None
+        assert load_fast_embedder(tmp_path, reference=_Unusable) is None
 
 
 @pytest.mark.model
 def test_an_index_belongs_to_the_variant_that_built_it(fast, torch_embedder, built_index, tmp_path):
     """fp32 and torch make the same index; an int8 index is rebuilt rather than searched with other vectors."""
-    from qa.chunk import ChunkSettings
-    from qa.chunk import embedding_text
-    from qa.store import build_index, load_index, staleness
+    from qa.index.chunk import ChunkSettings, embedding_text
+    from qa.index.store import build_index, load_index, staleness
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -146,7 +165,9 @@ def test_an_index_belongs_to_the_variant_that_built_it(fast, torch_embedder, bui
     assert (stale is None) == (fast.variant == "fp32")
     chunk = ours.chunks[0]
     text = ours.readings[chunk.doc].text
-    sentences = [embedding_text(chunk.title, chunk.section, text[s.start : s.end]) for s in chunk.sentences]
+    sentences = [
+        embedding_text(chunk.title, chunk.section, text[s.start : s.end]) for s in chunk.sentences
+    ]
     cos = (ours.sentence_vectors[: len(sentences)] * torch_embedder.embed(sentences)).sum(1)
     assert float(cos.min()) >= (0.9999 if fast.variant == "fp32" else 0.98)
 
@@ -155,7 +176,7 @@ def test_an_index_belongs_to_the_variant_that_built_it(fast, torch_embedder, bui
 def test_quantising_leaves_the_processs_logging_as_it_was(onnx_dir, tmp_path):
     import logging
 
-    from qa.onnx_embed import quantize_onnx
+    from qa.index.onnx_embed import quantize_onnx
 
     root = logging.getLogger()
     before = (list(root.handlers), root.level)
@@ -165,15 +186,19 @@ def test_quantising_leaves_the_processs_logging_as_it_was(onnx_dir, tmp_path):
 
 
 @pytest.mark.model
-def test_int8_is_never_quantised_from_an_fp32_file_of_an_older_export(onnx_dir, tmp_path, torch_embedder, monkeypatch):
+def test_int8_is_never_quantised_from_an_fp32_file_of_an_older_export(
+    onnx_dir, tmp_path, torch_embedder, monkeypatch
+):
     """An fp32 file left by an earlier export format (e.g. one that took an attention mask) is
     exported again before the int8 copy is made from it."""
-    from qa import onnx_embed
+    from qa.index import onnx_embed
 
     fp32 = next(onnx_dir.glob("*-fp32.onnx"))
     (tmp_path / fp32.name).write_bytes(b"an fp32 graph of an older export format")
     record = json.loads(fp32.with_suffix(".json").read_text())
-    (tmp_path / fp32.with_suffix(".json").name).write_text(json.dumps({**record, "format": onnx_embed.EXPORT_FORMAT - 1}))
+    (tmp_path / fp32.with_suffix(".json").name).write_text(
+        json.dumps({**record, "format": onnx_embed.EXPORT_FORMAT - 1})
+    )
     exported = []
 
     def export(out, folder=None):  # the current export, without exporting again
@@ -182,5 +207,5 @@ def test_int8_is_never_quantised_from_an_fp32_file_of_an_older_export(onnx_dir, 
         return Path(out)
 
     monkeypatch.setattr(onnx_embed, "export_onnx", export)
-    fast = load_fast_embedder(tmp_path, variant="int8", reference=torch_embedder)
+    fast = load_fast_embedder(tmp_path, variant="int8", reference=lambda: torch_embedder)
     assert exported == [fp32.name] and isinstance(fast, OnnxEmbedder) and fast.variant == "int8"

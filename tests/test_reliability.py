@@ -20,16 +20,16 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from pdf_helpers import make_pdf
 from pypdf import PdfReader, PdfWriter
 
-from conftest import ROOT
-from qa.answer import EMPTY_QUESTION
+from qa.answering.answer import EMPTY_QUESTION
+from qa.answering.language import ENGLISH_NOTICE
+from qa.answering.retrieve import MAX_QUESTION_CHARS
 from qa.cli import main
-from qa.language import ENGLISH_NOTICE
-from qa.readings import MAX_READING_BYTES
-from qa.retrieve import MAX_QUESTION_CHARS
-from qa.store import FORMAT_VERSION
+from qa.index.store import FORMAT_VERSION
+from qa.readings.records import MAX_READING_BYTES
 
 GOOD = "# Bees\n\n## Hives\n\nBees make honey from nectar in the hive. A hive holds one queen and many workers.\n"
 HONEY = "What do bees make honey from?"
@@ -71,14 +71,21 @@ def index(capsys, fake_model, corpus, tmp_path) -> Path:
 @pytest.mark.parametrize("question", ["", "   ", "\t\n", "\x00\x07\x1b"])
 def test_empty_questions_get_the_prompt(capsys, index, question):
     answer = ask_json(capsys, index, question)
-    assert answer["abstained"] is True and answer["answer"] == EMPTY_QUESTION and answer["passages"] == []
+    assert (
+        answer["abstained"] is True
+        and answer["answer"] == EMPTY_QUESTION
+        and answer["passages"] == []
+    )
     code, out, _ = run(capsys, "ask", question, "--index", str(index))
     assert code == 0 and EMPTY_QUESTION in out
 
 
 def test_an_overlong_question_is_cut_with_a_notice(capsys, index):
     answer = ask_json(capsys, index, HONEY + " " + "tell me more " * 400)
-    assert str(MAX_QUESTION_CHARS) in answer["notice"] and len(answer["question"]) <= MAX_QUESTION_CHARS
+    assert (
+        str(MAX_QUESTION_CHARS) in answer["notice"]
+        and len(answer["question"]) <= MAX_QUESTION_CHARS
+    )
     assert answer["passages"][0]["doc"] == "bees"
     code, out, _ = run(capsys, "ask", HONEY + " x" * 1500, "--index", str(index))
     assert code == 0 and f"longer than {MAX_QUESTION_CHARS} characters" in out
@@ -96,7 +103,9 @@ def test_markup_is_printed_as_text(capsys, index):
     assert code == 0 and "\x1b[" not in out  # rich did not read the question as its markup
 
 
-@pytest.mark.parametrize("question", ["주한미군은 몇 명입니까?", "Wie viele Bienen leben in einem Stock?", "🐝🍯❓"])
+@pytest.mark.parametrize(
+    "question", ["주한미군은 몇 명입니까?", "Wie viele Bienen leben in einem Stock?", "🐝🍯❓"]
+)
 def test_other_languages_and_emoji_get_the_english_note(capsys, index, question):
     assert ask_json(capsys, index, question)["notice"] == ENGLISH_NOTICE
     code, out, _ = run(capsys, "ask", question, "--index", str(index))
@@ -113,18 +122,37 @@ def test_the_question_stream_survives_bad_lines(capsys, index, monkeypatch):
         '{"question": "Wer ist die Königin?", "history": ["' + "x" * 5000 + '"]}',
         json.dumps({"question": "honey " * 1000}),
     ]
-    code, out, err = run(capsys, "ask", "--json", "-", "--index", str(index), stdin="\n".join(lines) + "\n", monkeypatch=monkeypatch)
+    code, out, err = run(
+        capsys,
+        "ask",
+        "--json",
+        "-",
+        "--index",
+        str(index),
+        stdin="\n".join(lines) + "\n",
+        monkeypatch=monkeypatch,
+    )
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 2 and len(rows) == 6 and "line 3: not valid JSON" in err
-    assert rows[0]["passages"] and rows[1]["question"] == "What do bees make?" and rows[2] == {"error": "not valid JSON: nested too deeply", "line": 3}
-    assert rows[3]["answer"] == EMPTY_QUESTION and rows[4]["notice"] == ENGLISH_NOTICE and str(MAX_QUESTION_CHARS) in rows[5]["notice"]
+    assert (
+        rows[0]["passages"]
+        and rows[1]["question"] == "What do bees make?"
+        and rows[2] == {"error": "not valid JSON: nested too deeply", "line": 3}
+    )
+    assert (
+        rows[3]["answer"] == EMPTY_QUESTION
+        and rows[4]["notice"] == ENGLISH_NOTICE
+        and str(MAX_QUESTION_CHARS) in rows[5]["notice"]
+    )
 
 
 # ---------------------------------------------------------------------------- bad readings at build time
 
 
 def _encrypted_pdf() -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf([["Bees dance to show the way to flowers."]]))))
+    writer = PdfWriter(
+        clone_from=PdfReader(io.BytesIO(make_pdf([["Bees dance to show the way to flowers."]])))
+    )
     writer.encrypt(user_password="secret", algorithm="RC4-128")
     out = io.BytesIO()
     writer.write(out)
@@ -142,7 +170,10 @@ BAD_FILES = {  # name -> (write it, words the reason must contain)
     "empty.md": (lambda p: p.write_bytes(b""), "no text to index"),
     "blank.txt": (lambda p: p.write_bytes(b"\n \n\t\n"), "no text to index"),
     "binary.txt": (lambda p: p.write_bytes(bytes(range(256)) * 16), "binary file"),
-    "latin1.md": (lambda p: p.write_bytes("Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e".encode("latin-1")), "not UTF-8"),
+    "latin1.md": (
+        lambda p: p.write_bytes("Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e".encode("latin-1")),
+        "not UTF-8",
+    ),
     "broken.pdf": (lambda p: p.write_bytes(make_pdf([["Bees fly."]])[:300]), "PDF is damaged"),
     "locked.pdf": (lambda p: p.write_bytes(_encrypted_pdf()), "password-protected"),
     "scan.pdf": (lambda p: p.write_bytes(make_pdf([None])), "no extractable text"),
@@ -152,7 +183,9 @@ BAD_FILES = {  # name -> (write it, words the reason must contain)
 }
 
 
-def test_qa_build_skips_each_bad_reading_naming_it_and_indexes_the_rest(capsys, fake_model, corpus, tmp_path):
+def test_qa_build_skips_each_bad_reading_naming_it_and_indexes_the_rest(
+    capsys, fake_model, corpus, tmp_path
+):
     for name, (write, _) in BAD_FILES.items():
         write(corpus / name)
     index = tmp_path / "index"
@@ -171,30 +204,42 @@ def test_qa_build_skips_each_bad_reading_naming_it_and_indexes_the_rest(capsys, 
     assert [r["doc"] for r in manifest["readings"]] == ["bees"]
     code, out, _ = run(capsys, "list", "--corpus", str(corpus), "--index", str(index), "--json")
     statuses = {row["file"]: row["status"] for row in json.loads(out)}
-    assert statuses["bees.md"] == "indexed" and all(statuses[name].startswith("skipped: ") for name in BAD_FILES)
+    assert statuses["bees.md"] == "indexed" and all(
+        statuses[name].startswith("skipped: ") for name in BAD_FILES
+    )
 
 
-def test_a_reading_the_chunker_fails_on_is_skipped_and_the_rest_indexed(capsys, fake_model, corpus, tmp_path, monkeypatch):
-    import qa.store
+def test_a_reading_the_chunker_fails_on_is_skipped_and_the_rest_indexed(
+    capsys, fake_model, corpus, tmp_path, monkeypatch
+):
+    import qa.index.store
 
-    real_chunk = qa.store.chunk_reading
+    real_chunk = qa.index.store.chunk_reading
 
     def chunk_or_fail(reading, *args, **kwargs):
         if reading.doc == "odd":
             raise RuntimeError("chunker lost its place in odd")
         return real_chunk(reading, *args, **kwargs)
 
-    monkeypatch.setattr(qa.store, "chunk_reading", chunk_or_fail)
-    (corpus / "odd.md").write_text("# Odd\n\nA reading the chunker cannot take.\n", encoding="utf-8")
+    monkeypatch.setattr(qa.index.store, "chunk_reading", chunk_or_fail)
+    (corpus / "odd.md").write_text(
+        "# Odd\n\nA reading the chunker cannot take.\n", encoding="utf-8"
+    )
     index = tmp_path / "index"
     code, out, err = run(capsys, "build", "--corpus", str(corpus), "--index", str(index))
     assert code == 4 and out.startswith("Indexed 1 reading(s)"), (out, err)
     line = next(s for s in err.splitlines() if s.startswith("skipped: "))
-    assert f"{corpus / 'odd.md'}:" in line and "could not be cut into passages" in line and "lost its place" in line
+    assert (
+        f"{corpus / 'odd.md'}:" in line
+        and "could not be cut into passages" in line
+        and "lost its place" in line
+    )
     assert ask_json(capsys, index, HONEY)["passages"][0]["doc"] == "bees"
 
 
-def test_a_reading_the_model_fails_on_is_skipped_and_the_rest_indexed(capsys, fake_model, corpus, tmp_path, monkeypatch):
+def test_a_reading_the_model_fails_on_is_skipped_and_the_rest_indexed(
+    capsys, fake_model, corpus, tmp_path, monkeypatch
+):
     real_embed = fake_model.embed
 
     def embed_or_fail(texts):
@@ -220,8 +265,15 @@ def test_a_corpus_of_only_bad_readings_is_one_line_exit_2(capsys, fake_model, tm
     corpus.mkdir()
     for name in ("empty.md", "binary.txt", "locked.pdf"):
         BAD_FILES[name][0](corpus / name)
-    code, out, err = run(capsys, "build", "--corpus", str(corpus), "--index", str(tmp_path / "index"))
-    assert code == 2 and out == "" and err.startswith("error: ") and "no reading could be indexed" in err
+    code, out, err = run(
+        capsys, "build", "--corpus", str(corpus), "--index", str(tmp_path / "index")
+    )
+    assert (
+        code == 2
+        and out == ""
+        and err.startswith("error: ")
+        and "no reading could be indexed" in err
+    )
     assert all(name in err for name in ("empty.md", "binary.txt", "locked.pdf"))
 
 
@@ -238,7 +290,10 @@ def test_qa_add_refuses_each_bad_file_naming_it_and_adds_the_rest(capsys, fake_m
     refused = [line for line in err.splitlines() if line.startswith("not added: ")]
     assert len(refused) == 6
     for name in ("locked.pdf", "scan.pdf", "menu.html", "huge.pdf", "binary.txt", "broken.pdf"):
-        assert any(line.startswith(f"not added: {sources / name}: ") for line in refused), (name, err)
+        assert any(line.startswith(f"not added: {sources / name}: ") for line in refused), (
+            name,
+            err,
+        )
     assert [p.name for p in corpus.iterdir()] == ["notes.md"] or len(list(corpus.iterdir())) == 1
 
 
@@ -292,30 +347,58 @@ BREAKS = {  # what breaks -> (break it and return the file to name, or None wher
 @pytest.mark.parametrize("damage", sorted(BREAKS))
 def test_a_broken_index_is_rebuilt_from_the_corpus(capsys, index, corpus, damage):
     BREAKS[damage](index)
-    code, out, err = run(capsys, "ask", HONEY, "--json", "--index", str(index), "--corpus", str(corpus))
+    code, out, err = run(
+        capsys, "ask", HONEY, "--json", "--index", str(index), "--corpus", str(corpus)
+    )
     assert code == 0 and err.startswith("Building the index (") and len(err.splitlines()) == 1
     assert json.loads(out)["passages"][0]["doc"] == "bees"
-    assert run(capsys, "ask", HONEY, "--index", str(index), "--corpus", str(corpus))[2] == ""  # repaired for good
+    assert (
+        run(capsys, "ask", HONEY, "--index", str(index), "--corpus", str(corpus))[2] == ""
+    )  # repaired for good
 
 
 @pytest.mark.parametrize("damage", sorted(BREAKS))
-def test_a_broken_index_without_its_corpus_is_one_line_naming_the_file_and_fix(capsys, index, corpus, damage, tmp_path, monkeypatch):
+def test_a_broken_index_without_its_corpus_is_one_line_naming_the_file_and_fix(
+    capsys, index, corpus, damage, tmp_path, monkeypatch
+):
     named = BREAKS[damage](index)
     corpus.rename(tmp_path / "moved")
     monkeypatch.chdir(tmp_path)  # and no corpus/ here
     code, out, err = run(capsys, "ask", HONEY, "--index", str(index))
-    assert code == 3 and out == "" and len(err.strip().splitlines()) == 1 and err.startswith("error: ")
-    assert str(named.name if named else index.name) in err and ("--corpus" in err or "qa build" in err), err
+    assert (
+        code == 3 and out == "" and len(err.strip().splitlines()) == 1 and err.startswith("error: ")
+    )
+    assert str(named.name if named else index.name) in err and (
+        "--corpus" in err or "qa build" in err
+    ), err
 
 
 def test_the_console_script_shows_no_traceback_for_a_broken_index(index, tmp_path):
     """The installed `qa` as a process: stderr is the one line, never a Python traceback."""
     _truncate(_data(index, "chunks"))
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, "-m", "qa", "ask", HONEY, "--index", str(index), "--corpus", str(tmp_path / "gone")],
-                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa",
+            "ask",
+            HONEY,
+            "--index",
+            str(index),
+            "--corpus",
+            str(tmp_path / "gone"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 3 and proc.stdout == "", proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, (
+        proc.stderr
+    )
     assert proc.stderr.startswith(f"error: {index}") and "--corpus" in proc.stderr
 
 
@@ -325,7 +408,7 @@ def test_the_console_script_shows_no_traceback_for_a_broken_index(index, tmp_pat
 APPENDER = textwrap.dedent(
     """
     import sys
-    from qa.feedback import FeedbackLog
+    from qa.web.feedback import FeedbackLog
     log, who = FeedbackLog(sys.argv[1]), sys.argv[2]
     comment = "é" * 3000  # long lines: a torn write would show
     n = 0
@@ -344,7 +427,10 @@ def test_the_feedback_log_survives_appenders_killed_mid_write(tmp_path):
     for round_no in range(4):
         start = path.stat().st_size if path.exists() else 0
         names = [f"p{round_no}-{i}" for i in range(3)]
-        procs = [subprocess.Popen([sys.executable, "-c", APPENDER, str(path), name], env=env) for name in names]
+        procs = [
+            subprocess.Popen([sys.executable, "-c", APPENDER, str(path), name], env=env)
+            for name in names
+        ]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # until every writer of this round has written
             written = b""
@@ -375,13 +461,17 @@ def test_the_feedback_log_survives_appenders_killed_mid_write(tmp_path):
         assert numbers == list(range(len(numbers))), f"{who} lost or repeated a record"
 
 
-def test_the_app_says_at_start_which_readings_were_skipped(capsys, fake_model, corpus, tmp_path, monkeypatch):
+def test_the_app_says_at_start_which_readings_were_skipped(
+    capsys, fake_model, corpus, tmp_path, monkeypatch
+):
     import uvicorn
 
-    import qa.web
+    import qa.web.app
 
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)  # start, but do not serve
     (corpus / "empty.md").write_bytes(b"")
-    assert qa.web.main(["--index", str(tmp_path / "index"), "--corpus", str(corpus)]) == 0
+    assert qa.web.app.main(["--index", str(tmp_path / "index"), "--corpus", str(corpus)]) == 0
     err = capsys.readouterr().err
-    assert any(line.startswith("skipped: ") and "empty.md" in line for line in err.splitlines()), err
+    assert any(line.startswith("skipped: ") and "empty.md" in line for line in err.splitlines()), (
+        err
+    )

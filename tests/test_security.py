@@ -16,14 +16,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
-from qa.answer import EMPTY_QUESTION
-from qa.language import ENGLISH_NOTICE
-from qa.ratelimit import USER_HEADER
-from qa.retrieve import MAX_QUESTION_CHARS
-from qa.web import WebSettings, create_app
 from web_helpers import chromium, outside_requests, serve_app
+
+from qa.answering.answer import EMPTY_QUESTION
+from qa.answering.language import ENGLISH_NOTICE
+from qa.answering.retrieve import MAX_QUESTION_CHARS
+from qa.web.app import WebSettings, create_app
+from qa.web.ratelimit import USER_HEADER
 
 pytestmark = [pytest.mark.app, pytest.mark.model]
 
@@ -36,11 +36,15 @@ def served(assistant, tmp_path_factory):
     """(base URL, feedback log path) of the app; the log has a record before any test runs."""
     feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
     corpus = assistant.index.corpus
-    settings = WebSettings(rate_limit=1000, feedback_log=feedback, blocked_paths=(corpus,) if corpus else ())
+    settings = WebSettings(
+        rate_limit=1000, feedback_log=feedback, blocked_paths=(corpus,) if corpus else ()
+    )
     with serve_app(create_app(assistant, settings)) as url:
         from gradio_client import Client
 
-        Client(url + "/", verbose=False, headers={USER_HEADER: "warm-up"}).predict(question=TROOPS, api_name="/ask")
+        Client(url + "/", verbose=False, headers={USER_HEADER: "warm-up"}).predict(
+            question=TROOPS, api_name="/ask"
+        )
         assert feedback.is_file()
         yield url, feedback
 
@@ -72,7 +76,11 @@ def _get(url: str) -> tuple[int, str]:
 def test_empty_blank_and_control_only_questions_get_the_prompt(client):
     for question in ("", "   \n\t ", "\x00\x01\x1b\u200b"):
         result = client.predict(question=question, api_name="/ask")
-        assert result["abstained"] is True and result["answer"] == EMPTY_QUESTION and result["passages"] == [], repr(question)
+        assert (
+            result["abstained"] is True
+            and result["answer"] == EMPTY_QUESTION
+            and result["passages"] == []
+        ), repr(question)
 
 
 def test_a_question_that_is_not_a_string_gets_the_prompt(client):
@@ -85,7 +93,10 @@ def test_an_overlong_question_is_cut_with_a_notice_and_answered(client, assistan
     question = TROOPS + " " + "and what else " * 600
     assert len(question) > MAX_QUESTION_CHARS
     result = client.predict(question=question, api_name="/ask")
-    assert str(MAX_QUESTION_CHARS) in result["notice"] and len(result["question"]) <= MAX_QUESTION_CHARS
+    assert (
+        str(MAX_QUESTION_CHARS) in result["notice"]
+        and len(result["question"]) <= MAX_QUESTION_CHARS
+    )
     assert result["passages"] and result["question"].startswith(TROOPS)
 
 
@@ -105,12 +116,14 @@ def test_control_characters_and_nul_bytes_are_stripped(client, assistant):
 
 
 def test_markup_in_a_question_comes_back_as_plain_text(client):
-    question = 'What is USFK? <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>'
+    question = "What is USFK? <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"
     result = client.predict(question=question, api_name="/ask")
     assert result["question"] == question  # data, not markup: the JSON carries the text as typed
 
 
-@pytest.mark.parametrize("question", [KOREAN, "¿Cuántos soldados estadounidenses hay en Corea del Sur?", "🇰🇷🇺🇸🪖❓"])
+@pytest.mark.parametrize(
+    "question", [KOREAN, "¿Cuántos soldados estadounidenses hay en Corea del Sur?", "🇰🇷🇺🇸🪖❓"]
+)
 def test_other_languages_and_emoji_are_answered_with_the_english_note(client, question):
     result = client.predict(question=question, api_name="/ask")
     assert result["notice"] == ENGLISH_NOTICE and "error" not in result
@@ -133,13 +146,27 @@ def _file_routes(target: Path) -> list[str]:
     enc_abs, enc_rel = absolute.replace("/", "%2F"), relative.replace("/", "%2F")
     dotted = relative.replace("..", "%2e%2e")
     return [
-        f"/gradio_api/file={absolute}", f"/gradio_api/file={enc_abs}", f"/gradio_api/file={relative}", f"/gradio_api/file={enc_rel}",
-        f"/gradio_api/file={dotted}", f"/gradio_api/file/{absolute.lstrip('/')}", f"/gradio_api/file/{relative}",
-        f"/widget/gradio_api/file={absolute}", f"/widget/gradio_api/file={enc_rel}",
-        f"/file={absolute}", f"/file={relative}",
-        *(f"/{route}/{'..%2F' * 12}{enc_abs.lstrip('%2F')}" for route in ("static", "assets", "svelte", "widget/static", "widget/assets")),
-        *(f"/{route}/{'%2e%2e/' * 12}{absolute.lstrip('/')}" for route in ("static", "assets", "svelte")),
-        f"/reading/{'..%2F' * 8}{enc_abs.lstrip('%2F')}", f"/reading/{enc_rel}",
+        f"/gradio_api/file={absolute}",
+        f"/gradio_api/file={enc_abs}",
+        f"/gradio_api/file={relative}",
+        f"/gradio_api/file={enc_rel}",
+        f"/gradio_api/file={dotted}",
+        f"/gradio_api/file/{absolute.lstrip('/')}",
+        f"/gradio_api/file/{relative}",
+        f"/widget/gradio_api/file={absolute}",
+        f"/widget/gradio_api/file={enc_rel}",
+        f"/file={absolute}",
+        f"/file={relative}",
+        *(
+            f"/{route}/{'..%2F' * 12}{enc_abs.lstrip('%2F')}"
+            for route in ("static", "assets", "svelte", "widget/static", "widget/assets")
+        ),
+        *(
+            f"/{route}/{'%2e%2e/' * 12}{absolute.lstrip('/')}"
+            for route in ("static", "assets", "svelte")
+        ),
+        f"/reading/{'..%2F' * 8}{enc_abs.lstrip('%2F')}",
+        f"/reading/{enc_rel}",
         f"/gradio_api/custom_component/x/client/{'..%2F' * 8}/{enc_abs.lstrip('%2F')}",
     ]
 
@@ -156,18 +183,32 @@ def test_no_route_serves_files_outside_the_app(app_url, name):
     if not target.is_file():
         pytest.skip(f"{target} is not on this machine")
     assert marker in target.read_text(encoding="utf-8", errors="replace")
-    served = [(route, status) for route in _file_routes(target) for status, body in [_get(app_url + route)] if status == 200 or marker in body]
+    served = [
+        (route, status)
+        for route in _file_routes(target)
+        for status, body in [_get(app_url + route)]
+        if status == 200 or marker in body
+    ]
     assert not served, served
 
 
 def test_index_feedback_and_corpus_files_are_not_downloadable(served, assistant):
     app_url, feedback = served
     folder = Path(assistant.index.folder)
-    files = [*folder.glob("manifest.json"), *folder.glob("*.faiss"), *folder.glob("data-*.json"), *folder.glob("calibration.json"), feedback, Path(str(feedback) + ".lock")]
+    files = [
+        *folder.glob("manifest.json"),
+        *folder.glob("*.faiss"),
+        *folder.glob("data-*.json"),
+        *folder.glob("calibration.json"),
+        feedback,
+        Path(str(feedback) + ".lock"),
+    ]
     corpus = assistant.index.corpus
     if corpus:
         files += [p for p in Path(corpus).iterdir() if p.is_file()]
-    assert any(p.suffix == ".faiss" for p in files) and any(p.name.startswith("data-") for p in files)
+    assert any(p.suffix == ".faiss" for p in files) and any(
+        p.name.startswith("data-") for p in files
+    )
     leaks = []
     for target in files:
         if not target.exists():
@@ -191,18 +232,25 @@ def test_the_config_names_no_server_path(served, assistant):
     for route in ("/config", "/widget/config"):
         status, body = _get(app_url + route)
         assert status == 200
-        for secret in (str(Path(assistant.index.folder).resolve()), str(feedback.parent), "feedback.jsonl"):
+        for secret in (
+            str(Path(assistant.index.folder).resolve()),
+            str(feedback.parent),
+            "feedback.jsonl",
+        ):
             assert secret not in body, (route, secret)
 
 
-@pytest.mark.parametrize("route", [
-    "/gradio_api/file=http://example.invalid/x.html",
-    "/gradio_api/file=HTTPS://example.invalid/x.html",
-    "/gradio_api/file=https%3A%2F%2Fexample.invalid%2Fx",
-    "/gradio_api/file/http://example.invalid/x",
-    "/widget/gradio_api/file=http://example.invalid/x",
-    "/gradio_api/proxy=https://example.invalid/x",
-])
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/gradio_api/file=http://example.invalid/x.html",
+        "/gradio_api/file=HTTPS://example.invalid/x.html",
+        "/gradio_api/file=https%3A%2F%2Fexample.invalid%2Fx",
+        "/gradio_api/file/http://example.invalid/x",
+        "/widget/gradio_api/file=http://example.invalid/x",
+        "/gradio_api/proxy=https://example.invalid/x",
+    ],
+)
 def test_the_app_relays_no_other_site(app_url, route):
     status, body = _get(app_url + route)
     assert status == 404 and "not served by this app" in body
@@ -212,13 +260,39 @@ def test_app_py_binds_the_host_it_is_given(monkeypatch, built_index, tmp_path):
     """Defaults to 127.0.0.1; --host is passed to the server as given (app.py's launch is in test_load.py)."""
     import uvicorn
 
-    from qa.web import build_parser, main
+    from qa.web.app import build_parser, main
 
     assert build_parser().parse_args([]).host == "127.0.0.1"
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
-    assert main(["--index", str(built_index), "--feedback-log", str(tmp_path / "f.jsonl"), "--port", "8123"]) == 0
-    assert main(["--index", str(built_index), "--feedback-log", "", "--host", "0.0.0.0", "--port", "8124"]) == 0
+    assert (
+        main(
+            [
+                "--index",
+                str(built_index),
+                "--feedback-log",
+                str(tmp_path / "f.jsonl"),
+                "--port",
+                "8123",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "--index",
+                str(built_index),
+                "--feedback-log",
+                "",
+                "--host",
+                "0.0.0.0",
+                "--port",
+                "8124",
+            ]
+        )
+        == 0
+    )
     assert [(c["host"], c["port"]) for c in calls] == [("127.0.0.1", 8123), ("0.0.0.0", 8124)]
 
 
@@ -232,7 +306,10 @@ def test_hostile_and_odd_questions_in_the_browser(app_url, artifacts):
         context = browser.new_context(viewport={"width": 1100, "height": 900})
         urls, dialogs = [], []
         context.on("request", lambda r: urls.append(r.url))
-        context.route(lambda url: not url.startswith(("http://127.0.0.1", "data:", "blob:")), lambda route: route.abort())
+        context.route(
+            lambda url: not url.startswith(("http://127.0.0.1", "data:", "blob:")),
+            lambda route: route.abort(),
+        )
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(app_url + "/")
@@ -249,7 +326,7 @@ def test_hostile_and_odd_questions_in_the_browser(app_url, artifacts):
             "What is USFK? <script>window.__pwned = 1; alert('script')</script>",
             "Who is Brunson? [click me](javascript:window.__pwned=2) and [x](javascript:alert('md'))",
             'Why? <a href="javascript:alert(\'a\')" id="qa-evil">evil</a> <iframe srcdoc="<script>parent.__pwned=3</script>"></iframe>',
-            "What is USFK? <svg onload=\"window.__pwned=4\"></svg> <details open ontoggle=\"window.__pwned=5\">",
+            'What is USFK? <svg onload="window.__pwned=4"></svg> <details open ontoggle="window.__pwned=5">',
         ]
         for payload in payloads:
             ask(payload)
@@ -257,16 +334,32 @@ def test_hostile_and_odd_questions_in_the_browser(app_url, artifacts):
         page.wait_for_timeout(500)
         chat = page.locator("#qa-chatbot")
         assert page.evaluate("window.__pwned") is None and not dialogs
-        for selector in ("script", "iframe", "svg[onload]", "details[ontoggle]", "#qa-evil", "a[href^='javascript:' i]", "[onload]", "[onerror]"):
+        for selector in (
+            "script",
+            "iframe",
+            "svg[onload]",
+            "details[ontoggle]",
+            "#qa-evil",
+            "a[href^='javascript:' i]",
+            "[onload]",
+            "[onerror]",
+        ):
             assert chat.locator(selector).count() == 0, selector
         hrefs = chat.locator("a").evaluate_all("els => els.map(a => a.href)")
         assert all(h.startswith("http://127.0.0.1") for h in hrefs), hrefs
         page.locator(".qa-q").nth(1).click()
         page.wait_for_timeout(300)
-        assert page.evaluate("window.__pwned") is None and not dialogs and page.url.startswith(app_url)
+        assert (
+            page.evaluate("window.__pwned") is None and not dialogs and page.url.startswith(app_url)
+        )
 
-        long = ask("How many American troops are stationed in South Korea? " + "Please answer. " * 200)
-        assert f"longer than {MAX_QUESTION_CHARS} characters" in long.locator(".qa-notice").inner_text()
+        long = ask(
+            "How many American troops are stationed in South Korea? " + "Please answer. " * 200
+        )
+        assert (
+            f"longer than {MAX_QUESTION_CHARS} characters"
+            in long.locator(".qa-notice").inner_text()
+        )
         foreign = ask(KOREAN)
         assert ENGLISH_NOTICE in foreign.locator(".qa-notice").inner_text()
         odd = ask("\x07\x1b")

@@ -18,27 +18,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT, FakeEmbedder
 from filelock import FileLock
 
 import qa
-import qa.store
-from qa.assistant import Assistant
-from qa.chunk import ChunkSettings, chunk_reading, embedding_text
+import qa.index.store
+from qa.answering.assistant import Assistant
 from qa.errors import IndexStoreError
-from qa.readings import read_reading
-from qa.store import (
+from qa.index.chunk import ChunkSettings, chunk_reading, embedding_text
+from qa.index.store import (
+    CONFIDENCE_SCALE,
     FORMAT_VERSION,
     atomic_write_text,
     build_index,
-    CONFIDENCE_SCALE,
     default_calibration,
     load_index,
     open_index,
     staleness,
     write_calibration,
 )
-
-from conftest import ROOT, FakeEmbedder
+from qa.readings.corpus import read_reading
 
 TESTS = Path(__file__).resolve().parent
 
@@ -83,16 +82,28 @@ def test_build_writes_a_complete_manifest(corpus, index_dir, fake_embedder):
     assert manifest["package_version"] == qa.__version__
     assert manifest["settings"]["model"] == fake_embedder.name
     assert manifest["settings"]["dim"] == 64
-    assert manifest["settings"]["chunking"] == ChunkSettings().as_dict() == {"max_tokens": 250, "overlap_tokens": 0, "model_max_tokens": 256}
+    assert (
+        manifest["settings"]["chunking"]
+        == ChunkSettings().as_dict()
+        == {"max_tokens": 250, "overlap_tokens": 0, "model_max_tokens": 256}
+    )
     hashes = {name: hashlib.sha256((corpus / name).read_bytes()).hexdigest() for name in READINGS}
     assert manifest["files"] == hashes
-    assert {r["doc"]: r["sha256"] for r in manifest["readings"]} == {Path(n).stem: h for n, h in hashes.items()}
+    assert {r["doc"]: r["sha256"] for r in manifest["readings"]} == {
+        Path(n).stem: h for n, h in hashes.items()
+    }
     assert (index_dir / manifest["corpus"]).resolve() == corpus.resolve()
     assert all((index_dir / name).is_file() for name in manifest["data"].values())
-    assert manifest["counts"] == {"readings": 3, "chunks": report.chunks, "sentences": report.sentences}
+    assert manifest["counts"] == {
+        "readings": 3,
+        "chunks": report.chunks,
+        "sentences": report.sentences,
+    }
     assert (report.readings, report.embedded_readings, report.rebuilt) == (3, 3, True)
     assert report.embedded_texts == fake_embedder.texts_embedded == report.chunks + report.sentences
-    assert sorted(p.name for p in corpus.iterdir()) == sorted(READINGS), "a build never writes into the corpus"
+    assert sorted(p.name for p in corpus.iterdir()) == sorted(READINGS), (
+        "a build never writes into the corpus"
+    )
 
 
 def test_load_index_round_trips_chunks_readings_and_vectors(corpus, index_dir, fake_embedder):
@@ -102,21 +113,29 @@ def test_load_index_round_trips_chunks_readings_and_vectors(corpus, index_dir, f
     assert set(index.readings) == set(readings)
     for doc, reading in readings.items():
         assert index.readings[doc] == reading
-    expected = [c for doc in sorted(readings) for c in chunk_reading(readings[doc], fake_embedder.count_tokens)]
+    expected = [
+        c
+        for doc in sorted(readings)
+        for c in chunk_reading(readings[doc], fake_embedder.count_tokens)
+    ]
     assert index.chunks == expected
     for c in index.chunks:
         assert index.readings[c.doc].text[c.start : c.end] == c.text
     want = FakeEmbedder().embed([embedding_text(c.title, c.section, c.text) for c in index.chunks])
     assert np.allclose(index.chunk_vectors, want, atol=1e-6)
     assert index.sentence_vectors.shape == (sum(len(c.sentences) for c in index.chunks), 64)
-    assert list(index.sentence_chunk) == [i for i, c in enumerate(index.chunks) for _ in c.sentences]
+    assert list(index.sentence_chunk) == [
+        i for i, c in enumerate(index.chunks) for _ in c.sentences
+    ]
     assert index.corpus == corpus.resolve()
 
 
 def test_faiss_search_agrees_with_numpy(corpus, index_dir, fake_embedder):
     build_index(corpus, index_dir, fake_embedder)
     index = load_index(index_dir)
-    queries = FakeEmbedder().embed(["apple harvest crates", "honey bees queen", "coal canal locks water"])
+    queries = FakeEmbedder().embed(
+        ["apple harvest crates", "honey bees queen", "coal canal locks water"]
+    )
     scores, ids = index.chunk_faiss.search(queries, 3)
     reference = queries @ index.chunk_vectors.T
     for row in range(len(queries)):
@@ -130,7 +149,11 @@ def test_an_unchanged_corpus_is_not_embedded_again(corpus, index_dir, fake_embed
     report = build_index(corpus, index_dir, fake_embedder)
     assert (report.rebuilt, report.embedded_readings, fake_embedder.texts_embedded) == (False, 0, 0)
     report = build_index(corpus, index_dir, fake_embedder, force=True)
-    assert report.rebuilt and report.embedded_readings == 3 and fake_embedder.texts_embedded == report.chunks + report.sentences
+    assert (
+        report.rebuilt
+        and report.embedded_readings == 3
+        and fake_embedder.texts_embedded == report.chunks + report.sentences
+    )
 
 
 def test_changing_one_reading_embeds_only_that_reading(corpus, index_dir, fake_embedder):
@@ -141,7 +164,11 @@ def test_changing_one_reading_embeds_only_that_reading(corpus, index_dir, fake_e
     fake_embedder.texts_embedded = 0
     report = build_index(corpus, index_dir, fake_embedder)
     assert report.rebuilt and report.embedded_readings == 1
-    assert fake_embedder.texts_embedded == report.embedded_texts == texts_of(read_reading(corpus / "bees.md"), fake_embedder)
+    assert (
+        fake_embedder.texts_embedded
+        == report.embedded_texts
+        == texts_of(read_reading(corpus / "bees.md"), fake_embedder)
+    )
     new = load_index(index_dir)
     assert any("Drones do not sting." in c.text for c in new.chunks)
     for doc in ("apples", "canals"):  # the untouched readings keep their vectors
@@ -149,7 +176,9 @@ def test_changing_one_reading_embeds_only_that_reading(corpus, index_dir, fake_e
         rows_new = [i for i, c in enumerate(new.chunks) if c.doc == doc]
         assert np.array_equal(old.chunk_vectors[rows_old], new.chunk_vectors[rows_new])
     assert len(list((index_dir / "cache").iterdir())) == 3, "the old cache entry of bees is removed"
-    assert len(list(index_dir.glob("data-*.json"))) == 1 and len(list(index_dir.glob("*.faiss"))) == 2
+    assert (
+        len(list(index_dir.glob("data-*.json"))) == 1 and len(list(index_dir.glob("*.faiss"))) == 2
+    )
 
 
 def test_adding_and_removing_readings(corpus, index_dir, fake_embedder):
@@ -185,7 +214,9 @@ def test_a_build_shows_progress_when_asked(corpus, index_dir, fake_embedder, cap
 def test_bad_files_in_the_corpus_are_skipped_and_reported(corpus, index_dir, fake_embedder):
     (corpus / "empty.md").write_text("", encoding="utf-8")
     report = build_index(corpus, index_dir, fake_embedder)
-    assert report.readings == 3 and [s.path for s in report.skipped] == [str(corpus.resolve() / "empty.md")]
+    assert report.readings == 3 and [s.path for s in report.skipped] == [
+        str(corpus.resolve() / "empty.md")
+    ]
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["skipped"][0]["reason"].endswith("add text or remove the file.")
 
@@ -200,7 +231,9 @@ def test_staleness(corpus, index_dir, fake_embedder):
     assert staleness(manifest, fake_embedder, ChunkSettings(), None) is None
 
     assert "chunking" in staleness(manifest, fake_embedder, ChunkSettings(max_tokens=120), corpus)
-    assert "chunking" in staleness(manifest, fake_embedder, ChunkSettings(overlap_tokens=10), corpus)
+    assert "chunking" in staleness(
+        manifest, fake_embedder, ChunkSettings(overlap_tokens=10), corpus
+    )
 
     other = FakeEmbedder()
     other.name = "another-model"
@@ -209,11 +242,22 @@ def test_staleness(corpus, index_dir, fake_embedder):
     wider.dim = 128
     assert "dim" in staleness(manifest, wider, ChunkSettings(), corpus)
 
-    assert "index format" in staleness({**manifest, "format_version": FORMAT_VERSION + 1}, fake_embedder, ChunkSettings(), corpus)
-    assert "index format" in staleness({k: v for k, v in manifest.items() if k != "format_version"}, fake_embedder, ChunkSettings(), corpus)
+    assert "index format" in staleness(
+        {**manifest, "format_version": FORMAT_VERSION + 1}, fake_embedder, ChunkSettings(), corpus
+    )
+    assert "index format" in staleness(
+        {k: v for k, v in manifest.items() if k != "format_version"},
+        fake_embedder,
+        ChunkSettings(),
+        corpus,
+    )
 
-    (corpus / "apples.md").write_text(READINGS["apples.md"].replace("winter", "spring"), encoding="utf-8")
-    assert "readings in the corpus changed" in staleness(manifest, fake_embedder, ChunkSettings(), corpus)
+    (corpus / "apples.md").write_text(
+        READINGS["apples.md"].replace("winter", "spring"), encoding="utf-8"
+    )
+    assert "readings in the corpus changed" in staleness(
+        manifest, fake_embedder, ChunkSettings(), corpus
+    )
     (corpus / "apples.md").write_text(READINGS["apples.md"], encoding="utf-8")
     assert staleness(manifest, fake_embedder, ChunkSettings(), corpus) is None
     (corpus / "new.md").write_text("New text.", encoding="utf-8")
@@ -223,12 +267,16 @@ def test_staleness(corpus, index_dir, fake_embedder):
 def test_open_index_rebuilds_a_stale_index(corpus, index_dir, fake_embedder):
     build_index(corpus, index_dir, fake_embedder)
     reasons: list[str] = []
-    (corpus / "canals.txt").write_text(READINGS["canals.txt"] + "\nThe Erie Canal opened in 1825.\n", encoding="utf-8")
+    (corpus / "canals.txt").write_text(
+        READINGS["canals.txt"] + "\nThe Erie Canal opened in 1825.\n", encoding="utf-8"
+    )
     index = open_index(index_dir, fake_embedder, corpus, on_rebuild=reasons.append)
     assert reasons == ["the readings in the corpus changed"]
     assert any("Erie Canal" in c.text for c in index.chunks)
     reasons.clear()
-    index = open_index(index_dir, fake_embedder, None, on_rebuild=reasons.append)  # the corpus recorded in the manifest
+    index = open_index(
+        index_dir, fake_embedder, None, on_rebuild=reasons.append
+    )  # the corpus recorded in the manifest
     assert reasons == [] and any("Erie Canal" in c.text for c in index.chunks)
 
 
@@ -244,7 +292,9 @@ def test_open_index_rebuilds_for_other_settings_and_format(corpus, index_dir, fa
     assert index.manifest["format_version"] == FORMAT_VERSION and "index format 0" in reasons[0]
 
 
-def test_open_index_builds_a_missing_index_from_the_default_corpus(tmp_path, monkeypatch, fake_embedder):
+def test_open_index_builds_a_missing_index_from_the_default_corpus(
+    tmp_path, monkeypatch, fake_embedder
+):
     make_corpus(tmp_path / "corpus")
     monkeypatch.chdir(tmp_path)
     index = open_index(Path("index"), fake_embedder)
@@ -260,14 +310,19 @@ def _damage_manifest(folder: Path) -> Path:
 
 
 def _truncate_faiss(folder: Path) -> Path:
-    path = folder / json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["data"]["chunks"]
+    path = (
+        folder
+        / json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["data"]["chunks"]
+    )
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
     return path
 
 
 def _drop_a_chunk(folder: Path) -> Path:
-    path = folder / json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["data"]["data"]
+    path = (
+        folder / json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["data"]["data"]
+    )
     data = json.loads(path.read_text(encoding="utf-8"))
     data["chunks"].pop()
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -275,12 +330,20 @@ def _drop_a_chunk(folder: Path) -> Path:
 
 
 def _delete_data(folder: Path) -> Path:
-    path = folder / json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["data"]["sentences"]
+    path = (
+        folder
+        / json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["data"]["sentences"]
+    )
     path.unlink()
     return path
 
 
-DAMAGE = {"manifest": _damage_manifest, "truncated-faiss": _truncate_faiss, "chunk-count": _drop_a_chunk, "missing-file": _delete_data}
+DAMAGE = {
+    "manifest": _damage_manifest,
+    "truncated-faiss": _truncate_faiss,
+    "chunk-count": _drop_a_chunk,
+    "missing-file": _delete_data,
+}
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
@@ -298,7 +361,9 @@ def test_a_damaged_index_is_rebuilt_from_the_corpus(corpus, index_dir, fake_embe
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
-def test_a_damaged_index_without_a_corpus_is_a_clear_error(tmp_path, monkeypatch, fake_embedder, damage):
+def test_a_damaged_index_without_a_corpus_is_a_clear_error(
+    tmp_path, monkeypatch, fake_embedder, damage
+):
     corpus = make_corpus(tmp_path / "readings")
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, fake_embedder)
@@ -316,11 +381,15 @@ def test_a_missing_index_without_a_corpus_is_a_clear_error(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     with pytest.raises(IndexStoreError, match="no corpus folder was found; pass --corpus DIR"):
         open_index(tmp_path / "index", fake_embedder)
-    with pytest.raises(IndexStoreError, match=r"manifest\.json: missing; build the index with `qa build"):
+    with pytest.raises(
+        IndexStoreError, match=r"manifest\.json: missing; build the index with `qa build"
+    ):
         load_index(tmp_path / "index")
 
 
-def test_a_corpus_that_vanished_keeps_the_index_usable(corpus, index_dir, fake_embedder, tmp_path, monkeypatch):
+def test_a_corpus_that_vanished_keeps_the_index_usable(
+    corpus, index_dir, fake_embedder, tmp_path, monkeypatch
+):
     build_index(corpus, index_dir, fake_embedder)
     shutil.rmtree(corpus)
     monkeypatch.chdir(tmp_path)
@@ -330,17 +399,27 @@ def test_a_corpus_that_vanished_keeps_the_index_usable(corpus, index_dir, fake_e
 # ---------------------------------------------------------------------------- calibration and atomic writes
 
 
-def test_calibration_is_kept_across_rebuilds_and_a_damaged_one_falls_back(corpus, index_dir, fake_embedder):
+def test_calibration_is_kept_across_rebuilds_and_a_damaged_one_falls_back(
+    corpus, index_dir, fake_embedder
+):
     build_index(corpus, index_dir, fake_embedder)
     # The shipped threshold belongs to the real model's scores; an index of another model refuses nothing.
     assert default_calibration()["model"] != fake_embedder.name
-    assert load_index(index_dir).calibration == {"threshold": 0.0, "rule": "uncalibrated", "model": fake_embedder.name}
-    write_calibration(index_dir, {"threshold": 0.42, "model": fake_embedder.name, "scale": CONFIDENCE_SCALE})
+    assert load_index(index_dir).calibration == {
+        "threshold": 0.0,
+        "rule": "uncalibrated",
+        "model": fake_embedder.name,
+    }
+    write_calibration(
+        index_dir, {"threshold": 0.42, "model": fake_embedder.name, "scale": CONFIDENCE_SCALE}
+    )
     build_index(corpus, index_dir, fake_embedder, force=True)
     assert load_index(index_dir).threshold == 0.42
     (index_dir / "calibration.json").write_text("{broken", encoding="utf-8")
     assert load_index(index_dir).threshold == 0.0
-    write_calibration(index_dir, {"threshold": 0.9, "model": "some-other-model", "scale": CONFIDENCE_SCALE})
+    write_calibration(
+        index_dir, {"threshold": 0.9, "model": "some-other-model", "scale": CONFIDENCE_SCALE}
+    )
     assert load_index(index_dir).threshold == 0.0
     # a threshold chosen on an older release's confidence scale means nothing on this one
     write_calibration(index_dir, {"threshold": 0.42, "model": fake_embedder.name})
@@ -360,7 +439,7 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
     def fail(fd):
         raise OSError("disk full")
 
-    monkeypatch.setattr(qa.store.os, "fsync", fail)
+    monkeypatch.setattr(qa.index.store.os, "fsync", fail)
     with pytest.raises(OSError, match="disk full"):
         atomic_write_text(path, "new")
     assert path.read_text() == "old"
@@ -368,7 +447,7 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
 
 
 def test_a_held_lock_times_out_with_a_clear_error(corpus, index_dir, fake_embedder, monkeypatch):
-    monkeypatch.setattr(qa.store, "BUILD_LOCK_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(qa.index.store, "BUILD_LOCK_TIMEOUT_S", 0.2)
     index_dir.mkdir()
     with FileLock(str(index_dir / ".build.lock")):
         with pytest.raises(IndexStoreError, match=r"\.build\.lock: another build"):
@@ -382,7 +461,7 @@ BUILDER = textwrap.dedent(
     import os, sys, time
     sys.path.insert(0, {tests!r})
     from pathlib import Path
-    import qa.store
+    import qa.index.store
     from conftest import FakeEmbedder
 
     mode, corpus, index, log = sys.argv[1:5]
@@ -397,15 +476,15 @@ BUILDER = textwrap.dedent(
             return super().embed(texts)
 
     if mode == "kill-manifest":
-        write = qa.store.atomic_write_text
+        write = qa.index.store.atomic_write_text
         def slow_write(path, text):
             if Path(path).name == "manifest.json":
                 print("writing manifest", flush=True)
                 time.sleep(60)
             write(path, text)
-        qa.store.atomic_write_text = slow_write
+        qa.index.store.atomic_write_text = slow_write
 
-    locked = qa.store._build_locked
+    locked = qa.index.store._build_locked
     def logged(*args):
         with open(log, "a") as fh:
             fh.write(f"enter {{os.getpid()}}\\n")
@@ -414,7 +493,7 @@ BUILDER = textwrap.dedent(
         finally:
             with open(log, "a") as fh:
                 fh.write(f"exit {{os.getpid()}}\\n")
-    qa.store._build_locked = logged
+    qa.index.store._build_locked = logged
 
     if mode == "race":  # start both builds together: wait until both processes are ready
         with open(log, "a") as fh:
@@ -424,7 +503,7 @@ BUILDER = textwrap.dedent(
                 break
             time.sleep(0.05)
 
-    report = qa.store.build_index(Path(corpus), Path(index), SlowFake(), force=True)
+    report = qa.index.store.build_index(Path(corpus), Path(index), SlowFake(), force=True)
     print("built", report.chunks, flush=True)
     """
 )
@@ -441,15 +520,26 @@ def _start(builder: Path, mode: str, corpus: Path, index_dir: Path, log: Path) -
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, str(builder), mode, str(corpus), str(index_dir), str(log)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=str(ROOT),
     )
 
 
-@pytest.mark.parametrize("mode, signal_line", [("kill-embedding", "embedding"), ("kill-manifest", "writing manifest")])
-def test_a_build_killed_half_way_leaves_the_previous_index_usable(corpus, index_dir, fake_embedder, builder, tmp_path, mode, signal_line):
+@pytest.mark.parametrize(
+    "mode, signal_line", [("kill-embedding", "embedding"), ("kill-manifest", "writing manifest")]
+)
+def test_a_build_killed_half_way_leaves_the_previous_index_usable(
+    corpus, index_dir, fake_embedder, builder, tmp_path, mode, signal_line
+):
     build_index(corpus, index_dir, fake_embedder)
     before = load_index(index_dir)
-    (corpus / "bees.md").write_text(READINGS["bees.md"] + "\nA changed line the killed build never finishes.\n", encoding="utf-8")
+    (corpus / "bees.md").write_text(
+        READINGS["bees.md"] + "\nA changed line the killed build never finishes.\n",
+        encoding="utf-8",
+    )
     proc = _start(builder, mode, corpus, index_dir, tmp_path / "log")
     try:
         line = proc.stdout.readline()
@@ -466,12 +556,18 @@ def test_a_build_killed_half_way_leaves_the_previous_index_usable(corpus, index_
     # The killed build released its lock: the next build runs at once and brings the index up to date.
     report = build_index(corpus, index_dir, fake_embedder)
     assert report.rebuilt and any("never finishes" in c.text for c in load_index(index_dir).chunks)
-    assert len(list(index_dir.glob("data-*.json"))) == 1 and len(list(index_dir.glob("*.faiss"))) == 2, "the killed build's files are cleaned up"
+    assert (
+        len(list(index_dir.glob("data-*.json"))) == 1 and len(list(index_dir.glob("*.faiss"))) == 2
+    ), "the killed build's files are cleaned up"
 
 
-def test_two_builds_at_once_take_turns_and_leave_a_valid_index(corpus, index_dir, builder, tmp_path):
+def test_two_builds_at_once_take_turns_and_leave_a_valid_index(
+    corpus, index_dir, builder, tmp_path
+):
     for i in range(30):
-        (corpus / f"extra-{i}.md").write_text(f"# Extra {i}\n\n" + f"Some words about topic number {i}. " * 40, encoding="utf-8")
+        (corpus / f"extra-{i}.md").write_text(
+            f"# Extra {i}\n\n" + f"Some words about topic number {i}. " * 40, encoding="utf-8"
+        )
     log = tmp_path / "log"
     procs = [_start(builder, "race", corpus, index_dir, log) for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in procs]
@@ -479,11 +575,16 @@ def test_two_builds_at_once_take_turns_and_leave_a_valid_index(corpus, index_dir
         assert proc.returncode == 0, err
         assert out.startswith("built ")
     lines = log.read_text().split("\n")[:-1]
-    assert [e.split()[0] for e in lines[:2]] == ["ready", "ready"], "both builds were started before either took the lock"
+    assert [e.split()[0] for e in lines[:2]] == ["ready", "ready"], (
+        "both builds were started before either took the lock"
+    )
     events = lines[2:]
     assert len(events) == 4
     # Serialised: each build leaves the locked section before the other enters it.
-    assert events[0].split()[1] == events[1].split()[1] and events[2].split()[1] == events[3].split()[1]
+    assert (
+        events[0].split()[1] == events[1].split()[1]
+        and events[2].split()[1] == events[3].split()[1]
+    )
     assert [e.split()[0] for e in events] == ["enter", "exit", "enter", "exit"]
     index = load_index(index_dir)
     assert len(index.readings) == 33 and index.chunk_vectors.shape[0] == len(index.chunks) > 33
@@ -504,4 +605,6 @@ def test_a_text_met_twice_is_embedded_once(tmp_path, fake_embedder):
     assert report.embedded_texts == fake_embedder.texts_embedded == 4
     alone = next(i for i, c in enumerate(index.chunks) if c.section == "Alone")
     first_sentence = sum(len(c.sentences) for c in index.chunks[:alone])
-    np.testing.assert_array_equal(index.chunk_vectors[alone], index.sentence_vectors[first_sentence])
+    np.testing.assert_array_equal(
+        index.chunk_vectors[alone], index.sentence_vectors[first_sentence]
+    )

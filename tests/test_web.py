@@ -11,11 +11,11 @@ import urllib.error
 import urllib.request
 
 import pytest
-
-from qa.ratelimit import USER_HEADER
-from qa.clients import parse_networks, sign_user
-from qa.web import WebSettings, create_app
 from web_helpers import refused_question, serve_app
+
+from qa.web.app import WebSettings, create_app
+from qa.web.clients import parse_networks, sign_user
+from qa.web.ratelimit import USER_HEADER
 
 pytestmark = [pytest.mark.app, pytest.mark.model]
 
@@ -29,8 +29,16 @@ def feedback_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(assistant, feedback_path):
-    app = create_app(assistant, WebSettings(rate_limit=30, feedback_log=feedback_path, allowed_origins=(OTHER_SITE,),
-                                            user_secret=SECRET, trusted_proxies=parse_networks("127.0.0.1")))
+    app = create_app(
+        assistant,
+        WebSettings(
+            rate_limit=30,
+            feedback_log=feedback_path,
+            allowed_origins=(OTHER_SITE,),
+            user_secret=SECRET,
+            trusted_proxies=parse_networks("127.0.0.1"),
+        ),
+    )
     with serve_app(app) as url:
         yield url
 
@@ -39,7 +47,9 @@ def app_url(assistant, feedback_path):
 def client(app_url):
     from gradio_client import Client
 
-    return Client(app_url + "/", verbose=False, headers={USER_HEADER: sign_user("api-tests", SECRET)})
+    return Client(
+        app_url + "/", verbose=False, headers={USER_HEADER: sign_user("api-tests", SECRET)}
+    )
 
 
 SECRET = "web-tests-secret"
@@ -71,7 +81,12 @@ def test_ask_returns_the_json_answer(client, assistant, feedback_path):
     top = result["passages"][0]
     assert top["highlight"] in top["text"] and top["citation"].endswith(f"¶{top['paragraph']}")
     logged = [json.loads(line) for line in feedback_path.read_text(encoding="utf-8").splitlines()]
-    assert any(r["kind"] == "question" and r["question"] == question and r["passage_ids"] == [p["id"] for p in result["passages"]] for r in logged)
+    assert any(
+        r["kind"] == "question"
+        and r["question"] == question
+        and r["passage_ids"] == [p["id"] for p in result["passages"]]
+        for r in logged
+    )
 
 
 def test_follow_up_uses_the_history(client, assistant):
@@ -85,7 +100,10 @@ def test_follow_up_uses_the_history(client, assistant):
 
 def test_out_of_scope_question_is_refused(client, assistant):
     result = client.predict(question=refused_question(assistant), api_name="/ask")
-    assert result["abstained"] is True and result["answer"] == "The reading does not cover this question."
+    assert (
+        result["abstained"] is True
+        and result["answer"] == "The reading does not cover this question."
+    )
 
 
 def test_security_headers_and_frame_ancestors(app_url):
@@ -97,24 +115,53 @@ def test_security_headers_and_frame_ancestors(app_url):
 
 
 def test_cors_allows_only_the_named_origins(app_url):
-    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
-    status, headers, _ = _get(app_url + "/gradio_api/call/ask", {"Origin": OTHER_SITE, **preflight}, method="OPTIONS")
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    status, headers, _ = _get(
+        app_url + "/gradio_api/call/ask", {"Origin": OTHER_SITE, **preflight}, method="OPTIONS"
+    )
     assert status == 200 and headers.get("access-control-allow-origin") == OTHER_SITE
-    status, headers, _ = _get(app_url + "/gradio_api/call/ask", {"Origin": "http://evil.example", **preflight}, method="OPTIONS")
+    status, headers, _ = _get(
+        app_url + "/gradio_api/call/ask",
+        {"Origin": "http://evil.example", **preflight},
+        method="OPTIONS",
+    )
     assert status == 400 and "access-control-allow-origin" not in {k.lower() for k in headers}
 
 
 def test_embed_query_redirects_to_the_widget(app_url):
     req = urllib.request.Request(app_url + "/?embed=1&user=s42")
-    opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,), {"redirect_request": lambda *a, **k: None}))
+    opener = urllib.request.build_opener(
+        type(
+            "NoRedirect",
+            (urllib.request.HTTPRedirectHandler,),
+            {"redirect_request": lambda *a, **k: None},
+        )
+    )
     with pytest.raises(urllib.error.HTTPError) as info:
         opener.open(req, timeout=30)
     assert info.value.code == 307 and info.value.headers["location"] == "/widget/?user=s42"
 
 
-@pytest.mark.parametrize("path", ["/widget/gradio_api/upload", "/widget/gradio_api/upload_progress", "/docs", "/openapi.json", "/gradio_api/mcp/sse", "/monitoring"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/widget/gradio_api/upload",
+        "/widget/gradio_api/upload_progress",
+        "/docs",
+        "/openapi.json",
+        "/gradio_api/mcp/sse",
+        "/monitoring",
+    ],
+)
 def test_routes_the_app_does_not_need_are_refused(app_url, path):
-    status, _, body = _get(app_url + path, method="POST" if "upload" in path else "GET", data=b"" if "upload" in path else None)
+    status, _, body = _get(
+        app_url + path,
+        method="POST" if "upload" in path else "GET",
+        data=b"" if "upload" in path else None,
+    )
     assert status == 404 and "not served" in body
 
 
@@ -145,20 +192,37 @@ def test_web_component_script_is_served_by_the_app(app_url):
 def test_rate_limit_31st_question_gets_the_message_other_clients_unaffected(app_url):
     from gradio_client import Client
 
-    limited = Client(app_url + "/", verbose=False, headers={USER_HEADER: sign_user("busy-student", SECRET)})
+    limited = Client(
+        app_url + "/", verbose=False, headers={USER_HEADER: sign_user("busy-student", SECRET)}
+    )
     for _ in range(30):
         assert "passages" in limited.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
     over = limited.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
-    assert over["error"] == "rate_limited" and "wait" in over["message"] and 0 < over["retry_after"] <= 60
-    other_user = Client(app_url + "/", verbose=False, headers={USER_HEADER: sign_user("another-student", SECRET)})
+    assert (
+        over["error"] == "rate_limited"
+        and "wait" in over["message"]
+        and 0 < over["retry_after"] <= 60
+    )
+    other_user = Client(
+        app_url + "/", verbose=False, headers={USER_HEADER: sign_user("another-student", SECRET)}
+    )
     assert "passages" in other_user.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
-    other_ip = Client(app_url + "/", verbose=False, headers={"X-Forwarded-For": "10.9.8.7"})  # the proxy is trusted here
+    other_ip = Client(
+        app_url + "/", verbose=False, headers={"X-Forwarded-For": "10.9.8.7"}
+    )  # the proxy is trusted here
     assert "passages" in other_ip.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
     # An unsigned id is no way round the limit: it counts as the address it comes from.
-    dodger = Client(app_url + "/", verbose=False, headers={"X-Forwarded-For": "10.9.8.7", USER_HEADER: "a-new-id"})
+    dodger = Client(
+        app_url + "/",
+        verbose=False,
+        headers={"X-Forwarded-For": "10.9.8.7", USER_HEADER: "a-new-id"},
+    )
     for _ in range(29):
         dodger.predict(question="Who is Xavier T. Brunson?", api_name="/ask")
-    assert dodger.predict(question="Who is Xavier T. Brunson?", api_name="/ask")["error"] == "rate_limited"
+    assert (
+        dodger.predict(question="Who is Xavier T. Brunson?", api_name="/ask")["error"]
+        == "rate_limited"
+    )
 
 
 def test_behind_a_proxy_under_a_sub_path(assistant):
@@ -168,24 +232,41 @@ def test_behind_a_proxy_under_a_sub_path(assistant):
 
     app = create_app(assistant, WebSettings(root_path="/assistant", rate_limit=0))
 
-    async def proxy(scope, receive, send):  # like nginx `location /assistant/ { proxy_pass http://app/; }`
+    async def proxy(
+        scope, receive, send
+    ):  # like nginx `location /assistant/ { proxy_pass http://app/; }`
         if scope["type"] in ("http", "websocket"):
             if not scope["path"].startswith("/assistant"):
-                return await PlainTextResponse("outside the proxy", status_code=404)(scope, receive, send)
-            inner = scope["path"][len("/assistant"):] or "/"
+                return await PlainTextResponse("outside the proxy", status_code=404)(
+                    scope, receive, send
+                )
+            inner = scope["path"][len("/assistant") :] or "/"
             scope = dict(scope, path=inner, raw_path=inner.encode())
         await app(scope, receive, send)
 
     with serve_app(proxy) as url:
         for page in ("/assistant/", "/assistant/widget/"):
             status, _, body = _get(url + page)
-            assert status == 200 and f"{url}{page.rstrip('/')}" in body  # Gradio's config names the public address
-        opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,), {"redirect_request": lambda *a, **k: None}))
+            assert (
+                status == 200 and f"{url}{page.rstrip('/')}" in body
+            )  # Gradio's config names the public address
+        opener = urllib.request.build_opener(
+            type(
+                "NoRedirect",
+                (urllib.request.HTTPRedirectHandler,),
+                {"redirect_request": lambda *a, **k: None},
+            )
+        )
         with pytest.raises(urllib.error.HTTPError) as info:
             opener.open(url + "/assistant/?embed=1", timeout=30)
         assert info.value.headers["location"] == "/assistant/widget/"
         assert _get(url + "/assistant/reading/south-korea-us-alliance")[0] == 200
         client = Client(url + "/assistant/", verbose=False)
         assert client.predict(question="What does USFK stand for?", api_name="/ask")["passages"]
-        status, _, body = _get(url + "/assistant/api/ask", {"Content-Type": "application/json"}, method="POST", data=b'{"question": "What does USFK stand for?"}')
+        status, _, body = _get(
+            url + "/assistant/api/ask",
+            {"Content-Type": "application/json"},
+            method="POST",
+            data=b'{"question": "What does USFK stand for?"}',
+        )
         assert status == 200 and json.loads(body)["passages"]

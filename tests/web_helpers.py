@@ -16,8 +16,15 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--disable-quic", "--no-first-run", "--disable-default-apps", "--disable-extensions",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-extensions",
 ]
 
 
@@ -35,7 +42,9 @@ def serve_app(app) -> Iterator[str]:
 
     sock = free_socket()
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -77,7 +86,9 @@ def chromium() -> Iterator:
         pytest.skip("Debian's chromium is not installed (make browser installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             yield browser
         finally:
@@ -103,6 +114,11 @@ def refused_question(assistant) -> str:
     questions = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
     for line in questions.read_text(encoding="utf-8").splitlines():
         row = json.loads(line) if line.strip() else {}
-        if row and not row.get("answer") and not row.get("history") and assistant.ask(row["question"]).abstained:
+        if (
+            row
+            and not row.get("answer")
+            and not row.get("history")
+            and assistant.ask(row["question"]).abstained
+        ):
             return row["question"]
     pytest.skip("no out-of-scope question of eval/questions.jsonl is refused by the current index")

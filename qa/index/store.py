@@ -1,0 +1,670 @@
+"""Build, save, load and check the index folder.
+
+Layout of `index/`:
+    manifest.json            what was built, from what, how; names the data files below
+    chunks-<build>.faiss     one unit vector per chunk (inner product = cosine)
+    sentences-<build>.faiss  one unit vector per sentence of every chunk
+    data-<build>.json        the readings (text, paragraphs, metadata) and their chunks
+    cache/<doc>-<key>.npz    per-reading vectors keyed by content, model and settings
+    calibration.json         the refusal threshold chosen by `qa calibrate` (kept across builds)
+
+A build writes new files under new names and swaps the manifest in with one atomic rename, so a
+build killed at any moment leaves the previous index whole; a file lock serialises builds. Only
+readings whose content changed are embedded again. Loading checks the manifest against the
+model, the settings and the corpus, and rebuilds what is stale or damaged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import IndexStoreError, QAError, ReadingError
+from ..files import atomic_write_text
+from ..readings.corpus import corpus_files, load_corpus
+from ..readings.records import Paragraph, Reading, SkippedFile
+from .chunk import Chunk, ChunkSettings, Sentence, chunk_reading, embedding_text
+from .model import Embedder
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Index",
+    "BuildReport",
+    "build_index",
+    "load_index",
+    "open_index",
+    "staleness",
+    "write_calibration",
+    "default_calibration",
+    "CONFIDENCE_SCALE",
+    "atomic_write_text",
+]
+
+FORMAT_VERSION = 2  # 2: chunk offsets after repeated text and headings fixed
+MANIFEST = "manifest.json"
+CALIBRATION = "calibration.json"
+# What a confidence means (qa.answering.retrieve.answerable); a threshold chosen on another scale (an older
+# release's) is not used.
+CONFIDENCE_SCALE = "answerable-probability-1"
+LOCK = ".build.lock"
+BUILD_LOCK_TIMEOUT_S = 900
+
+
+@dataclass
+class Index:
+    """A loaded index: chunks, their vectors, the readings and the settings they came from."""
+
+    folder: Path
+    manifest: dict
+    readings: dict[str, Reading]
+    chunks: list[Chunk]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_chunk: np.ndarray  # row of `chunks` for each sentence vector
+    calibration: dict = field(default_factory=dict)
+    _faiss: object | None = None
+
+    @property
+    def chunk_faiss(self):
+        """The FAISS index over chunk vectors (built lazily from the saved one)."""
+        if self._faiss is None:
+            import faiss
+
+            index = faiss.IndexFlatIP(self.chunk_vectors.shape[1])
+            index.add(self.chunk_vectors)
+            self._faiss = index
+        return self._faiss
+
+    @property
+    def corpus(self) -> Path | None:
+        rel = self.manifest.get("corpus")
+        return (self.folder / rel).resolve() if rel else None
+
+    @property
+    def threshold(self) -> float:
+        return float(self.calibration.get("threshold", 0.0))
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    folder: Path
+    readings: int
+    chunks: int
+    sentences: int
+    embedded_readings: int
+    embedded_texts: int  # distinct texts given to the model (a one-sentence chunk is one text)
+    skipped: tuple[SkippedFile, ...]
+    seconds: float
+    rebuilt: bool
+
+
+# ---------------------------------------------------------------------------- serialisation
+
+
+def _reading_to_dict(r: Reading) -> dict:
+    d = asdict(r)
+    d["paragraphs"] = [[p.number, p.section, p.page, p.start, p.end] for p in r.paragraphs]
+    return d
+
+
+def _reading_from_dict(d: dict) -> Reading:
+    paras = tuple(Paragraph(*p) for p in d["paragraphs"])
+    return Reading(
+        d["doc"], d["title"], d["text"], paras, d["sha256"], d.get("source", ""), d.get("meta", {})
+    )
+
+
+def _chunk_to_dict(c: Chunk) -> dict:
+    d = asdict(c)
+    d["sentences"] = [[s.start, s.end, s.paragraph] for s in c.sentences]
+    d["paragraphs"] = list(c.paragraphs)
+    return d
+
+
+def _chunk_from_dict(d: dict) -> Chunk:
+    return Chunk(
+        id=d["id"],
+        doc=d["doc"],
+        title=d["title"],
+        section=d["section"],
+        paragraphs=tuple(d["paragraphs"]),
+        page=d["page"],
+        start=d["start"],
+        end=d["end"],
+        text=d["text"],
+        sentences=tuple(Sentence(*s) for s in d["sentences"]),
+    )
+
+
+# ---------------------------------------------------------------------------- freshness
+
+
+def _corpus_state(corpus: Path) -> dict[str, str]:
+    """{relative path: sha256 of bytes} of the corpus's reading files."""
+    return {
+        str(p.relative_to(corpus)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in corpus_files(corpus)
+    }
+
+
+def _settings_dict(embedder: Embedder, settings: ChunkSettings) -> dict:
+    return {
+        "model": embedder.name,
+        "model_sha256": getattr(embedder, "sha256", embedder.name),
+        "dim": embedder.dim,
+        "chunking": settings.as_dict(),
+    }
+
+
+def staleness(
+    manifest: dict, embedder: Embedder, settings: ChunkSettings, corpus: Path | None
+) -> str | None:
+    """Why an index with this manifest must be rebuilt, or None when it is current."""
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}"
+    want = _settings_dict(embedder, settings)
+    for key, value in want.items():
+        if manifest.get("settings", {}).get(key) != value:
+            return (
+                f"it was built with {key}={manifest.get('settings', {}).get(key)!r}, now {value!r}"
+            )
+    if corpus is not None and manifest.get("files") != _corpus_state(corpus):
+        return "the readings in the corpus changed"
+    return None
+
+
+# ---------------------------------------------------------------------------- calibration
+
+
+def default_calibration() -> dict:
+    """The refusal calibration shipped with the package (chosen by `qa calibrate` on eval/questions.jsonl)."""
+    text = resources.files("qa").joinpath("defaults/calibration.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def write_calibration(folder: Path, calibration: dict) -> None:
+    """Store a calibration with the index; it survives rebuilds of the same model."""
+    atomic_write_text(
+        Path(folder) / CALIBRATION, json.dumps(calibration, indent=2, sort_keys=True) + "\n"
+    )
+
+
+def _read_calibration(folder: Path, model: str) -> dict:
+    path = folder / CALIBRATION
+    if path.is_file():
+        try:
+            cal = json.loads(path.read_text(encoding="utf-8"))
+            if (
+                cal.get("model") in (None, model)
+                and cal.get("scale") == CONFIDENCE_SCALE
+                and isinstance(cal.get("threshold"), (int, float))
+            ):
+                return cal
+        except (OSError, ValueError):
+            pass  # a damaged calibration falls back to the shipped one
+    shipped = default_calibration()  # also where a stored threshold is of an older confidence scale
+    if shipped.get("model") == model:
+        return shipped
+    # A threshold chosen on one model's scores means nothing for another's: refuse nothing.
+    return {"threshold": 0.0, "rule": "uncalibrated", "model": model}
+
+
+# ---------------------------------------------------------------------------- build
+
+
+def _cache_key(reading: Reading, settings: dict) -> str:
+    blob = json.dumps([FORMAT_VERSION, reading.sha256, reading.doc, settings], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _embed_in_order(
+    embedder: Embedder, texts: list[str], progress: Callable[[int], None] | None, batch: int = 256
+) -> np.ndarray:
+    """Embed texts in length-sorted groups, each distinct text once (a chunk of one sentence is
+    also that sentence), returned in the original order."""
+    first: dict[str, int] = {}
+    slot = np.array([first.setdefault(t, len(first)) for t in texts], dtype=np.int64)
+    unique = list(first)
+    vectors = np.zeros((len(unique), embedder.dim), dtype=np.float32)
+    order = sorted(range(len(unique)), key=lambda i: len(unique[i]))
+    for s in range(0, len(order), batch):
+        ids = order[s : s + batch]
+        vectors[ids] = embedder.embed([unique[i] for i in ids])
+        if progress:
+            progress(len(ids))
+    return vectors[slot]
+
+
+def _embed_readings(
+    embedder: Embedder,
+    texts: list[str],
+    slots: list[tuple[int, str, int, int]],
+    progress: Callable[[int], None] | None,
+) -> tuple[np.ndarray, dict[int, Exception]]:
+    """Vectors of every text, and the readings (by slot) whose texts the model failed on.
+
+    All texts go to the model together; only if that fails is each reading embedded on its own,
+    so a text the model cannot take costs its reading alone, not the build.
+    """
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32), {}
+    try:
+        return _embed_in_order(embedder, texts, progress), {}
+    except Exception:
+        pass
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    failed: dict[int, Exception] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for slot, _, a, b in slots:
+        spans.setdefault(slot, []).append((a, b))
+    for slot, ranges in spans.items():
+        rows = np.concatenate([np.arange(a, b) for a, b in ranges])
+        try:
+            vectors[rows] = _embed_in_order(embedder, [texts[i] for i in rows], None)
+        except Exception as exc:
+            failed[slot] = exc
+    return vectors, failed
+
+
+def _skip(reading: Reading, what: str, exc: Exception) -> SkippedFile:
+    """A reading left out of the index, with a reason that names it and says what to do."""
+    where = reading.source or reading.doc
+    return SkippedFile(
+        where,
+        f"{where}: {what} ({type(exc).__name__}: {exc}); the other readings were indexed. Fix or remove the file and build again.",
+    )
+
+
+def _lock(folder: Path):
+    from filelock import FileLock
+
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(folder / LOCK), timeout=BUILD_LOCK_TIMEOUT_S)
+
+
+def build_index(
+    corpus: Path,
+    folder: Path,
+    embedder: Embedder,
+    settings: ChunkSettings = ChunkSettings(),
+    *,
+    force: bool = False,
+    progress: bool = False,
+) -> BuildReport:
+    """Build (or bring up to date) the index of a corpus folder.
+
+    Args:
+        corpus: the folder of readings.
+        folder: the index folder (created if missing).
+        embedder: the model.
+        settings: chunking settings.
+        force: embed every reading again, ignoring the cache.
+        progress: show a progress bar on standard error.
+
+    Returns:
+        A `BuildReport`. Raises `ReadingError` when no reading can be read.
+    """
+    from filelock import Timeout
+
+    corpus, folder = Path(corpus).resolve(), Path(folder).resolve()
+    started = time.perf_counter()
+    try:
+        with _lock(folder):
+            return _build_locked(corpus, folder, embedder, settings, force, progress, started)
+    except Timeout as exc:
+        raise IndexStoreError(
+            f"{folder / LOCK}: another build has held the lock for {BUILD_LOCK_TIMEOUT_S} s; wait for it or end it."
+        ) from exc
+
+
+def _build_locked(
+    corpus: Path,
+    folder: Path,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    force: bool,
+    progress: bool,
+    started: float,
+) -> BuildReport:
+    settings_d = _settings_dict(embedder, settings)
+    manifest = _read_manifest(folder)
+    if (
+        manifest is not None
+        and not force
+        and staleness(manifest, embedder, settings, corpus) is None
+        and _files_present(folder, manifest)
+    ):
+        return BuildReport(
+            folder,
+            len(manifest["readings"]),
+            manifest["counts"]["chunks"],
+            manifest["counts"]["sentences"],
+            0,
+            0,
+            tuple(SkippedFile(**s) for s in manifest.get("skipped", [])),
+            time.perf_counter() - started,
+            False,
+        )
+
+    state = _corpus_state(corpus)
+    readings, skipped = load_corpus(corpus)
+    cache = folder / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+
+    per_reading: list[tuple[Reading, list[Chunk], np.ndarray | None, np.ndarray | None, Path]] = []
+    todo_texts: list[str] = []
+    todo_slots: list[
+        tuple[int, str, int, int]
+    ] = []  # (reading slot, kind, start, stop) in todo_texts
+    for reading in readings:
+        path = cache / f"{reading.doc}-{_cache_key(reading, settings_d)}.npz"
+        if path.is_file() and not force:
+            try:
+                with np.load(path, allow_pickle=False) as npz:
+                    chunks = [_chunk_from_dict(d) for d in json.loads(str(npz["chunks"]))]
+                    per_reading.append(
+                        (reading, chunks, npz["chunk_vectors"], npz["sentence_vectors"], path)
+                    )
+                continue
+            except (OSError, ValueError, KeyError):
+                pass  # a damaged cache entry is embedded again
+        try:
+            chunks = chunk_reading(reading, embedder.count_tokens, settings)
+        except Exception as exc:  # one reading of an unforeseen shape must not stop the others
+            skipped.append(_skip(reading, "could not be cut into passages", exc))
+            continue
+        per_reading.append((reading, chunks, None, None, path))
+        n = len(todo_texts)
+        todo_texts.extend(embedding_text(c.title, c.section, c.text) for c in chunks)
+        todo_slots.append((len(per_reading) - 1, "chunks", n, len(todo_texts)))
+        n = len(todo_texts)
+        todo_texts.extend(
+            embedding_text(c.title, c.section, reading.text[s.start : s.end])
+            for c in chunks
+            for s in c.sentences
+        )
+        todo_slots.append((len(per_reading) - 1, "sentences", n, len(todo_texts)))
+
+    bar = None
+    distinct = len(set(todo_texts))  # what the model is given: a text met twice is embedded once
+    if progress and todo_texts:
+        from tqdm import tqdm
+
+        bar = tqdm(total=distinct, unit="text", desc="Embedding", leave=False)
+    vectors, failed = _embed_readings(embedder, todo_texts, todo_slots, bar.update if bar else None)
+    if bar:
+        bar.close()
+    for slot, kind, a, b in todo_slots:
+        reading, chunks, cv, sv, path = per_reading[slot]
+        if slot in failed:
+            continue
+        if kind == "chunks":
+            cv = vectors[a:b]
+        else:
+            sv = vectors[a:b]
+            _save_npz(path, chunks, cv, sv)
+        per_reading[slot] = (reading, chunks, cv, sv, path)
+    skipped.extend(
+        _skip(per_reading[slot][0], "could not be embedded", exc) for slot, exc in failed.items()
+    )
+    per_reading = [entry for slot, entry in enumerate(per_reading) if slot not in failed]
+
+    build = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+    all_chunks = [c for _, cs, _, _, _ in per_reading for c in cs]
+    chunk_vectors = (
+        np.concatenate([cv for _, _, cv, _, _ in per_reading]).astype(np.float32)
+        if per_reading
+        else np.zeros((0, embedder.dim), np.float32)
+    )
+    sentence_vectors = np.concatenate([sv for _, _, _, sv, _ in per_reading]).astype(np.float32)
+    _write_faiss(folder / f"chunks-{build}.faiss", chunk_vectors)
+    _write_faiss(folder / f"sentences-{build}.faiss", sentence_vectors)
+    data = {
+        "readings": [_reading_to_dict(r) for r, *_ in per_reading],
+        "chunks": [_chunk_to_dict(c) for c in all_chunks],
+    }
+    atomic_write_text(folder / f"data-{build}.json", json.dumps(data, ensure_ascii=False))
+    from .. import __version__
+
+    new_manifest = {
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        "build": build,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "corpus": os.path.relpath(corpus, folder),
+        "settings": settings_d,
+        "files": state,
+        "readings": [
+            {
+                "doc": r.doc,
+                "title": r.title,
+                "source": os.path.relpath(r.source, corpus) if r.source else "",
+                "sha256": r.sha256,
+                "chunks": len(cs),
+                "cache": p.name,
+            }
+            for r, cs, _, _, p in per_reading
+        ],
+        "skipped": [asdict(s) for s in skipped],
+        "counts": {
+            "readings": len(per_reading),
+            "chunks": len(all_chunks),
+            "sentences": int(sentence_vectors.shape[0]),
+        },
+        "data": {
+            "chunks": f"chunks-{build}.faiss",
+            "sentences": f"sentences-{build}.faiss",
+            "data": f"data-{build}.json",
+        },
+    }
+    atomic_write_text(
+        folder / MANIFEST, json.dumps(new_manifest, indent=2, ensure_ascii=False) + "\n"
+    )
+    _remove_unreferenced(folder, new_manifest)
+    embedded = len({slot for slot, *_ in todo_slots})
+    return BuildReport(
+        folder,
+        len(per_reading),
+        len(all_chunks),
+        int(sentence_vectors.shape[0]),
+        embedded,
+        distinct,
+        tuple(skipped),
+        time.perf_counter() - started,
+        True,
+    )
+
+
+def _save_npz(path: Path, chunks: list[Chunk], cv: np.ndarray, sv: np.ndarray) -> None:
+    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(3)}.tmp.npz")
+    np.savez(
+        tmp,
+        chunk_vectors=cv,
+        sentence_vectors=sv,
+        chunks=np.array(json.dumps([_chunk_to_dict(c) for c in chunks], ensure_ascii=False)),
+    )
+    os.replace(tmp, path)
+
+
+def _write_faiss(path: Path, vectors: np.ndarray) -> None:
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    tmp = path.with_name(f".{path.name}.tmp")
+    faiss.write_index(index, str(tmp))
+    os.replace(tmp, path)
+
+
+def _remove_unreferenced(folder: Path, manifest: dict) -> None:
+    keep = set(manifest["data"].values())
+    for p in folder.iterdir():
+        if (
+            p.is_file()
+            and p.name.split("-", 1)[0] in ("chunks", "sentences", "data")
+            and p.name not in keep
+        ):
+            p.unlink(missing_ok=True)
+        elif p.is_file() and p.name.startswith(".") and p.name.endswith(".tmp"):
+            p.unlink(missing_ok=True)
+    caches = {r["cache"] for r in manifest["readings"]}
+    for p in (folder / "cache").glob("*"):
+        if p.name not in caches:
+            p.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------------------- load
+
+
+def _read_manifest(folder: Path) -> dict | None:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _files_present(folder: Path, manifest: dict) -> bool:
+    return all((folder / name).is_file() for name in manifest.get("data", {}).values()) and bool(
+        manifest.get("data")
+    )
+
+
+def load_index(folder: Path) -> Index:
+    """Load an index folder as it is; raises `IndexStoreError` naming what is missing or damaged."""
+    import faiss
+
+    folder = Path(folder).resolve()
+    path = folder / MANIFEST
+    manifest = _read_manifest(folder)
+    if manifest is None:
+        what = "missing" if not path.exists() else "damaged (not valid JSON)"
+        raise IndexStoreError(
+            f"{path}: {what}; build the index with `qa build --corpus DIR --index {folder}`."
+        )
+    fix = f"rebuild it with `qa build --force --corpus DIR --index {folder}`"
+    current = path  # the file being read, for the message
+    try:
+        names = manifest["data"]
+        current = folder / names["data"]
+        data = json.loads(current.read_text(encoding="utf-8"))
+        current = folder / names["chunks"]
+        chunk_ix = faiss.read_index(str(current))
+        current = folder / names["sentences"]
+        sent_ix = faiss.read_index(str(current))
+        current = folder / names["data"]
+        chunks = [_chunk_from_dict(d) for d in data["chunks"]]
+        readings = {r.doc: r for r in (_reading_from_dict(d) for d in data["readings"])}
+    except OSError as exc:
+        raise IndexStoreError(f"{current}: cannot be read ({exc.strerror or exc}); {fix}.") from exc
+    except RuntimeError as exc:  # faiss's reader
+        raise IndexStoreError(f"{current}: damaged (not a complete FAISS index); {fix}.") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IndexStoreError(f"{current}: damaged ({type(exc).__name__}: {exc}); {fix}.") from exc
+    n_sent = sum(len(c.sentences) for c in chunks)
+    if chunk_ix.ntotal != len(chunks) or sent_ix.ntotal != n_sent:
+        raise IndexStoreError(
+            f"{folder / names['data']}: {chunk_ix.ntotal} chunk vectors for {len(chunks)} chunks, "
+            f"{sent_ix.ntotal} sentence vectors for {n_sent} sentences; {fix}."
+        )
+    dim = manifest.get("settings", {}).get("dim")
+    if dim is not None and (chunk_ix.d != dim or sent_ix.d != dim):
+        raise IndexStoreError(
+            f"{folder / names['chunks']}: vectors of dimension {chunk_ix.d}, the manifest says {dim}; {fix}."
+        )
+    chunk_vectors = (
+        chunk_ix.reconstruct_n(0, chunk_ix.ntotal)
+        if chunk_ix.ntotal
+        else np.zeros((0, chunk_ix.d), np.float32)
+    )
+    sentence_vectors = (
+        sent_ix.reconstruct_n(0, sent_ix.ntotal)
+        if sent_ix.ntotal
+        else np.zeros((0, sent_ix.d), np.float32)
+    )
+    sentence_chunk = np.repeat(np.arange(len(chunks)), [len(c.sentences) for c in chunks]).astype(
+        np.int64
+    )
+    calibration = _read_calibration(folder, manifest.get("settings", {}).get("model", ""))
+    return Index(
+        folder,
+        manifest,
+        readings,
+        chunks,
+        chunk_vectors,
+        sentence_vectors,
+        sentence_chunk,
+        calibration,
+        chunk_ix,
+    )
+
+
+def open_index(
+    folder: Path,
+    embedder: Embedder,
+    corpus: Path | None = None,
+    settings: ChunkSettings = ChunkSettings(),
+    *,
+    progress: bool = False,
+    on_rebuild: Callable[[str], None] | None = None,
+) -> Index:
+    """Load the index, building or rebuilding it first when it is missing, stale or damaged.
+
+    The corpus is `corpus` when given, else the one recorded in the manifest, else `corpus/`.
+    Without a readable corpus, a damaged index is an `IndexStoreError` naming the fix.
+    """
+    folder = Path(folder)
+    manifest = _read_manifest(folder)
+    if corpus is None and manifest and manifest.get("corpus"):
+        recorded = (folder.resolve() / manifest["corpus"]).resolve()
+        corpus = recorded if recorded.is_dir() else None
+    if corpus is None and Path("corpus").is_dir():
+        corpus = Path("corpus")
+    reason = None
+    if manifest is None:
+        reason = (
+            "there is no index yet"
+            if not (folder / MANIFEST).exists()
+            else f"{folder / MANIFEST} is damaged"
+        )
+    else:
+        try:
+            reason = staleness(
+                manifest, embedder, settings, corpus if corpus and Path(corpus).is_dir() else None
+            )
+        except ReadingError:
+            reason = None
+        if reason is None:
+            try:
+                return load_index(folder)
+            except IndexStoreError as exc:
+                if corpus is None:
+                    raise
+                reason = str(exc)
+    if corpus is None or not Path(corpus).is_dir():
+        raise IndexStoreError(
+            f"{folder}: cannot build the index ({reason}) because no corpus folder was found; pass --corpus DIR."
+        )
+    if on_rebuild:
+        on_rebuild(reason)
+    build_index(corpus, folder, embedder, settings, progress=progress)
+    try:
+        return load_index(folder)
+    except QAError:
+        build_index(corpus, folder, embedder, settings, force=True, progress=progress)
+        return load_index(folder)

@@ -1,0 +1,471 @@
+"""Convert a source to corpus form: web pages, PDFs, Markdown, plain text and URLs.
+
+Every source becomes the text of one corpus file: Markdown with a front-matter block (title,
+author, date, publisher, source_url, and the hash of the imported bytes), `## ` headings as
+sections, and for PDFs a `<!-- page N -->` marker before each page so passages cite their page.
+Web pages go through trafilatura, which keeps the article and drops menus, cookie banners,
+related links, footers and scripts; PDFs through pypdf, whose hard-wrapped lines are joined back
+into paragraphs. Markdown and text files are copied as they are. The trade-off: the PDF paragraph
+and heading rules are heuristics on line lengths and punctuation (no font information), so an
+unusual layout may split or merge a paragraph; the text itself is always the PDF's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..errors import ReadingError
+from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
+from .htmltext import element_text, html_blocks
+from .pdftext import pdf_pages
+from .records import MAX_READING_BYTES, READING_SUFFIXES, parse_reading
+
+__all__ = [
+    "Imported",
+    "MAX_IMPORT_BYTES",
+    "FETCH_TIMEOUT_S",
+    "HTML_SUFFIXES",
+    "IMPORT_SUFFIXES",
+    "convert_file",
+    "convert_url",
+    "convert_html",
+    "convert_pdf",
+    "convert_text",
+    "slugify",
+    "render_markdown",
+    "render_front_matter",
+]
+
+MAX_IMPORT_BYTES = 50_000_000
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+IMPORT_SUFFIXES = HTML_SUFFIXES + (".pdf",) + READING_SUFFIXES
+URL_TYPES = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/pdf": "pdf",
+    "text/plain": "text",
+    "text/markdown": "markdown",
+    "text/x-markdown": "markdown",
+}
+_FRONT_KEYS = (
+    "title",
+    "author",
+    "date",
+    "publisher",
+    "source_url",
+    "source_file",
+    "source_sha256",
+    "format",
+)
+_MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A source converted to corpus form, not yet written.
+
+    `body` is the Markdown (or text) after the front matter; `suffix` the corpus file's suffix.
+    """
+
+    kind: str  # html | pdf | markdown | text
+    title: str
+    body: str
+    suffix: str
+    source: str  # the path or URL it came from, for messages
+    source_sha256: str
+    meta: dict[str, str] = field(
+        default_factory=dict
+    )  # author, date, publisher, source_url, source_file
+    front_matter: bool = True  # False: a Markdown or text file copied byte for byte
+    notes: tuple[str, ...] = ()
+
+    def file_text(self) -> str:
+        """The corpus file's full text."""
+        if not self.front_matter:
+            return self.body
+        meta = {
+            "title": self.title,
+            **self.meta,
+            "source_sha256": self.source_sha256,
+            "format": self.kind,
+        }
+        return render_front_matter(meta) + self.body
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _one_line(value: str) -> str:
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def render_front_matter(meta: dict[str, str]) -> str:
+    """A front-matter block of the non-empty values, in a fixed key order.
+
+    Example: {'title': 'A: b', 'author': ''} -> '---\\ntitle: "A: b"\\n---\\n\\n'
+    """
+    keys = [k for k in _FRONT_KEYS if k in meta] + sorted(k for k in meta if k not in _FRONT_KEYS)
+    lines = [
+        f'{k}: "{_one_line(str(meta[k]))}"' for k in keys if meta.get(k) and _one_line(str(meta[k]))
+    ]
+    return "---\n" + "".join(line + "\n" for line in lines) + "---\n\n"
+
+
+def render_markdown(blocks: list[tuple[str, str]]) -> str:
+    """Markdown from ('heading' | 'text', content) blocks, one blank line apart.
+
+    A text line that would read back as a heading or a page marker is escaped with a backslash.
+    Example: [('heading', 'Why'), ('text', 'Because.')] -> '## Why\\n\\nBecause.\\n'
+    """
+    out: list[str] = []
+    for kind, content in blocks:
+        if kind == "heading":
+            out.append("## " + _one_line(content))
+        else:
+            lines = [line.rstrip() for line in content.strip("\n").split("\n") if line.strip()]
+            if lines:
+                out.append(
+                    "\n".join(
+                        "\\" + line if _MD_ESCAPE.match(line.lstrip()) else line for line in lines
+                    )
+                )
+    return "\n\n".join(out) + "\n" if out else ""
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    """A file-name stem from a title: ASCII, lower case, words joined by hyphens.
+
+    Example: 'Glaciers of the Andes: Retreating Faster?' -> 'glaciers-of-the-andes-retreating-faster'
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0] or slug[:limit]
+    return slug or "reading"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode_text(data: bytes, source: str, charset: str | None = None) -> str:
+    if b"\x00" in data[:8192]:
+        raise ReadingError(
+            f"{source}: looks like a binary file, not text; only UTF-8 text, Markdown, HTML and PDF files can be added."
+        )
+    try:
+        return data.decode(charset or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ReadingError(
+            f"{source}: is not {charset or 'UTF-8'} text ({exc}); save it as UTF-8 and add it again."
+        ) from exc
+
+
+# ---------------------------------------------------------------------------- HTML
+
+
+def convert_html(
+    data: bytes | str, source: str, *, url: str | None = None, title: str | None = None
+) -> Imported:
+    """Extract the main text and metadata of a web page.
+
+    Args:
+        data: the page (bytes: the encoding is detected; str: already decoded).
+        source: the file or URL, for messages.
+        url: the page's address, when it was fetched (else its canonical link is used, if any).
+        title: a title that overrides the page's own.
+
+    Returns:
+        The reading; raises `ReadingError` when the page has no main text.
+    """
+    import trafilatura
+
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    options = dict(
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        include_formatting=False,
+    )
+    try:
+        doc = trafilatura.bare_extraction(data, favor_precision=True, **options)
+        if doc is None or doc.body is None or not element_text(doc.body):
+            doc = trafilatura.bare_extraction(
+                data, **options
+            )  # short articles can fall below the precision cut
+    except Exception as exc:  # trafilatura and lxml raise many kinds on malformed input
+        raise ReadingError(
+            f"{source}: cannot be read as a web page ({type(exc).__name__}: {exc})."
+        ) from exc
+    page_title = _one_line(title or (doc.title if doc is not None else "") or "")
+    blocks = html_blocks(doc.body, page_title) if doc is not None and doc.body is not None else []
+    body = render_markdown(blocks)
+    if not any(kind == "text" for kind, _ in blocks):
+        raise ReadingError(
+            f"{source}: no main text found in the page (only menus, links or scripts); save the article's own page, or copy its text into a .txt file and add that."
+        )
+    meta = {
+        "author": doc.author or "",
+        "date": doc.date or "",
+        "publisher": doc.sitename or "",
+        "source_url": url or doc.url or "",
+    }
+    return Imported(
+        "html",
+        page_title or title_from_source(source),
+        body,
+        ".md",
+        source,
+        _sha256(raw),
+        {k: v for k, v in meta.items() if v},
+    )
+
+
+# ---------------------------------------------------------------------------- PDF
+
+
+def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Imported:
+    """Extract the text of a PDF page by page, with `<!-- page N -->` markers.
+
+    Raises `ReadingError` for a broken or password-protected PDF, and for one without a text
+    layer (a scan), which must be OCRed first.
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    if b"%PDF-" not in data[:1024]:
+        raise ReadingError(
+            f"{source}: is not a PDF (no %PDF- header); check the file, or add it under its real type."
+        )
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # damage is reported below, once, not as a stream of warnings
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except DependencyError as exc:
+                raise ReadingError(
+                    f"{source}: the PDF is encrypted with AES, which needs the `cryptography` package ({exc}); install it or save an unencrypted copy."
+                ) from exc
+            if not opened:
+                raise ReadingError(
+                    f"{source}: the PDF is password-protected; save an unencrypted copy (e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and add that."
+                )
+        pages = [page.extract_text() or "" for page in reader.pages]
+        labels = list(reader.page_labels)
+        info = reader.metadata
+    except ReadingError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise ReadingError(
+            f"{source}: the PDF is password-protected; save an unencrypted copy and add that."
+        ) from exc
+    except (
+        Exception
+    ) as exc:  # pypdf raises many kinds (PyPdfError, ValueError, KeyError...) on damaged files
+        raise ReadingError(
+            f"{source}: the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}); re-save or re-download it."
+        ) from exc
+    finally:
+        quiet.setLevel(level)
+    if not pages:
+        raise ReadingError(f"{source}: the PDF has no pages.")
+    numbers = (
+        [int(label) if label.isdigit() else i + 1 for i, label in enumerate(labels)]
+        if len(labels) == len(pages)
+        else list(range(1, len(pages) + 1))
+    )
+    meta_title = _one_line(str(info.title)) if info is not None and info.title else ""
+    if re.match(
+        r"(?i)^(untitled|microsoft (word|powerpoint) - |document\d*$)", meta_title
+    ) or meta_title.lower().endswith((".doc", ".docx", ".pdf")):
+        meta_title = ""
+    parsed, first_line = pdf_pages(pages, numbers, meta_title)
+    if not any(page.blocks for page in parsed):
+        raise ReadingError(
+            f"{source}: no extractable text; OCR it first (e.g. `ocrmypdf in.pdf out.pdf`), then add the OCRed PDF."
+        )
+    body = (
+        "\n".join(
+            f"<!-- page {page.number} -->\n\n" + render_markdown(list(page.blocks))
+            for page in parsed
+        ).rstrip()
+        + "\n"
+    )
+    empty = [page.number for page in parsed if not page.blocks]
+    notes = (
+        (f"pages without text (scanned images?): {', '.join(map(str, empty))}",) if empty else ()
+    )
+    author = _one_line(str(info.author)) if info is not None and info.author else ""
+    date = ""
+    if info is not None:
+        try:
+            date = info.creation_date.date().isoformat() if info.creation_date else ""
+        except (ValueError, TypeError, AttributeError):
+            date = ""
+    meta = {"author": author, "date": date}
+    return Imported(
+        "pdf",
+        _one_line(title or meta_title or first_line or title_from_source(source)),
+        body,
+        ".md",
+        source,
+        _sha256(data),
+        {k: v for k, v in meta.items() if v},
+        notes=notes,
+    )
+
+
+# ---------------------------------------------------------------------------- text and Markdown
+
+
+def title_from_source(source: str) -> str:
+    stem = Path(urlsplit(source).path if "://" in source else source).stem
+    return re.sub(r"[-_]+", " ", stem).strip().capitalize() or "Untitled reading"
+
+
+def _set_front(text: str, values: dict[str, str]) -> str:
+    """`text` with `values` set in its front matter (a block is added when there is none).
+
+    Example: ('Body', {'title': 'A'}) -> '---\\ntitle: "A"\\n---\\n\\nBody'
+    """
+    values = {k: v for k, v in values.items() if v}
+    lines = [f'{k}: "{_one_line(v)}"' for k, v in values.items()]
+    m = re.match(r"---\r?\n(.*?)^---[ \t]*\r?$\n?", text, re.DOTALL | re.MULTILINE)
+    if not m:
+        return "---\n" + "".join(line + "\n" for line in lines) + "---\n\n" + text
+    keys = {k.lower() for k in values}
+    kept = [ln for ln in m.group(1).splitlines() if ln.split(":", 1)[0].strip().lower() not in keys]
+    return "---\n" + "".join(line + "\n" for line in [*lines, *kept]) + "---\n" + text[m.end() :]
+
+
+def convert_text(
+    data: bytes,
+    source: str,
+    *,
+    markdown: bool,
+    title: str | None = None,
+    charset: str | None = None,
+    source_url: str = "",
+) -> Imported:
+    """A Markdown or plain-text reading, kept word for word.
+
+    The file is copied byte for byte unless a title or a source URL must go into its front matter.
+    """
+    text = _decode_text(data, source, charset)
+    if not text.strip():
+        raise ReadingError(f"{source}: the file is empty; nothing to add.")
+    kind, suffix = ("markdown", ".md") if markdown else ("text", ".txt")
+    copied = not (title or source_url)
+    if not copied:
+        text = _set_front(
+            text, {"title": title or "", "source_url": source_url, "source_sha256": _sha256(data)}
+        )
+    reading = parse_reading(
+        text, slugify(title_from_source(source)), markdown=markdown, source=source
+    )
+    return Imported(kind, reading.title, text, suffix, source, _sha256(data), front_matter=False)
+
+
+# ---------------------------------------------------------------------------- sources
+
+
+def convert_file(
+    path: Path, *, title: str | None = None, max_bytes: int = MAX_IMPORT_BYTES
+) -> Imported:
+    """Convert one local file by its type (.html/.htm/.xhtml, .pdf, .md/.markdown, .txt)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        raise ReadingError(f"{path}: is a folder; add the files in it one by one or pass them all.")
+    if suffix not in IMPORT_SUFFIXES:
+        raise ReadingError(
+            f"{path}: unsupported file type {suffix or '(none)'!r}; `qa add` takes {', '.join(IMPORT_SUFFIXES)} files and http(s) URLs."
+        )
+    try:
+        size = path.stat().st_size
+        check_size(
+            size,
+            str(path),
+            min(max_bytes, MAX_READING_BYTES) if suffix in READING_SUFFIXES else max_bytes,
+        )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadingError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
+    if not data.strip():
+        raise ReadingError(f"{path}: the file is empty; nothing to add.")
+    if suffix == ".pdf":
+        imported = convert_pdf(data, str(path), title=title)
+    elif suffix in HTML_SUFFIXES:
+        if b"\x00" in data[:8192]:
+            raise ReadingError(f"{path}: looks like a binary file, not a web page.")
+        imported = convert_html(data, str(path), title=title)
+    else:
+        return convert_text(data, str(path), markdown=suffix != ".txt", title=title)
+    return _with_meta(imported, source_file=path.name)
+
+
+def _with_meta(imported: Imported, **extra: str) -> Imported:
+    from dataclasses import replace
+
+    return replace(
+        imported,
+        meta={**imported.meta, **{k: v for k, v in extra.items() if v and k not in imported.meta}},
+    )
+
+
+def convert_url(
+    url: str,
+    *,
+    title: str | None = None,
+    timeout: float = FETCH_TIMEOUT_S,
+    max_bytes: int = MAX_IMPORT_BYTES,
+    public_only: bool = False,
+) -> Imported:
+    """Fetch a URL and convert it by its content type (HTML, PDF, plain text or Markdown)."""
+    fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes, public_only=public_only)
+    kind = URL_TYPES.get(fetched.content_type)
+    if (
+        kind is None
+        and fetched.data[:5] == b"%PDF-"
+        and fetched.content_type in ("application/octet-stream", "binary/octet-stream")
+    ):
+        kind = "pdf"  # servers often send PDFs as octet-stream
+    if kind is None:
+        raise ReadingError(
+            f"{url}: content type {fetched.content_type!r} is not a reading; `qa add` fetches {', '.join(sorted(URL_TYPES))}."
+        )
+    if not fetched.data.strip():
+        raise ReadingError(f"{url}: the server sent an empty page; nothing to add.")
+    if kind == "html":
+        data = _decode_text(fetched.data, url, fetched.charset) if fetched.charset else fetched.data
+        imported = convert_html(data, url, url=fetched.url, title=title)
+        return _with_meta(imported, source_url=fetched.url)
+    if kind == "pdf":
+        imported = convert_pdf(fetched.data, url, title=title)
+    else:
+        return convert_text(
+            fetched.data,
+            url,
+            markdown=kind == "markdown",
+            title=title,
+            charset=fetched.charset,
+            source_url=fetched.url,
+        )
+    return _with_meta(imported, source_url=fetched.url)
+
+
+def is_url(source: str) -> bool:
+    return bool(re.match(r"(?i)^[a-z][a-z0-9+.-]*://", source))

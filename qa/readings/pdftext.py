@@ -1,0 +1,157 @@
+"""Turn the text lines a PDF gives per page back into paragraphs and headings.
+
+pypdf returns each page as hard-wrapped lines, usually with no blank line between paragraphs.
+This module joins the lines of a paragraph (undoing end-of-line hyphenation), ends a paragraph at
+a line that stops short of the usual line length after a sentence's end, takes a short
+stand-alone line without final punctuation as a heading, and drops page furniture: bare page
+numbers and running headers or footers repeated on most pages. The trade-off: these are rules on
+line lengths and punctuation, not on fonts, so they read ordinary prose well and odd layouts
+(columns, tables) less well; no word of the text is ever changed except a split word rejoined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+__all__ = ["PdfPage", "pdf_pages", "join_lines"]
+
+_PAGE_NUMBER = re.compile(
+    r"(?i)^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,7})\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$"
+)
+_SENTENCE_END = re.compile(r"[.!?:…][\"'”’)\]]*$")
+_NO_HEADING_END = re.compile(r"[.,;:!?…\-–—]$")
+_BULLET = re.compile(r"^(?:[•◦▪‣●○■□–—-]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
+_HYPHENATED = re.compile(r"[^\W\d_]-$")
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    """One page as blocks: ('heading' | 'text', content), in reading order."""
+
+    number: int
+    blocks: tuple[tuple[str, str], ...]
+
+
+def _clean(line: str) -> str:
+    return re.sub(r"\s+", " ", line.replace("\u00ad", "")).strip()
+
+
+def join_lines(lines: list[str]) -> str:
+    """The lines of one paragraph as one line, with end-of-line hyphenation undone.
+
+    Example: ['An inter-', 'national survey of', 'well-known sites.'] -> 'An international survey of well-known sites.'
+    """
+    out = ""
+    for line in lines:
+        if not out:
+            out = line
+        elif _HYPHENATED.search(out) and line[:1].islower():
+            out = out[:-1] + line
+        else:
+            out = f"{out} {line}"
+    return out
+
+
+def _furniture(pages: list[list[str]]) -> set[str]:
+    """Shapes (digits as #) of first or last lines repeated on most pages: running headers, footers."""
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        ends = {_shape(lines[0]), _shape(lines[-1])} if lines else set()
+        counts.update(ends)
+    need = max(3, int(0.6 * len(pages) + 0.999))
+    return {shape for shape, n in counts.items() if n >= need and shape}
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line.casefold())
+
+
+def _strip_furniture(lines: list[str], repeated: set[str]) -> list[str]:
+    """`lines` without blank lines, page numbers and running headers or footers at either end."""
+
+    def furniture(line: str) -> bool:
+        return not line or bool(_PAGE_NUMBER.match(line)) or _shape(line) in repeated
+
+    start, end = 0, len(lines)
+    while start < end and furniture(lines[start]):
+        start += 1
+    while end > start and furniture(lines[end - 1]):
+        end -= 1
+    return lines[start:end]
+
+
+def _typical_width(pages: list[list[str]]) -> int:
+    """The length (in characters) of a full line: the 80th percentile of the longer lines."""
+    lengths = sorted(len(line) for lines in pages for line in lines if len(line) >= 20)
+    return lengths[int(0.8 * (len(lengths) - 1))] if lengths else 0
+
+
+def _is_heading(line: str, following: str | None, width: int) -> bool:
+    words = line.split()
+    return (
+        following is not None
+        and 0 < len(words) <= 12
+        and len(line) <= 80
+        and (width == 0 or len(line) < 0.7 * width)
+        and (line[0].isupper() or line[0].isdigit())
+        and any(c.isalpha() for c in line)
+        and not _NO_HEADING_END.search(line)
+        and not _BULLET.match(line)
+        and (following[:1].isupper() or following[:1].isdigit() or bool(_BULLET.match(following)))
+    )
+
+
+def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[list[PdfPage], str]:
+    """Paragraphs and headings of every page of a PDF.
+
+    Args:
+        texts: the extracted text of each page.
+        numbers: the page number to cite for each page.
+        title: the document's title; a first heading that repeats it is dropped.
+
+    Returns:
+        (pages, first line of the document), the first line being a title candidate.
+    """
+    raw = [[_clean(line) for line in text.splitlines()] for text in texts]
+    nonblank = [[line for line in lines if line] for lines in raw]
+    repeated = _furniture(nonblank)
+    kept = [_strip_furniture(lines, repeated) for lines in raw]
+    width = _typical_width(kept)
+    first_line = next((line for lines in kept for line in lines if line), "")
+    if len(first_line) > 120 or _SENTENCE_END.search(first_line):
+        first_line = ""
+    doc_title = (title or first_line).casefold()
+    pages: list[PdfPage] = []
+    seen_text = False
+    for number, lines in zip(numbers, kept):
+        blocks: list[tuple[str, str]] = []
+        current: list[str] = []
+
+        def flush() -> None:
+            if current:
+                blocks.append(("text", join_lines(current)))
+                current.clear()
+
+        for i, line in enumerate(lines):
+            if not line:
+                flush()
+                continue
+            following = next((nxt for nxt in lines[i + 1 :] if nxt), None)
+            if _BULLET.match(line):
+                flush()
+            if not current and _is_heading(line, following, width):
+                if not (not seen_text and line.casefold() == doc_title):
+                    blocks.append(("heading", line))
+                seen_text = True
+                continue
+            current.append(line)
+            seen_text = True
+            if _SENTENCE_END.search(line) and (width == 0 or len(line) < 0.85 * width):
+                flush()
+        flush()
+        pages.append(PdfPage(number, tuple(blocks)))
+    return pages, first_line

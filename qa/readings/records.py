@@ -1,0 +1,229 @@
+"""Read the corpus folder into `Reading` records: the text, its paragraphs, sections and pages.
+
+A reading is a Markdown or plain-text file, optionally opening with a front-matter block
+(`title`, `author`, `publisher`, `date`, `source_url`). Offsets of paragraphs are positions in
+`Reading.text` (the body after the front matter, byte-for-byte as in the file), so every later
+stage can quote the reading exactly. The trade-off: only a small, predictable subset of Markdown
+is understood (headings, blank-line paragraphs, `<!-- page N -->` markers written for PDFs);
+everything else is kept verbatim as paragraph text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from ..errors import ReadingError
+
+__all__ = [
+    "Paragraph",
+    "Reading",
+    "SkippedFile",
+    "READING_SUFFIXES",
+    "CORPUS_SUFFIXES",
+    "MAX_READING_BYTES",
+    "parse_reading",
+    "CONVERTED_SUFFIXES",
+    "citation_label",
+]
+
+READING_SUFFIXES = (".md", ".markdown", ".txt")
+CONVERTED_SUFFIXES = (".html", ".htm", ".pdf")  # converted as `qa add` converts them
+CORPUS_SUFFIXES = READING_SUFFIXES + CONVERTED_SUFFIXES
+MAX_READING_BYTES = 20 * 1024 * 1024
+
+_HEADING = re.compile(
+    r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$"
+)  # a closing "##" needs a space before it
+_PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
+_FRONT_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a reading: its number (1-based, over the whole reading) and place."""
+
+    number: int
+    section: str | None
+    page: int | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A reading as the index sees it.
+
+    `text[p.start:p.end]` is the text of paragraph `p`; `sha256` is the hash of the file's bytes.
+    """
+
+    doc: str
+    title: str
+    text: str
+    paragraphs: tuple[Paragraph, ...]
+    sha256: str
+    source: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def paged(self) -> bool:
+        return any(p.page is not None for p in self.paragraphs)
+
+    def paragraph_at(self, offset: int) -> Paragraph:
+        """The paragraph containing `offset` (or the last one starting before it)."""
+        found = self.paragraphs[0]
+        for p in self.paragraphs:
+            if p.start > offset:
+                break
+            found = p
+        return found
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A corpus file that was not indexed, and why."""
+
+    path: str
+    reason: str
+
+
+def _front_matter(raw: str) -> tuple[dict[str, str], int]:
+    """Split a leading `---` block of `key: value` lines off `raw`.
+
+    Example: '---\\ntitle: "A"\\n---\\nBody' -> ({'title': 'A'}, 19)
+    """
+    if not raw.startswith("---\n") and not raw.startswith("---\r\n"):
+        return {}, 0
+    end = re.search(r"^---[ \t]*\r?$\n?", raw[4:], re.MULTILINE)
+    if end is None:
+        return {}, 0
+    meta: dict[str, str] = {}
+    for line in raw[4 : 4 + end.start()].splitlines():
+        if not line.strip() or line[0] in " \t-#":  # blank, YAML continuation, list item or comment
+            continue
+        m = _FRONT_KEY.match(line.strip())
+        if not m:  # prose between two `---` rules: not front matter, and not to be dropped
+            return {}, 0
+        value = m.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        meta[m.group(1).lower()] = value
+    return meta, 4 + end.end()
+
+
+def _title_from_stem(stem: str) -> str:
+    return re.sub(r"[-_]+", " ", stem).strip().capitalize() or stem
+
+
+def parse_reading(
+    raw: str, doc: str, *, markdown: bool = True, source: str = "", sha256: str | None = None
+) -> Reading:
+    """Parse the text of one reading file into a `Reading`.
+
+    Args:
+        raw: the file's text.
+        doc: the reading's id (its file name without the suffix).
+        markdown: treat `#` lines as headings (False for plain text).
+        source: where the text came from, for messages.
+        sha256: the hash of the file's bytes (default: of `raw` as UTF-8).
+
+    Returns:
+        The reading; raises `ReadingError` when it holds no text.
+    """
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    meta, body_start = _front_matter(raw)
+    text = raw[body_start:]
+    title = meta.get("title", "").strip()
+    paragraphs: list[Paragraph] = []
+    section: str | None = None
+    page: int | None = None
+    block_start: int | None = None
+    pos = 0
+
+    def close(end: int) -> None:
+        nonlocal block_start
+        if block_start is not None:
+            stripped_end = len(text[:end].rstrip())
+            if stripped_end > block_start:
+                paragraphs.append(
+                    Paragraph(len(paragraphs) + 1, section, page, block_start, stripped_end)
+                )
+        block_start = None
+
+    fence: str | None = None  # the opening of the fenced code block we are in, if any
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        line_end = pos + len(line)
+        bare = line.strip()
+        if markdown and fence is not None:  # inside ``` or ~~~: no headings, blank lines kept
+            if bare.startswith(fence):
+                fence = None
+            pos = line_end + 1
+            continue
+        if markdown and bare.startswith(("```", "~~~")):
+            fence = bare[:3]
+            if block_start is None:
+                block_start = pos + (len(line) - len(line.lstrip()))
+            pos = line_end + 1
+            continue
+        heading = _HEADING.match(bare) if markdown else None
+        page_mark = _PAGE_MARKER.match(bare)
+        # A one-line paragraph underlined with === or --- is a heading too (setext style).
+        underline = (
+            markdown
+            and block_start is not None
+            and re.fullmatch(r"=+|-+", bare)
+            and "\n" not in text[block_start:pos].strip()
+        )
+        if underline:
+            name = text[block_start:pos].strip()
+            block_start = None
+            if bare[0] == "=" and not title and not paragraphs:
+                title = name
+            else:
+                section = name
+        elif not bare or heading or page_mark:
+            close(pos)
+            if heading:
+                name = heading.group(2).strip()
+                if len(heading.group(1)) == 1 and not title and not paragraphs:
+                    title = name
+                else:
+                    section = name
+            elif page_mark:
+                page = int(page_mark.group(1))
+        elif block_start is None:
+            block_start = pos + (len(line) - len(line.lstrip()))
+        pos = line_end + 1
+    close(len(text))
+
+    if not paragraphs:
+        raise ReadingError(
+            f"{source or doc}: no text to index (the file is empty or has only headings); add text or remove the file."
+        )
+    return Reading(
+        doc=doc,
+        title=title or _title_from_stem(doc),
+        text=text,
+        paragraphs=tuple(paragraphs),
+        sha256=sha256 or hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+        source=source,
+        meta={k: v for k, v in meta.items() if k != "title"},
+    )
+
+
+def citation_label(
+    title: str, section: str | None, paragraph: int | None, page: int | None = None
+) -> str:
+    """The human form of a citation.
+
+    Example: ('Alliance', 'Past', 24, None) -> 'Alliance — Past, ¶24'
+    """
+    where = []
+    if page is not None:
+        where.append(f"p. {page}")
+    if paragraph is not None:
+        where.append(f"¶{paragraph}")
+    head = f"{title} — {section}" if section else title
+    return f"{head}, {', '.join(where)}" if where else head
