@@ -5,6 +5,13 @@ records, parsing, importers), `index` (chunking, the embedder seam, the store), 
 (retrieval, answers, `Assistant`), `evaluation` (question sets, calibration, reports), `web` (the
 Gradio app, JSON API, widget, instructor area), and `cli` on top.
 The public names are re-exported lazily, so `import qa` (and `qa --help`) stays instant.
+
+Example:
+    from qa import AskRequest, AskService, Assistant
+
+    assistant = Assistant.open("index", "corpus")  # builds the index the first time
+    print(assistant.ask("Who commands U.S. Forces Korea?").answer)
+    AskService(assistant).ask(AskRequest("And since when?", ("Who commands USFK?",)))
 """
 
 from importlib import import_module
@@ -15,6 +22,12 @@ _EXPORTS = {
     "Answer": "answering.answer",
     "Passage": "answering.answer",
     "Assistant": "answering.assistant",
+    "RetrievalSettings": "answering.retrieve",
+    "Answerer": "answering.service",
+    "IndexedAnswerer": "answering.service",
+    "AskRequest": "answering.service",
+    "AskService": "answering.service",
+    "RateLimited": "answering.service",
     "Chunk": "index.chunk",
     "ChunkSettings": "index.chunk",
     "Sentence": "index.chunk",

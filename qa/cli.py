@@ -54,12 +54,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         _err(f"skipped: {skipped.reason}")
     if report.rebuilt:
         print(
-            f"Indexed {report.readings} reading(s): {report.chunks} chunks, {report.sentences} sentences "
-            f"({report.embedded_readings} reading(s) embedded, {report.embedded_texts} texts) in {report.seconds:.1f} s -> {report.folder}"
+            f"Indexed {report.readings} reading(s): {report.chunks} chunks, "
+            f"{report.sentences} sentences ({report.embedded_readings} reading(s) embedded, "
+            f"{report.embedded_texts} texts) in {report.seconds:.1f} s -> {report.folder}"
         )
     else:
         print(
-            f"The index in {report.folder} is up to date ({report.readings} reading(s), {report.chunks} chunks); use --force to rebuild."
+            f"The index in {report.folder} is up to date ({report.readings} reading(s), "
+            f"{report.chunks} chunks); use --force to rebuild."
         )
     # Indexed, but not everything: scripts and CI see it without reading standard error.
     return EXIT_SKIPPED if report.skipped else EXIT_OK
@@ -72,7 +74,8 @@ def _rebuild_after(args: argparse.Namespace) -> None:
     """Bring the index up to date now (when --index was given), else say how it will be."""
     if not args.index:
         print(
-            f"Run `qa build --corpus {args.corpus}` to index it now, or just `qa ask`: it rebuilds what changed."
+            f"Run `qa build --corpus {args.corpus}` to index it now, or just `qa ask`: "
+            "it rebuilds what changed."
         )
         return
     from .index.embed import load_embedder
@@ -84,7 +87,9 @@ def _rebuild_after(args: argparse.Namespace) -> None:
     for skipped in report.skipped:
         _err(f"skipped: {skipped.reason}")
     print(
-        f"Index updated: {report.readings} reading(s), {report.chunks} chunks ({report.embedded_readings} reading(s) embedded) in {report.seconds:.1f} s -> {report.folder}"
+        f"Index updated: {report.readings} reading(s), {report.chunks} chunks "
+        f"({report.embedded_readings} reading(s) embedded) in {report.seconds:.1f} s "
+        f"-> {report.folder}"
     )
 
 
@@ -113,11 +118,13 @@ def cmd_add(args: argparse.Namespace) -> int:
         if result.added:
             changed += 1
             print(
-                f"Added “{result.title}” ({result.kind}, {result.paragraphs} paragraphs{pages}) -> {result.path}"
+                f"Added “{result.title}” ({result.kind}, {result.paragraphs} paragraphs{pages}) "
+                f"-> {result.path}"
             )
         else:
             print(
-                f"Already in the corpus as {result.path} (“{result.title}”); nothing added. Use --replace to import it again."
+                f"Already in the corpus as {result.path} (“{result.title}”); nothing added. "
+                "Use --replace to import it again."
             )
         for note in result.notes:
             _err(f"note: {source}: {note}")
@@ -127,7 +134,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _manifest_readings(index: str | None) -> tuple[dict[str, dict], Path | None]:
-    """{corpus-relative source path: reading entry} of an index manifest (empty when there is none)."""
+    """{corpus-relative source path: reading entry} of an index manifest (empty when none)."""
     from .index.store import MANIFEST
 
     if not index:
@@ -221,7 +228,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
         _rebuild_after(args)
     else:
         print(
-            "The next `qa build` (or `qa ask`, which rebuilds what changed) drops its passages from the index."
+            "The next `qa build` (or `qa ask`, which rebuilds what changed) drops its passages "
+            "from the index."
         )
     return EXIT_OK
 
@@ -241,15 +249,11 @@ def _print_answer(answer, console) -> None:
     else:
         console.print(f"[bold]“{escape(answer.answer)}”[/bold] [1]")
     console.print()
+    mark = "reverse" if not answer.abstained else "bold"
     for p in answer.passages:
         console.print(f"[bold][{p.rank}][/bold] {escape(p.citation)}")
-        before = p.text[: max(0, p.highlight_start - p.start)]
-        after = p.text[p.highlight_end - p.start :]
-        mark = "reverse" if not answer.abstained else "bold"
-        console.print(
-            f"    {escape(before)}[{mark}]{escape(p.highlight)}[/{mark}]{escape(after)}",
-            highlight=False,
-        )
+        before, sentence, after = (escape(part) for part in p.split_at_highlight())
+        console.print(f"    {before}[{mark}]{sentence}[/{mark}]{after}", highlight=False)
         console.print()
 
 
@@ -301,9 +305,8 @@ def _print_explain(assistant, question: str, history: list[str], k: int, console
         )
     from rich.console import Console
 
-    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(
-        table
-    )  # not squeezed into 80 columns when piped
+    # Not squeezed into 80 columns when piped.
+    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
 
 
 def _parse_question_line(line: str) -> tuple[str, list[str]]:
@@ -324,40 +327,45 @@ def _parse_question_line(line: str) -> tuple[str, list[str]]:
     return line, []
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
-    from .answering.language import with_language_notice
+def _ask_lines(service, args: argparse.Namespace) -> int:
+    """Answer one question a line of standard input (text, or JSON with its history)."""
+    from .answering.service import AskRequest
 
-    if args.k < 1 or args.k > 50:
-        raise UsageError(f"-k {args.k}: ask for between 1 and 50 passages.")
-    history = list(args.history or [])
+    status = EXIT_OK
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            question, history = _parse_question_line(line)
+        except UsageError as exc:
+            _err(f"line {number}: {exc}")
+            print(json.dumps({"error": str(exc), "line": number}), flush=True)
+            status = EXIT_USAGE
+            continue
+        answer = service.ask(AskRequest(question, tuple(history), args.doc, k=args.k))
+        print(
+            json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer.answer,
+            flush=True,
+        )
+    return status
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .answering.service import AskRequest, AskService, check_k
+
+    check_k(args.k)  # before the model loads
+    history = tuple(args.history or ())
+    service = AskService(_open_assistant(args))
     if args.question == "-":
-        assistant = _open_assistant(args)
-        status = EXIT_OK
-        for number, line in enumerate(sys.stdin, 1):
-            if not line.strip():
-                continue
-            try:
-                question, hist = _parse_question_line(line)
-            except UsageError as exc:
-                _err(f"line {number}: {exc}")
-                print(json.dumps({"error": str(exc), "line": number}), flush=True)
-                status = EXIT_USAGE
-                continue
-            answer = with_language_notice(assistant.ask(question, hist, k=args.k, doc=args.doc))
-            print(
-                json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer.answer,
-                flush=True,
-            )
-        return status
-    assistant = _open_assistant(args)
+        return _ask_lines(service, args)
     from rich.console import Console
 
     # No hard line breaks: a citation stays on one line and a quoted passage copies out exactly.
     console = Console(highlight=False, soft_wrap=True)
     if args.explain:
-        _print_explain(assistant, args.question, history, max(args.k, 10), console)
+        _print_explain(service.assistant, args.question, list(history), max(args.k, 10), console)
         return EXIT_OK
-    answer = with_language_notice(assistant.ask(args.question, history, k=args.k, doc=args.doc))
+    answer = service.ask(AskRequest(args.question, history, args.doc, k=args.k))
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -369,11 +377,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _run_eval(args: argparse.Namespace):
-    """Load the question set, open the assistant once, ask every question (with a progress bar on a terminal)."""
+    """Load the question set, open the assistant once, ask every question (a progress bar on a
+    terminal)."""
+    from .answering.service import check_k
     from .evaluation.evaluate import evaluate, load_questions
 
-    if not 1 <= args.k <= 50:
-        raise UsageError(f"-k {args.k}: ask for between 1 and 50 passages.")
+    check_k(args.k)  # before the model loads
     questions = load_questions(Path(args.questions))
     for problem in questions.problems:
         _err(f"{args.questions}: line {problem.line}: {problem.message} (skipped)")
@@ -417,7 +426,8 @@ def _print_scores(run, console) -> None:
     console.print(f"[bold]Misses ({len(misses)})[/bold]" if misses else "No misses.")
     for r, reasons in misses:
         console.print(
-            f"  {escape(r.item.id)}: {escape(r.item.question)}\n      [red]{escape('; '.join(reasons))}[/red]"
+            f"  {escape(r.item.id)}: {escape(r.item.question)}\n"
+            f"      [red]{escape('; '.join(reasons))}[/red]"
         )
 
 
@@ -460,7 +470,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise UsageError(f"--rule {args.rule}: choose one of {', '.join(RULES)}.")
     if not 0.0 <= args.max_wrong_refusal <= 1.0:
         raise UsageError(
-            f"--max-wrong-refusal {args.max_wrong_refusal}: give a share between 0 and 1 (e.g. 0.03)."
+            f"--max-wrong-refusal {args.max_wrong_refusal}: give a share between 0 and 1 "
+            "(e.g. 0.03)."
         )
     run = _run_eval(args)
     calibration = choose_threshold(run.results, args.rule, args.max_wrong_refusal)
@@ -472,9 +483,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         "recall",
         "F1",
         "answer in highlight",
-        title=f"Refusal trade-off on {run.questions.path} (rule: {RULES[args.rule]}, wrong refusals at most {args.max_wrong_refusal:.1%})",
+        title=f"Refusal trade-off on {run.questions.path} (rule: {RULES[args.rule]}, "
+        f"wrong refusals at most {args.max_wrong_refusal:.1%})",
     )
-    # Rows far past the wrong-refusal limit only repeat "worse"; show the limit and a few rows beyond it.
+    # Rows far past the wrong-refusal limit only repeat "worse": the limit and a few rows beyond.
     limit = (
         max(
             (
@@ -508,18 +520,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     console.print(table)
     if len(shown) < len(calibration.rows):
         print(
-            f"({len(calibration.rows) - len(shown)} higher thresholds with more wrong refusals not shown)"
+            f"({len(calibration.rows) - len(shown)} higher thresholds with more wrong refusals "
+            "not shown)"
         )
     record = calibration_record(calibration, run)
     write_calibration(Path(args.index), record)
     print(
-        f"Refusal threshold {record['threshold']:.4f} (was {run.threshold:.4f}) stored in {Path(args.index) / 'calibration.json'}; "
+        f"Refusal threshold {record['threshold']:.4f} (was {run.threshold:.4f}) stored in "
+        f"{Path(args.index) / 'calibration.json'}; "
         "the assistant uses it from its next start."
     )
     return EXIT_OK
 
 
-# ---------------------------------------------------------------------------- feedback, embed-snippet
+# ------------------------------------------------------------------------- feedback, embed-snippet
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
@@ -556,41 +570,37 @@ def cmd_embed_snippet(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="qa",
-        description="Answer questions about course readings with cited passages quoted from them.",
-    )
-    from . import __version__
+_CORPUS_HELP = "folder of readings (default: corpus/)"
+_INDEX_NOW_HELP = "also update this index folder now (default: leave it to the next build or ask)"
+_CORPUS_OF_INDEX_HELP = "corpus folder (default: the one the index was built from, else corpus/)"
 
-    parser.add_argument("--version", action="version", version=f"qa {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+def _add_build(sub) -> None:
     p = sub.add_parser("build", help="build or update the index of a corpus folder")
-    p.add_argument("--corpus", default="corpus", help="folder of readings (default: corpus/)")
+    p.add_argument("--corpus", default="corpus", help=_CORPUS_HELP)
     p.add_argument("--index", default="index", help="index folder (default: index/)")
     p.add_argument("--force", action="store_true", help="embed every reading again")
     p.set_defaults(func=cmd_build)
 
+
+def _add_add(sub) -> None:
     p = sub.add_parser(
         "add",
-        help="import readings (HTML pages, PDFs, Markdown, text files or http(s) URLs) into the corpus",
+        help="import readings (HTML pages, PDFs, Markdown, text files or http(s) URLs) "
+        "into the corpus",
     )
     p.add_argument(
         "sources",
         nargs="+",
         metavar="PATH_OR_URL",
-        help="a file (.html .htm .xhtml .pdf .md .markdown .txt) or an http(s) URL; several may be given",
+        help="a file (.html .htm .xhtml .pdf .md .markdown .txt) or an http(s) URL; "
+        "several may be given",
     )
-    p.add_argument("--corpus", default="corpus", help="folder of readings (default: corpus/)")
+    p.add_argument("--corpus", default="corpus", help=_CORPUS_HELP)
     p.add_argument(
         "--title", default=None, help="the reading's title (default: the one found in the source)"
     )
-    p.add_argument(
-        "--index",
-        default=None,
-        help="also update this index folder now (default: leave it to the next build or ask)",
-    )
+    p.add_argument("--index", default=None, help=_INDEX_NOW_HELP)
     p.add_argument(
         "--replace",
         action="store_true",
@@ -601,10 +611,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_add)
 
+
+def _add_list_and_remove(sub) -> None:
     p = sub.add_parser(
         "list", help="list the readings of the corpus with their titles, files and chunk counts"
     )
-    p.add_argument("--corpus", default="corpus", help="folder of readings (default: corpus/)")
+    p.add_argument("--corpus", default="corpus", help=_CORPUS_HELP)
     p.add_argument(
         "--index", default="index", help="index folder whose chunk counts to show (default: index/)"
     )
@@ -615,14 +627,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "reading", metavar="DOC", help="the reading's id (see `qa list`), file name or title"
     )
-    p.add_argument("--corpus", default="corpus", help="folder of readings (default: corpus/)")
-    p.add_argument(
-        "--index",
-        default=None,
-        help="also update this index folder now (default: leave it to the next build or ask)",
-    )
+    p.add_argument("--corpus", default="corpus", help=_CORPUS_HELP)
+    p.add_argument("--index", default=None, help=_INDEX_NOW_HELP)
     p.set_defaults(func=cmd_remove)
 
+
+def _add_ask(sub) -> None:
     p = sub.add_parser("ask", help="ask a question (or '-' to read questions from standard input)")
     p.add_argument(
         "question",
@@ -630,11 +640,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the JSON answer")
     p.add_argument("--index", default="index", help="index folder (default: index/)")
-    p.add_argument(
-        "--corpus",
-        default=None,
-        help="corpus folder (default: the one the index was built from, else corpus/)",
-    )
+    p.add_argument("--corpus", default=None, help=_CORPUS_OF_INDEX_HELP)
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     p.add_argument(
         "--history",
@@ -650,17 +656,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_ask)
 
+
+def _add_question_set(p, what: str) -> None:
+    """The arguments `eval` and `calibrate` share: the question set, the index, k."""
+    p.add_argument("questions", help=what)
+    p.add_argument("--index", default="index", help="index folder (default: index/)")
+    p.add_argument("--corpus", default=None, help=_CORPUS_OF_INDEX_HELP)
+    p.add_argument("-k", type=int, default=10, help="passages asked for each question (default 10)")
+
+
+def _add_eval(sub) -> None:
     p = sub.add_parser(
         "eval", help="evaluate on a question set (JSONL or CSV): metrics, misses, report, CI floors"
     )
-    p.add_argument("questions", help="question set file (.jsonl or .csv)")
-    p.add_argument("--index", default="index", help="index folder (default: index/)")
-    p.add_argument(
-        "--corpus",
-        default=None,
-        help="corpus folder (default: the one the index was built from, else corpus/)",
-    )
-    p.add_argument("-k", type=int, default=10, help="passages asked for each question (default 10)")
+    _add_question_set(p, "question set file (.jsonl or .csv)")
     p.add_argument(
         "--json", metavar="FILE", help="write the metrics and per-question results as JSON"
     )
@@ -672,32 +681,28 @@ def build_parser() -> argparse.ArgumentParser:
         action="extend",
         nargs="+",
         metavar="METRIC=VALUE",
-        help="exit 1 when METRIC is below VALUE, e.g. hit@1=0.9 (for metrics where higher is better)",
+        help="exit 1 when METRIC is below VALUE, e.g. hit@1=0.9 (for metrics where higher is "
+        "better)",
     )
     p.add_argument(
         "--fail-over",
         action="extend",
         nargs="+",
         metavar="METRIC=VALUE",
-        help="exit 1 when METRIC is above VALUE, e.g. wrong_refusal_rate=1/43 latency_p95_ms=500 (lower is better)",
+        help="exit 1 when METRIC is above VALUE, e.g. wrong_refusal_rate=1/43 latency_p95_ms=500 "
+        "(lower is better)",
     )
     p.set_defaults(func=cmd_eval)
 
+
+def _add_calibrate(sub) -> None:
     p = sub.add_parser(
         "calibrate",
         help="choose the refusal threshold from a question set and store it with the index",
     )
-    p.add_argument(
-        "questions",
-        help="question set file (.jsonl or .csv) with in-scope and out-of-scope questions",
+    _add_question_set(
+        p, "question set file (.jsonl or .csv) with in-scope and out-of-scope questions"
     )
-    p.add_argument("--index", default="index", help="index folder (default: index/)")
-    p.add_argument(
-        "--corpus",
-        default=None,
-        help="corpus folder (default: the one the index was built from, else corpus/)",
-    )
-    p.add_argument("-k", type=int, default=10, help="passages asked for each question (default 10)")
     p.add_argument(
         "--max-wrong-refusal",
         type=float,
@@ -708,13 +713,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--rule",
         default="f1",
-        help="f1 (best refusal F1, default), recall (most out-of-scope refused) or balanced (refused minus wrongly refused)",
+        help="f1 (best refusal F1, default), recall (most out-of-scope refused) or balanced "
+        "(refused minus wrongly refused)",
     )
     p.set_defaults(func=cmd_calibrate)
 
+
+def _add_feedback(sub) -> None:
     p = sub.add_parser(
         "feedback",
-        help="summarize the app's feedback log: questions asked, share refused, most down-voted answers",
+        help="summarize the app's feedback log: questions asked, share refused, most down-voted "
+        "answers",
     )
     p.add_argument(
         "--log",
@@ -727,13 +736,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_feedback)
 
+
+def _add_embed_snippet(sub) -> None:
     p = sub.add_parser(
         "embed-snippet", help="print the HTML that puts the assistant's widget on a course page"
     )
     p.add_argument(
         "--url",
         required=True,
-        help="the app's public address, e.g. https://qa.example.edu (with its sub-path if it has one)",
+        help="the app's public address, e.g. https://qa.example.edu (with its sub-path if it has "
+        "one)",
     )
     p.add_argument(
         "--height", type=int, default=600, help="height of the widget in pixels (default 600)"
@@ -751,10 +763,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--signed-ids",
         action="store_true",
-        help="per-student rate limits: the widget's address takes ?user=SIGNED_ID, and a comment shows "
-        "how the course site's server signs ids with the app's QA_USER_SECRET (Python and JavaScript)",
+        help="per-student rate limits: the widget's address takes ?user=SIGNED_ID, and a comment "
+        "shows how the course site's server signs ids with the app's QA_USER_SECRET (Python and "
+        "JavaScript)",
     )
     p.set_defaults(func=cmd_embed_snippet)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Answer questions about course readings with cited passages quoted from them.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"qa {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (
+        _add_build,
+        _add_add,
+        _add_list_and_remove,
+        _add_ask,
+        _add_eval,
+        _add_calibrate,
+        _add_feedback,
+        _add_embed_snippet,
+    ):
+        add(sub)
     return parser
 
 
@@ -776,10 +811,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except (
-        OSError
-    ) as exc:  # a folder that cannot be created or written, a full disk: the user can fix these
+    except OSError as exc:  # a folder that cannot be written, a full disk: the user can fix these
         _err(
-            f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}; check the path and its permissions."
+            f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}; "
+            "check the path and its permissions."
         )
         return EXIT_ERROR

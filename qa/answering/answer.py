@@ -44,6 +44,18 @@ class Passage:
     def citation(self) -> str:
         return citation_label(self.title, self.section, self.paragraph, self.page)
 
+    def split_at_highlight(self) -> tuple[str, str, str]:
+        """The passage's text as (before, the answering sentence, after), for marking it.
+
+        The sentence's offsets are kept inside the passage, so the three parts always join back
+        into `text`.
+        Example: text 'Tides rise. The Moon pulls. Seas move.' with the highlight on its second
+        sentence -> ('Tides rise. ', 'The Moon pulls.', ' Seas move.')
+        """
+        start = max(0, min(len(self.text), self.highlight_start - self.start))
+        end = max(start, min(len(self.text), self.highlight_end - self.start))
+        return self.text[:start], self.text[start:end], self.text[end:]
+
     def to_json(self) -> dict:
         return {
             "rank": self.rank,

@@ -1,9 +1,14 @@
 """The assistant: an index, the model and the retriever behind one `ask` call.
 
-Front ends (CLI, web UI, evaluation) hold one `Assistant` and call `ask`; the model is loaded
-once per process and the index is brought up to date when it opens. `use` swaps in a new index
-(after an instructor adds or removes a reading) with one assignment: a question already being
-answered finishes on the index it started with, the next one gets the new index.
+Front ends (CLI, web UI) hold one `Assistant` and ask through `qa.answering.service.AskService`;
+evaluation calls `ask` itself. The model is loaded once per process and the index is brought up
+to date when it opens. `use` swaps in a new index (after an instructor adds or removes a reading)
+with one assignment: a question already being answered finishes on the index it started with,
+the next one gets the new index.
+
+Example:
+    assistant = Assistant.open("index", "corpus")
+    assistant.ask("Who commands U.S. Forces Korea?").answer
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from .retrieve import Retrieval, RetrievalSettings, Retriever
 
 __all__ = ["Assistant"]
 
+DEFAULT_SETTINGS = RetrievalSettings()  # frozen: one instance serves as every default
+
 
 @dataclass(frozen=True)
 class _Loaded:
@@ -34,7 +41,7 @@ class Assistant:
     """Answers questions about the readings of one index."""
 
     def __init__(
-        self, index: Index, embedder: Embedder, settings: RetrievalSettings = RetrievalSettings()
+        self, index: Index, embedder: Embedder, settings: RetrievalSettings = DEFAULT_SETTINGS
     ):
         self.embedder = embedder
         self.settings = settings
@@ -66,19 +73,33 @@ class Assistant:
     @classmethod
     def open(
         cls,
-        index_dir: Path = Path("index"),
-        corpus: Path | None = None,
-        embedder: Embedder | None = None,
+        index: str | Path,
+        corpus: str | Path | None = None,
         *,
+        settings: RetrievalSettings = DEFAULT_SETTINGS,
+        embedder: Embedder | None = None,
         progress: bool = False,
         on_rebuild: Callable[[str], None] | None = None,
     ) -> Assistant:
-        """Open (building or refreshing if needed) the index and load the model."""
+        """Open an index folder (building or refreshing it from the corpus first if needed).
+
+        Args:
+            index: the index folder; built there when missing, stale or damaged.
+            corpus: the folder of readings; None for the one the index was built from.
+            settings: how passages are retrieved and scored.
+            embedder: the embedding model; None loads the packaged one.
+            progress: show a progress bar while embedding.
+            on_rebuild: called with the reason before the index is (re)built.
+
+        Returns:
+            The assistant, ready to `ask`.
+        """
         embedder = embedder or load_embedder()
-        index = open_index(
-            Path(index_dir), embedder, corpus, progress=progress, on_rebuild=on_rebuild
+        readings = None if corpus is None else Path(corpus)
+        found = open_index(
+            Path(index), embedder, readings, progress=progress, on_rebuild=on_rebuild
         )
-        return cls(index, embedder)
+        return cls(found, embedder, settings)
 
     def retrieve(
         self, question: str, history: Sequence[str] = (), k: int = 5, doc: str | None = None
@@ -88,8 +109,16 @@ class Assistant:
     def ask(
         self, question: str, history: Sequence[str] = (), k: int = 5, doc: str | None = None
     ) -> Answer:
-        """Answer one question (with the earlier questions of its conversation)."""
-        loaded = (
-            self._loaded
-        )  # one index for the whole answer, even if another is swapped in meanwhile
+        """Answer one question (with the earlier questions of its conversation).
+
+        Args:
+            question: the question.
+            history: the conversation's earlier questions, oldest first (for follow-ups).
+            k: how many passages to cite.
+            doc: search only this reading (its id), or None for every reading.
+
+        Returns:
+            The `Answer`: a sentence quoted from a reading and its passages, or a refusal.
+        """
+        loaded = self._loaded  # one index for the whole answer, even if another is swapped in
         return make_answer(loaded.retriever.retrieve(question, history, k=k, doc=doc), loaded.texts)

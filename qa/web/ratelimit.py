@@ -10,12 +10,12 @@ would each count on their own).
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
+from ..answering.service import LIMIT_MESSAGE, retry_text  # the texts of one ask flow
 from .clients import verified_user
 
 __all__ = [
@@ -32,9 +32,6 @@ USER_HEADER = "x-qa-user"
 USER_PARAM = "user"
 DEFAULT_PER_MINUTE = 30
 MAX_KEY_CHARS = 128
-LIMIT_MESSAGE = (
-    "You have asked a lot of questions in a short time. Please wait {wait} and ask again."
-)
 
 
 class RateLimiter:
@@ -116,9 +113,3 @@ def client_key(
     if verified:
         return f"user:{verified}"
     return f"ip:{host or 'unknown'}"
-
-
-def retry_text(seconds: float) -> str:
-    """Seconds to wait, for people. Example: 12.2 -> '13 seconds'"""
-    n = max(1, math.ceil(seconds))
-    return f"{n} second{'s' if n != 1 else ''}"

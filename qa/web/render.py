@@ -109,10 +109,9 @@ def short_title(title: str, limit: int = 40) -> str:
 
 
 def _passage_html(p: Passage, base: str, source_url: str, mark: bool) -> str:
-    rel_start = max(0, min(len(p.text), p.highlight_start - p.start))
-    rel_end = max(rel_start, min(len(p.text), p.highlight_end - p.start))
-    if mark and rel_end > rel_start:
-        body = f"{text_html(p.text[:rel_start])}<mark>{text_html(p.text[rel_start:rel_end])}</mark>{text_html(p.text[rel_end:])}"
+    before, sentence, after = p.split_at_highlight()
+    if mark and sentence:
+        body = f"{text_html(before)}<mark>{text_html(sentence)}</mark>{text_html(after)}"
     else:
         body = text_html(p.text)
     href = html.escape(
