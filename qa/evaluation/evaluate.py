@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..answering.service import check_k
 from ..errors import QuestionSetError, UsageError
 
 __all__ = [
@@ -608,8 +609,7 @@ def evaluate(
     Returns:
         The run; latency is the time of each `assistant.ask` call, after one untimed warm-up call.
     """
-    if not 1 <= k <= 50:
-        raise UsageError(f"-k {k}: ask for between 1 and 50 passages.")
+    check_k(k)
     items = questions.items
     assistant.ask(
         items[0].question, items[0].history, k=k
