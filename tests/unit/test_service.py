@@ -248,3 +248,25 @@ def test_the_readme_library_example_runs(fake_model, corpus, monkeypatch, capsys
     assert (corpus.parent / "index" / "manifest.json").is_file()
     assert fake_model.calls > 0  # the example ran on the fake model, not the real one
     assert "[1] The South Korea-US Alliance Is Due for an Overhaul" in printed
+
+
+def test_the_json_api_takes_a_stub_and_asks_through_the_service():
+    from types import SimpleNamespace
+
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from qa.web.api import API_PATH, add_api
+
+    stub, feedback = StubAnswerer(), StubFeedback()
+    stub.index = SimpleNamespace(readings={"tides": None})  # the readings `doc` may name
+    app = Starlette()
+    add_api(app, stub, limiter=StubLimiter(1), feedback=feedback, concurrency=1)
+    with TestClient(app) as client:
+        answered = client.post(API_PATH, json={"question": "Why?", "doc": "tides"})
+        limited = client.post(API_PATH, json={"question": "Why?"})
+    assert answered.status_code == 200
+    assert answered.json() == StubAnswerer().ask("Why?").to_json()
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "13"
+    assert limited.json() == AskService(stub, limiter=StubLimiter(0)).ask_json(AskRequest("Why?"))
+    assert feedback.lines == [("Why?", ["tides@1", "tides@2"], False, "tides")]
