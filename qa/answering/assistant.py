@@ -85,7 +85,8 @@ class Assistant:
 
         Args:
             index: the index folder; built there when missing, stale or damaged.
-            corpus: the folder of readings; None for the one the index was built from.
+            corpus: the folder of readings; None for the one the index was built from
+                (`open_index` still tries `./corpus` for an index that records none).
             settings: how passages are retrieved and scored.
             embedder: the embedding model; None loads the packaged one.
             progress: show a progress bar while embedding.
