@@ -47,6 +47,13 @@ INTRO = (
 )
 MISSES_HEADERS = ["id", "question", "what went wrong"]
 NO_FILE = "Choose a question set file (.jsonl or .csv) first."
+# Evaluate and Calibrate share one queue: one question set at a time runs on this server, and
+# neither is a public API endpoint.
+ONE_QUESTION_SET_AT_A_TIME = {
+    "concurrency_limit": 1,
+    "concurrency_id": "qa-evaluate",
+    "api_visibility": "private",
+}
 
 
 @dataclass(frozen=True)
@@ -188,7 +195,6 @@ def add_evaluate_tab(assistant) -> None:
     import gradio as gr
     import pandas as pd
 
-    private = {"api_visibility": "private"}
     with gr.Tab("Evaluate", id="evaluate", elem_id="qa-evaluate-tab"):
         gr.Markdown(INTRO)
         with gr.Row(equal_height=True):
@@ -227,11 +233,5 @@ def add_evaluate_tab(assistant) -> None:
                 gr.DownloadButton(value=view.report_path, visible=has_run),
             )
 
-        run_btn.click(
-            on_run,
-            [upload],
-            [status, metrics, plots, misses, download],
-            concurrency_limit=1,
-            concurrency_id="qa-evaluate",
-            **private,
-        )
+        outputs = [status, metrics, plots, misses, download]
+        run_btn.click(on_run, [upload], outputs, **ONE_QUESTION_SET_AT_A_TIME)

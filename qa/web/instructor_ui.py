@@ -18,7 +18,13 @@ from ..errors import QAError, ReadingError
 from ..evaluation.report import svg_data_uri
 from ..files import atomic_write_text
 from ..readings.convert import IMPORT_SUFFIXES, MAX_IMPORT_BYTES
-from .evaluate_tab import NO_FILE, add_evaluate_tab, check_question_set, question_set_file
+from .evaluate_tab import (
+    NO_FILE,
+    ONE_QUESTION_SET_AT_A_TIME,
+    add_evaluate_tab,
+    check_question_set,
+    question_set_file,
+)
 from .feedback import format_summary, read_records
 from .feedback_report import feedback_report, per_day_svg, records_csv
 from .scratch import scratch_folder
@@ -318,14 +324,8 @@ def _calibrate_tab(assistant, manager) -> None:
         use_btn = gr.Button("Use this threshold", visible=False, elem_id="qa-cal-use")
         record = gr.State(None)
         on_run, on_use = _calibrate_events(assistant, manager)
-        run_btn.click(
-            on_run,
-            [upload, limit],
-            [status, table, use_btn, record],
-            concurrency_limit=1,
-            concurrency_id="qa-evaluate",
-            **_PRIVATE,
-        )
+        outputs = [status, table, use_btn, record]
+        run_btn.click(on_run, [upload, limit], outputs, **ONE_QUESTION_SET_AT_A_TIME)
         use_btn.click(on_use, [record], [status, use_btn], **_PRIVATE)
 
 
