@@ -10,7 +10,7 @@ __all__ = ["env_flag"]
 
 
 def env_flag(name: str, default: bool) -> bool:
-    """An on/off environment variable: 1/true/yes/on or 0/false/no/off; unset or empty gives `default`.
+    """An on/off environment variable: 1/true/yes/on or 0/false/no/off; unset or empty: `default`.
 
     Example: QA_EVALUATE=0 -> False; QA_EVALUATE unset -> default
     """

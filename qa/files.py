@@ -15,7 +15,7 @@ __all__ = ["atomic_write_text", "file_sha256"]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically; the file gets the usual permissions (0666 less the umask)."""
+    """Write `text` to `path` atomically, with the usual permissions (0666 less the umask)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temporary name starts with a dot, so a build scanning the folder meanwhile never reads it.
@@ -23,9 +23,8 @@ def atomic_write_text(path: Path, text: str) -> None:
     try:
         umask = os.umask(0)
         os.umask(umask)
-        os.fchmod(
-            fd, 0o666 & ~umask
-        )  # mkstemp makes 0600; a report or reading is meant to be shared
+        # mkstemp makes 0600; a report or reading is meant to be shared.
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()

@@ -1,13 +1,14 @@
-"""The web server: a FastAPI app that mounts the chat (at `/`), the widget (at `/widget/`) and the JSON API (`POST /api/ask`, qa/api.py).
+"""The web server: a FastAPI app that mounts the chat (at `/`), the widget (at `/widget/`) and the
+JSON API (`POST /api/ask`, qa/web/api.py).
 
 It adds what a course site needs around Gradio: which sites may frame the widget
 (`Content-Security-Policy: frame-ancestors`) and call the API from a browser (CORS), a
 per-client rate limit, a sub-path behind a reverse proxy (`root_path`), security headers, the
 standalone reading page, the instructor area at `/instructor/` when a password is set
-(qa/instructor.py), and it refuses what the app has no use for (FastAPI's docs, Gradio's MCP
+(qa/web/instructor.py), and it refuses what the app has no use for (FastAPI's docs, Gradio's MCP
 and monitoring routes, files of the index, corpus and feedback log, and every file upload outside
 the instructor area). Behind `--trusted-proxies` the client's address comes from the proxy's
-headers (qa/clients.py). The trade-off: the allowed origins are fixed when the server starts.
+headers (qa/web/clients.py). The trade-off: the allowed origins are fixed when the server starts.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ _RELAY = re.compile(r"(^|/)gradio_api/(proxy=|(file=|file/)\s*[a-z][a-z0-9+.-]*:
 def parse_origins(value: str | None) -> tuple[str, ...]:
     """Comma-separated origins -> a tuple of checked origins (scheme://host[:port], no path).
 
-    Example: 'https://canvas.example.edu, http://localhost:8000/' -> ('https://canvas.example.edu', 'http://localhost:8000')
+    Example: 'https://canvas.example.edu, http://localhost:8000/'
+    -> ('https://canvas.example.edu', 'http://localhost:8000')
     """
     origins = []
     for item in (value or "").split(","):
@@ -63,11 +65,13 @@ def parse_origins(value: str | None) -> tuple[str, ...]:
             continue
         if item == "*":
             raise UsageError(
-                "allowed origins '*': leave the setting empty to let any site embed the widget, or name the sites."
+                "allowed origins '*': leave the setting empty to let any site embed the widget, "
+                "or name the sites."
             )
         if not _ORIGIN.match(item):
             raise UsageError(
-                f"allowed origin {item!r}: write it as scheme://host[:port], e.g. https://canvas.example.edu (no path)."
+                f"allowed origin {item!r}: write it as scheme://host[:port], "
+                "e.g. https://canvas.example.edu (no path)."
             )
         origins.append(item)
     return tuple(dict.fromkeys(origins))
@@ -84,9 +88,8 @@ class WebSettings:
     concurrency: int = 8
     blocked_paths: tuple[Path, ...] = field(default_factory=tuple)
     evaluate: bool = True  # the instructor area's Evaluate and Calibrate tabs
-    instructor_password: str | None = (
-        None  # None: no instructor area (every /instructor path is 404)
-    )
+    # None: no instructor area (every /instructor path is 404)
+    instructor_password: str | None = None
     trusted_proxies: tuple = ()  # networks whose X-Forwarded-For / Forwarded headers are believed
     user_secret: str | None = None  # the course platform's key for signed student ids
 
@@ -105,14 +108,16 @@ def embed_snippet(
     (`/gradio.js`), so neither needs a CDN. With `signed_ids`, the widget's address carries
     `?user=SIGNED_ID` for the course site's server to fill in, and a comment shows how it signs.
 
-    Example: ('https://qa.example.edu', 600, 'Ask the reading') -> '<iframe src="https://qa.example.edu/widget/" ...'
+    Example: ('https://qa.example.edu', 600, 'Ask the reading')
+    -> '<iframe src="https://qa.example.edu/widget/" ...'
     """
     import html
 
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(
-            f"--url {url!r}: give the public address of the app, e.g. https://qa.example.edu or https://example.edu/assistant"
+            f"--url {url!r}: give the public address of the app, "
+            "e.g. https://qa.example.edu or https://example.edu/assistant"
         )
     if not 200 <= height <= 2000:
         raise UsageError(
@@ -127,16 +132,20 @@ def embed_snippet(
     lines = [
         "<!-- The reading assistant: an iframe of fixed height (works on any course platform) -->",
         f'<iframe src="{widget}" title="{esc_title}" loading="lazy" width="100%" height="{height}"',
-        f'        style="width: 100%; max-width: 100%; height: {height}px; border: 1px solid #d1d5db; border-radius: 8px;"',
-        '        referrerpolicy="strict-origin-when-cross-origin" allow="clipboard-write"></iframe>',
+        f'        style="width: 100%; max-width: 100%; height: {height}px; '
+        'border: 1px solid #d1d5db; border-radius: 8px;"',
+        '        referrerpolicy="strict-origin-when-cross-origin" '
+        'allow="clipboard-write"></iframe>',
     ]
     if web_component:
         script = html.escape(f"{base}/gradio.js", quote=True)
         lines += [
             "",
-            "<!-- Or, where the platform allows scripts: the same widget as a web component, served by the app itself (no CDN) -->",
+            "<!-- Or, where the platform allows scripts: the same widget as a web component, "
+            "served by the app itself (no CDN) -->",
             f'<script type="module" src="{script}"></script>',
-            f'<div role="region" aria-label="{esc_title}" style="max-height: {height}px; overflow: auto;">',
+            f'<div role="region" aria-label="{esc_title}" '
+            f'style="max-height: {height}px; overflow: auto;">',
             f'  <gradio-app src="{widget}"></gradio-app>',
             "</div>",
         ]
@@ -173,30 +182,61 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
         settings: origins, sub-path, rate limit, feedback log, concurrency, the instructor
             password (None: no instructor area), trusted proxies and the signing key of student ids.
     """
-    import gradio as gr
     from fastapi import FastAPI
-    from fastapi.middleware.cors import CORSMiddleware
-    from fastapi.responses import HTMLResponse
 
     from .api import add_api
-    from .evaluate_tab import MAX_UPLOAD_BYTES
     from .feedback import FeedbackLog
-    from .instructor import InstructorAuth, InstructorGuard
+    from .instructor import InstructorAuth
     from .ratelimit import RateLimiter
-    from .render import reading_page
-    from .ui import CSS, THEME, WIDGET_CSS, UISettings, build_chat_app, head_html
 
-    root = settings.root_path.rstrip("/")
-    if root and not root.startswith(("/", "http://", "https://")):
-        raise UsageError(
-            f"--root-path {settings.root_path!r}: give the sub-path the app is served under, starting with '/', e.g. /assistant."
-        )
-    root_prefix = urlsplit(root).path.rstrip("/") if root.startswith("http") else root
+    root_prefix = _root_prefix(settings.root_path)
     feedback = FeedbackLog(settings.feedback_log) if settings.feedback_log else None
     limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
-    headers = _security_headers(settings)
+    auth = InstructorAuth(settings.instructor_password) if settings.instructor_password else None
 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="Reading assistant")
+    _add_middleware(app, settings, auth, root_prefix)
+    _add_reading_routes(app, assistant, root_prefix)
+    add_api(
+        app,
+        assistant,
+        allowed_origins=settings.allowed_origins,
+        limiter=limiter,
+        feedback=feedback,
+        concurrency=settings.concurrency,
+        user_secret=settings.user_secret,
+    )
+    _mount_pages(app, assistant, settings, auth, root_prefix, feedback, limiter)
+    app.state.limiter = limiter
+    app.state.feedback = feedback
+    served = _UnderRootPath(app, root_prefix) if root_prefix else app
+    if settings.trusted_proxies:
+        from .clients import ForwardedClients
+
+        served = ForwardedClients(served, settings.trusted_proxies)
+    return served
+
+
+def _root_prefix(root_path: str) -> str:
+    """The path part of `--root-path`, checked.
+
+    Example: 'https://example.edu/assistant/' -> '/assistant'; '/assistant' -> '/assistant'
+    """
+    root = root_path.rstrip("/")
+    if root and not root.startswith(("/", "http://", "https://")):
+        raise UsageError(
+            f"--root-path {root_path!r}: give the sub-path the app is served under, "
+            "starting with '/', e.g. /assistant."
+        )
+    return urlsplit(root).path.rstrip("/") if root.startswith("http") else root
+
+
+def _add_middleware(app, settings: WebSettings, auth, root_prefix: str) -> None:
+    """CORS, the instructor area's guard and `_Guard` (added last, so it runs first)."""
+    from fastapi.middleware.cors import CORSMiddleware
+
+    from .instructor import InstructorGuard
+
     app.add_middleware(
         CORSMiddleware,
         allow_origins=list(settings.allowed_origins) or ["*"],
@@ -205,10 +245,18 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
         allow_credentials=False,
         max_age=600,
     )
-
-    auth = InstructorAuth(settings.instructor_password) if settings.instructor_password else None
     app.add_middleware(InstructorGuard, auth=auth, root_prefix=root_prefix)
-    app.add_middleware(_Guard, settings=settings, root_prefix=root_prefix, headers=headers)
+    app.add_middleware(
+        _Guard, settings=settings, root_prefix=root_prefix, headers=_security_headers(settings)
+    )
+
+
+def _add_reading_routes(app, assistant, root_prefix: str) -> None:
+    """The standalone reading page, Gradio's web component script and the health check."""
+    import gradio as gr
+    from fastapi.responses import HTMLResponse, Response
+
+    from .render import reading_page
 
     @app.get("/reading/{doc}", response_class=HTMLResponse)
     def reading(doc: str, hl: str | None = None):
@@ -226,8 +274,6 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     @app.get("/gradio.js")
     def web_component():
         """Gradio's `<gradio-app>` web component, served from this app (no CDN)."""
-        from fastapi.responses import Response
-
         script = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
         return Response(
             script.read_text(encoding="utf-8"),
@@ -243,15 +289,11 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
             "chunks": len(assistant.index.chunks),
         }
 
-    add_api(
-        app,
-        assistant,
-        allowed_origins=settings.allowed_origins,
-        limiter=limiter,
-        feedback=feedback,
-        concurrency=settings.concurrency,
-        user_secret=settings.user_secret,
-    )
+
+def _gradio_options(assistant, settings: WebSettings) -> dict:
+    """What every mounted Gradio app is given: the look, the blocked files, the upload limit."""
+    from .evaluate_tab import MAX_UPLOAD_BYTES
+    from .ui import CSS, THEME
 
     blocked = [str(Path(p).resolve()) for p in settings.blocked_paths]
     if settings.feedback_log:
@@ -260,7 +302,7 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
             str(Path(settings.feedback_log).resolve()) + ".lock",
         ]
     blocked.append(str(Path(assistant.index.folder).resolve()))
-    common = dict(
+    return dict(
         theme=THEME,
         css=CSS,
         footer_links=[],
@@ -271,8 +313,18 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
         show_error=False,
         blocked_paths=blocked,
         pwa=False,
-        max_file_size=MAX_UPLOAD_BYTES,  # Gradio refuses larger uploads before the Evaluate tab sees them
+        # Gradio refuses larger uploads before the Evaluate tab sees them.
+        max_file_size=MAX_UPLOAD_BYTES,
     )
+
+
+def _mount_pages(app, assistant, settings, auth, root_prefix: str, feedback, limiter) -> None:
+    """Mount the widget, the instructor area (with a password) and, last, the chat at `/`."""
+    import gradio as gr
+
+    from .ui import WIDGET_CSS, UISettings, build_chat_app, head_html
+
+    common = _gradio_options(assistant, settings)
     shared = dict(
         root_path=root_prefix,
         feedback_log=feedback,
@@ -291,23 +343,16 @@ def create_app(assistant, settings: WebSettings = WebSettings()):
     )
     if auth is not None:
         _add_instructor_area(app, assistant, auth, settings, root_prefix, common)
+    # The chat at / comes last: a mount at / takes every path not mounted before it.
     gr.mount_gradio_app(
         app, main, path="/", head=head_html(widget=False), **{**common, "footer_links": ["api"]}
     )
-    app.state.limiter = limiter
-    app.state.feedback = feedback
-    served = _UnderRootPath(app, root_prefix) if root_prefix else app
-    if settings.trusted_proxies:
-        from .clients import ForwardedClients
-
-        served = ForwardedClients(served, settings.trusted_proxies)
-    return served
 
 
 def _add_instructor_area(
     app, assistant, auth, settings: WebSettings, root_prefix: str, common: dict
 ) -> None:
-    """The login routes, the JSON API and the area's pages under /instructor (before the chat at /)."""
+    """The login routes, the JSON API and the area's pages under /instructor (before the chat)."""
     import gradio as gr
 
     from ..readings.convert import MAX_IMPORT_BYTES
@@ -339,7 +384,7 @@ def _add_instructor_area(
 
 
 class _Guard:
-    """Refuse the routes the app does not serve, send `/?embed=1` to the widget, add the security headers.
+    """Refuse routes the app does not serve, send `/?embed=1` to the widget, add security headers.
 
     Plain ASGI rather than Starlette's `BaseHTTPMiddleware`, which runs every request through an
     extra task and a streamed copy of its body (a noticeable share of a small API call's time).
@@ -425,14 +470,19 @@ def build_parser():
     """The arguments of `python app.py`."""
     import argparse
 
-    from .clients import TRUSTED_PROXIES_ENV, USER_SECRET_ENV
-    from .instructor import PASSWORD_ENV
-    from .ratelimit import DEFAULT_PER_MINUTE
-
     p = argparse.ArgumentParser(
         prog="app.py",
-        description="Serve the reading assistant: the chat at /, the widget at /widget/, the `ask` API.",
+        description="Serve the reading assistant: the chat at /, the widget at /widget/, "
+        "the `ask` API.",
     )
+    _add_place_arguments(p)
+    _add_serving_arguments(p)
+    _add_access_arguments(p)
+    return p
+
+
+def _add_place_arguments(p) -> None:
+    """Where the server listens and what it serves: --host, --port, --index, --corpus."""
     p.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
     )
@@ -443,11 +493,18 @@ def build_parser():
         default=None,
         help="corpus folder (default: the one the index was built from, else corpus/)",
     )
+
+
+def _add_serving_arguments(p) -> None:
+    """How students reach it: origins, sub-path, feedback log, rate limit, concurrency."""
+    from .ratelimit import DEFAULT_PER_MINUTE
+
     p.add_argument(
         "--allowed-origins",
         default=None,
         metavar="ORIGINS",
-        help=f"comma-separated sites that may embed the widget and call the API from a browser (default: ${ORIGINS_ENV}, else any site)",
+        help="comma-separated sites that may embed the widget and call the API from a browser "
+        f"(default: ${ORIGINS_ENV}, else any site)",
     )
     p.add_argument(
         "--root-path",
@@ -469,115 +526,143 @@ def build_parser():
         "--concurrency",
         type=int,
         default=8,
-        help="questions answered at the same time (default 8; the JSON API uses at most one thread per CPU core)",
+        help="questions answered at the same time "
+        "(default 8; the JSON API uses at most one thread per CPU core)",
     )
+
+
+def _add_access_arguments(p) -> None:
+    """Who may do what: the Evaluate tabs, the instructor password, proxies, signed student ids."""
+    import argparse
+
+    from .clients import TRUSTED_PROXIES_ENV, USER_SECRET_ENV
+    from .instructor import PASSWORD_ENV
+
     p.add_argument(
         "--evaluate",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help=f"the instructor area's Evaluate and Calibrate tabs, which run uploaded question sets on this server "
-        f"(default: ${EVALUATE_ENV}, else on)",
+        help="the instructor area's Evaluate and Calibrate tabs, which run uploaded question sets "
+        f"on this server (default: ${EVALUATE_ENV}, else on)",
     )
     p.add_argument(
         "--instructor-password-file",
         default=None,
         metavar="FILE",
-        help=f"turn on the instructor area at /instructor/ with the password on the first line of FILE "
-        f"(default: ${PASSWORD_ENV}; without either there is no instructor area)",
+        help="turn on the instructor area at /instructor/ with the password on the first line of "
+        f"FILE (default: ${PASSWORD_ENV}; without either there is no instructor area)",
     )
     p.add_argument(
         "--trusted-proxies",
         default=os.environ.get(TRUSTED_PROXIES_ENV, ""),
         metavar="CIDR[,CIDR…]",
-        help=f"reverse proxies whose X-Forwarded-For/Forwarded headers name the client, e.g. 127.0.0.1 "
-        f"(default: ${TRUSTED_PROXIES_ENV}, else none: the connection's address is the client)",
+        help="reverse proxies whose X-Forwarded-For/Forwarded headers name the client, "
+        f"e.g. 127.0.0.1 (default: ${TRUSTED_PROXIES_ENV}, else none: the connection's address "
+        "is the client)",
     )
     p.add_argument(
         "--user-secret",
         default=None,
         metavar="SECRET",
-        help=f"key with which the course platform signs student ids in X-QA-User (default: ${USER_SECRET_ENV}; "
-        "prefer the environment variable, which other users of the machine cannot see)",
+        help="key with which the course platform signs student ids in X-QA-User "
+        f"(default: ${USER_SECRET_ENV}; prefer the environment variable, which other users of "
+        "the machine cannot see)",
     )
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the server until interrupted; errors a user can cause become one line and an exit code."""
+    """Run the server until interrupted; an error a user can cause is one line and an exit code."""
     import sys
+    from dataclasses import replace
+
+    from ..errors import QAError
 
     args = build_parser().parse_args(argv)
     try:
-        if not 0 < args.port < 65536:
-            raise UsageError(f"--port {args.port}: use a port between 1 and 65535.")
-        if args.rate_limit < 0 or args.concurrency < 1:
-            raise UsageError("--rate-limit must be 0 or more and --concurrency 1 or more.")
-        evaluate = args.evaluate if args.evaluate is not None else env_flag(EVALUATE_ENV, True)
-        from ..readings.fetch import FETCH_PRIVATE_ENV
-
-        env_flag(FETCH_PRIVATE_ENV, False)  # a misspelt value stops the start, not a later upload
-        origins = parse_origins(
-            args.allowed_origins
-            if args.allowed_origins is not None
-            else os.environ.get(ORIGINS_ENV, "")
-        )
-        from .clients import USER_SECRET_ENV, parse_networks
-        from .instructor import load_password
-
-        password = load_password(args.instructor_password_file, dict(os.environ))
-        proxies = parse_networks(args.trusted_proxies)
-        secret = (
-            args.user_secret
-            if args.user_secret is not None
-            else os.environ.get(USER_SECRET_ENV, "")
-        ).strip() or None
-        from ..answering.assistant import Assistant
-
-        print("Loading the model and the index…", file=sys.stderr, flush=True)
-        assistant = Assistant.open(
-            Path(args.index),
-            Path(args.corpus) if args.corpus else None,
-            on_rebuild=lambda why: print(
-                f"Building the index ({why})…", file=sys.stderr, flush=True
-            ),
-        )
-        for skipped in assistant.index.manifest.get("skipped", []):
-            print(f"skipped: {skipped['reason']}", file=sys.stderr, flush=True)
-        settings = WebSettings(
-            allowed_origins=origins,
-            root_path=args.root_path,
-            rate_limit=args.rate_limit,
-            feedback_log=Path(args.feedback_log) if args.feedback_log else None,
-            concurrency=args.concurrency,
-            blocked_paths=tuple(p for p in (assistant.index.corpus,) if p is not None),
-            evaluate=evaluate,
-            instructor_password=password,
-            trusted_proxies=proxies,
-            user_secret=secret,
-        )
+        settings = _settings_from_args(args)
+        assistant = _open_assistant(args)
+        corpus = assistant.index.corpus
+        settings = replace(settings, blocked_paths=(corpus,) if corpus is not None else ())
         app = create_app(assistant, settings)
-    except UsageError as exc:
+    except QAError as exc:  # each kind carries its own exit code
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except Exception as exc:  # QAError subclasses carry their own exit code
-        from ..errors import QAError
+    _serve(app, args, settings)
+    return 0
 
-        if isinstance(exc, QAError):
-            print(f"error: {exc}", file=sys.stderr)
-            return exc.exit_code
-        raise
+
+def _settings_from_args(args) -> WebSettings:
+    """The command line and the environment checked, before the model is loaded.
+
+    Every misspelt value stops the start here, not at a later request or upload.
+    """
+    from ..readings.fetch import FETCH_PRIVATE_ENV
+    from .clients import USER_SECRET_ENV, parse_networks
+    from .instructor import load_password
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: use a port between 1 and 65535.")
+    if args.rate_limit < 0 or args.concurrency < 1:
+        raise UsageError("--rate-limit must be 0 or more and --concurrency 1 or more.")
+    evaluate = args.evaluate if args.evaluate is not None else env_flag(EVALUATE_ENV, True)
+    env_flag(FETCH_PRIVATE_ENV, False)  # a misspelt value stops the start, not a later upload
+    origins = parse_origins(
+        args.allowed_origins
+        if args.allowed_origins is not None
+        else os.environ.get(ORIGINS_ENV, "")
+    )
+    password = load_password(args.instructor_password_file, dict(os.environ))
+    proxies = parse_networks(args.trusted_proxies)
+    secret = (
+        args.user_secret if args.user_secret is not None else os.environ.get(USER_SECRET_ENV, "")
+    ).strip() or None
+    return WebSettings(
+        allowed_origins=origins,
+        root_path=args.root_path,
+        rate_limit=args.rate_limit,
+        feedback_log=Path(args.feedback_log) if args.feedback_log else None,
+        concurrency=args.concurrency,
+        evaluate=evaluate,
+        instructor_password=password,
+        trusted_proxies=proxies,
+        user_secret=secret,
+    )
+
+
+def _open_assistant(args):
+    """The model and the index (built or brought up to date if need be), with progress on stderr."""
+    import sys
+
+    from ..answering.assistant import Assistant
+
+    print("Loading the model and the index…", file=sys.stderr, flush=True)
+    assistant = Assistant.open(
+        Path(args.index),
+        Path(args.corpus) if args.corpus else None,
+        on_rebuild=lambda why: print(f"Building the index ({why})…", file=sys.stderr, flush=True),
+    )
+    for skipped in assistant.index.manifest.get("skipped", []):
+        print(f"skipped: {skipped['reason']}", file=sys.stderr, flush=True)
+    return assistant
+
+
+def _serve(app, args, settings: WebSettings) -> None:
+    """Say where everything is, then serve until interrupted."""
+    import sys
+
     import uvicorn
 
     where = f"http://{args.host}:{args.port}{settings.root_path.rstrip('/')}/"
     area = (
         f"the instructor area at {where}instructor/"
-        if password
+        if settings.instructor_password
         else "no instructor area (no password set)"
     )
     print(
         f"Serving the chat at {where}, the widget at {where}widget/ and {area} (allowed origins: "
-        f"{', '.join(origins) or 'any site'}; trusted proxies: {args.trusted_proxies or 'none'}; "
-        f"signed student ids: {'on' if secret else 'off'})",
+        f"{', '.join(settings.allowed_origins) or 'any site'}; "
+        f"trusted proxies: {args.trusted_proxies or 'none'}; "
+        f"signed student ids: {'on' if settings.user_secret else 'off'})",
         file=sys.stderr,
         flush=True,
     )
@@ -586,4 +671,3 @@ def main(argv: list[str] | None = None) -> int:
     uvicorn.run(
         app, host=args.host, port=args.port, log_level="warning", proxy_headers=False, root_path=""
     )
-    return 0

@@ -174,8 +174,8 @@ def verified_user(value: str | None, secret: str | None) -> str | None:
 
 
 _SIGNING_EXAMPLES = """How the course site's server signs a student's id (the secret is the app's
-QA_USER_SECRET; it stays on the servers, never in a page). Put the signed id in the widget's address,
-WIDGET?user=SIGNED_ID (URL-encoded), or send it as the header X-QA-User with POST /api/ask.
+QA_USER_SECRET; it stays on the servers, never in a page). Put the signed id in the widget's
+address, WIDGET?user=SIGNED_ID (URL-encoded), or send it as the header X-QA-User with POST /api/ask.
 
 Python:
     import hashlib, hmac, os

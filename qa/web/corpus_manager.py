@@ -13,9 +13,8 @@ the embedding time of one reading (seconds for a chapter).
 from __future__ import annotations
 
 import re
-import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import QAError, ReadingError
@@ -24,6 +23,7 @@ from ..index.store import build_index, load_index
 from ..readings.convert import IMPORT_SUFFIXES, MAX_IMPORT_BYTES
 from ..readings.corpus import corpus_files, read_reading
 from ..readings.importers import add_reading, find_reading
+from .scratch import uploaded_file
 
 __all__ = ["CorpusManager", "ReadingInfo", "Change", "check_file_name", "manager_for"]
 
@@ -42,14 +42,7 @@ class ReadingInfo:
     status: str  # indexed | updating | not indexed: <why>
 
     def to_json(self) -> dict:
-        return {
-            "doc": self.doc,
-            "title": self.title,
-            "file": self.file,
-            "pages": self.pages,
-            "chunks": self.chunks,
-            "status": self.status,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -67,17 +60,7 @@ class Change:
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {
-            "doc": self.doc,
-            "title": self.title,
-            "file": self.file,
-            "added": self.added,
-            "removed": self.removed,
-            "pages": self.pages,
-            "chunks": self.chunks,
-            "seconds": round(self.seconds, 2),
-            "notes": list(self.notes),
-        }
+        return {**asdict(self), "seconds": round(self.seconds, 2), "notes": list(self.notes)}
 
 
 def check_file_name(name: str | None) -> str:
@@ -147,17 +130,14 @@ class CorpusManager:
         name = check_file_name(name)
         if len(data) > MAX_IMPORT_BYTES:
             raise ReadingError(
-                f"{name}: {len(data) / 1e6:.1f} MB is over the limit of {MAX_IMPORT_BYTES / 1e6:.0f} MB "
-                "for a reading; split it into chapters and upload them one by one."
+                f"{name}: {len(data) / 1e6:.1f} MB is over the limit of "
+                f"{MAX_IMPORT_BYTES / 1e6:.0f} MB for a reading; split it into chapters and "
+                "upload them one by one."
             )
-        with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
-            path = Path(tmp) / name
-            path.write_bytes(data)
+        with uploaded_file(name, data) as path:
             try:
                 return self.add(str(path), progress=progress)
-            except (
-                QAError
-            ) as exc:  # the message names the upload, not the server's temporary folder
+            except QAError as exc:  # the message names the upload, not the server's temp folder
                 raise type(exc)(str(exc).replace(str(path), name)) from None
 
     def add(self, source: str, *, progress: bool = False) -> Change:

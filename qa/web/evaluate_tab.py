@@ -1,4 +1,4 @@
-"""The Evaluate tab of the app: upload a question set, see the metrics, the plots and the misses, download the report.
+"""The Evaluate tab: upload a question set, see the metrics, plots and misses, download the report.
 
 It runs the same evaluation as `qa eval` with the app's own `Assistant` (the model is already
 loaded), so an instructor can check the assistant on their own questions without a terminal.
@@ -9,13 +9,12 @@ evaluation at a time and caps the size of what it accepts.
 from __future__ import annotations
 
 import html
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import QAError
-from ..evaluation.evaluate import METRICS, EvalRun, evaluate, load_questions
+from ..errors import QAError, QuestionSetError
+from ..evaluation.evaluate import METRICS, EvalRun, QuestionSet, evaluate, load_questions
 from ..evaluation.report import (
     LABELS,
     format_metric,
@@ -24,6 +23,7 @@ from ..evaluation.report import (
     score_plot_svg,
     svg_data_uri,
 )
+from .scratch import job_folder
 
 __all__ = [
     "add_evaluate_tab",
@@ -31,16 +31,29 @@ __all__ = [
     "EvaluationView",
     "MAX_UPLOAD_BYTES",
     "MAX_QUESTIONS",
+    "question_set_file",
+    "check_question_set",
 ]
 
 MAX_UPLOAD_BYTES = 2_000_000
 MAX_QUESTIONS = 2000
 INTRO = (
-    "Upload a question set to measure the assistant on it: **JSONL** (one object a line with `question` and optionally "
-    "`id`, `answer`, `evidence` (a list of quotes), `history`, `tags`) or **CSV** with a header row naming the same columns "
-    "(several quotes, tags or earlier questions in one cell separated by `|`). A question with neither answer nor evidence "
-    "expects a refusal. The format, the metrics and the command-line version (`qa eval`) are described in the README."
+    "Upload a question set to measure the assistant on it: **JSONL** (one object a line with "
+    "`question` and optionally `id`, `answer`, `evidence` (a list of quotes), `history`, `tags`) "
+    "or **CSV** with a header row naming the same columns (several quotes, tags or earlier "
+    "questions in one cell separated by `|`). A question with neither answer nor evidence "
+    "expects a refusal. The format, the metrics and the command-line version (`qa eval`) are "
+    "described in the README."
 )
+MISSES_HEADERS = ["id", "question", "what went wrong"]
+NO_FILE = "Choose a question set file (.jsonl or .csv) first."
+# Evaluate and Calibrate share one queue: one question set at a time runs on this server, and
+# neither is a public API endpoint.
+ONE_QUESTION_SET_AT_A_TIME = {
+    "concurrency_limit": 1,
+    "concurrency_id": "qa-evaluate",
+    "api_visibility": "private",
+}
 
 
 @dataclass(frozen=True)
@@ -75,8 +88,11 @@ def _metrics_rows(run: EvalRun) -> tuple[list[str], list[list[str]]]:
 def _plots_html(run: EvalRun) -> str:
     return (
         '<div class="qa-eval-plots" style="display:flex;flex-wrap:wrap;gap:1rem">'
-        f'<img id="qa-eval-plot-scores" style="width:32rem;max-width:100%" alt="Confidence of in-scope and out-of-scope questions with the refusal threshold" src="{svg_data_uri(score_plot_svg(run))}">'
-        f'<img id="qa-eval-plot-hits" style="width:32rem;max-width:100%" alt="hit@k against k" src="{svg_data_uri(hit_curve_svg(run))}">'
+        '<img id="qa-eval-plot-scores" style="width:32rem;max-width:100%" '
+        'alt="Confidence of in-scope and out-of-scope questions with the refusal threshold" '
+        f'src="{svg_data_uri(score_plot_svg(run))}">'
+        '<img id="qa-eval-plot-hits" style="width:32rem;max-width:100%" alt="hit@k against k" '
+        f'src="{svg_data_uri(hit_curve_svg(run))}">'
         "</div>"
     )
 
@@ -92,6 +108,47 @@ def _error(message: str) -> EvaluationView:
     )
 
 
+def check_question_set(path: Path, command: str) -> QuestionSet:
+    """The questions of an uploaded set, within the app's limits of size and count.
+
+    Example: (a 3 MB file, 'eval') -> QuestionSetError('big.csv is larger than 2 MB; use `qa eval`
+    instead.')
+
+    Args:
+        path: the uploaded file.
+        command: the `qa` command that takes larger sets (`eval`, `calibrate`), for the message.
+    """
+    name = path.name
+    try:
+        too_big = path.stat().st_size > MAX_UPLOAD_BYTES
+    except OSError as exc:
+        raise QuestionSetError(f"{name} cannot be read ({exc.strerror or exc}).") from None
+    if too_big:
+        raise QuestionSetError(
+            f"{name} is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB; use `qa {command}` instead."
+        )
+    questions = load_questions(path)
+    if len(questions.items) > MAX_QUESTIONS:
+        raise QuestionSetError(
+            f"{name} has {len(questions.items)} questions; the app takes at most {MAX_QUESTIONS} "
+            f"(use `qa {command}` for more)."
+        )
+    return questions
+
+
+def question_set_file(elem_id: str):
+    """The upload field of a question set (the Evaluate and Calibrate tabs)."""
+    import gradio as gr
+
+    return gr.File(
+        label="Question set (.jsonl or .csv)",
+        file_types=[".jsonl", ".csv"],
+        type="filepath",
+        scale=3,
+        elem_id=elem_id,
+    )
+
+
 def run_evaluation(assistant, path: str | Path | None, k: int = 10) -> EvaluationView:
     """Evaluate the assistant on an uploaded question set and prepare everything the tab shows.
 
@@ -104,36 +161,25 @@ def run_evaluation(assistant, path: str | Path | None, k: int = 10) -> Evaluatio
         The view; on a bad file, a view holding only the error message.
     """
     if not path:
-        return _error("Choose a question set file (.jsonl or .csv) first.")
+        return _error(NO_FILE)
     path = Path(path)
     name = path.name
     try:
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
-            return _error(
-                f"{name} is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB; evaluate it with `qa eval` instead."
-            )
-        questions = load_questions(path)
-        if len(questions.items) > MAX_QUESTIONS:
-            return _error(
-                f"{name} has {len(questions.items)} questions; the app evaluates at most {MAX_QUESTIONS} (use `qa eval` for more)."
-            )
+        questions = check_question_set(path, "eval")
         started = time.perf_counter()
         run = evaluate(assistant, questions, k=k)
     except QAError as exc:
         return _error(str(exc).replace(str(path), name))
-    except OSError as exc:
-        return _error(f"{name} cannot be read ({exc.strerror or exc}).")
     seconds = time.perf_counter() - started
-    folder = Path(tempfile.mkdtemp(prefix="qa-eval-"))
-    report = folder / f"{path.stem}-report.html"
+    report = job_folder("qa-eval-") / f"{path.stem}-report.html"
     report.write_text(render_report(run), encoding="utf-8")
     headers, rows = _metrics_rows(run)
     skipped = "".join(
         f"<li>line {p.line}: {html.escape(p.message)}</li>" for p in questions.problems
     )
     status = (
-        f"<p>Evaluated {len(run.results)} questions of <code>{html.escape(name)}</code> in {seconds:.1f} s "
-        f"(refusal threshold {run.threshold:.3f}, {k} passages a question).</p>"
+        f"<p>Evaluated {len(run.results)} questions of <code>{html.escape(name)}</code> "
+        f"in {seconds:.1f} s (refusal threshold {run.threshold:.3f}, {k} passages a question).</p>"
         + (
             f"<p>{len(questions.problems)} row(s) skipped:</p><ul>{skipped}</ul>"
             if questions.problems
@@ -149,17 +195,10 @@ def add_evaluate_tab(assistant) -> None:
     import gradio as gr
     import pandas as pd
 
-    private = {"api_visibility": "private"}
     with gr.Tab("Evaluate", id="evaluate", elem_id="qa-evaluate-tab"):
         gr.Markdown(INTRO)
         with gr.Row(equal_height=True):
-            upload = gr.File(
-                label="Question set (.jsonl or .csv)",
-                file_types=[".jsonl", ".csv"],
-                type="filepath",
-                scale=3,
-                elem_id="qa-eval-file",
-            )
+            upload = question_set_file("qa-eval-file")
             run_btn = gr.Button("Evaluate", variant="primary", scale=1, elem_id="qa-eval-run")
         status = gr.HTML("", elem_id="qa-eval-status")
         metrics = gr.Dataframe(
@@ -168,7 +207,7 @@ def add_evaluate_tab(assistant) -> None:
         plots = gr.HTML("", elem_id="qa-eval-plots")
         misses = gr.Dataframe(
             label="Misses",
-            headers=["id", "question", "what went wrong"],
+            headers=MISSES_HEADERS,
             interactive=False,
             wrap=True,
             visible=False,
@@ -188,17 +227,11 @@ def add_evaluate_tab(assistant) -> None:
                 ),
                 view.plots_html,
                 gr.Dataframe(
-                    value=pd.DataFrame(view.misses, columns=["id", "question", "what went wrong"]),
+                    value=pd.DataFrame(view.misses, columns=MISSES_HEADERS),
                     visible=has_run,
                 ),
                 gr.DownloadButton(value=view.report_path, visible=has_run),
             )
 
-        run_btn.click(
-            on_run,
-            [upload],
-            [status, metrics, plots, misses, download],
-            concurrency_limit=1,
-            concurrency_id="qa-evaluate",
-            **private,
-        )
+        outputs = [status, metrics, plots, misses, download]
+        run_btn.click(on_run, [upload], outputs, **ONE_QUESTION_SET_AT_A_TIME)

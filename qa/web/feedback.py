@@ -40,7 +40,7 @@ def _now() -> str:
 
 
 class FeedbackLog:
-    """Appends question and vote records to a JSONL file, atomically and safely from many threads."""
+    """Appends question and vote records to a JSONL file, atomically, safely from many threads."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -67,7 +67,8 @@ class FeedbackLog:
                     os.close(fd)
         except OSError as exc:
             raise UsageError(
-                f"{self.path}: cannot append to the feedback log ({exc}); check the folder exists and is writable, or pass --feedback-log."
+                f"{self.path}: cannot append to the feedback log ({exc}); check the folder "
+                "exists and is writable, or pass --feedback-log."
             ) from exc
 
     def question(
@@ -113,7 +114,8 @@ def read_records(path: Path) -> tuple[list[dict], int]:
     path = Path(path)
     if not path.is_file():
         raise UsageError(
-            f"{path}: no feedback log there yet (the app writes it when students ask); pass --log PATH."
+            f"{path}: no feedback log there yet (the app writes it when students ask); "
+            "pass --log PATH."
         )
     records, bad = [], 0
     with path.open(encoding="utf-8", errors="replace") as fh:

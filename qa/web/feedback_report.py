@@ -68,7 +68,8 @@ def _key(question: object) -> str:
 def feedback_report(records: list[dict], top: int = 10, skipped_lines: int = 0) -> FeedbackReport:
     """Summarise a log's records.
 
-    Example: [{"kind": "question", "question": "Q", "abstained": True, "time": "2026-12-01T10:00:00"}]
+    Example:
+    [{"kind": "question", "question": "Q", "abstained": True, "time": "2026-12-01T10:00:00"}]
     -> days (DayCount("2026-12-01", 1, 1),), most_refused (("Q", 1),)
     """
     asked = [r for r in records if r.get("kind") == "question"]
@@ -124,29 +125,33 @@ def per_day_svg(days: tuple[DayCount, ...], share: bool = False) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'font-family="system-ui, sans-serif" font-size="11"><title>{html.escape(title)}</title>',
         f'<text x="{left}" y="14" font-size="13" font-weight="600">{html.escape(title)}</text>',
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#6b7280"/>',
-        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{"100%" if share else int(most)}</text>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        'stroke="#6b7280"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">'
+        f"{'100%' if share else int(most)}</text>",
         f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>',
     ]
     if not days:
         parts.append(
             f'<text x="{left + 8}" y="{top + plot_h / 2}">No questions in the log yet.</text>'
         )
-    for i, (day, value) in enumerate(zip(days, values)):
+    for i, (day, value) in enumerate(zip(days, values, strict=True)):
         h = plot_h * value / most
         x = left + i * bar + bar * 0.15
         label = (
             f"{day.day}: {value:.0%} refused" if share else f"{day.day}: {day.questions} questions"
         )
         parts.append(
-            f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar * 0.7:.1f}" height="{h:.1f}" '
+            f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar * 0.7:.1f}" '
+            f'height="{h:.1f}" '
             f'fill="{"#d97706" if share else "#2563eb"}"><title>{html.escape(label)}</title></rect>'
         )
     step = max(1, len(days) // 6)
     for i in range(0, len(days), step):
         x = left + i * bar + bar / 2
         parts.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{days[i].day[5:]}</text>'
+            f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle">'
+            f"{days[i].day[5:]}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

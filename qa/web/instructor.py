@@ -1,4 +1,4 @@
-"""The instructor area's door: the password, the login form, session cookies, the `/instructor` guard.
+"""The instructor area's door: password, login form, session cookies and the `/instructor` guard.
 
 The area is switched on by a password (`QA_INSTRUCTOR_PASSWORD`, or the first line of
 `--instructor-password-file`); without one every `/instructor` path answers 404. A request gets in
@@ -55,7 +55,8 @@ def load_password(file: str | None, environ: dict[str, str]) -> str | None:
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(
                 f"--instructor-password-file {file}: cannot be read ({exc}); "
-                "create it with the password on its first line (readable by the app only: chmod 600)."
+                "create it with the password on its first line "
+                "(readable by the app only: chmod 600)."
             ) from None
         password, where = (lines[0].strip() if lines else ""), f"--instructor-password-file {file}"
     else:
@@ -163,7 +164,7 @@ def too_many(wait: float):
 
 
 class InstructorGuard:
-    """ASGI middleware: `/instructor` is 404 without a password, else needs a session or the password."""
+    """ASGI middleware: `/instructor` is 404 without a password, else needs a session or it."""
 
     def __init__(self, app, auth: InstructorAuth | None, root_prefix: str = ""):
         self.app, self.auth, self.prefix = app, auth, root_prefix
@@ -222,27 +223,32 @@ class InstructorGuard:
         )
 
 
-# The chat's colours (qa/ui.py): white on orange-700 is 5.2:1; the error text is lighter on the dark card.
+# The chat's colours (qa/web/ui.py): white on orange-700 is 5.2:1; the error text is lighter on the
+# dark card.
 _LOGIN_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Instructor login · Reading assistant</title>
 <style>
-body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; background: #f9fafb;
-  color: #111827; display: flex; justify-content: center; padding: 10vh 1rem; margin: 0; }}
-main {{ background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 1.5rem 2rem; width: 100%;
-  max-width: 22rem; box-sizing: border-box; }}
+body {{ font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  background: #f9fafb; color: #111827; display: flex; justify-content: center; padding: 10vh 1rem;
+  margin: 0; }}
+main {{ background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 1.5rem 2rem;
+  width: 100%; max-width: 22rem; box-sizing: border-box; }}
 h1 {{ font-size: 1.3rem; margin: 0 0 1rem 0; }}
 label {{ display: block; font-weight: 600; margin-bottom: .3rem; }}
-input {{ width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem; border: 1px solid #6b7280;
-  border-radius: 6px; }}
-button {{ margin-top: 1rem; width: 100%; padding: .55rem; font-size: 1rem; font-weight: 600; color: #fff;
-  background: #c2410c; border: 0; border-radius: 6px; cursor: pointer; }}
+input {{ width: 100%; box-sizing: border-box; padding: .5rem; font-size: 1rem;
+  border: 1px solid #6b7280; border-radius: 6px; }}
+button {{ margin-top: 1rem; width: 100%; padding: .55rem; font-size: 1rem; font-weight: 600;
+  color: #fff; background: #c2410c; border: 0; border-radius: 6px; cursor: pointer; }}
 button:hover {{ background: #9a3412; }}
 input:focus-visible, button:focus-visible {{ outline: 3px solid #c2410c; outline-offset: 2px; }}
 .error {{ color: #b91c1c; font-weight: 600; }}
 @media (prefers-color-scheme: dark) {{ body {{ background: #0b0f19; color: #f3f4f6; }}
-  main {{ background: #111827; border-color: #374151; }} input {{ background: #1f2937; color: #f3f4f6; border-color: #9ca3af; }}
-  input:focus-visible, button:focus-visible {{ outline-color: #f97316; }} .error {{ color: #fca5a5; }} }}
+  main {{ background: #111827; border-color: #374151; }}
+  input {{ background: #1f2937; color: #f3f4f6; border-color: #9ca3af; }}
+  input:focus-visible, button:focus-visible {{ outline-color: #f97316; }}
+  .error {{ color: #fca5a5; }} }}
 @media (forced-colors: active) {{ button {{ border: 1px solid ButtonText; }} }}
 </style></head>
 <body><main>
@@ -250,7 +256,8 @@ input:focus-visible, button:focus-visible {{ outline: 3px solid #c2410c; outline
 {message}
 <form method="post" action="{action}">
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
+<input id="password" name="password" type="password" autocomplete="current-password" required
+  autofocus>
 <button type="submit">Log in</button>
 </form></main></body></html>
 """
@@ -260,6 +267,11 @@ def login_page(action: str, message: str = "") -> str:
     """The login form; `message` (plain text) is shown above it as an alert."""
     shown = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
     return _LOGIN_PAGE.format(action=html.escape(action, quote=True), message=shown)
+
+
+def _cookie_options(request, area: str) -> dict:
+    """How the session cookie is set and deleted: the area only, no scripts, no other sites."""
+    return dict(path=area, httponly=True, samesite="strict", secure=request.url.scheme == "https")
 
 
 def add_login_routes(app, auth: InstructorAuth, root_prefix: str = "") -> None:
@@ -281,7 +293,10 @@ def add_login_routes(app, auth: InstructorAuth, root_prefix: str = "") -> None:
         key = _client(request.scope)
         wait = auth.failures.wait(key)
         if wait is not None:
-            message = f"Too many wrong passwords from this address. Wait {retry_text(wait)} and try again."
+            message = (
+                f"Too many wrong passwords from this address. "
+                f"Wait {retry_text(wait)} and try again."
+            )
             return HTMLResponse(
                 login_page(action, message),
                 429,
@@ -298,26 +313,14 @@ def add_login_routes(app, auth: InstructorAuth, root_prefix: str = "") -> None:
             return HTMLResponse(login_page(action, "Wrong password."), 401, headers=_NO_STORE)
         response = RedirectResponse(f"{area}/", status_code=303)
         response.set_cookie(
-            COOKIE,
-            auth.start_session(),
-            max_age=SESSION_SECONDS,
-            path=area,
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
+            COOKIE, auth.start_session(), max_age=SESSION_SECONDS, **_cookie_options(request, area)
         )
         return response
 
     async def logout(request: Request):
         auth.end_session(request.cookies.get(COOKIE))
         response = RedirectResponse(action, status_code=303)
-        response.delete_cookie(
-            COOKIE,
-            path=area,
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
+        response.delete_cookie(COOKIE, **_cookie_options(request, area))
         return response
 
     app.router.add_route(f"{AREA}/login", login, methods=["GET", "POST"], name="instructor_login")

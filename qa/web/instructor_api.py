@@ -1,12 +1,15 @@
 """The instructor area's JSON API: list, add and remove readings; read the feedback summary.
 
-    GET    /instructor/api/readings          {"readings": [{doc, title, file, pages, chunks, status}], "updating": …}
+    GET    /instructor/api/readings          {"readings": [{doc, title, file, pages, chunks,
+                                               status}], "updating": …}
     POST   /instructor/api/readings          multipart field `file`, or JSON {"url": "https://…"}
-                                             -> 201 {"doc": …, "added": true, …} (200, added false: already there)
+                                             -> 201 {"doc": …, "added": true, …}
+                                             (200, added false: already there)
     DELETE /instructor/api/readings/{doc}    -> 200 {"doc": …, "removed": true, …}
-    GET    /instructor/api/feedback          what `qa feedback --json` prints, with per_day and most_refused
+    GET    /instructor/api/feedback          what `qa feedback --json` prints, with per_day
+                                             and most_refused
 
-`InstructorGuard` (qa/instructor.py) has already checked the session or the bearer password and
+`InstructorGuard` (qa/web/instructor.py) has already checked the session or the bearer password and
 the origin. Errors are JSON as in `POST /api/ask`: {"error": CODE, "message": TEXT}. A body over
 the import limit is read to its end and refused (413), so every client sees the answer rather than
 a broken connection. The trade-off: adding a reading holds the request until the index is
@@ -114,57 +117,85 @@ def add_instructor_api(app, manager, feedback_log: Path | None) -> None:
 
     Args:
         app: the app.
-        manager: the `CorpusManager` of the app's corpus, or None when the index has no corpus folder.
+        manager: the app's corpus `CorpusManager`, or None when the index has no corpus folder.
         feedback_log: the feedback log's path, or None when the app keeps none.
     """
-    from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
+    routes = _Routes(manager, feedback_log)
+    app.router.add_route(
+        READINGS_PATH, routes.readings, methods=["GET", "POST"], name="instructor_readings"
+    )
+    app.router.add_route(
+        READINGS_PATH + "/{doc}", routes.reading, methods=["DELETE"], name="instructor_reading"
+    )
+    app.router.add_route(
+        FEEDBACK_PATH, routes.feedback, methods=["GET"], name="instructor_feedback"
+    )
 
-    def need_manager():
-        if manager is None:
+
+class _Routes:
+    """The endpoints, sharing the corpus manager and the feedback log's path."""
+
+    def __init__(self, manager, feedback_log: Path | None):
+        self.manager = manager
+        self.feedback_log = feedback_log
+
+    def _need_manager(self):
+        if self.manager is None:
             raise ApiError(
                 409,
                 "no_corpus",
                 "this index was built without a corpus folder the app can write to; "
                 "start the app with --corpus DIR.",
             )
-        return manager
+        return self.manager
 
-    async def readings(request: Request):
+    async def readings(self, request):
+        """GET: the readings list; POST: add an uploaded file or a URL."""
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import JSONResponse
+
         try:
-            mgr = need_manager()
+            mgr = self._need_manager()
             if request.method == "GET":
                 listed = await run_in_threadpool(mgr.readings)
                 return JSONResponse(
                     {"readings": [r.to_json() for r in listed], "updating": mgr.updating},
                     headers=_NO_STORE,
                 )
-            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            try:
-                if media == "multipart/form-data":
-                    name, data = await _upload(request)
-                    change = await run_in_threadpool(mgr.add_upload, name, data)
-                elif media == "application/json":
-                    change = await run_in_threadpool(mgr.add, await _url(request))
-                else:
-                    raise ApiError(
-                        415,
-                        "unsupported_media_type",
-                        "send multipart/form-data with the field `file`, "
-                        'or application/json with {"url": …}.',
-                    )
-            except QAError as exc:
-                raise _reading_error(exc) from None
+            change = await self._add(mgr, request)
             return JSONResponse(
                 change.to_json(), status_code=201 if change.added else 200, headers=_NO_STORE
             )
         except ApiError as exc:
             return _error(exc)
 
-    async def reading(request: Request):
+    async def _add(self, mgr, request):
+        """The `Change` of adding what a POST sent: a multipart file or JSON {"url": …}."""
+        from starlette.concurrency import run_in_threadpool
+
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         try:
-            mgr = need_manager()
+            if media == "multipart/form-data":
+                name, data = await _upload(request)
+                return await run_in_threadpool(mgr.add_upload, name, data)
+            if media == "application/json":
+                return await run_in_threadpool(mgr.add, await _url(request))
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                "send multipart/form-data with the field `file`, "
+                'or application/json with {"url": …}.',
+            )
+        except QAError as exc:
+            raise _reading_error(exc) from None
+
+    async def reading(self, request):
+        """DELETE: remove a reading by its id."""
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import JSONResponse
+
+        try:
+            mgr = self._need_manager()
             try:
                 change = await run_in_threadpool(mgr.remove, request.path_params["doc"])
             except ReadingError as exc:
@@ -178,8 +209,12 @@ def add_instructor_api(app, manager, feedback_log: Path | None) -> None:
         except ApiError as exc:
             return _error(exc)
 
-    async def feedback(request: Request):
-        if feedback_log is None:
+    async def feedback(self, request):
+        """GET: the feedback report of the log (empty while the log does not exist yet)."""
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import JSONResponse
+
+        if self.feedback_log is None:
             return _error(
                 ApiError(
                     404,
@@ -187,18 +222,8 @@ def add_instructor_api(app, manager, feedback_log: Path | None) -> None:
                     "the app keeps no feedback log (started with --feedback-log '').",
                 )
             )
-        if not Path(feedback_log).is_file():
-            records, bad = [], 0
-        else:
-            records, bad = await run_in_threadpool(read_records, Path(feedback_log))
+        log = Path(self.feedback_log)
+        records, bad = await run_in_threadpool(read_records, log) if log.is_file() else ([], 0)
         return JSONResponse(
             feedback_report(records, skipped_lines=bad).to_json(), headers=_NO_STORE
         )
-
-    app.router.add_route(
-        READINGS_PATH, readings, methods=["GET", "POST"], name="instructor_readings"
-    )
-    app.router.add_route(
-        READINGS_PATH + "/{doc}", reading, methods=["DELETE"], name="instructor_reading"
-    )
-    app.router.add_route(FEEDBACK_PATH, feedback, methods=["GET"], name="instructor_feedback")

@@ -9,9 +9,7 @@ trade-off: the tabs show what the log and the index hold when opened or refreshe
 
 from __future__ import annotations
 
-import functools
 import html
-import tempfile
 from pathlib import Path
 
 import gradio as gr
@@ -20,44 +18,73 @@ from ..errors import QAError, ReadingError
 from ..evaluation.report import svg_data_uri
 from ..files import atomic_write_text
 from ..readings.convert import IMPORT_SUFFIXES, MAX_IMPORT_BYTES
-from .evaluate_tab import add_evaluate_tab
+from .evaluate_tab import (
+    NO_FILE,
+    ONE_QUESTION_SET_AT_A_TIME,
+    add_evaluate_tab,
+    check_question_set,
+    question_set_file,
+)
 from .feedback import format_summary, read_records
 from .feedback_report import feedback_report, per_day_svg, records_csv
+from .scratch import scratch_folder
 
 __all__ = ["build_instructor_app", "READING_HEADERS", "INSTRUCTOR_CSS", "INSTRUCTOR_HEAD"]
 
 READING_HEADERS = ["title", "file", "pages", "chunks", "index status", "id"]
+REFUSED_HEADERS = ["question", "times refused"]
+DOWN_VOTED_HEADERS = ["question", "down", "up", "top passage", "comments"]
+CALIBRATION_HEADERS = [
+    "threshold",
+    "OOS refused",
+    "wrong refusals",
+    "precision",
+    "recall",
+    "F1",
+    "",
+]
 _PRIVATE = {"api_visibility": "private"}
+# Gradio spots a progress bar by this default value and gives every call a tracker of its own.
+_PROGRESS = gr.Progress(track_tqdm=True)
 # Added to the chat's CSS: Gradio's red "stop" button is 3.8:1 with white text; red-700 is 6.5:1.
 INSTRUCTOR_CSS = """
-#qa-reading-remove { background: #b91c1c !important; border-color: #b91c1c !important; color: #fff !important; }
+#qa-reading-remove { background: #b91c1c !important; border-color: #b91c1c !important;
+  color: #fff !important; }
 #qa-reading-remove:hover { background: #991b1b !important; }
 """
 # Gradio's upload area is a button named "Click to upload or drop files" while it shows "Drop File
-# Here - or - Click to Upload": speech users say what they see (WCAG 2.5.3), so the name is the field's
-# label and the visible words.
+# Here - or - Click to Upload": speech users say what they see (WCAG 2.5.3), so the name is the
+# field's label and the visible words.
 INSTRUCTOR_HEAD = """<script>
 (function () {
   function name(zone) {
-    const block = zone.closest('.block'), label = block && block.querySelector('[data-testid=block-label]');
+    const block = zone.closest('.block');
+    const label = block && block.querySelector('[data-testid=block-label]');
     const seen = zone.innerText.replace(/\\s+/g, ' ').trim();
     const want = (label ? label.innerText.trim() + ': ' : '') + seen;
     if (seen && zone.getAttribute('aria-label') !== want) zone.setAttribute('aria-label', want);
   }
-  new MutationObserver(function () { document.querySelectorAll('button.upload-container').forEach(name); })
-    .observe(document.documentElement, { childList: true, subtree: true });
+  new MutationObserver(function () {
+    document.querySelectorAll('button.upload-container').forEach(name);
+  }).observe(document.documentElement, { childList: true, subtree: true });
 })();
 </script>"""
 READINGS_INTRO = (
-    f"Add a reading as a file (**HTML, PDF, Markdown or text**, up to {MAX_IMPORT_BYTES // 1_000_000} MB) "
-    "or by the address of a web page or PDF. The index is updated at once (only the new reading is "
-    "embedded) and students' next questions use it; nothing needs a restart."
+    "Add a reading as a file (**HTML, PDF, Markdown or text**, up to "
+    f"{MAX_IMPORT_BYTES // 1_000_000} MB) or by the address of a web page or PDF. The index is "
+    "updated at once (only the new reading is embedded) and students' next questions use it; "
+    "nothing needs a restart."
 )
 
 
 def _alert(message: str, ok: bool) -> str:
     cls = "qa-admin-ok" if ok else "qa-admin-error"
     return f'<p class="{cls}" role="{"status" if ok else "alert"}">{html.escape(message)}</p>'
+
+
+def _table(headers: list[str], label: str, elem_id: str, wrap: bool = True):
+    """A read-only table of the area."""
+    return gr.Dataframe(headers=headers, interactive=False, wrap=wrap, label=label, elem_id=elem_id)
 
 
 def _readings_view(manager):
@@ -79,13 +106,13 @@ def _change_text(change) -> str:
     )
 
 
-def _readings_tab(manager) -> None:
-    import pandas as pd
-
+def _readings_tab(manager):
+    """The Readings tab; returns (show, outputs) for the page load, or (None, []) with no corpus."""
     with gr.Tab("Readings", id="readings", elem_id="qa-readings-tab"):
         if manager is None:
             gr.Markdown(
-                "This index has no corpus folder the app can write to; start the app with `--corpus DIR`."
+                "This index has no corpus folder the app can write to; "
+                "start the app with `--corpus DIR`."
             )
             return None, []
         gr.Markdown(READINGS_INTRO)
@@ -103,74 +130,58 @@ def _readings_tab(manager) -> None:
                 )
                 add_btn = gr.Button("Add reading", variant="primary", elem_id="qa-reading-add")
         status = gr.HTML("", elem_id="qa-readings-status")
-        table = gr.Dataframe(
-            headers=READING_HEADERS,
-            interactive=False,
-            wrap=True,
-            label="Readings",
-            elem_id="qa-readings-list",
-        )
+        table = _table(READING_HEADERS, "Readings", "qa-readings-list")
         with gr.Row(equal_height=True):
             which = gr.Dropdown(
                 label="Reading to remove", choices=[], scale=3, elem_id="qa-reading-which"
             )
             remove_btn = gr.Button("Remove", variant="stop", scale=1, elem_id="qa-reading-remove")
-
-        def shown(message: str = "", ok: bool = True):
-            rows, choices = _readings_view(manager)
-            return (
-                _alert(message, ok) if message else "",
-                pd.DataFrame(rows, columns=READING_HEADERS),
-                gr.Dropdown(choices=choices, value=None),
-            )
-
-        def on_add(path, address, progress=gr.Progress(track_tqdm=True)):
-            try:
-                if path:
-                    progress(0, desc="Importing the reading…")
-                    change = manager.add_upload(
-                        Path(path).name, Path(path).read_bytes(), progress=True
-                    )
-                elif (address or "").strip():
-                    progress(0, desc="Fetching the reading…")
-                    change = manager.add(address.strip(), progress=True)
-                else:
-                    return (
-                        *shown("Choose a file or give a web address first.", False),
-                        path,
-                        address,
-                    )
-            except QAError as exc:
-                return (*shown(f"{exc} The readings are as they were.", False), None, address)
-            return (*shown(_change_text(change)), None, "")
-
-        def on_remove(doc, progress=gr.Progress(track_tqdm=True)):
-            if not doc:
-                return shown("Choose the reading to remove first.", False)
-            try:
-                progress(0, desc="Updating the index…")
-                return shown(_change_text(manager.remove(doc, progress=True)))
-            except (ReadingError, QAError) as exc:
-                return shown(str(exc), False)
-
+        shown, on_add, on_remove = _readings_events(manager)
         outs = [status, table, which]
-        add_btn.click(
-            on_add,
-            [upload, url],
-            [*outs, upload, url],
-            concurrency_limit=1,
-            concurrency_id="qa-readings",
-            **_PRIVATE,
-        )
-        remove_btn.click(
-            on_remove, [which], outs, concurrency_limit=1, concurrency_id="qa-readings", **_PRIVATE
-        )
+        # One change at a time, the adds and removes of every instructor in one queue.
+        one_at_a_time = dict(concurrency_limit=1, concurrency_id="qa-readings", **_PRIVATE)
+        add_btn.click(on_add, [upload, url], [*outs, upload, url], **one_at_a_time)
+        remove_btn.click(on_remove, [which], outs, **one_at_a_time)
         return shown, outs
 
 
-@functools.cache
-def _csv_folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="qa-feedback-"))
+def _readings_events(manager):
+    """The Readings tab's handlers: (show the list, add a reading, remove a reading)."""
+    import pandas as pd
+
+    def shown(message: str = "", ok: bool = True):
+        rows, choices = _readings_view(manager)
+        return (
+            _alert(message, ok) if message else "",
+            pd.DataFrame(rows, columns=READING_HEADERS),
+            gr.Dropdown(choices=choices, value=None),
+        )
+
+    def on_add(path, address, progress=_PROGRESS):
+        try:
+            if path:
+                progress(0, desc="Importing the reading…")
+                change = manager.add_upload(Path(path).name, Path(path).read_bytes(), progress=True)
+            elif (address or "").strip():
+                progress(0, desc="Fetching the reading…")
+                change = manager.add(address.strip(), progress=True)
+            else:
+                message = "Choose a file or give a web address first."
+                return (*shown(message, False), path, address)
+        except QAError as exc:
+            return (*shown(f"{exc} The readings are as they were.", False), None, address)
+        return (*shown(_change_text(change)), None, "")
+
+    def on_remove(doc, progress=_PROGRESS):
+        if not doc:
+            return shown("Choose the reading to remove first.", False)
+        try:
+            progress(0, desc="Updating the index…")
+            return shown(_change_text(manager.remove(doc, progress=True)))
+        except (ReadingError, QAError) as exc:
+            return shown(str(exc), False)
+
+    return shown, on_add, on_remove
 
 
 def _feedback_view(log: Path | None):
@@ -186,7 +197,8 @@ def _feedback_view(log: Path | None):
     records, bad = read_records(log) if Path(log).is_file() else ([], 0)
     report = feedback_report(records, skipped_lines=bad)
     plots = "".join(
-        f'<img id="{i}" alt="{alt}" style="width:30rem;max-width:100%" src="{svg_data_uri(per_day_svg(report.days, s))}">'
+        f'<img id="{i}" alt="{alt}" style="width:30rem;max-width:100%" '
+        f'src="{svg_data_uri(per_day_svg(report.days, s))}">'
         for i, alt, s in (
             ("qa-fb-per-day", "Questions per day", False),
             ("qa-fb-refused-day", "Share of questions refused per day", True),
@@ -197,18 +209,16 @@ def _feedback_view(log: Path | None):
         [a.question, a.down, a.up, a.top_passage or "", " | ".join(a.comments[:3])]
         for a in report.summary.most_down_voted
     ]
-    csv_path = (
-        _csv_folder() / "feedback.csv"
-    )  # one copy, replaced at each refresh (not one per visit)
+    # One copy, replaced at each refresh (not one per visit).
+    csv_path = scratch_folder() / "feedback.csv"
     atomic_write_text(csv_path, records_csv(records))
     return format_summary(report.summary), plots, refused, down, str(csv_path)
 
 
 def _feedback_tab(log: Path | None):
+    """The Feedback tab; returns (show, outputs) for the page load."""
     import pandas as pd
 
-    refused_cols = ["question", "times refused"]
-    down_cols = ["question", "down", "up", "top passage", "comments"]
     with gr.Tab("Feedback", id="feedback", elem_id="qa-feedback-tab"):
         gr.Markdown(
             "What students asked, what the assistant refused (the gaps in the readings) and the "
@@ -223,20 +233,8 @@ def _feedback_tab(log: Path | None):
             elem_id="qa-fb-summary",
         )
         plots = gr.HTML("", elem_id="qa-fb-plots")
-        refused = gr.Dataframe(
-            headers=refused_cols,
-            label="Most often refused questions",
-            interactive=False,
-            wrap=True,
-            elem_id="qa-fb-refused",
-        )
-        down = gr.Dataframe(
-            headers=down_cols,
-            label="Most down-voted answers",
-            interactive=False,
-            wrap=True,
-            elem_id="qa-fb-down",
-        )
+        refused = _table(REFUSED_HEADERS, "Most often refused questions", "qa-fb-refused")
+        down = _table(DOWN_VOTED_HEADERS, "Most down-voted answers", "qa-fb-down")
         download = gr.DownloadButton("Download the log (CSV)", elem_id="qa-fb-csv")
 
         def show():
@@ -244,8 +242,8 @@ def _feedback_tab(log: Path | None):
             return (
                 text,
                 html_plots,
-                pd.DataFrame(refused_rows, columns=refused_cols),
-                pd.DataFrame(down_rows, columns=down_cols),
+                pd.DataFrame(refused_rows, columns=REFUSED_HEADERS),
+                pd.DataFrame(down_rows, columns=DOWN_VOTED_HEADERS),
                 gr.DownloadButton(value=path, visible=path is not None),
             )
 
@@ -279,28 +277,15 @@ def _calibration_rows(calibration) -> list[list[str]]:
 def run_calibration(assistant, path: str | None, max_wrong_refusal: float, rule: str = "f1"):
     """Evaluate a question set and choose a threshold; returns (message, rows, record or None)."""
     from ..evaluation.calibrate import calibration_record, choose_threshold
-    from ..evaluation.evaluate import evaluate, load_questions
-    from .evaluate_tab import MAX_QUESTIONS, MAX_UPLOAD_BYTES
+    from ..evaluation.evaluate import evaluate
 
     if not path:
-        return "Choose a question set file (.jsonl or .csv) first.", [], None
+        return NO_FILE, [], None
     name = Path(path).name
+    if not 0.0 <= float(max_wrong_refusal) <= 1.0:
+        return "Wrong refusals at most: give a share between 0 and 1 (e.g. 0.03).", [], None
     try:
-        if Path(path).stat().st_size > MAX_UPLOAD_BYTES:
-            return (
-                f"{name} is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB; use `qa calibrate` instead.",
-                [],
-                None,
-            )
-        if not 0.0 <= float(max_wrong_refusal) <= 1.0:
-            return "Wrong refusals at most: give a share between 0 and 1 (e.g. 0.03).", [], None
-        questions = load_questions(Path(path))
-        if len(questions.items) > MAX_QUESTIONS:
-            return (
-                f"{name} has {len(questions.items)} questions; the app takes at most {MAX_QUESTIONS}.",
-                [],
-                None,
-            )
+        questions = check_question_set(Path(path), "calibrate")
         run = evaluate(assistant, questions)
         calibration = choose_threshold(run.results, rule, float(max_wrong_refusal))
     except QAError as exc:
@@ -308,31 +293,22 @@ def run_calibration(assistant, path: str | None, max_wrong_refusal: float, rule:
     record = calibration_record(calibration, run)
     record["questions"] = name
     message = (
-        f"On {len(run.results)} questions of {name}, the best threshold is {record['threshold']:.4f} "
-        f"(now {run.threshold:.4f}). Press “Use this threshold” to answer with it from now on."
+        f"On {len(run.results)} questions of {name}, the best threshold is "
+        f"{record['threshold']:.4f} (now {run.threshold:.4f}). "
+        "Press “Use this threshold” to answer with it from now on."
     )
     return message, _calibration_rows(calibration), record
 
 
 def _calibrate_tab(assistant, manager) -> None:
-    import pandas as pd
-
-    from ..index.store import write_calibration
-
-    cols = ["threshold", "OOS refused", "wrong refusals", "precision", "recall", "F1", ""]
+    """The Calibrate tab: choose the refusal threshold from a question set and store it."""
     with gr.Tab("Calibrate", id="calibrate", elem_id="qa-calibrate-tab"):
         gr.Markdown(
             "Choose the refusal threshold from a question set with in-scope and out-of-scope "
             "questions (the Evaluate tab's format), as `qa calibrate` does."
         )
         with gr.Row(equal_height=True):
-            upload = gr.File(
-                label="Question set (.jsonl or .csv)",
-                file_types=[".jsonl", ".csv"],
-                type="filepath",
-                scale=3,
-                elem_id="qa-cal-file",
-            )
+            upload = question_set_file("qa-cal-file")
             limit = gr.Number(
                 value=0.03,
                 minimum=0,
@@ -344,45 +320,44 @@ def _calibrate_tab(assistant, manager) -> None:
             )
             run_btn = gr.Button("Calibrate", variant="primary", scale=1, elem_id="qa-cal-run")
         status = gr.HTML("", elem_id="qa-cal-status")
-        table = gr.Dataframe(
-            headers=cols, interactive=False, label="Refusal trade-off", elem_id="qa-cal-table"
-        )
+        table = _table(CALIBRATION_HEADERS, "Refusal trade-off", "qa-cal-table", wrap=False)
         use_btn = gr.Button("Use this threshold", visible=False, elem_id="qa-cal-use")
         record = gr.State(None)
-
-        def on_run(path, share):
-            message, rows, rec = run_calibration(
-                assistant, path, share if share is not None else 0.03
-            )
-            return (
-                _alert(message, rec is not None),
-                pd.DataFrame(rows, columns=cols),
-                gr.Button(visible=rec is not None and manager is not None),
-                rec,
-            )
-
-        def on_use(rec):
-            if not rec:
-                return _alert("Calibrate first.", False), gr.Button(visible=False)
-            try:
-                write_calibration(Path(assistant.index.folder), rec)
-                manager.reload()
-            except (OSError, QAError) as exc:
-                return _alert(f"The threshold could not be stored ({exc}).", False), gr.Button()
-            return _alert(
-                f"Students' questions are now answered with the threshold {rec['threshold']:.4f}.",
-                True,
-            ), gr.Button(visible=False)
-
-        run_btn.click(
-            on_run,
-            [upload, limit],
-            [status, table, use_btn, record],
-            concurrency_limit=1,
-            concurrency_id="qa-evaluate",
-            **_PRIVATE,
-        )
+        on_run, on_use = _calibrate_events(assistant, manager)
+        outputs = [status, table, use_btn, record]
+        run_btn.click(on_run, [upload, limit], outputs, **ONE_QUESTION_SET_AT_A_TIME)
         use_btn.click(on_use, [record], [status, use_btn], **_PRIVATE)
+
+
+def _calibrate_events(assistant, manager):
+    """The Calibrate tab's handlers: (run a calibration, use its threshold)."""
+    import pandas as pd
+
+    from ..index.store import write_calibration
+
+    def on_run(path, share):
+        message, rows, rec = run_calibration(assistant, path, share if share is not None else 0.03)
+        return (
+            _alert(message, rec is not None),
+            pd.DataFrame(rows, columns=CALIBRATION_HEADERS),
+            gr.Button(visible=rec is not None and manager is not None),
+            rec,
+        )
+
+    def on_use(rec):
+        if not rec:
+            return _alert("Calibrate first.", False), gr.Button(visible=False)
+        try:
+            write_calibration(Path(assistant.index.folder), rec)
+            manager.reload()
+        except (OSError, QAError) as exc:
+            return _alert(f"The threshold could not be stored ({exc}).", False), gr.Button()
+        return _alert(
+            f"Students' questions are now answered with the threshold {rec['threshold']:.4f}.",
+            True,
+        ), gr.Button(visible=False)
+
+    return on_run, on_use
 
 
 def build_instructor_app(
@@ -397,15 +372,17 @@ def build_instructor_app(
         root_path: the app's sub-path behind a proxy, for the links.
         evaluate: add the Evaluate and Calibrate tabs (they run question sets on this server).
     """
-    base = root_path.rstrip("/")
+    base = html.escape(root_path.rstrip("/"))
     with gr.Blocks(title="Instructor area · Reading assistant", analytics_enabled=False) as demo:
         with gr.Row(elem_id="qa-admin-head"):
             gr.Markdown(
-                "# Instructor area\nReadings, what students asked, and how well the assistant answers."
+                "# Instructor area\n"
+                "Readings, what students asked, and how well the assistant answers."
             )
             gr.HTML(
-                f'<p style="text-align:right"><a href="{html.escape(base)}/" target="_blank">Students\' chat</a>'
-                f' · <a href="{html.escape(base)}/instructor/logout" id="qa-logout">Log out</a></p>'
+                f'<p style="text-align:right"><a href="{base}/" target="_blank">'
+                "Students' chat</a>"
+                f' · <a href="{base}/instructor/logout" id="qa-logout">Log out</a></p>'
             )
         with gr.Tabs():
             show_readings, reading_outs = _readings_tab(manager)

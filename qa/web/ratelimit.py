@@ -1,11 +1,11 @@
-"""Per-client rate limits: at most N questions in a sliding window, per address or per signed student id.
+"""Per-client rate limits: at most N questions in a sliding window, per address or signed student.
 
 The key is something a client cannot choose: its address (taken from a trusted proxy's headers by
-`qa.web.clients.ForwardedClients`), or a student id the course platform signed with the shared secret
-(header `X-QA-User` or query parameter `user`, as `<id>.<hex HMAC-SHA256>`), so students behind one
-campus address are limited one by one. An unsigned or wrongly signed id is ignored. The trade-off:
-the limiter lives in this process's memory (one app process serves a course; several processes
-would each count on their own).
+`qa.web.clients.ForwardedClients`), or a student id the course platform signed with the shared
+secret (header `X-QA-User` or query parameter `user`, as `<id>.<hex HMAC-SHA256>`), so students
+behind one campus address are limited one by one. An unsigned or wrongly signed id is ignored.
+The trade-off: the limiter lives in this process's memory (one app process serves a course;
+several processes would each count on their own).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class RateLimiter:
         self._last_sweep = clock()
 
     def hit(self, key: str) -> float | None:
-        """Count one question for `key`; None when allowed, else the seconds until the next is allowed."""
+        """Count one question for `key`; None when allowed, else the seconds to wait."""
         if not self.limit:
             return None
         now = self._clock()
@@ -66,12 +66,10 @@ class RateLimiter:
             if now - self._last_sweep > self.window:
                 self._sweep(now)
             hits = self._hits.setdefault(key, deque())
-            while hits and now - hits[0] >= self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                return max(0.0, self.window - (now - hits[0]))
-            hits.append(now)
-            return None
+            wait = self._wait(hits, now)
+            if wait is None:
+                hits.append(now)
+            return wait
 
     def wait(self, key: str) -> float | None:
         """Like `hit` but without counting: None when `key` may go on, else the seconds to wait."""
@@ -80,11 +78,15 @@ class RateLimiter:
         now = self._clock()
         with self._lock:
             hits = self._hits.get(key)
-            while hits and now - hits[0] >= self.window:
-                hits.popleft()
-            if hits and len(hits) >= self.limit:
-                return max(0.0, self.window - (now - hits[0]))
-            return None
+            return self._wait(hits, now) if hits else None
+
+    def _wait(self, hits: deque[float], now: float) -> float | None:
+        """Drop the hits that left the window; the seconds to wait if the rest fill it, or None."""
+        while hits and now - hits[0] >= self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return max(0.0, self.window - (now - hits[0]))
+        return None
 
     def _sweep(self, now: float) -> None:
         """Forget clients whose last question left the window (keeps memory bounded)."""

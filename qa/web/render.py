@@ -4,7 +4,7 @@ Every piece of text that comes from a question or a reading goes through `text_h
 escaping), so it is shown as text and never run as markup or script; the only tags in the output
 are the ones written here. Replies are written on one line with no blank line, so a Markdown
 renderer treats them as one raw HTML block and leaves the reading's `*`, `_` or `$` alone.
-The trade-off: the chat shows our HTML, not Markdown, so formatting lives in CSS (`qa/ui.py`).
+The trade-off: the chat shows our HTML, not Markdown, so formatting lives in CSS (`qa/web/ui.py`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def reading_href(
     Example: ('/app', 'alliance', 24, (10, 40)) -> '/app/reading/alliance?hl=10-40#r-alliance-p24'
     """
     query = f"?hl={highlight[0]}-{highlight[1]}" if highlight else ""
-    return f"{base.rstrip('/')}/reading/{quote(doc, safe='')}{query}#{paragraph_anchor(doc, paragraph)}"
+    anchor = paragraph_anchor(doc, paragraph)
+    return f"{base.rstrip('/')}/reading/{quote(doc, safe='')}{query}#{anchor}"
 
 
 def text_fragment_url(url: str, sentence: str, words: int = 5) -> str:
@@ -99,7 +100,8 @@ def _where(p: Passage) -> str:
 def short_title(title: str, limit: int = 40) -> str:
     """A title cut at a word to about `limit` characters, for link names.
 
-    Example: 'The South Korea-US Alliance Is Due for an Overhaul' -> 'The South Korea-US Alliance Is Due for…'
+    Example: 'The South Korea-US Alliance Is Due for an Overhaul'
+    -> 'The South Korea-US Alliance Is Due for…'
     """
     title = " ".join(title.split())
     if len(title) <= limit:
@@ -108,10 +110,20 @@ def short_title(title: str, limit: int = 40) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
+def _marked_html(text: str, start: int, end: int) -> str:
+    """Text as HTML with `text[start:end]` marked.
+
+    Example: ('one two three', 4, 7) -> 'one <mark>two</mark> three'
+    """
+    return (
+        f"{text_html(text[:start])}<mark>{text_html(text[start:end])}</mark>{text_html(text[end:])}"
+    )
+
+
 def _passage_html(p: Passage, base: str, source_url: str, mark: bool) -> str:
     before, sentence, after = p.split_at_highlight()
     if mark and sentence:
-        body = f"{text_html(before)}<mark>{text_html(sentence)}</mark>{text_html(after)}"
+        body = _marked_html(p.text, len(before), len(before) + len(sentence))
     else:
         body = text_html(p.text)
     href = html.escape(
@@ -121,17 +133,20 @@ def _passage_html(p: Passage, base: str, source_url: str, mark: bool) -> str:
     # they follow the visible words, which speech input users say to follow the link.
     which = f'<span class="qa-sr"> (¶{p.paragraph} of {text_html(short_title(p.title))})</span>'
     links = [
-        f'<a class="qa-show" href="{href}" target="_blank" rel="noopener">show in reading{which}</a>'
+        f'<a class="qa-show" href="{href}" target="_blank" rel="noopener">'
+        f"show in reading{which}</a>"
     ]
     if source_url:
         deep = html.escape(text_fragment_url(source_url, p.highlight), quote=True)
         links.append(
-            f'<a class="qa-origin" href="{deep}" target="_blank" rel="noopener noreferrer">original page{which}</a>'
+            f'<a class="qa-origin" href="{deep}" target="_blank" rel="noopener noreferrer">'
+            f"original page{which}</a>"
         )
     return (
         f'<li class="qa-passage"><div class="qa-cite"><span class="qa-n">[{p.rank}]</span> '
         f"<cite>{text_html(p.title)}</cite> — {_where(p)}</div>"
-        f'<blockquote class="qa-text">{body}</blockquote><div class="qa-links">{" · ".join(links)}</div></li>'
+        f'<blockquote class="qa-text">{body}</blockquote>'
+        f'<div class="qa-links">{" · ".join(links)}</div></li>'
     )
 
 
@@ -167,7 +182,8 @@ def render_answer(
     direct = (
         f'<p class="qa-direct"><q>{text_html(answer.answer)}</q> <span class="qa-n">[1]</span></p>'
     )
-    return f'<div class="qa-reply">{notice}{direct}{_passages_html(answer.passages, base, sources, mark=True)}</div>'
+    passages = _passages_html(answer.passages, base, sources, mark=True)
+    return f'<div class="qa-reply">{notice}{direct}{passages}</div>'
 
 
 def render_refusal(
@@ -175,7 +191,8 @@ def render_refusal(
 ) -> str:
     """The reply to a question the reading does not cover: say so, suggest what it can answer."""
     parts = [
-        f'<div class="qa-reply qa-refused">{notice}<p class="qa-refusal"><strong>{text_html(answer.answer)}</strong></p>'
+        f'<div class="qa-reply qa-refused">{notice}'
+        f'<p class="qa-refusal"><strong>{text_html(answer.answer)}</strong></p>'
     ]
     if suggestions and answer.question:
         items = "".join(f"<li>{text_html(s)}</li>" for s in suggestions)
@@ -194,7 +211,10 @@ def _meta_line(reading: Reading) -> str:
     text = " · ".join(text_html(b) for b in bits if b)
     url = reading.meta.get("source_url", "")
     if url.startswith(("http://", "https://")):
-        link = f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">original page</a>'
+        link = (
+            f'<a href="{html.escape(url, quote=True)}" target="_blank" '
+            'rel="noopener noreferrer">original page</a>'
+        )
         text = f"{text} · {link}" if text else link
     return f'<p class="qa-meta">{text}</p>' if text else ""
 
@@ -215,7 +235,8 @@ def render_reading(
     """
     sub = f"h{min(6, int(heading[1]) + 1)}"
     out = [
-        f'<article class="qa-reading" id="r-{slug(reading.doc)}"><{heading}>{text_html(reading.title)}</{heading}>{_meta_line(reading)}'
+        f'<article class="qa-reading" id="r-{slug(reading.doc)}">'
+        f"<{heading}>{text_html(reading.title)}</{heading}>{_meta_line(reading)}"
     ]
     section, page = None, None
     for p in reading.paragraphs:
@@ -230,7 +251,7 @@ def render_reading(
         cited = ""
         if highlight and highlight[0] < p.end and highlight[1] > p.start:
             s, e = max(highlight[0], p.start) - p.start, min(highlight[1], p.end) - p.start
-            body = f"{text_html(text[:s])}<mark>{text_html(text[s:e])}</mark>{text_html(text[e:])}"
+            body = _marked_html(text, s, e)
             cited = " qa-cited"
         else:
             body = text_html(text)
@@ -240,17 +261,21 @@ def render_reading(
             else f'<span class="qa-pnum">¶{p.number}</span>'
         )
         out.append(
-            f'<p class="qa-para{cited}" id="{anchor}" data-start="{p.start}" tabindex="-1">{num} <span class="qa-ptext">{body}</span></p>'
+            f'<p class="qa-para{cited}" id="{anchor}" data-start="{p.start}" tabindex="-1">'
+            f'{num} <span class="qa-ptext">{body}</span></p>'
         )
     out.append("</article>")
     return "".join(out)
 
 
 READING_PAGE_CSS = """
-:root { color-scheme: light dark; --fg: #1f2937; --bg: #ffffff; --muted: #4b5563; --hl: #fde68a; --cited: #eef2ff; --accent: #4338ca; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e5e7eb; --bg: #0b0f19; --muted: #9ca3af; --hl: #854d0e; --cited: #1e1b4b; --accent: #a5b4fc; } }
+:root { color-scheme: light dark; --fg: #1f2937; --bg: #ffffff; --muted: #4b5563; --hl: #fde68a;
+  --cited: #eef2ff; --accent: #4338ca; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e5e7eb; --bg: #0b0f19; --muted: #9ca3af;
+  --hl: #854d0e; --cited: #1e1b4b; --accent: #a5b4fc; } }
 * { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg); font: 17px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 17px/1.6 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 main { max-width: 46rem; margin: 0 auto; padding: 1rem; overflow-wrap: anywhere; }
 a { color: var(--accent); }
 mark { background: var(--hl); color: inherit; padding: 0 .1em; }
@@ -277,7 +302,8 @@ def reading_page(
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{text_html(reading.title)}</title><style>{READING_PAGE_CSS}</style></head>"
-        f"<body><main>{nav}{render_reading(reading, highlight, permalinks=True, heading='h1')}</main>{_FOCUS_CITED}</body></html>"
+        f"<body><main>{nav}{render_reading(reading, highlight, permalinks=True, heading='h1')}"
+        f"</main>{_FOCUS_CITED}</body></html>"
     )
 
 
@@ -291,12 +317,16 @@ _FOCUS_CITED = (
 
 # ---------------------------------------------------------------------------- suggested questions
 
-_ACRONYM = re.compile(
-    r"\b((?:[A-Z][\w.’'-]*|of|the|and|for|on|in)(?:[ \t]+(?:[A-Z][\w.’'-]*|of|the|and|for|on|in)){1,7})[ \t]+\(([A-Z][A-Za-z]{1,9})\)"
+# An expansion of up to eight capitalised words (or of/the/and/...) followed by its acronym.
+_WORD = r"(?:[A-Z][\w.’'-]*|of|the|and|for|on|in)"
+_ACRONYM = re.compile(rf"\b({_WORD}(?:[ \t]+{_WORD}){{1,7}})[ \t]+\(([A-Z][A-Za-z]{{1,9}})\)")
+# A title, then a name of two to four words or initials.
+_TITLE = (
+    r"(?:President|Prime Minister|Minister|Secretary(?: of \w+)?|Gen\.|Adm\.|Dr\.|Prof\."
+    r"|Professor|Commander)"
 )
-_PERSON = re.compile(
-    r"\b(?:President|Prime Minister|Minister|Secretary(?: of \w+)?|Gen\.|Adm\.|Dr\.|Prof\.|Professor|Commander)[ \t]+((?:[A-Z][a-z]+|[A-Z]\.)(?:[ \t]+(?:[A-Z][a-z]+-[a-z]+|[A-Z][a-z]+|[A-Z]\.)){1,3})"
-)
+_NAME_WORD = r"(?:[A-Z][a-z]+-[a-z]+|[A-Z][a-z]+|[A-Z]\.)"
+_PERSON = re.compile(rf"\b{_TITLE}[ \t]+((?:[A-Z][a-z]+|[A-Z]\.)(?:[ \t]+{_NAME_WORD}){{1,3}})")
 
 
 def _initials_match(expansion: str, acronym: str) -> bool:
@@ -312,7 +342,8 @@ def candidate_questions(readings: Iterable[Reading], per_kind: int = 6) -> list[
     """Questions made from the readings themselves: their abbreviations, people and sections.
 
     They are candidates: the app keeps only those the assistant then answers.
-    Example: a reading with 'United States Forces Korea (USFK)' -> ['What does USFK stand for?', ...]
+    Example: a reading with 'United States Forces Korea (USFK)'
+    -> ['What does USFK stand for?', ...]
     """
     acronyms: list[str] = []
     people: list[str] = []
