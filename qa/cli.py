@@ -126,17 +126,17 @@ def cmd_add(args: argparse.Namespace) -> int:
     return EXIT_USAGE if failed else EXIT_OK
 
 
-def _manifest_readings(index: str | None) -> tuple[dict[str, dict], Path | None]:
-    """{corpus-relative source path: reading entry} of an index manifest (empty when there is none)."""
-    from .index.store import MANIFEST
+def _manifest_readings(index: str | None) -> tuple[dict, Path | None]:
+    """{corpus-relative source path: reading entry} of an index manifest (empty when there is
+    none or it is damaged)."""
+    from .index.manifest import MANIFEST, Manifest
 
     if not index:
         return {}, None
     path = Path(index) / MANIFEST
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        return {r["source"]: r for r in manifest.get("readings", [])}, path
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {r.source: r for r in Manifest.from_json(path).readings}, path
+    except QAError:
         return {}, None
 
 
@@ -169,7 +169,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             if entry is None
             else (
                 "indexed"
-                if entry.get("sha256") == reading.sha256
+                if entry.sha256 == reading.sha256
                 else "changed since the last build"
             )
         )
@@ -179,7 +179,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "doc": reading.doc,
                 "title": reading.title,
                 "file": rel,
-                "chunks": entry.get("chunks") if entry else None,
+                "chunks": entry.chunks if entry else None,
                 "pages": pages,
                 "source_url": reading.meta.get("source_url", ""),
                 "status": status,

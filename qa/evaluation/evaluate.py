@@ -628,7 +628,7 @@ def evaluate(
         results=tuple(results),
         k=k,
         threshold=float(index.threshold),
-        model=str(index.manifest.get("settings", {}).get("model", "")),
+        model=index.manifest.settings.model,
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
 

@@ -541,8 +541,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"Building the index ({why})…", file=sys.stderr, flush=True
             ),
         )
-        for skipped in assistant.index.manifest.get("skipped", []):
-            print(f"skipped: {skipped['reason']}", file=sys.stderr, flush=True)
+        for skipped in assistant.index.manifest.skipped:
+            print(f"skipped: {skipped.reason}", file=sys.stderr, flush=True)
         settings = WebSettings(
             allowed_origins=origins,
             root_path=args.root_path,

@@ -471,7 +471,7 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
         return answer.to_json()
 
     choices = _reading_choices(readings)
-    built = assistant.index.manifest.get("build")
+    built = assistant.index.manifest.build
     private = {"api_visibility": "private"}
 
     with gr.Blocks(title=APP_TITLE, analytics_enabled=False, fill_height=False) as demo:
@@ -552,7 +552,7 @@ def build_chat_app(assistant: Assistant, settings: UISettings = UISettings()) ->
         def follow_readings():
             """A page opened after an instructor changed the readings shows the current ones."""
             current = assistant.index
-            if current.manifest.get("build") == built:
+            if current.manifest.build == built:
                 return gr.skip(), gr.skip()
             menu = gr.Dropdown(
                 choices=_reading_choices(current.readings), visible=len(current.readings) > 1
