@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from ..errors import ReadingError
 from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
+from .front_matter import render_front_matter, set_front_matter
 from .htmltext import element_text, html_blocks
 from .pdftext import pdf_pages
 from .records import MAX_READING_BYTES, READING_SUFFIXES, parse_reading
@@ -54,16 +55,6 @@ URL_TYPES = {
     "text/markdown": "markdown",
     "text/x-markdown": "markdown",
 }
-_FRONT_KEYS = (
-    "title",
-    "author",
-    "date",
-    "publisher",
-    "source_url",
-    "source_file",
-    "source_sha256",
-    "format",
-)
 _MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
 
 
@@ -104,18 +95,6 @@ class Imported:
 
 def _one_line(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
-
-
-def render_front_matter(meta: dict[str, str]) -> str:
-    """A front-matter block of the non-empty values, in a fixed key order.
-
-    Example: {'title': 'A: b', 'author': ''} -> '---\\ntitle: "A: b"\\n---\\n\\n'
-    """
-    keys = [k for k in _FRONT_KEYS if k in meta] + sorted(k for k in meta if k not in _FRONT_KEYS)
-    lines = [
-        f'{k}: "{_one_line(str(meta[k]))}"' for k in keys if meta.get(k) and _one_line(str(meta[k]))
-    ]
-    return "---\n" + "".join(line + "\n" for line in lines) + "---\n\n"
 
 
 def render_markdown(blocks: list[tuple[str, str]]) -> str:
@@ -336,21 +315,6 @@ def title_from_source(source: str) -> str:
     return re.sub(r"[-_]+", " ", stem).strip().capitalize() or "Untitled reading"
 
 
-def _set_front(text: str, values: dict[str, str]) -> str:
-    """`text` with `values` set in its front matter (a block is added when there is none).
-
-    Example: ('Body', {'title': 'A'}) -> '---\\ntitle: "A"\\n---\\n\\nBody'
-    """
-    values = {k: v for k, v in values.items() if v}
-    lines = [f'{k}: "{_one_line(v)}"' for k, v in values.items()]
-    m = re.match(r"---\r?\n(.*?)^---[ \t]*\r?$\n?", text, re.DOTALL | re.MULTILINE)
-    if not m:
-        return "---\n" + "".join(line + "\n" for line in lines) + "---\n\n" + text
-    keys = {k.lower() for k in values}
-    kept = [ln for ln in m.group(1).splitlines() if ln.split(":", 1)[0].strip().lower() not in keys]
-    return "---\n" + "".join(line + "\n" for line in [*lines, *kept]) + "---\n" + text[m.end() :]
-
-
 def convert_text(
     data: bytes,
     source: str,
@@ -370,7 +334,7 @@ def convert_text(
     kind, suffix = ("markdown", ".md") if markdown else ("text", ".txt")
     copied = not (title or source_url)
     if not copied:
-        text = _set_front(
+        text = set_front_matter(
             text, {"title": title or "", "source_url": source_url, "source_sha256": _sha256(data)}
         )
     reading = parse_reading(

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import ReadingError
+from .front_matter import read_front_matter
 
 __all__ = [
     "Paragraph",
@@ -37,7 +38,6 @@ _HEADING = re.compile(
     r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$"
 )  # a closing "##" needs a space before it
 _PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
-_FRONT_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -88,30 +88,6 @@ class SkippedFile:
     reason: str
 
 
-def _front_matter(raw: str) -> tuple[dict[str, str], int]:
-    """Split a leading `---` block of `key: value` lines off `raw`.
-
-    Example: '---\\ntitle: "A"\\n---\\nBody' -> ({'title': 'A'}, 19)
-    """
-    if not raw.startswith("---\n") and not raw.startswith("---\r\n"):
-        return {}, 0
-    end = re.search(r"^---[ \t]*\r?$\n?", raw[4:], re.MULTILINE)
-    if end is None:
-        return {}, 0
-    meta: dict[str, str] = {}
-    for line in raw[4 : 4 + end.start()].splitlines():
-        if not line.strip() or line[0] in " \t-#":  # blank, YAML continuation, list item or comment
-            continue
-        m = _FRONT_KEY.match(line.strip())
-        if not m:  # prose between two `---` rules: not front matter, and not to be dropped
-            return {}, 0
-        value = m.group(2).strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        meta[m.group(1).lower()] = value
-    return meta, 4 + end.end()
-
-
 def _title_from_stem(stem: str) -> str:
     return re.sub(r"[-_]+", " ", stem).strip().capitalize() or stem
 
@@ -132,7 +108,7 @@ def parse_reading(
         The reading; raises `ReadingError` when it holds no text.
     """
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    meta, body_start = _front_matter(raw)
+    meta, body_start = read_front_matter(raw)
     text = raw[body_start:]
     title = meta.get("title", "").strip()
     paragraphs: list[Paragraph] = []
