@@ -396,22 +396,15 @@ def _print_scores(run, console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from .evaluation.evaluate import METRICS
-    from .evaluation.report import LABELS, format_metric
+    from .evaluation.report import metrics_rows
 
-    groups = {"all": run.overall, **run.per_tag}
+    headers, rows = metrics_rows(run)
     table = Table(
-        "metric",
-        *(name if name == "all" else f"tag: {name}" for name in groups),
+        *headers,
         title=f"{run.questions.path}: {len(run.results)} questions, threshold {run.threshold:.3f}",
     )
-    for key in METRICS:
-        table.add_row(
-            key if LABELS[key].lower() == key else f"{key} ({LABELS[key]})",
-            *(format_metric(key, s.values[key]) for s in groups.values()),
-        )
-    for key in ("questions", "in_scope", "out_of_scope", "refused"):
-        table.add_row(key.replace("_", " "), *(str(s.counts[key]) for s in groups.values()))
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
     misses = run.misses()
     console.print(f"[bold]Misses ({len(misses)})[/bold]" if misses else "No misses.")

@@ -14,7 +14,15 @@ import io
 
 from .evaluate import METRICS, EvalRun, QuestionResult, hit_curve
 
-__all__ = ["render_report", "score_plot_svg", "hit_curve_svg", "svg_data_uri", "format_metric"]
+__all__ = [
+    "render_report",
+    "score_plot_svg",
+    "hit_curve_svg",
+    "svg_data_uri",
+    "format_metric",
+    "metric_label",
+    "metrics_rows",
+]
 
 PASSAGES_SHOWN = 3
 LABELS = {
@@ -53,6 +61,31 @@ def format_metric(name: str, value: float | None) -> str:
     if value is None:
         return "–"
     return f"{value:.1f}" if name.endswith("_ms") else f"{value:.3f}"
+
+
+def metric_label(key: str) -> str:
+    """A metric's name in every table (terminal, app, report): the words, then the key.
+
+    Example: "mrr@10" -> "MRR@10 (mrr@10)"; "hit@1" -> "hit@1"
+    """
+    label = LABELS[key]
+    return key if label.lower() == key else f"{label} ({key})"
+
+
+def metrics_rows(run: EvalRun) -> tuple[list[str], list[list[str]]]:
+    """The metrics table of a run, for `qa eval`, the Evaluate tab and the report alike: headers
+    (metric, all, one column a tag) and rows (each metric, then the question counts)."""
+    groups = {"all": run.overall, **run.per_tag}
+    headers = ["metric", *(name if name == "all" else f"tag: {name}" for name in groups)]
+    rows = [
+        [metric_label(key), *(format_metric(key, s.values[key]) for s in groups.values())]
+        for key in METRICS
+    ]
+    rows += [
+        [key.replace("_", " "), *(str(s.counts[key]) for s in groups.values())]
+        for key in ("questions", "in_scope", "out_of_scope", "refused")
+    ]
+    return headers, rows
 
 
 def _svg(fig) -> str:
@@ -139,18 +172,12 @@ def _e(text) -> str:
 
 
 def _metrics_table(run: EvalRun) -> str:
-    groups = {"all": run.overall, **run.per_tag}
-    head = "".join(f"<th>{_e(name if name == 'all' else 'tag: ' + name)}</th>" for name in groups)
-    rows = [f"<tr><th>metric</th>{head}</tr>"]
-    for key in METRICS:
-        cells = "".join(
-            f'<td class="num">{format_metric(key, s.values[key])}</td>' for s in groups.values()
-        )
-        rows.append(f"<tr><td>{_e(LABELS[key])} <code>{_e(key)}</code></td>{cells}</tr>")
-    for key in ("questions", "in_scope", "out_of_scope", "refused"):
-        cells = "".join(f'<td class="num">{s.counts[key]}</td>' for s in groups.values())
-        rows.append(f"<tr><td>{_e(key.replace('_', ' '))}</td>{cells}</tr>")
-    return "<table>" + "".join(rows) + "</table>"
+    headers, rows = metrics_rows(run)
+    out = ["<tr>" + "".join(f"<th>{_e(h)}</th>" for h in headers) + "</tr>"]
+    for label, *cells in rows:
+        nums = "".join(f'<td class="num">{_e(c)}</td>' for c in cells)
+        out.append(f"<tr><td>{_e(label)}</td>{nums}</tr>")
+    return "<table>" + "".join(out) + "</table>"
 
 
 def _marked(text: str, highlight: str) -> str:
