@@ -369,54 +369,26 @@ def run_app_benchmark(
         port = free_port()
         url = f"http://127.0.0.1:{port}/"
         started = time.perf_counter()
-        with log.open("w") as out:
-            proc = subprocess.Popen(  # the feedback log is written as by default, but beside the log, not in the checkout
-                [
-                    sys.executable,
-                    str(app),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--index",
-                    str(index),
-                    "--feedback-log",
-                    str(feedback),
-                ],
-                cwd=str(Path(app).resolve().parent),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-            )
+        proc = _start_app(app, index, port, feedback, log, env)
         try:
             with RssSampler(proc.pid) as sampler:
                 _wait_http(url, proc, timeout)
                 if n == 0:
                     run.ready_s = time.perf_counter() - started
-                    check_answer(
-                        _post_ask(
-                            url, first, user_header and {user_header: user_value("bench-first")}
-                        ),
-                        first,
-                    )
+                    header = user_header and {user_header: user_value("bench-first")}
+                    check_answer(_post_ask(url, first, header), first)
                     run.first_answer_s = time.perf_counter() - started
-                if protocol == "gradio_client":
-                    run.loads[protocol] = _gradio_client_load(
-                        url, questions, proc.pid, clients, per_client, user_header, timeout
-                    )
-                else:
-                    run.loads[protocol] = _http_load(
-                        url,
-                        protocol,
-                        questions,
-                        proc.pid,
-                        clients,
-                        per_client,
-                        user_header,
-                        log.parent,
-                        timeout,
-                    )
+                run.loads[protocol] = _load(
+                    url,
+                    protocol,
+                    questions,
+                    proc.pid,
+                    clients,
+                    per_client,
+                    user_header,
+                    log,
+                    timeout,
+                )
             run.peak_rss_mb = max(run.peak_rss_mb, sampler.peak_mb)
         finally:
             _stop(proc)
@@ -425,6 +397,43 @@ def run_app_benchmark(
     for path in (feedback, Path(str(feedback) + ".lock")):
         path.unlink(missing_ok=True)
     return run
+
+
+def _start_app(
+    app: Path, index: Path, port: int, feedback: Path, log: Path, env: dict | None
+) -> subprocess.Popen:
+    """Start the app on `port`, its output to `log`, in a process group of its own."""
+    # The feedback log is written as by default, but beside the log, not in the checkout.
+    command = [sys.executable, str(app), "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--index", str(index), "--feedback-log", str(feedback)]
+    with log.open("w") as out:
+        return subprocess.Popen(
+            command,
+            cwd=str(Path(app).resolve().parent),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+
+
+def _load(
+    url: str,
+    protocol: str,
+    questions: list[str],
+    pid: int,
+    clients: int,
+    per_client: int,
+    user_header: str | None,
+    log: Path,
+    timeout: float,
+):
+    """The load figures of one kind of client against a started app."""
+    if protocol == "gradio_client":
+        return _gradio_client_load(url, questions, pid, clients, per_client, user_header, timeout)
+    return _http_load(
+        url, protocol, questions, pid, clients, per_client, user_header, log.parent, timeout
+    )
 
 
 def _stop(proc: subprocess.Popen) -> None:

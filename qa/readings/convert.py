@@ -219,46 +219,7 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     Raises `ReadingError` for a broken or password-protected PDF, and for one without a text
     layer (a scan), which must be OCRed first.
     """
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError
-
-    if b"%PDF-" not in data[:1024]:
-        raise ReadingError(
-            f"{source}: is not a PDF (no %PDF- header); check the file, or add it under its real type."
-        )
-    quiet = logging.getLogger("pypdf")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # damage is reported below, once, not as a stream of warnings
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                opened = reader.decrypt("")
-            except DependencyError as exc:
-                raise ReadingError(
-                    f"{source}: the PDF is encrypted with AES, which needs the `cryptography` package ({exc}); install it or save an unencrypted copy."
-                ) from exc
-            if not opened:
-                raise ReadingError(
-                    f"{source}: the PDF is password-protected; save an unencrypted copy (e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and add that."
-                )
-        pages = [page.extract_text() or "" for page in reader.pages]
-        labels = list(reader.page_labels)
-        info = reader.metadata
-    except ReadingError:
-        raise
-    except FileNotDecryptedError as exc:
-        raise ReadingError(
-            f"{source}: the PDF is password-protected; save an unencrypted copy and add that."
-        ) from exc
-    except (
-        Exception
-    ) as exc:  # pypdf raises many kinds (PyPdfError, ValueError, KeyError...) on damaged files
-        raise ReadingError(
-            f"{source}: the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}); re-save or re-download it."
-        ) from exc
-    finally:
-        quiet.setLevel(level)
+    pages, labels, info = _read_pdf(data, source)
     if not pages:
         raise ReadingError(f"{source}: the PDF has no pages.")
     numbers = (
@@ -266,15 +227,12 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
         if len(labels) == len(pages)
         else list(range(1, len(pages) + 1))
     )
-    meta_title = _one_line(str(info.title)) if info is not None and info.title else ""
-    if re.match(
-        r"(?i)^(untitled|microsoft (word|powerpoint) - |document\d*$)", meta_title
-    ) or meta_title.lower().endswith((".doc", ".docx", ".pdf")):
-        meta_title = ""
+    meta_title = _pdf_title(info)
     parsed, first_line = pdf_pages(pages, numbers, meta_title)
     if not any(page.blocks for page in parsed):
         raise ReadingError(
-            f"{source}: no extractable text; OCR it first (e.g. `ocrmypdf in.pdf out.pdf`), then add the OCRed PDF."
+            f"{source}: no extractable text; OCR it first (e.g. `ocrmypdf in.pdf out.pdf`), "
+            "then add the OCRed PDF."
         )
     body = (
         "\n".join(
@@ -287,6 +245,79 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     notes = (
         (f"pages without text (scanned images?): {', '.join(map(str, empty))}",) if empty else ()
     )
+    return Imported(
+        "pdf",
+        _one_line(title or meta_title or first_line or title_from_source(source)),
+        body,
+        ".md",
+        source,
+        _sha256(data),
+        _pdf_meta(info),
+        notes=notes,
+    )
+
+
+def _read_pdf(data: bytes, source: str) -> tuple[list[str], list[str], object]:
+    """The text of each page, the page labels and the document information of a PDF."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    if b"%PDF-" not in data[:1024]:
+        raise ReadingError(
+            f"{source}: is not a PDF (no %PDF- header); check the file, "
+            "or add it under its real type."
+        )
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # damage is reported below, once, not as a stream of warnings
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except DependencyError as exc:
+                raise ReadingError(
+                    f"{source}: the PDF is encrypted with AES, which needs the `cryptography` "
+                    f"package ({exc}); install it or save an unencrypted copy."
+                ) from exc
+            if not opened:
+                raise ReadingError(
+                    f"{source}: the PDF is password-protected; save an unencrypted copy "
+                    "(e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and add that."
+                )
+        return (
+            [page.extract_text() or "" for page in reader.pages],
+            list(reader.page_labels),
+            reader.metadata,
+        )
+    except ReadingError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise ReadingError(
+            f"{source}: the PDF is password-protected; save an unencrypted copy and add that."
+        ) from exc
+    # pypdf raises many kinds (PyPdfError, ValueError, KeyError...) on damaged files
+    except Exception as exc:
+        raise ReadingError(
+            f"{source}: the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}); "
+            "re-save or re-download it."
+        ) from exc
+    finally:
+        quiet.setLevel(level)
+
+
+def _pdf_title(info) -> str:
+    """The title in the PDF's information, unless it is a placeholder a program wrote."""
+    meta_title = _one_line(str(info.title)) if info is not None and info.title else ""
+    if re.match(
+        r"(?i)^(untitled|microsoft (word|powerpoint) - |document\d*$)", meta_title
+    ) or meta_title.lower().endswith((".doc", ".docx", ".pdf")):
+        return ""
+    return meta_title
+
+
+def _pdf_meta(info) -> dict[str, str]:
+    """Author and creation date from the PDF's information, where present."""
     author = _one_line(str(info.author)) if info is not None and info.author else ""
     date = ""
     if info is not None:
@@ -295,16 +326,7 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
         except (ValueError, TypeError, AttributeError):
             date = ""
     meta = {"author": author, "date": date}
-    return Imported(
-        "pdf",
-        _one_line(title or meta_title or first_line or title_from_source(source)),
-        body,
-        ".md",
-        source,
-        _sha256(data),
-        {k: v for k, v in meta.items() if v},
-        notes=notes,
-    )
+    return {k: v for k, v in meta.items() if v}
 
 
 # ---------------------------------------------------------------------------- text and Markdown

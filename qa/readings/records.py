@@ -92,6 +92,77 @@ def _title_from_stem(stem: str) -> str:
     return re.sub(r"[-_]+", " ", stem).strip().capitalize() or stem
 
 
+@dataclass
+class _Scan:
+    """The paragraphs of a reading's body, found line by line: blank lines, headings and page
+    markers end a paragraph; fenced code blocks are kept whole."""
+
+    text: str
+    markdown: bool
+    title: str  # from the front matter; else the first level-1 heading before any paragraph
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    section: str | None = None
+    page: int | None = None
+    block_start: int | None = None  # where the paragraph being read began
+    fence: str | None = None  # the opening of the fenced code block we are in, if any
+
+    def close(self, end: int) -> None:
+        if self.block_start is not None:
+            stripped_end = len(self.text[:end].rstrip())
+            if stripped_end > self.block_start:
+                self.paragraphs.append(
+                    Paragraph(
+                        len(self.paragraphs) + 1,
+                        self.section,
+                        self.page,
+                        self.block_start,
+                        stripped_end,
+                    )
+                )
+        self.block_start = None
+
+    def _heading(self, name: str, top: bool) -> None:
+        if top and not self.title and not self.paragraphs:
+            self.title = name
+        else:
+            self.section = name
+
+    def line(self, pos: int, line: str) -> None:
+        """Take the line that starts at offset `pos` of the text."""
+        bare = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if self.markdown and self.fence is not None:  # inside ``` or ~~~: no headings, blanks kept
+            if bare.startswith(self.fence):
+                self.fence = None
+            return
+        if self.markdown and bare.startswith(("```", "~~~")):
+            self.fence = bare[:3]
+            if self.block_start is None:
+                self.block_start = pos + indent
+            return
+        heading = _HEADING.match(bare) if self.markdown else None
+        page_mark = _PAGE_MARKER.match(bare)
+        # A one-line paragraph underlined with === or --- is a heading too (setext style).
+        underline = (
+            self.markdown
+            and self.block_start is not None
+            and re.fullmatch(r"=+|-+", bare)
+            and "\n" not in self.text[self.block_start : pos].strip()
+        )
+        if underline:
+            name = self.text[self.block_start : pos].strip()
+            self.block_start = None
+            self._heading(name, bare[0] == "=")
+        elif not bare or heading or page_mark:
+            self.close(pos)
+            if heading:
+                self._heading(heading.group(2).strip(), len(heading.group(1)) == 1)
+            elif page_mark:
+                self.page = int(page_mark.group(1))
+        elif self.block_start is None:
+            self.block_start = pos + indent
+
+
 def parse_reading(
     raw: str, doc: str, *, markdown: bool = True, source: str = "", sha256: str | None = None
 ) -> Reading:
@@ -110,73 +181,18 @@ def parse_reading(
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     meta, body_start = read_front_matter(raw)
     text = raw[body_start:]
-    title = meta.get("title", "").strip()
-    paragraphs: list[Paragraph] = []
-    section: str | None = None
-    page: int | None = None
-    block_start: int | None = None
+    scan = _Scan(text, markdown, meta.get("title", "").strip())
     pos = 0
-
-    def close(end: int) -> None:
-        nonlocal block_start
-        if block_start is not None:
-            stripped_end = len(text[:end].rstrip())
-            if stripped_end > block_start:
-                paragraphs.append(
-                    Paragraph(len(paragraphs) + 1, section, page, block_start, stripped_end)
-                )
-        block_start = None
-
-    fence: str | None = None  # the opening of the fenced code block we are in, if any
-    lines = text.split("\n")
-    for n, line in enumerate(lines):
-        line_end = pos + len(line)
-        bare = line.strip()
-        if markdown and fence is not None:  # inside ``` or ~~~: no headings, blank lines kept
-            if bare.startswith(fence):
-                fence = None
-            pos = line_end + 1
-            continue
-        if markdown and bare.startswith(("```", "~~~")):
-            fence = bare[:3]
-            if block_start is None:
-                block_start = pos + (len(line) - len(line.lstrip()))
-            pos = line_end + 1
-            continue
-        heading = _HEADING.match(bare) if markdown else None
-        page_mark = _PAGE_MARKER.match(bare)
-        # A one-line paragraph underlined with === or --- is a heading too (setext style).
-        underline = (
-            markdown
-            and block_start is not None
-            and re.fullmatch(r"=+|-+", bare)
-            and "\n" not in text[block_start:pos].strip()
-        )
-        if underline:
-            name = text[block_start:pos].strip()
-            block_start = None
-            if bare[0] == "=" and not title and not paragraphs:
-                title = name
-            else:
-                section = name
-        elif not bare or heading or page_mark:
-            close(pos)
-            if heading:
-                name = heading.group(2).strip()
-                if len(heading.group(1)) == 1 and not title and not paragraphs:
-                    title = name
-                else:
-                    section = name
-            elif page_mark:
-                page = int(page_mark.group(1))
-        elif block_start is None:
-            block_start = pos + (len(line) - len(line.lstrip()))
-        pos = line_end + 1
-    close(len(text))
+    for line in text.split("\n"):
+        scan.line(pos, line)
+        pos += len(line) + 1
+    scan.close(len(text))
+    paragraphs, title = scan.paragraphs, scan.title
 
     if not paragraphs:
         raise ReadingError(
-            f"{source or doc}: no text to index (the file is empty or has only headings); add text or remove the file."
+            f"{source or doc}: no text to index (the file is empty or has only headings); "
+            "add text or remove the file."
         )
     return Reading(
         doc=doc,
