@@ -202,7 +202,8 @@ def _http_load(
     folder: Path,
     timeout: float,
 ) -> LoadRun:
-    """Run bench/load_client.py in its own process; the app's CPU is read just around the concurrent part."""
+    """Run bench/load_client.py in its own process; the app's CPU is read just around the concurrent
+    part."""
     qfile = folder / f"questions-{os.getpid()}-{protocol}.json"
     qfile.write_text(json.dumps(questions), encoding="utf-8")
     cmd = [

@@ -67,7 +67,8 @@ def check_answer(answer, question: str) -> None:
         raise ValueError(f"the answer is a JSON {type(answer).__name__}, not an object")
     if answer.get("error"):
         raise ValueError(
-            f"the app answered with an error: {answer.get('error')}: {str(answer.get('message', ''))[:120]}"
+            f"the app answered with an error: {answer.get('error')}: "
+            f"{str(answer.get('message', ''))[:120]}"
         )
     missing = [k for k in _ANSWER_KEYS if k not in answer]
     if missing:
@@ -91,7 +92,8 @@ async def ask_rest(client, question: str) -> dict:
 
 
 async def ask_gradio(client, question: str) -> dict:
-    """One question through Gradio's HTTP API (call, then read the event stream); returns the JSON answer."""
+    """One question through Gradio's HTTP API (call, then read the event stream); returns the JSON
+    answer."""
     reply = await client.post("gradio_api/call/ask", json={"data": [question, None]})
     if reply.status_code != 200:
         raise ValueError(f"HTTP {reply.status_code}: {reply.text[:160]}")

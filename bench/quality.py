@@ -106,11 +106,15 @@ GRID_AXES = {
 
 def grid() -> list[dict]:
     keys = list(GRID_AXES)
-    return [dict(zip(keys, values)) for values in itertools.product(*(GRID_AXES[k] for k in keys))]
+    return [
+        dict(zip(keys, values, strict=True))
+        for values in itertools.product(*(GRID_AXES[k] for k in keys))
+    ]
 
 
 class CachingEmbedder:
-    """The product's embedder with every text's vector kept: grid points and chunk sizes share them."""
+    """The product's embedder with every text's vector kept: grid points and chunk sizes share
+    them."""
 
     def __init__(self, inner):
         self.inner, self.cache = inner, {}
@@ -123,7 +127,7 @@ class CachingEmbedder:
     def embed(self, texts):
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if missing:
-            self.cache.update(zip(missing, self.inner.embed(missing)))
+            self.cache.update(zip(missing, self.inner.embed(missing), strict=True))
         return (
             np.stack([self.cache[t] for t in texts])
             if len(texts)
@@ -135,7 +139,8 @@ class CachingEmbedder:
 
 
 def run_config(retrievers: dict, questions: dict, general: list[str], config: dict) -> dict:
-    """Every set's judged results and every corpus's general-question evidence under one configuration."""
+    """Every set's judged results and every corpus's general-question evidence under one
+    configuration."""
     from qa.answering.answer import make_answer
     from qa.answering.retrieve import RetrievalSettings
     from qa.evaluation.evaluate import _judge
@@ -228,7 +233,8 @@ def with_confidence(results, model: dict, threshold: float = 0.5):
 
 
 def choose(runs: list[dict], configs: list[dict], groups: list[str]) -> tuple[int, dict]:
-    """The configuration with the best mean ranking score over `groups` (each corpus weighs the same), and its confidence model."""
+    """The configuration with the best mean ranking score over `groups` (each corpus weighs the
+    same), and its confidence model."""
 
     def group_mean(run: dict) -> float:
         per_group = []

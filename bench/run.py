@@ -176,7 +176,8 @@ def bench_build(corpus: Path, work: Path, ours: dict, baseline: Baseline, reps: 
 
 
 def work_tokens(corpus: Path, embedder, baseline: Baseline) -> dict:
-    """Word pieces each system gives the model for a corpus (what a build's time is mostly made of)."""
+    """Word pieces each system gives the model for a corpus (what a build's time is mostly made
+    of)."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     from qa.index.chunk import chunk_reading, embedding_text
@@ -287,7 +288,8 @@ def bench_latency(
 
 
 def _breakdown(assistant, questions: list[Question]) -> dict:
-    """Where one question's time goes: encoding the query, retrieval given the vector, the answer."""
+    """Where one question's time goes: encoding the query, retrieval given the vector, the
+    answer."""
     from qa.answering.answer import make_answer
     from qa.answering.retrieve import normalize_question, resolve_followup
 
@@ -327,7 +329,8 @@ print(time.perf_counter() - started, "torch" in sys.modules)
 
 
 def cold_start(index: Path, encoder: str, cache: Path) -> dict:
-    """A fresh process: imports, the encoder, the index, one answer (no web server), with `encoder` "onnx" or "torch"."""
+    """A fresh process: imports, the encoder, the index, one answer (no web server), with `encoder`
+    "onnx" or "torch"."""
     import subprocess
 
     out = subprocess.run(
@@ -436,7 +439,8 @@ def _import_seconds() -> dict:
 
 
 class _HashedQueries:
-    """A query encoder that costs nothing: a fixed random unit vector per text, so only search is timed."""
+    """A query encoder that costs nothing: a fixed random unit vector per text, so only search is
+    timed."""
 
     name, dim, max_tokens, sha256 = "hashed-queries", 384, 256, "hashed-queries"
 
@@ -456,7 +460,8 @@ class _HashedQueries:
 
 
 def bench_scale(sizes: tuple[int, ...], questions: list[Question], config: Config) -> dict:
-    """Search time at growing sizes, query encoding excluded: ours (`Assistant.ask`) vs IndexFlatIP top 3."""
+    """Search time at growing sizes, query encoding excluded: ours (`Assistant.ask`) vs IndexFlatIP
+    top 3."""
     import faiss
 
     from qa.answering.assistant import Assistant
@@ -508,9 +513,9 @@ def _machine() -> dict:
     try:
         cpu = next(
             (
-                l.split(":", 1)[1].strip()
-                for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
             ),
             "",
         )
@@ -568,7 +573,8 @@ def run_benchmark(
     log("1/4 build: the bundled reading")
     results["build_article"] = bench_build(small, work / "b1", ours, baseline, config.article_reps)
     log("1/4 build: the synthetic corpus")
-    # torch's build time is known from the bundled reading; the larger corpus times the product's encoder only.
+    # torch's build time is known from the bundled reading; the larger corpus times the product's
+    # encoder only.
     first = next(iter(ours))
     results["build_large"] = bench_build(
         large, work / "b2", {first: ours[first]}, baseline, config.large_reps

@@ -87,7 +87,8 @@ class QuestionItem:
 
     @property
     def in_scope(self) -> bool:
-        """True when the reading answers it (it names an answer or evidence); else a refusal is expected."""
+        """True when the reading answers it (it names an answer or evidence); else a refusal is
+        expected."""
         return bool(self.answer or self.evidence)
 
 
@@ -125,7 +126,8 @@ def _split(cell: str | None) -> tuple[str, ...]:
 
 
 def _item(fields: dict, line: int) -> QuestionItem:
-    """Check one row's fields (already split into lists) and build the item; ValueError says what is wrong."""
+    """Check one row's fields (already split into lists) and build the item; ValueError says what is
+    wrong."""
     question = fields.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ValueError('no "question" (a non-empty string is required)')
@@ -180,7 +182,8 @@ def _csv_rows(
             header = [h.strip().lower() for h in row]
             if "question" not in header:
                 raise QuestionSetError(
-                    f'line {line}: the CSV header has no "question" column (columns: {", ".join(CSV_COLUMNS)}).'
+                    f'line {line}: the CSV header has no "question" column (columns: '
+                    f"{', '.join(CSV_COLUMNS)})."
                 )
             for name in header:
                 if name not in CSV_COLUMNS:
@@ -195,10 +198,11 @@ def _csv_rows(
             yield (
                 line,
                 None,
-                f"{len(row)} fields, but the header has {len(header)} (quote a field that holds a comma)",
+                f"{len(row)} fields, but the header has {len(header)} (quote a field that holds a "
+                "comma)",
             )
             continue
-        cells = dict(zip(header, row))
+        cells = dict(zip(header, row, strict=False))  # a short row leaves the last columns empty
         fields = {
             "question": cells.get("question", ""),
             "id": cells.get("id") or None,
@@ -232,7 +236,8 @@ def parse_questions(text: str, kind: str, source: str = "<text>") -> QuestionSet
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if not text.strip():
         raise QuestionSetError(
-            f"{source}: the question set is empty; write one question a line (JSONL) or a CSV with a header row."
+            f"{source}: the question set is empty; write one question a line (JSONL) or a CSV with "
+            "a header row."
         )
     problems: list[RowProblem] = []
     items: list[QuestionItem] = []
@@ -377,7 +382,8 @@ class QuestionResult:
 
     @property
     def answer_in_highlight(self) -> bool | None:
-        """Whether the expected answer is in the top highlight (None when there is no expected answer)."""
+        """Whether the expected answer is in the top highlight (None when there is no expected
+        answer)."""
         if not self.item.in_scope or not self.item.answer:
             return None
         return not self.abstained and contains_quote(
@@ -430,7 +436,8 @@ def _judge(item: QuestionItem, answer, latency_ms: float) -> QuestionResult:
 
 
 def rethreshold(results: Sequence[QuestionResult], threshold: float) -> list[QuestionResult]:
-    """The results as they would be with another refusal threshold (refuse when confidence < threshold)."""
+    """The results as they would be with another refusal threshold (refuse when confidence <
+    threshold)."""
     return [replace(r, abstained=not r.passages or r.confidence < threshold) for r in results]
 
 
@@ -439,7 +446,8 @@ def rethreshold(results: Sequence[QuestionResult], threshold: float) -> list[Que
 
 @dataclass(frozen=True)
 class Scores:
-    """The metrics of a group of questions (None where a metric has nothing to measure) and its counts."""
+    """The metrics of a group of questions (None where a metric has nothing to measure) and its
+    counts."""
 
     values: dict[str, float | None]
     counts: dict[str, int]
@@ -556,7 +564,8 @@ class EvalRun:
                     reasons.append(f"first hit at rank {r.first_hit}")
                 if r.abstained:
                     reasons.append(
-                        f"wrongly refused (confidence {r.confidence:.3f} < threshold {self.threshold:.3f})"
+                        f"wrongly refused (confidence {r.confidence:.3f} < threshold "
+                        f"{self.threshold:.3f})"
                     )
                 elif r.answer_in_highlight is False:
                     reasons.append(
@@ -564,7 +573,8 @@ class EvalRun:
                     )
             elif not r.abstained:
                 reasons.append(
-                    f"out of scope but answered (confidence {r.confidence:.3f} ≥ threshold {self.threshold:.3f})"
+                    f"out of scope but answered (confidence {r.confidence:.3f} ≥ threshold "
+                    f"{self.threshold:.3f})"
                 )
             if reasons:
                 out.append((r, reasons))
@@ -674,7 +684,8 @@ def check_floors(
             value = values.get(name)
             if value is None:
                 failures.append(
-                    f"{name} was not measured (the question set has nothing to measure it on), so it cannot meet {bound:g}"
+                    f"{name} was not measured (the question set has nothing to measure it on), so "
+                    f"it cannot meet {bound:g}"
                 )
             elif below and value < bound:
                 failures.append(f"{name} = {value:.4f} is below its floor {bound:.4f}")

@@ -110,7 +110,8 @@ def svg_data_uri(svg: str) -> str:
 
 
 def score_plot_svg(run: EvalRun) -> str:
-    """Histogram of answer confidence for in-scope and out-of-scope questions, with the refusal threshold."""
+    """Histogram of answer confidence for in-scope and out-of-scope questions, with the refusal
+    threshold."""
     import numpy as np
     from matplotlib.ticker import MaxNLocator
 
@@ -147,7 +148,7 @@ def hit_curve_svg(run: EvalRun) -> str:
     fig, ax = _figure()
     ks = list(range(1, len(curve) + 1))
     ax.plot(ks, curve, marker="o", color="#1f77b4")
-    for k, v in zip(ks, curve):
+    for k, v in zip(ks, curve, strict=True):
         if k in (1, 3, 5) or k == len(curve):
             # Below the point, unless that would put it on the k axis's labels.
             ax.annotate(
@@ -204,7 +205,8 @@ def _question(r: QuestionResult, reasons: list[str], run: EvalRun) -> str:
         facts.append("out of scope: a refusal is expected")
     verdict = "refused" if r.abstained else "answered"
     facts.append(
-        f"{verdict} (confidence {r.confidence:.3f}, threshold {run.threshold:.3f}, {r.latency_ms:.0f} ms)"
+        f"{verdict} (confidence {r.confidence:.3f}, threshold {run.threshold:.3f}, "
+        f"{r.latency_ms:.0f} ms)"
     )
     parts.append('<div class="meta">' + "<br>".join(facts) + "</div>")
     parts.extend(f'<div class="reason">{_e(reason)}</div>' for reason in reasons)
@@ -223,7 +225,8 @@ def _question(r: QuestionResult, reasons: list[str], run: EvalRun) -> str:
                 else '<span class="badge bad">ANSWERED</span>'
             )
         parts.append(
-            f'<li>{badge} <strong>{_e(p.citation)}</strong> <span class="meta">score {p.score:.4f}</span>'
+            f'<li>{badge} <strong>{_e(p.citation)}</strong> <span class="meta">score '
+            f"{p.score:.4f}</span>"
             f'<div class="passage">{_marked(p.text, p.highlight)}</div></li>'
         )
     parts.append("</ol></section>")
@@ -237,20 +240,28 @@ def render_report(run: EvalRun) -> str:
     bad = {id(r): reasons for r, reasons in misses}
     out = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+        'content="width=device-width, initial-scale=1">',
         f"<title>Evaluation: {_e(qs.path)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>Evaluation of <code>{_e(qs.path)}</code></h1>",
-        f'<p class="meta">{len(run.results)} questions (SHA-256 {_e(qs.sha256[:12])}…) · model {_e(run.model)} · '
-        f"refusal threshold {run.threshold:.3f} · {run.k} passages a question · {_e(run.created)}<br>"
-        "hit@k and MRR@10 are measured on the ranked passages of in-scope questions, whether or not the answer refused; "
+        f'<p class="meta">{len(run.results)} questions (SHA-256 {_e(qs.sha256[:12])}…) · model '
+        f"{_e(run.model)} · "
+        f"refusal threshold {run.threshold:.3f} · {run.k} passages a question · "
+        f"{_e(run.created)}<br>"
+        "hit@k and MRR@10 are measured on the ranked passages of in-scope questions, whether or "
+        "not the answer refused; "
         "a refused in-scope question counts as a miss for answer-in-highlight.</p>",
         "<h2>Metrics</h2>",
         _metrics_table(run),
         "<h2>Plots</h2>",
         '<div class="plots">',
-        f'<figure><img id="plot-scores" alt="Histogram of answer confidence for in-scope and out-of-scope questions with the refusal threshold" src="{svg_data_uri(score_plot_svg(run))}">'
-        "<figcaption>Confidence by kind of question; below the dashed line the assistant refuses.</figcaption></figure>",
-        f'<figure><img id="plot-hits" alt="hit@k against k" src="{svg_data_uri(hit_curve_svg(run))}">'
+        '<figure><img id="plot-scores" alt="Histogram of answer confidence for in-scope and '
+        'out-of-scope questions with the refusal threshold" '
+        f'src="{svg_data_uri(score_plot_svg(run))}">'
+        "<figcaption>Confidence by kind of question; below the dashed line the assistant "
+        "refuses.</figcaption></figure>",
+        '<figure><img id="plot-hits" alt="hit@k against k" '
+        f'src="{svg_data_uri(hit_curve_svg(run))}">'
         "<figcaption>hit@k against k.</figcaption></figure>",
         "</div>",
         f"<h2>Misses ({len(misses)})</h2>",
@@ -259,7 +270,8 @@ def render_report(run: EvalRun) -> str:
         out.append(
             "<ul>"
             + "".join(
-                f'<li><a href="#q-{_e(r.item.id)}">{_e(r.item.id)}</a> {_e(r.item.question)} — {_e("; ".join(reasons))}</li>'
+                f'<li><a href="#q-{_e(r.item.id)}">{_e(r.item.id)}</a> {_e(r.item.question)} — '
+                f"{_e('; '.join(reasons))}</li>"
                 for r, reasons in misses
             )
             + "</ul>"

@@ -54,7 +54,8 @@ def load_embedder(kind: str | None = None) -> Embedder:
             )
             if fast is None and kind != "default":
                 raise ModelError(
-                    f"the {variants[0]} ONNX copy of the model could not be made or does not agree with torch; use QA_EMBEDDER=torch."
+                    f"the {variants[0]} ONNX copy of the model could not be made or does not agree "
+                    "with torch; use QA_EMBEDDER=torch."
                 )
             _LOADED[kind] = fast or load_embedder("torch")
     return _LOADED[kind]

@@ -41,7 +41,8 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         except Exception as exc:  # a broken config surfaces as many exception types
             raise ModelError(
-                f"{folder}: the model could not be loaded ({exc}); reinstall it with `make install`."
+                f"{folder}: the model could not be loaded ({exc}); reinstall it with `make "
+                "install`."
             ) from exc
         self._tokenizer = self._model.tokenizer
         self.max_tokens = int(self._model.max_seq_length)

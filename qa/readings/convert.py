@@ -137,13 +137,15 @@ def _sha256(data: bytes) -> str:
 def _decode_text(data: bytes, source: str, charset: str | None = None) -> str:
     if b"\x00" in data[:8192]:
         raise ReadingError(
-            f"{source}: looks like a binary file, not text; only UTF-8 text, Markdown, HTML and PDF files can be added."
+            f"{source}: looks like a binary file, not text; only UTF-8 text, Markdown, HTML and "
+            "PDF files can be added."
         )
     try:
         return data.decode(charset or "utf-8-sig")
     except (UnicodeDecodeError, LookupError) as exc:
         raise ReadingError(
-            f"{source}: is not {charset or 'UTF-8'} text ({exc}); save it as UTF-8 and add it again."
+            f"{source}: is not {charset or 'UTF-8'} text ({exc}); save it as UTF-8 and add it "
+            "again."
         ) from exc
 
 
@@ -191,7 +193,8 @@ def convert_html(
     body = render_markdown(blocks)
     if not any(kind == "text" for kind, _ in blocks):
         raise ReadingError(
-            f"{source}: no main text found in the page (only menus, links or scripts); save the article's own page, or copy its text into a .txt file and add that."
+            f"{source}: no main text found in the page (only menus, links or scripts); save the "
+            "article's own page, or copy its text into a .txt file and add that."
         )
     meta = {
         "author": doc.author or "",
@@ -378,7 +381,8 @@ def convert_file(
         raise ReadingError(f"{path}: is a folder; add the files in it one by one or pass them all.")
     if suffix not in IMPORT_SUFFIXES:
         raise ReadingError(
-            f"{path}: unsupported file type {suffix or '(none)'!r}; `qa add` takes {', '.join(IMPORT_SUFFIXES)} files and http(s) URLs."
+            f"{path}: unsupported file type {suffix or '(none)'!r}; `qa add` takes "
+            f"{', '.join(IMPORT_SUFFIXES)} files and http(s) URLs."
         )
     try:
         size = path.stat().st_size
@@ -431,7 +435,8 @@ def convert_url(
         kind = "pdf"  # servers often send PDFs as octet-stream
     if kind is None:
         raise ReadingError(
-            f"{url}: content type {fetched.content_type!r} is not a reading; `qa add` fetches {', '.join(sorted(URL_TYPES))}."
+            f"{url}: content type {fetched.content_type!r} is not a reading; `qa add` fetches "
+            f"{', '.join(sorted(URL_TYPES))}."
         )
     if not fetched.data.strip():
         raise ReadingError(f"{url}: the server sent an empty page; nothing to add.")
