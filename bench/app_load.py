@@ -133,11 +133,13 @@ def import_seconds(modules: list[str], python: str = sys.executable) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+_HTTPX = "asyncio + httpx in a separate process, one connection and user id per student"
 CLIENTS = {
-    "rest": "asyncio + httpx in a separate process, one connection and user id per student: POST /api/ask (the JSON API)",
-    "gradio": "asyncio + httpx in a separate process, one connection and user id per student: Gradio's HTTP API "
-    "(POST /gradio_api/call/ask, then its event stream)",
-    "gradio_client": "gradio_client.Client, one per student, threads in the benchmark's own process: /ask",
+    "rest": f"{_HTTPX}: POST /api/ask (the JSON API)",
+    "gradio": f"{_HTTPX}: Gradio's HTTP API (POST /gradio_api/call/ask, then its event stream)",
+    "gradio_client": (
+        "gradio_client.Client, one per student, threads in the benchmark's own process: /ask"
+    ),
 }
 
 
@@ -333,7 +335,8 @@ def run_app_benchmark(
     user_header: str | None = None,
     protocols: tuple[str, ...] = ("rest", "gradio", "gradio_client"),
 ) -> AppRun:
-    """Start the app and time its first answer; then, per kind of client, a fresh start, a lone client, all clients at once.
+    """Start the app and time its first answer; then, per kind of client, a fresh start, a lone
+    client, all clients at once.
 
     Each kind of client meets a freshly started app and asks the same questions, so none profits
     from query vectors another one left in the app's cache. The first answer goes through
@@ -342,16 +345,18 @@ def run_app_benchmark(
     Args:
         app: the app's entry point (app.py).
         index: an existing index folder for `--index`.
-        questions: distinct questions; client c asks questions[c*per_client + i], the lone client the
-            `per_client` after those, the first answer the one after that (wrapping around).
+        questions: distinct questions; client c asks questions[c*per_client + i], the lone client
+            the `per_client` after those, the first answer the one after that (wrapping around).
         clients: concurrent API clients.
         per_client: questions each client asks, one after the other.
         timeout: seconds to wait for the app to serve its first page.
         env: environment of the app process.
         log: file for the app's output (a temporary one when None).
         user_header: a header naming the user; each client sends its own value, as each student
-            of a course platform would (all clients share one IP here, which a per-IP limit would throttle).
-        protocols: the kinds of client, in order: "rest", "gradio" (both bench/load_client.py), "gradio_client".
+            of a course platform would (all clients share one IP here, which a per-IP limit would
+            throttle).
+        protocols: the kinds of client, in order: "rest", "gradio" (both bench/load_client.py),
+            "gradio_client".
 
     Returns:
         An `AppRun`; the app is always stopped before this returns.

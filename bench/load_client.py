@@ -11,7 +11,8 @@ protocols:
 Every reply is checked (HTTP status, JSON, the answer's shape, the question echoed back);
 anything else is counted as an error with its reason.
 
-    python bench/load_client.py URL --protocol rest --clients 16 --per-client 8 --questions FILE [--user-header X-QA-User] [--wait]
+    python bench/load_client.py URL --protocol rest --clients 16 --per-client 8 --questions FILE \\
+        [--user-header X-QA-User] [--wait]
 
 prints one JSON object: the lone client's latencies, the concurrent ones, errors, wall time and
 this process's CPU seconds during the concurrent part.
@@ -61,7 +62,9 @@ def user_value(user: str) -> str:
 def check_answer(answer, question: str) -> None:
     """Raise ValueError unless `answer` is the JSON answer to `question`.
 
-    Example: check_answer({"error": "rate_limited", ...}, "Who?") -> ValueError("the app answered with an error: rate_limited ...")
+    Example:
+        check_answer({"error": "rate_limited", ...}, "Who?")
+        -> ValueError("the app answered with an error: rate_limited ...")
     """
     if not isinstance(answer, dict):
         raise ValueError(f"the answer is a JSON {type(answer).__name__}, not an object")
@@ -123,7 +126,8 @@ async def run_load(
     timeout: float = 120.0,
     between: Callable[[], None] | None = None,
 ) -> dict:
-    """A lone client's `per_client` round trips, then `clients` clients asking `per_client` questions each at once.
+    """A lone client's `per_client` round trips, then `clients` clients asking `per_client`
+    questions each at once.
 
     Client c asks questions[c * per_client + i]; the lone client asks the `per_client` after those.
     `between` is called (and may block) after the lone client, before the others start.
@@ -200,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--wait",
         action="store_true",
-        help='after the lone client, print {"ready": true} and wait for a line on stdin before the load',
+        help='after the lone client, print {"ready": true} and wait for a line on stdin '
+        "before the load",
     )
     args = p.parse_args(argv)
     with open(args.questions, encoding="utf-8") as f:

@@ -189,7 +189,8 @@ def fit_confidence(runs: list[tuple[list, list]], l2: float = 1.0) -> dict[str, 
         runs: (judged results with evidence, general-question evidence) per question set.
 
     Returns:
-        The `RetrievalSettings` confidence fields (bias, dense, lexical, known- and unknown-name weights).
+        The `RetrievalSettings` confidence fields (bias, dense, lexical, known- and unknown-name
+        weights).
     """
     pos, neg = [], []
     for results, general in runs:
@@ -301,7 +302,11 @@ def _cell(value) -> str:
 
 
 def markdown(rows: list[dict]) -> str:
-    head = "| set | questions (in + out) | chosen on | hit@1 | hit@3 | hit@5 | MRR@10 | answer in highlight | out-of-scope refused | in-scope refused | baseline hit@1 / hit@5 / MRR@10 |"
+    head = (
+        "| set | questions (in + out) | chosen on | hit@1 | hit@3 | hit@5 | MRR@10 "
+        "| answer in highlight | out-of-scope refused | in-scope refused "
+        "| baseline hit@1 / hit@5 / MRR@10 |"
+    )
     lines = [head, "|" + "---|" * 11]
     for row in rows:
         o, b, c = row["left_out"], row["baseline"], row["left_out"]["counts"]

@@ -5,7 +5,8 @@ so that a noisy shared machine slows both alike; the ratios are the figures to r
   1. build: index build wall time and chunks/s, the bundled reading and a synthetic corpus of
      several hundred chunks (bench/corpus.py), from an empty index folder each time;
   2. latency: per-question time in process (warm), p50/p95, over a few hundred distinct questions;
-  3. app: start to first answer, 16 concurrent API clients x 8 questions, peak memory (bench/app_load.py);
+  3. app: start to first answer, 16 concurrent API clients x 8 questions, peak memory
+     (bench/app_load.py);
   4. scale: per-question time over 1k, 10k and 100k synthetic chunks with random unit vectors.
 Ours runs with two encoders: the int8 ONNX Runtime copy of the model that the product uses
 (qa/onnx_embed.py; "onnx" below) and torch (sentence-transformers).
@@ -547,7 +548,8 @@ def run_benchmark(
     app_env: dict | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
-    """Run every part with the given encoders and return the results (no files written outside `work`).
+    """Run every part with the given encoders and return the results (no files written outside
+    `work`).
 
     Args:
         config: how much to measure.

@@ -112,7 +112,8 @@ def choose_threshold(
     rule: str = "f1",
     max_wrong_refusal: float = DEFAULT_MAX_WRONG_REFUSAL,
 ) -> Calibration:
-    """Pick the threshold by `rule` among those wrongly refusing at most `max_wrong_refusal` of in-scope questions.
+    """Pick the threshold by `rule` among those wrongly refusing at most `max_wrong_refusal` of
+    in-scope questions.
 
     Ties go to fewer wrong refusals, then to the wider gap between the neighbouring scores (the
     choice least sensitive to small score changes), then to the lower threshold.

@@ -269,7 +269,8 @@ def parse_questions(text: str, kind: str, source: str = "<text>") -> QuestionSet
 
 
 def load_questions(path: Path | str) -> QuestionSet:
-    """Read a question set file: JSONL (.jsonl, .ndjson, .json) or CSV (.csv); other names are sniffed.
+    """Read a question set file: JSONL (.jsonl, .ndjson, .json) or CSV (.csv); other names are
+    sniffed.
 
     JSONL: one object a line with "question" and optional "id", "answer", "evidence" (list of
     quotes), "history" (earlier questions), "tags". CSV: a header row naming the same columns;
@@ -327,7 +328,8 @@ def _longest_run(quote: Sequence[str], passage: Sequence[str]) -> int:
 
 
 def contains_quote(passage: Sequence[str], quote: Sequence[str], share: float = 1.0) -> bool:
-    """True when `passage` holds a run of at least `share` of the quote's words (both as `words` lists).
+    """True when `passage` holds a run of at least `share` of the quote's words (both as `words`
+    lists).
 
     Example: (words("a b c d e"), words("b c d x y"), 0.6) -> True (the run "b c d" is 3 of 5 words)
     """

@@ -40,15 +40,23 @@ LABELS = {
     "latency_p95_ms": "latency p95 (ms)",
 }
 _STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.45}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}h3{font-size:1rem;margin:.2rem 0}
-table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:70rem;margin:2rem auto;
+padding:0 1rem;color:#1d1d1f;line-height:1.45}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+h3{font-size:1rem;margin:.2rem 0}
+table{border-collapse:collapse;margin:.5rem 0}
+th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.meta{color:#555}
-.plots{display:flex;flex-wrap:wrap;gap:1rem}.plots figure{margin:0;width:33rem;max-width:100%}.plots img{width:100%;height:auto;border:1px solid #eee}
-.q{border:1px solid #ddd;border-left:6px solid #2e7d32;border-radius:4px;padding:.5rem .8rem;margin:.8rem 0}
-.q.bad{border-left-color:#c62828}.badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .4rem;border-radius:3px;color:#fff}
+.plots{display:flex;flex-wrap:wrap;gap:1rem}.plots figure{margin:0;width:33rem;max-width:100%}
+.plots img{width:100%;height:auto;border:1px solid #eee}
+.q{border:1px solid #ddd;border-left:6px solid #2e7d32;border-radius:4px;padding:.5rem .8rem;
+margin:.8rem 0}
+.q.bad{border-left-color:#c62828}
+.badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .4rem;border-radius:3px;
+color:#fff}
 .badge.hit{background:#2e7d32}.badge.miss{background:#9e9e9e}.badge.bad{background:#c62828}
-ol.passages li{margin:.4rem 0}.passage{white-space:pre-wrap;font-size:.9rem;color:#333}mark{background:#fff59d}
+ol.passages li{margin:.4rem 0}.passage{white-space:pre-wrap;font-size:.9rem;color:#333}
+mark{background:#fff59d}
 .reason{color:#c62828}
 """
 

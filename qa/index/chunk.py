@@ -32,9 +32,9 @@ __all__ = [
 
 # Words whose trailing period does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    """adm gen lt col maj capt cmdr sgt mr mrs ms dr prof sen rep gov pres st jr sr inc ltd corp co vs
-    etc e.g i.e al fig no nos vol pp p ed eds approx dept est jan feb mar apr jun jul aug sep sept oct
-    nov dec mt ft u.s u.k u.n e.u a.m p.m""".split()
+    """adm gen lt col maj capt cmdr sgt mr mrs ms dr prof sen rep gov pres st jr sr inc ltd corp
+    co vs etc e.g i.e al fig no nos vol pp p ed eds approx dept est jan feb mar apr jun jul aug sep
+    sept oct nov dec mt ft u.s u.k u.n e.u a.m p.m""".split()
 )
 # Abbreviations that are also words ("said no."): they abbreviate only before a number ("No. 5").
 _NUMBER_ABBREVIATIONS = frozenset(("no", "nos"))
@@ -172,7 +172,8 @@ class _PieceSplitter(TextSplitter):
 
 
 def _runs(reading: Reading) -> list[tuple[int, int]]:
-    """Index ranges [i, j) of paragraphs sharing one section and one page, with only blank lines between.
+    """Index ranges [i, j) of paragraphs sharing one section and one page, with only blank lines
+    between.
 
     A heading or page marker between two paragraphs ends a run even when it repeats the same
     name or number, so no chunk ever contains one.

@@ -1,4 +1,5 @@
-"""all-MiniLM-L6-v2 on sentence-transformers (torch): the reference runtime behind the `Embedder` seam.
+"""all-MiniLM-L6-v2 on sentence-transformers (torch): the reference runtime behind the `Embedder`
+seam.
 
 HF_HUB_OFFLINE is forced on and the packaged files are checked (`model.verify_model_files`)
 before they are loaded. The ONNX runtime (`onnx_embed`) is faster and is checked against this one.

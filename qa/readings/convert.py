@@ -121,7 +121,8 @@ def render_markdown(blocks: list[tuple[str, str]]) -> str:
 def slugify(text: str, limit: int = 60) -> str:
     """A file-name stem from a title: ASCII, lower case, words joined by hyphens.
 
-    Example: 'Glaciers of the Andes: Retreating Faster?' -> 'glaciers-of-the-andes-retreating-faster'
+    Example:
+        'Glaciers of the Andes: Retreating Faster?' -> 'glaciers-of-the-andes-retreating-faster'
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")

@@ -37,7 +37,8 @@ FETCH_PRIVATE_ENV = "QA_FETCH_PRIVATE"
 def check_public(url: str) -> None:
     """Raise `ReadingError` unless every address the URL's host resolves to is a public one.
 
-    Example: 'http://127.0.0.1:8000/x' -> ReadingError ('… a private or local address (127.0.0.1) …')
+    Example:
+        'http://127.0.0.1:8000/x' -> ReadingError ('… a private or local address (127.0.0.1) …')
     """
     import socket
 

@@ -2,9 +2,9 @@
 
 One reader (`read_front_matter`, used when a reading is parsed) and one writer
 (`render_front_matter` for a new block, `set_front_matter` to set keys in a file that may already
-have one), so what is written always reads back. The trade-off: only flat `key: value` lines are understood (YAML lists,
-continuations and comments are skipped, not parsed); a block holding a line of prose is not front
-matter at all, so prose between two `---` rules stays text.
+have one), so what is written always reads back. The trade-off: only flat `key: value` lines are
+understood (YAML lists, continuations and comments are skipped, not parsed); a block holding a
+line of prose is not front matter at all, so prose between two `---` rules stays text.
 """
 
 from __future__ import annotations

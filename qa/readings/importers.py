@@ -103,7 +103,8 @@ def add_reading(
             (e.g. a web page that changed) instead of reporting it.
         timeout: seconds to wait for a URL.
         max_bytes: the largest source accepted.
-        public_only: a URL (and its redirects) must resolve to public addresses (see `qa.readings.fetch`).
+        public_only: a URL (and its redirects) must resolve to public addresses (see
+            `qa.readings.fetch`).
 
     Returns:
         An `AddResult`; `added` is False when the reading was already there. Raises

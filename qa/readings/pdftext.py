@@ -41,7 +41,9 @@ def _clean(line: str) -> str:
 def join_lines(lines: list[str]) -> str:
     """The lines of one paragraph as one line, with end-of-line hyphenation undone.
 
-    Example: ['An inter-', 'national survey of', 'well-known sites.'] -> 'An international survey of well-known sites.'
+    Example:
+        ['An inter-', 'national survey of', 'well-known sites.']
+        -> 'An international survey of well-known sites.'
     """
     out = ""
     for line in lines:
