@@ -335,8 +335,7 @@ def run_app_benchmark(
     user_header: str | None = None,
     protocols: tuple[str, ...] = ("rest", "gradio", "gradio_client"),
 ) -> AppRun:
-    """Start the app and time its first answer; then, per kind of client, a fresh start, a lone
-    client, all clients at once.
+    """Time the app's first answer; then per kind of client: a fresh start, one client, all at once.
 
     Each kind of client meets a freshly started app and asks the same questions, so none profits
     from query vectors another one left in the app's cache. The first answer goes through

@@ -548,8 +548,7 @@ def run_benchmark(
     app_env: dict | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
-    """Run every part with the given encoders and return the results (no files written outside
-    `work`).
+    """Run every part with the given encoders; return the results (nothing written outside `work`).
 
     Args:
         config: how much to measure.
@@ -575,8 +574,7 @@ def run_benchmark(
     log("1/4 build: the bundled reading")
     results["build_article"] = bench_build(small, work / "b1", ours, baseline, config.article_reps)
     log("1/4 build: the synthetic corpus")
-    # torch's build time is known from the bundled reading; the larger corpus times the product's
-    # encoder only.
+    # torch's build time is known from the bundled reading; the larger one times the product's only.
     first = next(iter(ours))
     results["build_large"] = bench_build(
         large, work / "b2", {first: ours[first]}, baseline, config.large_reps
