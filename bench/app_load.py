@@ -133,11 +133,13 @@ def import_seconds(modules: list[str], python: str = sys.executable) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+_HTTPX = "asyncio + httpx in a separate process, one connection and user id per student"
 CLIENTS = {
-    "rest": "asyncio + httpx in a separate process, one connection and user id per student: POST /api/ask (the JSON API)",
-    "gradio": "asyncio + httpx in a separate process, one connection and user id per student: Gradio's HTTP API "
-    "(POST /gradio_api/call/ask, then its event stream)",
-    "gradio_client": "gradio_client.Client, one per student, threads in the benchmark's own process: /ask",
+    "rest": f"{_HTTPX}: POST /api/ask (the JSON API)",
+    "gradio": f"{_HTTPX}: Gradio's HTTP API (POST /gradio_api/call/ask, then its event stream)",
+    "gradio_client": (
+        "gradio_client.Client, one per student, threads in the benchmark's own process: /ask"
+    ),
 }
 
 
@@ -202,7 +204,8 @@ def _http_load(
     folder: Path,
     timeout: float,
 ) -> LoadRun:
-    """Run bench/load_client.py in its own process; the app's CPU is read just around the concurrent part."""
+    """Run bench/load_client.py in its own process; the app's CPU is read just around the concurrent
+    part."""
     qfile = folder / f"questions-{os.getpid()}-{protocol}.json"
     qfile.write_text(json.dumps(questions), encoding="utf-8")
     cmd = [
@@ -332,7 +335,7 @@ def run_app_benchmark(
     user_header: str | None = None,
     protocols: tuple[str, ...] = ("rest", "gradio", "gradio_client"),
 ) -> AppRun:
-    """Start the app and time its first answer; then, per kind of client, a fresh start, a lone client, all clients at once.
+    """Time the app's first answer; then per kind of client: a fresh start, one client, all at once.
 
     Each kind of client meets a freshly started app and asks the same questions, so none profits
     from query vectors another one left in the app's cache. The first answer goes through
@@ -341,16 +344,18 @@ def run_app_benchmark(
     Args:
         app: the app's entry point (app.py).
         index: an existing index folder for `--index`.
-        questions: distinct questions; client c asks questions[c*per_client + i], the lone client the
-            `per_client` after those, the first answer the one after that (wrapping around).
+        questions: distinct questions; client c asks questions[c*per_client + i], the lone client
+            the `per_client` after those, the first answer the one after that (wrapping around).
         clients: concurrent API clients.
         per_client: questions each client asks, one after the other.
         timeout: seconds to wait for the app to serve its first page.
         env: environment of the app process.
         log: file for the app's output (a temporary one when None).
         user_header: a header naming the user; each client sends its own value, as each student
-            of a course platform would (all clients share one IP here, which a per-IP limit would throttle).
-        protocols: the kinds of client, in order: "rest", "gradio" (both bench/load_client.py), "gradio_client".
+            of a course platform would (all clients share one IP here, which a per-IP limit would
+            throttle).
+        protocols: the kinds of client, in order: "rest", "gradio" (both bench/load_client.py),
+            "gradio_client".
 
     Returns:
         An `AppRun`; the app is always stopped before this returns.
@@ -369,54 +374,26 @@ def run_app_benchmark(
         port = free_port()
         url = f"http://127.0.0.1:{port}/"
         started = time.perf_counter()
-        with log.open("w") as out:
-            proc = subprocess.Popen(  # the feedback log is written as by default, but beside the log, not in the checkout
-                [
-                    sys.executable,
-                    str(app),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--index",
-                    str(index),
-                    "--feedback-log",
-                    str(feedback),
-                ],
-                cwd=str(Path(app).resolve().parent),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-            )
+        proc = _start_app(app, index, port, feedback, log, env)
         try:
             with RssSampler(proc.pid) as sampler:
                 _wait_http(url, proc, timeout)
                 if n == 0:
                     run.ready_s = time.perf_counter() - started
-                    check_answer(
-                        _post_ask(
-                            url, first, user_header and {user_header: user_value("bench-first")}
-                        ),
-                        first,
-                    )
+                    header = user_header and {user_header: user_value("bench-first")}
+                    check_answer(_post_ask(url, first, header), first)
                     run.first_answer_s = time.perf_counter() - started
-                if protocol == "gradio_client":
-                    run.loads[protocol] = _gradio_client_load(
-                        url, questions, proc.pid, clients, per_client, user_header, timeout
-                    )
-                else:
-                    run.loads[protocol] = _http_load(
-                        url,
-                        protocol,
-                        questions,
-                        proc.pid,
-                        clients,
-                        per_client,
-                        user_header,
-                        log.parent,
-                        timeout,
-                    )
+                run.loads[protocol] = _load(
+                    url,
+                    protocol,
+                    questions,
+                    proc.pid,
+                    clients,
+                    per_client,
+                    user_header,
+                    log,
+                    timeout,
+                )
             run.peak_rss_mb = max(run.peak_rss_mb, sampler.peak_mb)
         finally:
             _stop(proc)
@@ -425,6 +402,43 @@ def run_app_benchmark(
     for path in (feedback, Path(str(feedback) + ".lock")):
         path.unlink(missing_ok=True)
     return run
+
+
+def _start_app(
+    app: Path, index: Path, port: int, feedback: Path, log: Path, env: dict | None
+) -> subprocess.Popen:
+    """Start the app on `port`, its output to `log`, in a process group of its own."""
+    # The feedback log is written as by default, but beside the log, not in the checkout.
+    command = [sys.executable, str(app), "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--index", str(index), "--feedback-log", str(feedback)]
+    with log.open("w") as out:
+        return subprocess.Popen(
+            command,
+            cwd=str(Path(app).resolve().parent),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+
+
+def _load(
+    url: str,
+    protocol: str,
+    questions: list[str],
+    pid: int,
+    clients: int,
+    per_client: int,
+    user_header: str | None,
+    log: Path,
+    timeout: float,
+):
+    """The load figures of one kind of client against a started app."""
+    if protocol == "gradio_client":
+        return _gradio_client_load(url, questions, pid, clients, per_client, user_header, timeout)
+    return _http_load(
+        url, protocol, questions, pid, clients, per_client, user_header, log.parent, timeout
+    )
 
 
 def _stop(proc: subprocess.Popen) -> None:

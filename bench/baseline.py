@@ -20,7 +20,8 @@ Encode = Callable[[Sequence[str]], np.ndarray]
 
 
 def sentence_transformer_encode(folder: Path | None = None) -> Encode:
-    """`SentenceTransformer(model dir).encode`, as the baseline calls it (default batch size, CPU)."""
+    """`SentenceTransformer(model dir).encode`, as the baseline calls it (default batch size,
+    CPU)."""
     from sentence_transformers import SentenceTransformer
 
     from qa.index.model import model_dir
@@ -49,7 +50,8 @@ class Baseline:
         self.index = None
 
     def build(self, corpus: Path) -> BaselineBuild:
-        """Read every .md/.txt file, split, embed and index it; returns the chunk count and seconds."""
+        """Read every .md/.txt file, split, embed and index it; returns the chunk count and
+        seconds."""
         import faiss
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -71,4 +73,6 @@ class Baseline:
         """The top-k chunks for a question, as (score, text)."""
         query = np.ascontiguousarray(self.encode([question]), dtype=np.float32)
         scores, rows = self.index.search(query, self.k)
-        return [(float(s), self.texts[r]) for s, r in zip(scores[0], rows[0]) if r >= 0]
+        return [
+            (float(s), self.texts[r]) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0
+        ]

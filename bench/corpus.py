@@ -93,7 +93,8 @@ def article_sentences(path: Path) -> list[str]:
 def synthetic_corpus(
     source: Path, folder: Path, readings: int = 12, paragraphs: int = 40, seed: int = 7
 ) -> Path:
-    """Write `readings` Markdown readings made of `source`'s sentences reshuffled (same seed, same files).
+    """Write `readings` Markdown readings made of `source`'s sentences reshuffled (same seed, same
+    files).
 
     Each reading has sections of 5 to 10 paragraphs of 2 to 6 sentences.
     """

@@ -11,7 +11,8 @@ protocols:
 Every reply is checked (HTTP status, JSON, the answer's shape, the question echoed back);
 anything else is counted as an error with its reason.
 
-    python bench/load_client.py URL --protocol rest --clients 16 --per-client 8 --questions FILE [--user-header X-QA-User] [--wait]
+    python bench/load_client.py URL --protocol rest --clients 16 --per-client 8 --questions FILE \\
+        [--user-header X-QA-User] [--wait]
 
 prints one JSON object: the lone client's latencies, the concurrent ones, errors, wall time and
 this process's CPU seconds during the concurrent part.
@@ -61,13 +62,16 @@ def user_value(user: str) -> str:
 def check_answer(answer, question: str) -> None:
     """Raise ValueError unless `answer` is the JSON answer to `question`.
 
-    Example: check_answer({"error": "rate_limited", ...}, "Who?") -> ValueError("the app answered with an error: rate_limited ...")
+    Example:
+        check_answer({"error": "rate_limited", ...}, "Who?")
+        -> ValueError("the app answered with an error: rate_limited ...")
     """
     if not isinstance(answer, dict):
         raise ValueError(f"the answer is a JSON {type(answer).__name__}, not an object")
     if answer.get("error"):
         raise ValueError(
-            f"the app answered with an error: {answer.get('error')}: {str(answer.get('message', ''))[:120]}"
+            f"the app answered with an error: {answer.get('error')}: "
+            f"{str(answer.get('message', ''))[:120]}"
         )
     missing = [k for k in _ANSWER_KEYS if k not in answer]
     if missing:
@@ -91,7 +95,8 @@ async def ask_rest(client, question: str) -> dict:
 
 
 async def ask_gradio(client, question: str) -> dict:
-    """One question through Gradio's HTTP API (call, then read the event stream); returns the JSON answer."""
+    """One question through Gradio's HTTP API (call, then read the event stream); returns the JSON
+    answer."""
     reply = await client.post("gradio_api/call/ask", json={"data": [question, None]})
     if reply.status_code != 200:
         raise ValueError(f"HTTP {reply.status_code}: {reply.text[:160]}")
@@ -121,7 +126,8 @@ async def run_load(
     timeout: float = 120.0,
     between: Callable[[], None] | None = None,
 ) -> dict:
-    """A lone client's `per_client` round trips, then `clients` clients asking `per_client` questions each at once.
+    """A lone client's `per_client` round trips, then `clients` clients asking `per_client`
+    questions each at once.
 
     Client c asks questions[c * per_client + i]; the lone client asks the `per_client` after those.
     `between` is called (and may block) after the lone client, before the others start.
@@ -198,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--wait",
         action="store_true",
-        help='after the lone client, print {"ready": true} and wait for a line on stdin before the load',
+        help='after the lone client, print {"ready": true} and wait for a line on stdin '
+        "before the load",
     )
     args = p.parse_args(argv)
     with open(args.questions, encoding="utf-8") as f:

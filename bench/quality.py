@@ -106,11 +106,15 @@ GRID_AXES = {
 
 def grid() -> list[dict]:
     keys = list(GRID_AXES)
-    return [dict(zip(keys, values)) for values in itertools.product(*(GRID_AXES[k] for k in keys))]
+    return [
+        dict(zip(keys, values, strict=True))
+        for values in itertools.product(*(GRID_AXES[k] for k in keys))
+    ]
 
 
 class CachingEmbedder:
-    """The product's embedder with every text's vector kept: grid points and chunk sizes share them."""
+    """The product's embedder with every text's vector kept: grid points and chunk sizes share
+    them."""
 
     def __init__(self, inner):
         self.inner, self.cache = inner, {}
@@ -123,7 +127,7 @@ class CachingEmbedder:
     def embed(self, texts):
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if missing:
-            self.cache.update(zip(missing, self.inner.embed(missing)))
+            self.cache.update(zip(missing, self.inner.embed(missing), strict=True))
         return (
             np.stack([self.cache[t] for t in texts])
             if len(texts)
@@ -135,7 +139,8 @@ class CachingEmbedder:
 
 
 def run_config(retrievers: dict, questions: dict, general: list[str], config: dict) -> dict:
-    """Every set's judged results and every corpus's general-question evidence under one configuration."""
+    """Every set's judged results and every corpus's general-question evidence under one
+    configuration."""
     from qa.answering.answer import make_answer
     from qa.answering.retrieve import RetrievalSettings
     from qa.evaluation.evaluate import _judge
@@ -184,7 +189,8 @@ def fit_confidence(runs: list[tuple[list, list]], l2: float = 1.0) -> dict[str, 
         runs: (judged results with evidence, general-question evidence) per question set.
 
     Returns:
-        The `RetrievalSettings` confidence fields (bias, dense, lexical, known- and unknown-name weights).
+        The `RetrievalSettings` confidence fields (bias, dense, lexical, known- and unknown-name
+        weights).
     """
     pos, neg = [], []
     for results, general in runs:
@@ -228,7 +234,8 @@ def with_confidence(results, model: dict, threshold: float = 0.5):
 
 
 def choose(runs: list[dict], configs: list[dict], groups: list[str]) -> tuple[int, dict]:
-    """The configuration with the best mean ranking score over `groups` (each corpus weighs the same), and its confidence model."""
+    """The configuration with the best mean ranking score over `groups` (each corpus weighs the
+    same), and its confidence model."""
 
     def group_mean(run: dict) -> float:
         per_group = []
@@ -295,7 +302,11 @@ def _cell(value) -> str:
 
 
 def markdown(rows: list[dict]) -> str:
-    head = "| set | questions (in + out) | chosen on | hit@1 | hit@3 | hit@5 | MRR@10 | answer in highlight | out-of-scope refused | in-scope refused | baseline hit@1 / hit@5 / MRR@10 |"
+    head = (
+        "| set | questions (in + out) | chosen on | hit@1 | hit@3 | hit@5 | MRR@10 "
+        "| answer in highlight | out-of-scope refused | in-scope refused "
+        "| baseline hit@1 / hit@5 / MRR@10 |"
+    )
     lines = [head, "|" + "---|" * 11]
     for row in rows:
         o, b, c = row["left_out"], row["baseline"], row["left_out"]["counts"]
@@ -341,12 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from qa.answering.assistant import Assistant
-    from qa.answering.retrieve import RetrievalSettings, Retriever
     from qa.evaluation.evaluate import load_questions
-    from qa.index.chunk import ChunkSettings
     from qa.index.embed import load_embedder
-    from qa.index.store import build_index, load_index
 
     started = time.perf_counter()
     embedder = CachingEmbedder(load_embedder())
@@ -360,71 +367,17 @@ def main(argv: list[str] | None = None) -> int:
     ]
     configs = grid()
     with tempfile.TemporaryDirectory() as tmp:
-        retrievers = {}
-        for size in GRID_AXES["max_tokens"]:
-            for spec in SETS:
-                key = (size, spec.corpus_group)
-                if key in retrievers:
-                    continue
-                work = Path(tmp) / f"{spec.corpus_group}-{size}"
-                shutil.copytree(spec.corpus, work / "corpus")
-                build_index(
-                    work / "corpus", work / "index", embedder, ChunkSettings(max_tokens=size)
-                )
-                index = load_index(work / "index")
-                retrievers[key] = (Retriever(index, embedder), Assistant(index, embedder).texts)
+        retrievers = _build_retrievers(Path(tmp), embedder)
         print(
             f"indexes built ({time.perf_counter() - started:.0f} s); {len(configs)} configurations",
             file=sys.stderr,
         )
         runs = [run_config(retrievers, questions, general, c) for c in configs]
-
-        groups = list(dict.fromkeys(s.corpus_group for s in SETS))
-        rows = []
-        for spec in SETS:
-            chosen, model = choose(runs, configs, [g for g in groups if g != spec.corpus_group])
-            left_out = figures(with_confidence(runs[chosen]["results"][spec.name], model))
-            rows.append(
-                {
-                    "set": spec.name,
-                    "kind": spec.kind,
-                    "questions": str(spec.questions.relative_to(ROOT)),
-                    "config": configs[chosen],
-                    "confidence": model,
-                    "left_out": left_out,
-                }
-            )
-        best, model = choose(runs, configs, groups)
-        shipped = {**configs[best], **model}
-        for row, spec in zip(rows, SETS):
-            row["shipped_in_sample"] = figures(
-                with_confidence(runs[best]["results"][spec.name], model)
-            )
-        baseline = Baseline(sentence_transformer_encode(), k=K)
-        for row, spec in zip(rows, SETS):
-            work = Path(tmp) / f"baseline-{spec.corpus_group}"
-            if not work.exists():
-                shutil.copytree(spec.corpus, work)
-            baseline.build(work)
-            row["baseline"] = baseline_figures(baseline, questions[spec.name])
+        rows, shipped = _choices(runs, configs)
+        _add_baseline(rows, questions, Path(tmp))
 
     table = markdown(rows)
-    print(table)
-    print("\nshipped configuration (chosen on all corpora):", json.dumps(shipped))
-    for row in rows:
-        print(
-            f"{row['set']:24} left-out choice {json.dumps(row['config'])} {json.dumps(row['confidence'])}"
-        )
-    code_defaults = {f.name: f.default for f in fields(RetrievalSettings)}
-    differs = {
-        k: (code_defaults.get(k, ChunkSettings().max_tokens if k == "max_tokens" else None), v)
-        for k, v in shipped.items()
-        if (ChunkSettings().max_tokens if k == "max_tokens" else code_defaults.get(k)) != v
-    }
-    if differs:
-        print(
-            f"\nThe code's defaults differ from the choice on all corpora (code, chosen): {differs}"
-        )
+    _print_choices(table, rows, shipped)
     Path(args.out).write_text(
         json.dumps(
             {
@@ -443,6 +396,85 @@ def main(argv: list[str] | None = None) -> int:
         write_readme(table, shipped)
     print(f"\nwritten: {args.out} ({time.perf_counter() - started:.0f} s)")
     return 0
+
+
+def _build_retrievers(tmp: Path, embedder) -> dict:
+    """{(chunk size, corpus group): (retriever, the assistant's texts)}, one index each."""
+    from qa.answering.assistant import Assistant
+    from qa.answering.retrieve import Retriever
+    from qa.index.chunk import ChunkSettings
+    from qa.index.store import build_index, load_index
+
+    retrievers = {}
+    for size in GRID_AXES["max_tokens"]:
+        for spec in SETS:
+            key = (size, spec.corpus_group)
+            if key in retrievers:
+                continue
+            work = tmp / f"{spec.corpus_group}-{size}"
+            shutil.copytree(spec.corpus, work / "corpus")
+            build_index(work / "corpus", work / "index", embedder, ChunkSettings(max_tokens=size))
+            index = load_index(work / "index")
+            retrievers[key] = (Retriever(index, embedder), Assistant(index, embedder).texts)
+    return retrievers
+
+
+def _choices(runs: list[dict], configs: list[dict]) -> tuple[list[dict], dict]:
+    """A row per set with the configuration chosen on the other corpora and its figures there,
+    and the configuration chosen on all corpora (shipped), with its in-sample figures."""
+    groups = list(dict.fromkeys(s.corpus_group for s in SETS))
+    rows = []
+    for spec in SETS:
+        chosen, model = choose(runs, configs, [g for g in groups if g != spec.corpus_group])
+        left_out = figures(with_confidence(runs[chosen]["results"][spec.name], model))
+        rows.append(
+            {
+                "set": spec.name,
+                "kind": spec.kind,
+                "questions": str(spec.questions.relative_to(ROOT)),
+                "config": configs[chosen],
+                "confidence": model,
+                "left_out": left_out,
+            }
+        )
+    best, model = choose(runs, configs, groups)
+    shipped = {**configs[best], **model}
+    for row, spec in zip(rows, SETS, strict=True):
+        row["shipped_in_sample"] = figures(with_confidence(runs[best]["results"][spec.name], model))
+    return rows, shipped
+
+
+def _add_baseline(rows: list[dict], questions: dict, tmp: Path) -> None:
+    """The baseline's figures on each set, beside ours."""
+    baseline = Baseline(sentence_transformer_encode(), k=K)
+    for row, spec in zip(rows, SETS, strict=True):
+        work = tmp / f"baseline-{spec.corpus_group}"
+        if not work.exists():
+            shutil.copytree(spec.corpus, work)
+        baseline.build(work)
+        row["baseline"] = baseline_figures(baseline, questions[spec.name])
+
+
+def _print_choices(table: str, rows: list[dict], shipped: dict) -> None:
+    """The table, the choices, and where the code's defaults differ from the shipped choice."""
+    from qa.answering.retrieve import RetrievalSettings
+    from qa.index.chunk import ChunkSettings
+
+    print(table)
+    print("\nshipped configuration (chosen on all corpora):", json.dumps(shipped))
+    for row in rows:
+        choice = f"{json.dumps(row['config'])} {json.dumps(row['confidence'])}"
+        print(f"{row['set']:24} left-out choice {choice}")
+    code_defaults = {f.name: f.default for f in fields(RetrievalSettings)}
+    differs = {
+        k: (code_defaults.get(k, ChunkSettings().max_tokens if k == "max_tokens" else None), v)
+        for k, v in shipped.items()
+        if (ChunkSettings().max_tokens if k == "max_tokens" else code_defaults.get(k)) != v
+    }
+    if differs:
+        print(
+            f"\nThe code's defaults differ from the choice on all corpora (code, chosen): {differs}"
+        )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ so that a noisy shared machine slows both alike; the ratios are the figures to r
   1. build: index build wall time and chunks/s, the bundled reading and a synthetic corpus of
      several hundred chunks (bench/corpus.py), from an empty index folder each time;
   2. latency: per-question time in process (warm), p50/p95, over a few hundred distinct questions;
-  3. app: start to first answer, 16 concurrent API clients x 8 questions, peak memory (bench/app_load.py);
+  3. app: start to first answer, 16 concurrent API clients x 8 questions, peak memory
+     (bench/app_load.py);
   4. scale: per-question time over 1k, 10k and 100k synthetic chunks with random unit vectors.
 Ours runs with two encoders: the int8 ONNX Runtime copy of the model that the product uses
 (qa/onnx_embed.py; "onnx" below) and torch (sentence-transformers).
@@ -176,7 +177,8 @@ def bench_build(corpus: Path, work: Path, ours: dict, baseline: Baseline, reps: 
 
 
 def work_tokens(corpus: Path, embedder, baseline: Baseline) -> dict:
-    """Word pieces each system gives the model for a corpus (what a build's time is mostly made of)."""
+    """Word pieces each system gives the model for a corpus (what a build's time is mostly made
+    of)."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     from qa.index.chunk import chunk_reading, embedding_text
@@ -287,7 +289,8 @@ def bench_latency(
 
 
 def _breakdown(assistant, questions: list[Question]) -> dict:
-    """Where one question's time goes: encoding the query, retrieval given the vector, the answer."""
+    """Where one question's time goes: encoding the query, retrieval given the vector, the
+    answer."""
     from qa.answering.answer import make_answer
     from qa.answering.retrieve import normalize_question, resolve_followup
 
@@ -327,7 +330,8 @@ print(time.perf_counter() - started, "torch" in sys.modules)
 
 
 def cold_start(index: Path, encoder: str, cache: Path) -> dict:
-    """A fresh process: imports, the encoder, the index, one answer (no web server), with `encoder` "onnx" or "torch"."""
+    """A fresh process: imports, the encoder, the index, one answer (no web server), with `encoder`
+    "onnx" or "torch"."""
     import subprocess
 
     out = subprocess.run(
@@ -352,7 +356,7 @@ def bench_app(
     spoken by light HTTP clients in their own process (`client` says which); `by_client` holds every
     kind: that one, Gradio's HTTP API with the same clients, and gradio_client (bench/app_load.py).
     """
-    from bench.app_load import import_seconds, run_app_benchmark
+    from bench.app_load import run_app_benchmark
 
     app = ROOT / "app.py"
     if not app.is_file():
@@ -377,26 +381,7 @@ def bench_app(
         user_header=USER_HEADER,
     )
 
-    def figures(load) -> dict:
-        stats = percentiles(load.latencies_s)
-        return {
-            "client": load.client,
-            "errors": len(load.errors),
-            "error_samples": load.errors[:5],
-            "one_client_alone": percentiles(load.sequential_s),
-            "wall_s": round(load.wall_s, 2),
-            "cpu_s_during_load": {
-                "app": round(load.app_cpu_s, 2),
-                "clients": round(load.client_cpu_s, 2),
-                "available": round(load.wall_s * (os.cpu_count() or 1), 2),
-            },
-            "throughput_qps": round(len(load.latencies_s) / load.wall_s, 2) if load.wall_s else 0.0,
-            **stats,
-            "p95_to_baseline_p95": round(stats["p95_ms"] / baseline_ms["p95_ms"], 2),
-            "p95_to_baseline_p50": round(stats["p95_ms"] / baseline_ms["p50_ms"], 2),
-        }
-
-    by_client = {name: figures(load) for name, load in run.loads.items()}
+    by_client = {name: _load_figures(load, baseline_ms) for name, load in run.loads.items()}
     cache = Path(env.get("QA_CACHE_DIR", "")) if env.get("QA_CACHE_DIR") else None
     out = {
         "cold_start_in_process_s": {
@@ -404,20 +389,7 @@ def bench_app(
         },
         "ready_s": round(run.ready_s, 2),
         "first_answer_s": round(run.first_answer_s, 2),
-        "imports_s": {
-            "gradio+qa+onnxruntime": round(
-                import_seconds(
-                    ["gradio", "qa.answering.assistant", "qa.index.onnx_embed", "onnxruntime"]
-                ),
-                2,
-            ),
-            "gradio+qa+torch+sentence_transformers": round(
-                import_seconds(
-                    ["gradio", "qa.answering.assistant", "torch", "sentence_transformers"]
-                ),
-                2,
-            ),
-        },
+        "imports_s": _import_seconds(),
         "clients": config.app_clients,
         "per_client": config.app_per_client,
         "requests": config.app_clients * config.app_per_client,
@@ -431,11 +403,45 @@ def bench_app(
     return out
 
 
+def _load_figures(load, baseline_ms: dict) -> dict:
+    """Latency, throughput, errors and CPU of one kind of client, beside the baseline's latency."""
+    stats = percentiles(load.latencies_s)
+    return {
+        "client": load.client,
+        "errors": len(load.errors),
+        "error_samples": load.errors[:5],
+        "one_client_alone": percentiles(load.sequential_s),
+        "wall_s": round(load.wall_s, 2),
+        "cpu_s_during_load": {
+            "app": round(load.app_cpu_s, 2),
+            "clients": round(load.client_cpu_s, 2),
+            "available": round(load.wall_s * (os.cpu_count() or 1), 2),
+        },
+        "throughput_qps": round(len(load.latencies_s) / load.wall_s, 2) if load.wall_s else 0.0,
+        **stats,
+        "p95_to_baseline_p95": round(stats["p95_ms"] / baseline_ms["p95_ms"], 2),
+        "p95_to_baseline_p50": round(stats["p95_ms"] / baseline_ms["p50_ms"], 2),
+    }
+
+
+def _import_seconds() -> dict:
+    """Seconds to import what the app needs, with the ONNX runtime and with torch."""
+    from bench.app_load import import_seconds
+
+    onnx = ["gradio", "qa.answering.assistant", "qa.index.onnx_embed", "onnxruntime"]
+    torch = ["gradio", "qa.answering.assistant", "torch", "sentence_transformers"]
+    return {
+        "gradio+qa+onnxruntime": round(import_seconds(onnx), 2),
+        "gradio+qa+torch+sentence_transformers": round(import_seconds(torch), 2),
+    }
+
+
 # ---------------------------------------------------------------------------- 4. scale
 
 
 class _HashedQueries:
-    """A query encoder that costs nothing: a fixed random unit vector per text, so only search is timed."""
+    """A query encoder that costs nothing: a fixed random unit vector per text, so only search is
+    timed."""
 
     name, dim, max_tokens, sha256 = "hashed-queries", 384, 256, "hashed-queries"
 
@@ -455,7 +461,8 @@ class _HashedQueries:
 
 
 def bench_scale(sizes: tuple[int, ...], questions: list[Question], config: Config) -> dict:
-    """Search time at growing sizes, query encoding excluded: ours (`Assistant.ask`) vs IndexFlatIP top 3."""
+    """Search time at growing sizes, query encoding excluded: ours (`Assistant.ask`) vs IndexFlatIP
+    top 3."""
     import faiss
 
     from qa.answering.assistant import Assistant
@@ -507,9 +514,9 @@ def _machine() -> dict:
     try:
         cpu = next(
             (
-                l.split(":", 1)[1].strip()
-                for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
             ),
             "",
         )
@@ -541,7 +548,7 @@ def run_benchmark(
     app_env: dict | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
-    """Run every part with the given encoders and return the results (no files written outside `work`).
+    """Run every part with the given encoders; return the results (nothing written outside `work`).
 
     Args:
         config: how much to measure.
@@ -567,7 +574,7 @@ def run_benchmark(
     log("1/4 build: the bundled reading")
     results["build_article"] = bench_build(small, work / "b1", ours, baseline, config.article_reps)
     log("1/4 build: the synthetic corpus")
-    # torch's build time is known from the bundled reading; the larger corpus times the product's encoder only.
+    # torch's build time is known from the bundled reading; the larger one times the product's only.
     first = next(iter(ours))
     results["build_large"] = bench_build(
         large, work / "b2", {first: ours[first]}, baseline, config.large_reps
@@ -662,15 +669,49 @@ def _fmt(v) -> str:
     return str(v)
 
 
+Row = tuple[str, str, str, str]  # figure, ours, baseline, ours/baseline
+
+
 def render_table(r: dict) -> str:
     """The results as a plain-text table: figure, ours, baseline, ratio."""
-    rows: list[tuple[str, str, str, str]] = [("figure", "ours", "baseline", "ours/baseline")]
-    base = "baseline"
+    rows: list[Row] = [("figure", "ours", "baseline", "ours/baseline")]
+    rows += _build_rows(r)
+    rows += _latency_rows(r)
+    rows += _app_rows(r)
+    for key, v in r.get("scale", {}).items():
+        if isinstance(v, dict):
+            rows.append(
+                (
+                    f"scale {int(key):,} chunks, search p50 ms",
+                    _fmt(v["ours"]["p50_ms"]),
+                    _fmt(v["baseline"]["p50_ms"]),
+                    _fmt(v["ratio_p50"]),
+                )
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append("")
+    for t in r.get("targets", []):
+        mark = "n/a " if t["ok"] is None else ("PASS" if t["ok"] else "FAIL")
+        lines.append(f"{mark}  {t['target']}: {t['value']} (target {t['limit']})")
+    return "\n".join(lines)
+
+
+def _build_rows(r: dict) -> list[Row]:
+    """Build time and throughput (bundled reading, synthetic corpus) and incremental rebuilds."""
+    rows: list[Row] = []
     for part, label in (
         ("build_article", "build, bundled reading"),
         ("build_large", "build, synthetic corpus"),
     ):
-        b = r[part][base]
+        b = r[part]["baseline"]
         if "tokens" in r[part]:
             t = r[part]["tokens"]
             rows.append(
@@ -702,14 +743,14 @@ def render_table(r: dict) -> str:
     inc = r.get("build_incremental", {})
     if inc:
         rows.append(("rebuild s, nothing changed", _fmt(inc["unchanged_s"]), "-", "-"))
-        rows.append(
-            (
-                f"rebuild s, 1 of {inc['readings']} readings changed",
-                _fmt(inc["one_changed_s"]),
-                "-",
-                "-",
-            )
-        )
+        changed = f"rebuild s, 1 of {inc['readings']} readings changed"
+        rows.append((changed, _fmt(inc["one_changed_s"]), "-", "-"))
+    return rows
+
+
+def _latency_rows(r: dict) -> list[Row]:
+    """Per-question latency percentiles and their breakdown, bundled reading and synthetic."""
+    rows: list[Row] = []
     for part, label in (
         ("latency_article", "per question ms, bundled"),
         ("latency_large", "per question ms, synthetic"),
@@ -722,88 +763,64 @@ def render_table(r: dict) -> str:
                         (
                             f"{label} {q} [{name[5:]}] ({p['questions']} q, {p['chunks']} chunks)",
                             _fmt(v[f"{q}_ms"]),
-                            _fmt(p[base][f"{q}_ms"]),
+                            _fmt(p["baseline"][f"{q}_ms"]),
                             _fmt(v[f"ratio_{q}"]),
                         )
                     )
         for key, v in p.items():
             if key.startswith("breakdown_"):
-                rows.append(
-                    (
-                        f"{label} p50 parts [{key[10:]}]",
-                        ", ".join(f"{k} {_fmt(x)}" for k, x in v.items()),
-                        "-",
-                        "-",
-                    )
-                )
+                parts = ", ".join(f"{k} {_fmt(x)}" for k, x in v.items())
+                rows.append((f"{label} p50 parts [{key[10:]}]", parts, "-", "-"))
+    return rows
+
+
+def _app_rows(r: dict) -> list[Row]:
+    """The app: start, imports, cold start, and each kind of client's latency, CPU and errors."""
     app = r.get("app", {})
     if "skipped" in app:
-        rows.append(("app", f"skipped: {app['skipped']}", "-", "-"))
-    else:
-        rows.append(("app start to first answer s", _fmt(app["first_answer_s"]), "-", "-"))
-        for what, v in app["imports_s"].items():
-            rows.append((f"app imports alone s ({what})", _fmt(v), "-", "-"))
-        for enc, v in app.get("cold_start_in_process_s", {}).items():
-            rows.append(
-                (
-                    f"fresh process to first answer s, no server [{enc}]",
-                    _fmt(v.get("seconds", float("nan"))),
-                    "-",
-                    "-",
-                )
+        return [("app", f"skipped: {app['skipped']}", "-", "-")]
+    rows: list[Row] = [("app start to first answer s", _fmt(app["first_answer_s"]), "-", "-")]
+    for what, v in app["imports_s"].items():
+        rows.append((f"app imports alone s ({what})", _fmt(v), "-", "-"))
+    for enc, v in app.get("cold_start_in_process_s", {}).items():
+        seconds = _fmt(v.get("seconds", float("nan")))
+        rows.append((f"fresh process to first answer s, no server [{enc}]", seconds, "-", "-"))
+    bp50, bp95 = (
+        r["latency_article"]["baseline"]["p50_ms"],
+        r["latency_article"]["baseline"]["p95_ms"],
+    )
+    for kind, v in (app.get("by_client") or {app.get("client", "api"): app}).items():
+        alone = v["one_client_alone"]["p50_ms"]
+        rows.append(
+            (
+                f"app 1 client alone p50 ms, round trip [{kind}]",
+                _fmt(alone),
+                _fmt(bp50),
+                _fmt(round(alone / bp50, 2)),
             )
-        bp50, bp95 = r["latency_article"][base]["p50_ms"], r["latency_article"][base]["p95_ms"]
-        for kind, v in (app.get("by_client") or {app.get("client", "api"): app}).items():
-            rows.append(
-                (
-                    f"app 1 client alone p50 ms, round trip [{kind}]",
-                    _fmt(v["one_client_alone"]["p50_ms"]),
-                    _fmt(bp50),
-                    _fmt(round(v["one_client_alone"]["p50_ms"] / bp50, 2)),
-                )
+        )
+        rows.append(
+            (
+                f"app {app['clients']} clients p50 / p95 ms [{kind}]",
+                f"{_fmt(v['p50_ms'])} / {_fmt(v['p95_ms'])}",
+                f"{_fmt(bp50)} / {_fmt(bp95)}",
+                f"{_fmt(round(v['p50_ms'] / bp50, 2))} / {_fmt(v['p95_to_baseline_p95'])}",
             )
-            rows.append(
-                (
-                    f"app {app['clients']} clients p50 / p95 ms [{kind}]",
-                    f"{_fmt(v['p50_ms'])} / {_fmt(v['p95_ms'])}",
-                    f"{_fmt(bp50)} / {_fmt(bp95)}",
-                    f"{_fmt(round(v['p50_ms'] / bp50, 2))} / {_fmt(v['p95_to_baseline_p95'])}",
-                )
+        )
+        cpu = v["cpu_s_during_load"]
+        rows.append(
+            (
+                f"app CPU s under load: app / clients / cores' worth [{kind}]",
+                f"{cpu['app']} / {cpu['clients']} / {cpu['available']}",
+                "-",
+                "-",
             )
-            cpu = v["cpu_s_during_load"]
-            rows.append(
-                (
-                    f"app CPU s under load: app / clients / cores' worth [{kind}]",
-                    f"{cpu['app']} / {cpu['clients']} / {cpu['available']}",
-                    "-",
-                    "-",
-                )
-            )
-            rows.append(
-                (f"app errors / requests [{kind}]", f"{v['errors']} / {app['requests']}", "-", "-")
-            )
-        rows.append(("app peak RSS MiB (process tree)", _fmt(app["peak_rss_mb"]), "-", "-"))
-    for key, v in r.get("scale", {}).items():
-        if isinstance(v, dict):
-            rows.append(
-                (
-                    f"scale {int(key):,} chunks, search p50 ms",
-                    _fmt(v["ours"]["p50_ms"]),
-                    _fmt(v["baseline"]["p50_ms"]),
-                    _fmt(v["ratio_p50"]),
-                )
-            )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = [
-        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-        for row in rows
-    ]
-    lines.insert(1, "-" * len(lines[0]))
-    lines.append("")
-    for t in r.get("targets", []):
-        mark = "n/a " if t["ok"] is None else ("PASS" if t["ok"] else "FAIL")
-        lines.append(f"{mark}  {t['target']}: {t['value']} (target {t['limit']})")
-    return "\n".join(lines)
+        )
+        rows.append(
+            (f"app errors / requests [{kind}]", f"{v['errors']} / {app['requests']}", "-", "-")
+        )
+    rows.append(("app peak RSS MiB (process tree)", _fmt(app["peak_rss_mb"]), "-", "-"))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -133,17 +133,17 @@ def cmd_add(args: argparse.Namespace) -> int:
     return EXIT_USAGE if failed else EXIT_OK
 
 
-def _manifest_readings(index: str | None) -> tuple[dict[str, dict], Path | None]:
-    """{corpus-relative source path: reading entry} of an index manifest (empty when none)."""
-    from .index.store import MANIFEST
+def _manifest_readings(index: str | None) -> tuple[dict, Path | None]:
+    """{corpus-relative source path: reading entry} of an index manifest (empty when there is
+    none or it is damaged)."""
+    from .index.manifest import MANIFEST, Manifest
 
     if not index:
         return {}, None
     path = Path(index) / MANIFEST
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        return {r["source"]: r for r in manifest.get("readings", [])}, path
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {r.source: r for r in Manifest.from_json(path).readings}, path
+    except QAError:
         return {}, None
 
 
@@ -174,11 +174,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         status = (
             "not indexed yet"
             if entry is None
-            else (
-                "indexed"
-                if entry.get("sha256") == reading.sha256
-                else "changed since the last build"
-            )
+            else ("indexed" if entry.sha256 == reading.sha256 else "changed since the last build")
         )
         pages = len({p.page for p in reading.paragraphs if p.page is not None}) or None
         rows.append(
@@ -186,7 +182,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "doc": reading.doc,
                 "title": reading.title,
                 "file": rel,
-                "chunks": entry.get("chunks") if entry else None,
+                "chunks": entry.chunks if entry else None,
                 "pages": pages,
                 "source_url": reading.meta.get("source_url", ""),
                 "status": status,
@@ -405,22 +401,15 @@ def _print_scores(run, console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from .evaluation.evaluate import METRICS
-    from .evaluation.report import LABELS, format_metric
+    from .evaluation.report import metrics_rows
 
-    groups = {"all": run.overall, **run.per_tag}
+    headers, rows = metrics_rows(run)
     table = Table(
-        "metric",
-        *(name if name == "all" else f"tag: {name}" for name in groups),
+        *headers,
         title=f"{run.questions.path}: {len(run.results)} questions, threshold {run.threshold:.3f}",
     )
-    for key in METRICS:
-        table.add_row(
-            key if LABELS[key].lower() == key else f"{key} ({LABELS[key]})",
-            *(format_metric(key, s.values[key]) for s in groups.values()),
-        )
-    for key in ("questions", "in_scope", "out_of_scope", "refused"):
-        table.add_row(key.replace("_", " "), *(str(s.counts[key]) for s in groups.values()))
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
     misses = run.misses()
     console.print(f"[bold]Misses ({len(misses)})[/bold]" if misses else "No misses.")

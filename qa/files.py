@@ -9,30 +9,52 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write_text", "file_sha256"]
+__all__ = ["atomic_replace", "atomic_write_bytes", "atomic_write_text", "file_sha256"]
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically, with the usual permissions (0666 less the umask)."""
+def atomic_replace(path: Path, writer: Callable[[Path], object]) -> Path:
+    """Have `writer` write a temporary file beside `path`, then rename it over `path`.
+
+    For writers that want a file name (FAISS, NumPy, ONNX exporters); the file gets the usual
+    permissions (0666 less the umask) and is flushed to disk before the rename. When `writer`
+    fails, the temporary file is removed and `path` is left as it was.
+
+    Example:
+        atomic_replace(Path("index/chunks.faiss"), lambda tmp: faiss.write_index(ix, str(tmp)))
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temporary name starts with a dot, so a build scanning the folder meanwhile never reads it.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
     try:
         umask = os.umask(0)
         os.umask(umask)
-        # mkstemp makes 0600; a report or reading is meant to be shared.
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
+        os.fchmod(
+            fd, 0o666 & ~umask
+        )  # mkstemp makes 0600; a report or reading is meant to be shared
+        os.close(fd)
+        writer(tmp)
+        with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+    return path
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (see `atomic_replace`)."""
+    atomic_replace(path, lambda tmp: tmp.write_bytes(data))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` atomically (see `atomic_replace`)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def file_sha256(path: Path) -> str:

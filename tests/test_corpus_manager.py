@@ -40,7 +40,7 @@ def state(manager, assistant):
     return (
         sorted((p.name, p.read_bytes()) for p in manager.corpus.iterdir() if p.is_file()),
         (manager.folder / "manifest.json").read_text(),
-        assistant.index.manifest["build"],
+        assistant.index.manifest.build,
     )
 
 

@@ -264,10 +264,7 @@ def test_calibrate_stores_the_threshold_and_eval_then_uses_it(fake_index, tmp_pa
         "created",
         "metrics",
     } <= set(stored)
-    assert (
-        stored["model"] == load_index(index).manifest["settings"]["model"]
-        and stored["rule"] == "f1"
-    )
+    assert stored["model"] == load_index(index).manifest.settings.model and stored["rule"] == "f1"
     assert load_index(index).threshold == pytest.approx(stored["threshold"])
     metrics = tmp_path / "after.json"
     code, _, _ = _qa(

@@ -130,7 +130,7 @@ def session(url: str) -> dict:
 def snapshot(corpus: Path, assistant) -> tuple:
     return (
         sorted((p.name, p.read_bytes()) for p in corpus.iterdir() if p.is_file()),
-        assistant.index.manifest["build"],
+        assistant.index.manifest.build,
     )
 
 
@@ -466,7 +466,7 @@ def _main(monkeypatch, tmp_path, argv, env=None):
         "open",
         classmethod(
             lambda cls, *a, **k: types.SimpleNamespace(
-                index=types.SimpleNamespace(corpus=None, manifest={})
+                index=types.SimpleNamespace(corpus=None, manifest=types.SimpleNamespace(skipped=()))
             )
         ),
     )

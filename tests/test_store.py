@@ -283,13 +283,13 @@ def test_open_index_rebuilds_a_stale_index(corpus, index_dir, fake_embedder):
 def test_open_index_rebuilds_for_other_settings_and_format(corpus, index_dir, fake_embedder):
     build_index(corpus, index_dir, fake_embedder)
     index = open_index(index_dir, fake_embedder, corpus, ChunkSettings(max_tokens=40))
-    assert index.manifest["settings"]["chunking"]["max_tokens"] == 40
+    assert index.manifest.settings.chunking["max_tokens"] == 40
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     manifest["format_version"] = 0
     (index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     reasons: list[str] = []
     index = open_index(index_dir, fake_embedder, corpus, on_rebuild=reasons.append)
-    assert index.manifest["format_version"] == FORMAT_VERSION and "index format 0" in reasons[0]
+    assert index.manifest.format_version == FORMAT_VERSION and "index format 0" in reasons[0]
 
 
 def test_open_index_builds_a_missing_index_from_the_default_corpus(
@@ -476,13 +476,14 @@ BUILDER = textwrap.dedent(
             return super().embed(texts)
 
     if mode == "kill-manifest":
-        write = qa.index.store.atomic_write_text
+        import qa.index.manifest
+        write = qa.index.manifest.atomic_write_text
         def slow_write(path, text):
             if Path(path).name == "manifest.json":
                 print("writing manifest", flush=True)
                 time.sleep(60)
             write(path, text)
-        qa.index.store.atomic_write_text = slow_write
+        qa.index.manifest.atomic_write_text = slow_write
 
     locked = qa.index.store._build_locked
     def logged(*args):
@@ -550,7 +551,7 @@ def test_a_build_killed_half_way_leaves_the_previous_index_usable(
         proc.stdout.close()
         proc.stderr.close()
     after = load_index(index_dir)
-    assert after.manifest["build"] == before.manifest["build"] and after.chunks == before.chunks
+    assert after.manifest.build == before.manifest.build and after.chunks == before.chunks
     answer = Assistant(after, fake_embedder).ask("When does the apple harvest start?")
     assert answer.passages and "September" in answer.passages[0].text
     # The killed build released its lock: the next build runs at once and brings the index up to date.

@@ -129,7 +129,7 @@ def test_app_py_passes_the_switch_to_the_server(monkeypatch, tmp_path, argv, env
         "open",
         classmethod(
             lambda cls, *a, **k: types.SimpleNamespace(
-                index=types.SimpleNamespace(corpus=None, manifest={})
+                index=types.SimpleNamespace(corpus=None, manifest=types.SimpleNamespace(skipped=()))
             )
         ),
     )

@@ -10,6 +10,7 @@ look at". The trade-off: a threshold fitted on a small set is only as good as th
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ def _candidates(confidences: Sequence[float]) -> list[tuple[float, float]]:
         return []
     spread = (unique[-1] - unique[0]) / max(1, len(unique) - 1) or 0.1
     pairs = [(unique[0] - spread / 2, spread / 2)]
-    pairs += [((a + b) / 2, b - a) for a, b in zip(unique, unique[1:])]
+    pairs += [((a + b) / 2, b - a) for a, b in itertools.pairwise(unique)]
     return pairs
 
 
@@ -111,7 +112,8 @@ def choose_threshold(
     rule: str = "f1",
     max_wrong_refusal: float = DEFAULT_MAX_WRONG_REFUSAL,
 ) -> Calibration:
-    """Pick the threshold by `rule` among those wrongly refusing at most `max_wrong_refusal` of in-scope questions.
+    """Pick the threshold by `rule` among those wrongly refusing at most `max_wrong_refusal` of
+    in-scope questions.
 
     Ties go to fewer wrong refusals, then to the wider gap between the neighbouring scores (the
     choice least sensitive to small score changes), then to the lower threshold.
@@ -129,7 +131,8 @@ def choose_threshold(
     inside = sum(r.item.in_scope for r in results)
     if not inside or inside == len(results):
         raise QuestionSetError(
-            f"calibration needs both in-scope and out-of-scope questions (this set has {inside} in scope, {len(results) - inside} out of scope); "
+            f"calibration needs both in-scope and out-of-scope questions (this set has {inside} in "
+            f"scope, {len(results) - inside} out of scope); "
             "add questions without answer or evidence that the reading does not cover."
         )
     rows = tradeoff(results)

@@ -88,7 +88,8 @@ class QuestionItem:
 
     @property
     def in_scope(self) -> bool:
-        """True when the reading answers it (it names an answer or evidence); else a refusal is expected."""
+        """True when the reading answers it (it names an answer or evidence); else a refusal is
+        expected."""
         return bool(self.answer or self.evidence)
 
 
@@ -126,7 +127,8 @@ def _split(cell: str | None) -> tuple[str, ...]:
 
 
 def _item(fields: dict, line: int) -> QuestionItem:
-    """Check one row's fields (already split into lists) and build the item; ValueError says what is wrong."""
+    """Check one row's fields (already split into lists) and build the item; ValueError says what is
+    wrong."""
     question = fields.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ValueError('no "question" (a non-empty string is required)')
@@ -181,7 +183,8 @@ def _csv_rows(
             header = [h.strip().lower() for h in row]
             if "question" not in header:
                 raise QuestionSetError(
-                    f'line {line}: the CSV header has no "question" column (columns: {", ".join(CSV_COLUMNS)}).'
+                    f'line {line}: the CSV header has no "question" column (columns: '
+                    f"{', '.join(CSV_COLUMNS)})."
                 )
             for name in header:
                 if name not in CSV_COLUMNS:
@@ -196,10 +199,11 @@ def _csv_rows(
             yield (
                 line,
                 None,
-                f"{len(row)} fields, but the header has {len(header)} (quote a field that holds a comma)",
+                f"{len(row)} fields, but the header has {len(header)} (quote a field that holds a "
+                "comma)",
             )
             continue
-        cells = dict(zip(header, row))
+        cells = dict(zip(header, row, strict=False))  # a short row leaves the last columns empty
         fields = {
             "question": cells.get("question", ""),
             "id": cells.get("id") or None,
@@ -233,7 +237,8 @@ def parse_questions(text: str, kind: str, source: str = "<text>") -> QuestionSet
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if not text.strip():
         raise QuestionSetError(
-            f"{source}: the question set is empty; write one question a line (JSONL) or a CSV with a header row."
+            f"{source}: the question set is empty; write one question a line (JSONL) or a CSV with "
+            "a header row."
         )
     problems: list[RowProblem] = []
     items: list[QuestionItem] = []
@@ -265,7 +270,8 @@ def parse_questions(text: str, kind: str, source: str = "<text>") -> QuestionSet
 
 
 def load_questions(path: Path | str) -> QuestionSet:
-    """Read a question set file: JSONL (.jsonl, .ndjson, .json) or CSV (.csv); other names are sniffed.
+    """Read a question set file: JSONL (.jsonl, .ndjson, .json) or CSV (.csv); other names are
+    sniffed.
 
     JSONL: one object a line with "question" and optional "id", "answer", "evidence" (list of
     quotes), "history" (earlier questions), "tags". CSV: a header row naming the same columns;
@@ -323,7 +329,8 @@ def _longest_run(quote: Sequence[str], passage: Sequence[str]) -> int:
 
 
 def contains_quote(passage: Sequence[str], quote: Sequence[str], share: float = 1.0) -> bool:
-    """True when `passage` holds a run of at least `share` of the quote's words (both as `words` lists).
+    """True when `passage` holds a run of at least `share` of the quote's words (both as `words`
+    lists).
 
     Example: (words("a b c d e"), words("b c d x y"), 0.6) -> True (the run "b c d" is 3 of 5 words)
     """
@@ -378,7 +385,8 @@ class QuestionResult:
 
     @property
     def answer_in_highlight(self) -> bool | None:
-        """Whether the expected answer is in the top highlight (None when there is no expected answer)."""
+        """Whether the expected answer is in the top highlight (None when there is no expected
+        answer)."""
         if not self.item.in_scope or not self.item.answer:
             return None
         return not self.abstained and contains_quote(
@@ -431,7 +439,8 @@ def _judge(item: QuestionItem, answer, latency_ms: float) -> QuestionResult:
 
 
 def rethreshold(results: Sequence[QuestionResult], threshold: float) -> list[QuestionResult]:
-    """The results as they would be with another refusal threshold (refuse when confidence < threshold)."""
+    """The results as they would be with another refusal threshold (refuse when confidence <
+    threshold)."""
     return [replace(r, abstained=not r.passages or r.confidence < threshold) for r in results]
 
 
@@ -440,7 +449,8 @@ def rethreshold(results: Sequence[QuestionResult], threshold: float) -> list[Que
 
 @dataclass(frozen=True)
 class Scores:
-    """The metrics of a group of questions (None where a metric has nothing to measure) and its counts."""
+    """The metrics of a group of questions (None where a metric has nothing to measure) and its
+    counts."""
 
     values: dict[str, float | None]
     counts: dict[str, int]
@@ -557,7 +567,8 @@ class EvalRun:
                     reasons.append(f"first hit at rank {r.first_hit}")
                 if r.abstained:
                     reasons.append(
-                        f"wrongly refused (confidence {r.confidence:.3f} < threshold {self.threshold:.3f})"
+                        f"wrongly refused (confidence {r.confidence:.3f} < threshold "
+                        f"{self.threshold:.3f})"
                     )
                 elif r.answer_in_highlight is False:
                     reasons.append(
@@ -565,7 +576,8 @@ class EvalRun:
                     )
             elif not r.abstained:
                 reasons.append(
-                    f"out of scope but answered (confidence {r.confidence:.3f} ≥ threshold {self.threshold:.3f})"
+                    f"out of scope but answered (confidence {r.confidence:.3f} ≥ threshold "
+                    f"{self.threshold:.3f})"
                 )
             if reasons:
                 out.append((r, reasons))
@@ -628,7 +640,7 @@ def evaluate(
         results=tuple(results),
         k=k,
         threshold=float(index.threshold),
-        model=str(index.manifest.get("settings", {}).get("model", "")),
+        model=index.manifest.settings.model,
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
 
@@ -674,7 +686,8 @@ def check_floors(
             value = values.get(name)
             if value is None:
                 failures.append(
-                    f"{name} was not measured (the question set has nothing to measure it on), so it cannot meet {bound:g}"
+                    f"{name} was not measured (the question set has nothing to measure it on), so "
+                    f"it cannot meet {bound:g}"
                 )
             elif below and value < bound:
                 failures.append(f"{name} = {value:.4f} is below its floor {bound:.4f}")

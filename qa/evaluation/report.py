@@ -14,7 +14,15 @@ import io
 
 from .evaluate import METRICS, EvalRun, QuestionResult, hit_curve
 
-__all__ = ["render_report", "score_plot_svg", "hit_curve_svg", "svg_data_uri", "format_metric"]
+__all__ = [
+    "render_report",
+    "score_plot_svg",
+    "hit_curve_svg",
+    "svg_data_uri",
+    "format_metric",
+    "metric_label",
+    "metrics_rows",
+]
 
 PASSAGES_SHOWN = 3
 LABELS = {
@@ -32,15 +40,23 @@ LABELS = {
     "latency_p95_ms": "latency p95 (ms)",
 }
 _STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f;line-height:1.45}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}h3{font-size:1rem;margin:.2rem 0}
-table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:70rem;margin:2rem auto;
+padding:0 1rem;color:#1d1d1f;line-height:1.45}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+h3{font-size:1rem;margin:.2rem 0}
+table{border-collapse:collapse;margin:.5rem 0}
+th,td{border:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.meta{color:#555}
-.plots{display:flex;flex-wrap:wrap;gap:1rem}.plots figure{margin:0;width:33rem;max-width:100%}.plots img{width:100%;height:auto;border:1px solid #eee}
-.q{border:1px solid #ddd;border-left:6px solid #2e7d32;border-radius:4px;padding:.5rem .8rem;margin:.8rem 0}
-.q.bad{border-left-color:#c62828}.badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .4rem;border-radius:3px;color:#fff}
+.plots{display:flex;flex-wrap:wrap;gap:1rem}.plots figure{margin:0;width:33rem;max-width:100%}
+.plots img{width:100%;height:auto;border:1px solid #eee}
+.q{border:1px solid #ddd;border-left:6px solid #2e7d32;border-radius:4px;padding:.5rem .8rem;
+margin:.8rem 0}
+.q.bad{border-left-color:#c62828}
+.badge{display:inline-block;font-size:.75rem;font-weight:600;padding:0 .4rem;border-radius:3px;
+color:#fff}
 .badge.hit{background:#2e7d32}.badge.miss{background:#9e9e9e}.badge.bad{background:#c62828}
-ol.passages li{margin:.4rem 0}.passage{white-space:pre-wrap;font-size:.9rem;color:#333}mark{background:#fff59d}
+ol.passages li{margin:.4rem 0}.passage{white-space:pre-wrap;font-size:.9rem;color:#333}
+mark{background:#fff59d}
 .reason{color:#c62828}
 """
 
@@ -53,6 +69,31 @@ def format_metric(name: str, value: float | None) -> str:
     if value is None:
         return "–"
     return f"{value:.1f}" if name.endswith("_ms") else f"{value:.3f}"
+
+
+def metric_label(key: str) -> str:
+    """A metric's name in every table (terminal, app, report): the words, then the key.
+
+    Example: "mrr@10" -> "MRR@10 (mrr@10)"; "hit@1" -> "hit@1"
+    """
+    label = LABELS[key]
+    return key if label.lower() == key else f"{label} ({key})"
+
+
+def metrics_rows(run: EvalRun) -> tuple[list[str], list[list[str]]]:
+    """The metrics table of a run, for `qa eval`, the Evaluate tab and the report alike: headers
+    (metric, all, one column a tag) and rows (each metric, then the question counts)."""
+    groups = {"all": run.overall, **run.per_tag}
+    headers = ["metric", *(name if name == "all" else f"tag: {name}" for name in groups)]
+    rows = [
+        [metric_label(key), *(format_metric(key, s.values[key]) for s in groups.values())]
+        for key in METRICS
+    ]
+    rows += [
+        [key.replace("_", " "), *(str(s.counts[key]) for s in groups.values())]
+        for key in ("questions", "in_scope", "out_of_scope", "refused")
+    ]
+    return headers, rows
 
 
 def _svg(fig) -> str:
@@ -77,7 +118,8 @@ def svg_data_uri(svg: str) -> str:
 
 
 def score_plot_svg(run: EvalRun) -> str:
-    """Histogram of answer confidence for in-scope and out-of-scope questions, with the refusal threshold."""
+    """Histogram of answer confidence for in-scope and out-of-scope questions, with the refusal
+    threshold."""
     import numpy as np
     from matplotlib.ticker import MaxNLocator
 
@@ -114,7 +156,7 @@ def hit_curve_svg(run: EvalRun) -> str:
     fig, ax = _figure()
     ks = list(range(1, len(curve) + 1))
     ax.plot(ks, curve, marker="o", color="#1f77b4")
-    for k, v in zip(ks, curve):
+    for k, v in zip(ks, curve, strict=True):
         if k in (1, 3, 5) or k == len(curve):
             # Below the point, unless that would put it on the k axis's labels.
             ax.annotate(
@@ -139,18 +181,12 @@ def _e(text) -> str:
 
 
 def _metrics_table(run: EvalRun) -> str:
-    groups = {"all": run.overall, **run.per_tag}
-    head = "".join(f"<th>{_e(name if name == 'all' else 'tag: ' + name)}</th>" for name in groups)
-    rows = [f"<tr><th>metric</th>{head}</tr>"]
-    for key in METRICS:
-        cells = "".join(
-            f'<td class="num">{format_metric(key, s.values[key])}</td>' for s in groups.values()
-        )
-        rows.append(f"<tr><td>{_e(LABELS[key])} <code>{_e(key)}</code></td>{cells}</tr>")
-    for key in ("questions", "in_scope", "out_of_scope", "refused"):
-        cells = "".join(f'<td class="num">{s.counts[key]}</td>' for s in groups.values())
-        rows.append(f"<tr><td>{_e(key.replace('_', ' '))}</td>{cells}</tr>")
-    return "<table>" + "".join(rows) + "</table>"
+    headers, rows = metrics_rows(run)
+    out = ["<tr>" + "".join(f"<th>{_e(h)}</th>" for h in headers) + "</tr>"]
+    for label, *cells in rows:
+        nums = "".join(f'<td class="num">{_e(c)}</td>' for c in cells)
+        out.append(f"<tr><td>{_e(label)}</td>{nums}</tr>")
+    return "<table>" + "".join(out) + "</table>"
 
 
 def _marked(text: str, highlight: str) -> str:
@@ -177,7 +213,8 @@ def _question(r: QuestionResult, reasons: list[str], run: EvalRun) -> str:
         facts.append("out of scope: a refusal is expected")
     verdict = "refused" if r.abstained else "answered"
     facts.append(
-        f"{verdict} (confidence {r.confidence:.3f}, threshold {run.threshold:.3f}, {r.latency_ms:.0f} ms)"
+        f"{verdict} (confidence {r.confidence:.3f}, threshold {run.threshold:.3f}, "
+        f"{r.latency_ms:.0f} ms)"
     )
     parts.append('<div class="meta">' + "<br>".join(facts) + "</div>")
     parts.extend(f'<div class="reason">{_e(reason)}</div>' for reason in reasons)
@@ -196,7 +233,8 @@ def _question(r: QuestionResult, reasons: list[str], run: EvalRun) -> str:
                 else '<span class="badge bad">ANSWERED</span>'
             )
         parts.append(
-            f'<li>{badge} <strong>{_e(p.citation)}</strong> <span class="meta">score {p.score:.4f}</span>'
+            f'<li>{badge} <strong>{_e(p.citation)}</strong> <span class="meta">score '
+            f"{p.score:.4f}</span>"
             f'<div class="passage">{_marked(p.text, p.highlight)}</div></li>'
         )
     parts.append("</ol></section>")
@@ -210,20 +248,28 @@ def render_report(run: EvalRun) -> str:
     bad = {id(r): reasons for r, reasons in misses}
     out = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+        'content="width=device-width, initial-scale=1">',
         f"<title>Evaluation: {_e(qs.path)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>Evaluation of <code>{_e(qs.path)}</code></h1>",
-        f'<p class="meta">{len(run.results)} questions (SHA-256 {_e(qs.sha256[:12])}…) · model {_e(run.model)} · '
-        f"refusal threshold {run.threshold:.3f} · {run.k} passages a question · {_e(run.created)}<br>"
-        "hit@k and MRR@10 are measured on the ranked passages of in-scope questions, whether or not the answer refused; "
+        f'<p class="meta">{len(run.results)} questions (SHA-256 {_e(qs.sha256[:12])}…) · model '
+        f"{_e(run.model)} · "
+        f"refusal threshold {run.threshold:.3f} · {run.k} passages a question · "
+        f"{_e(run.created)}<br>"
+        "hit@k and MRR@10 are measured on the ranked passages of in-scope questions, whether or "
+        "not the answer refused; "
         "a refused in-scope question counts as a miss for answer-in-highlight.</p>",
         "<h2>Metrics</h2>",
         _metrics_table(run),
         "<h2>Plots</h2>",
         '<div class="plots">',
-        f'<figure><img id="plot-scores" alt="Histogram of answer confidence for in-scope and out-of-scope questions with the refusal threshold" src="{svg_data_uri(score_plot_svg(run))}">'
-        "<figcaption>Confidence by kind of question; below the dashed line the assistant refuses.</figcaption></figure>",
-        f'<figure><img id="plot-hits" alt="hit@k against k" src="{svg_data_uri(hit_curve_svg(run))}">'
+        '<figure><img id="plot-scores" alt="Histogram of answer confidence for in-scope and '
+        'out-of-scope questions with the refusal threshold" '
+        f'src="{svg_data_uri(score_plot_svg(run))}">'
+        "<figcaption>Confidence by kind of question; below the dashed line the assistant "
+        "refuses.</figcaption></figure>",
+        '<figure><img id="plot-hits" alt="hit@k against k" '
+        f'src="{svg_data_uri(hit_curve_svg(run))}">'
         "<figcaption>hit@k against k.</figcaption></figure>",
         "</div>",
         f"<h2>Misses ({len(misses)})</h2>",
@@ -232,7 +278,8 @@ def render_report(run: EvalRun) -> str:
         out.append(
             "<ul>"
             + "".join(
-                f'<li><a href="#q-{_e(r.item.id)}">{_e(r.item.id)}</a> {_e(r.item.question)} — {_e("; ".join(reasons))}</li>'
+                f'<li><a href="#q-{_e(r.item.id)}">{_e(r.item.id)}</a> {_e(r.item.question)} — '
+                f"{_e('; '.join(reasons))}</li>"
                 for r, reasons in misses
             )
             + "</ul>"

@@ -11,6 +11,7 @@ a few more vectors than the common 1,000-character chunks.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,9 +32,9 @@ __all__ = [
 
 # Words whose trailing period does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    """adm gen lt col maj capt cmdr sgt mr mrs ms dr prof sen rep gov pres st jr sr inc ltd corp co vs
-    etc e.g i.e al fig no nos vol pp p ed eds approx dept est jan feb mar apr jun jul aug sep sept oct
-    nov dec mt ft u.s u.k u.n e.u a.m p.m""".split()
+    """adm gen lt col maj capt cmdr sgt mr mrs ms dr prof sen rep gov pres st jr sr inc ltd corp
+    co vs etc e.g i.e al fig no nos vol pp p ed eds approx dept est jan feb mar apr jun jul aug sep
+    sept oct nov dec mt ft u.s u.k u.n e.u a.m p.m""".split()
 )
 # Abbreviations that are also words ("said no."): they abbreviate only before a number ("No. 5").
 _NUMBER_ABBREVIATIONS = frozenset(("no", "nos"))
@@ -148,7 +149,7 @@ class _PieceSplitter(TextSplitter):
                 continue
             bounds = [s for s, _ in split_sentences(para)] + [len(para)]
             bounds[0] = 0
-            for a, b in zip(bounds, bounds[1:]):
+            for a, b in itertools.pairwise(bounds):
                 sent = para[a:b]
                 if self._count(sent) <= self._max:
                     pieces.append(sent)
@@ -159,7 +160,8 @@ class _PieceSplitter(TextSplitter):
         return [p for p in pieces if p]
 
     def _cut_long(self, word: str) -> list[str]:
-        """A single 'word' over the budget (a URL, a hash, a run of symbols) in budget-sized slices."""
+        """A single 'word' over the budget (a URL, a hash, a run of symbols) in budget-sized
+        slices."""
         if self._count(word) <= self._max:
             return [word]
         size = max(1, len(word) * self._max // (2 * self._count(word)))
@@ -170,7 +172,8 @@ class _PieceSplitter(TextSplitter):
 
 
 def _runs(reading: Reading) -> list[tuple[int, int]]:
-    """Index ranges [i, j) of paragraphs sharing one section and one page, with only blank lines between.
+    """Index ranges [i, j) of paragraphs sharing one section and one page, with only blank lines
+    between.
 
     A heading or page marker between two paragraphs ends a run even when it repeats the same
     name or number, so no chunk ever contains one.
@@ -215,7 +218,8 @@ def chunk_reading(
             body = piece.strip()
             if not body:
                 continue
-            # Without overlap a chunk starts where the last one ended; with overlap, after its start.
+            # Without overlap a chunk starts where the last one ended; with overlap, after its
+            # start.
             # Searching from there (not further back) keeps repeated text at its own place.
             rel = region.find(body, cursor if settings.overlap_tokens == 0 else previous + 1)
             if rel < 0:  # cannot happen: pieces are slices of the region

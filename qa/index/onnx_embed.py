@@ -17,7 +17,7 @@ faster encoding, a quicker start and less memory in every later process.
 
 Files live in a cache folder (never in site-packages), named by the model's SHA-256:
     minilm-<sha[:16]>-<variant>.onnx    the exported (or quantised) graph
-    minilm-<sha[:16]>-<variant>.json    its SHA-256 and the agreement measured with the torch embedder
+    minilm-<sha[:16]>-<variant>.json    its SHA-256 and its agreement with the torch embedder
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from ..files import file_sha256
+from ..files import atomic_replace, atomic_write_text, file_sha256
 from . import model
 from .model import MODEL_NAME, MODEL_SHA256, Embedder, verify_model_files
 
@@ -59,9 +59,9 @@ AGREEMENT = {"fp32": (MIN_COSINE, 0.999), "int8": (0.97, MIN_COSINE)}
 EXPORT_FORMAT = 3  # bump when the exported or quantised graph changes, so old files are not trusted
 MAX_SEQ_LENGTH = 256  # sentence-transformers' max_seq_length for this model
 OPSET = 17
-# Left in fp32 by the int8 copy: the first layer's feed-forward output, whose inputs have the widest
-# range; quantising it too costs the most agreement (least cosine on questions 0.990 instead of 0.993)
-# and moves near-tied passages.
+# Left in fp32 by the int8 copy: the first layer's feed-forward output, whose inputs have the
+# widest range; quantising it too costs the most agreement (least cosine on questions 0.990
+# instead of 0.993) and moves near-tied passages.
 KEEP_FP32 = ("/model/encoder/layer.0/output/dense/MatMul",)
 
 # Texts the agreement check always includes: short and long, numbers, punctuation, accents, empty,
@@ -72,7 +72,8 @@ _SAMPLE = (
     "How many troops does the United States keep in South Korea?",
     "What does USFK stand for?",
     "The alliance was described as ironclad by officials in Seoul and Washington.",
-    "In 2025, roughly 28,500 U.S. service members were stationed on the peninsula; costs rose 8.3%.",
+    "In 2025, roughly 28,500 U.S. service members were stationed on the peninsula; "
+    "costs rose 8.3%.",
     "Résumé, naïve café — “quoted” text… and emoji 🙂 should tokenise the same way.",
     "photosynthesis converts light energy into chemical energy stored in glucose",
     "What is the capital of France?",
@@ -143,12 +144,10 @@ def export_onnx(out: Path, folder: Path | None = None) -> Path:
             ).last_hidden_state
             return torch.nn.functional.normalize(hidden.mean(1), p=2, dim=1)
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     ids = torch.ones(1, 16, dtype=torch.long)
     dynamic = {"input_ids": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}}
-    try:
+
+    def export(tmp: Path) -> None:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
             torch.onnx.export(
@@ -161,10 +160,8 @@ def export_onnx(out: Path, folder: Path | None = None) -> Path:
                 opset_version=OPSET,
                 dynamo=False,
             )
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+
+    return atomic_replace(Path(out), export)
 
 
 def quantize_onnx(src: Path, out: Path) -> Path:
@@ -181,24 +178,20 @@ def quantize_onnx(src: Path, out: Path) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         root.setLevel(logging.ERROR)
-        out = Path(out)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        try:
-            quantize_dynamic(
+        return atomic_replace(
+            Path(out),
+            lambda tmp: quantize_dynamic(
                 str(src),
                 str(tmp),
                 per_channel=True,
                 weight_type=QuantType.QInt8,
                 op_types_to_quantize=["MatMul"],
                 nodes_to_exclude=list(KEEP_FP32),
-            )
-            os.replace(tmp, out)
-        finally:
-            tmp.unlink(missing_ok=True)
+            ),
+        )
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
-    return out
 
 
 # ---------------------------------------------------------------------------- the embedder
@@ -211,8 +204,8 @@ class OnnxEmbedder:
     the same whatever it is embedded with (int8's dynamic quantisation scales activations per run,
     so in a batch a text's vector would depend on its neighbours), and no work is spent on padding.
     Many texts are spread over `threads` workers, each running one text at a time on one core;
-    measured on the bundled article's 133 texts, that is twice as fast as padded batches of 16 on two
-    threads.
+    measured on the bundled article's 133 texts, that is twice as fast as padded batches of 16 on
+    two threads.
     """
 
     name = MODEL_NAME
@@ -269,7 +262,8 @@ class OnnxEmbedder:
             return ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types for a bad file
             raise ModelError(
-                f"{self.path}: ONNX Runtime could not load this file ({exc}); delete it to export it again."
+                f"{self.path}: ONNX Runtime could not load this file ({exc}); "
+                "delete it to export it again."
             ) from exc
 
     def count_tokens(self, text: str) -> int:
@@ -296,7 +290,8 @@ class OnnxEmbedder:
         elif texts:
             # Longest first, so no worker is left with a long text at the end.
             order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-            for i, vector in zip(order, self._workers().map(lambda i: self._one(texts[i]), order)):
+            vectors = self._workers().map(lambda i: self._one(texts[i]), order)
+            for i, vector in zip(order, vectors, strict=True):
                 out[i] = vector
         return out
 
@@ -306,7 +301,8 @@ class OnnxEmbedder:
 
 @dataclass(frozen=True)
 class Agreement:
-    """How closely a candidate embedder reproduces the reference, text by text, against the bar it must reach."""
+    """How closely a candidate embedder reproduces the reference, text by text, against the bar
+    it must reach."""
 
     texts: int
     min_cosine: float
@@ -352,7 +348,8 @@ def load_fast_embedder(
     sample: Sequence[str] = (),
     threads: int | None = None,
 ) -> OnnxEmbedder | None:
-    """The ONNX embedder, exported and verified on first use; None (with a warning) when it cannot be.
+    """The ONNX embedder, exported and verified on first use; None (with a warning) when it
+    cannot be.
 
     A file whose recorded SHA-256 and agreement hold is loaded directly (no torch). Otherwise the
     model is exported (and quantised for "int8"), compared with `reference` (the torch embedder
@@ -381,54 +378,24 @@ def load_fast_embedder(
     path = folder / f"{_stem(variant)}.onnx"
     meta = folder / f"{_stem(variant)}.json"
     try:
-        record = _record(meta)
-        if record and record.get("format") == EXPORT_FORMAT and path.is_file():
-            if not record.get("agreement", {}).get("ok"):
-                warnings.warn(
-                    f"{path}: its vectors disagree with the torch model's ({record.get('agreement')}); not using it. Delete {meta} to try again.",
-                    stacklevel=2,
-                )
-                return None
-            if record.get("onnx_sha256") == file_sha256(path):
-                return OnnxEmbedder(path, variant, threads=threads)
+        known = _verified(path, meta)
+        if known is not None:  # judged before: used, or refused without exporting again
+            return OnnxEmbedder(path, variant, threads=threads) if known else None
         if reference is None:
             from .torch_embed import SentenceTransformerEmbedder
 
             reference = SentenceTransformerEmbedder
         folder.mkdir(parents=True, exist_ok=True)
-        if variant == "fp32":
-            export_onnx(path)
-        else:
-            fp32 = folder / f"{_stem('fp32')}.onnx"
-            known = _record(folder / f"{_stem('fp32')}.json") or {}
-            # An fp32 file of an older export format (one that took an attention mask) is never quantised.
-            if not (
-                fp32.is_file()
-                and known.get("format") == EXPORT_FORMAT
-                and known.get("onnx_sha256") == file_sha256(fp32)
-            ):
-                export_onnx(fp32)
-            quantize_onnx(fp32, path)
+        _export_variant(folder, path, variant)
         embedder = OnnxEmbedder(path, variant, threads=threads)
         agreement = measure_agreement(embedder, reference(), sample, variant)
-        import onnxruntime
-
-        record = {
-            "format": EXPORT_FORMAT,
-            "model": MODEL_NAME,
-            "model_sha256": MODEL_SHA256["model.safetensors"],
-            "variant": variant,
-            "onnx_sha256": file_sha256(path),
-            "onnxruntime": onnxruntime.__version__,
-            "agreement": {**asdict(agreement), "ok": agreement.ok},
-        }
-        tmp = meta.with_name(f".{meta.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, meta)
+        _write_record(meta, path, variant, agreement)
         if not agreement.ok:
             warnings.warn(
-                f"{path}: ONNX vectors agree with the torch model's only to cosine {agreement.min_cosine:.4f} (mean {agreement.mean_cosine:.4f}; "
-                f"at least {agreement.min_required} and a mean of {agreement.mean_required} required); not using it.",
+                f"{path}: ONNX vectors agree with the torch model's only to cosine "
+                f"{agreement.min_cosine:.4f} (mean {agreement.mean_cosine:.4f}; at least "
+                f"{agreement.min_required} and a mean of {agreement.mean_required} required); "
+                "not using it.",
                 stacklevel=2,
             )
             return None
@@ -437,7 +404,57 @@ def load_fast_embedder(
         raise
     except Exception as exc:  # export and runtime failures take many forms; torch still works
         warnings.warn(
-            f"the {variant} ONNX copy of {MODEL_NAME} is not usable ({type(exc).__name__}: {exc}); not using it.",
+            f"the {variant} ONNX copy of {MODEL_NAME} is not usable "
+            f"({type(exc).__name__}: {exc}); not using it.",
             stacklevel=2,
         )
         return None
+
+
+def _verified(path: Path, meta: Path) -> bool | None:
+    """True when the file's record vouches for it (same export format and SHA-256, agreement
+    met), False (with a warning) when the record says it disagrees, None when it must be made."""
+    record = _record(meta)
+    if not (record and record.get("format") == EXPORT_FORMAT and path.is_file()):
+        return None
+    if not record.get("agreement", {}).get("ok"):
+        warnings.warn(
+            f"{path}: its vectors disagree with the torch model's ({record.get('agreement')}); "
+            f"not using it. Delete {meta} to try again.",
+            stacklevel=3,
+        )
+        return False
+    return True if record.get("onnx_sha256") == file_sha256(path) else None
+
+
+def _export_variant(folder: Path, path: Path, variant: str) -> None:
+    """Export the model to `path`; for int8, quantise the fp32 export (made first if needed)."""
+    if variant == "fp32":
+        export_onnx(path)
+        return
+    fp32 = folder / f"{_stem('fp32')}.onnx"
+    known = _record(folder / f"{_stem('fp32')}.json") or {}
+    # An fp32 file of an older export format (one that took an attention mask) is never quantised.
+    if not (
+        fp32.is_file()
+        and known.get("format") == EXPORT_FORMAT
+        and known.get("onnx_sha256") == file_sha256(fp32)
+    ):
+        export_onnx(fp32)
+    quantize_onnx(fp32, path)
+
+
+def _write_record(meta: Path, path: Path, variant: str, agreement: Agreement) -> None:
+    """Record the file's SHA-256 and its measured agreement beside it."""
+    import onnxruntime
+
+    record = {
+        "format": EXPORT_FORMAT,
+        "model": MODEL_NAME,
+        "model_sha256": MODEL_SHA256["model.safetensors"],
+        "variant": variant,
+        "onnx_sha256": file_sha256(path),
+        "onnxruntime": onnxruntime.__version__,
+        "agreement": {**asdict(agreement), "ok": agreement.ok},
+    }
+    atomic_write_text(meta, json.dumps(record, indent=2) + "\n")

@@ -29,15 +29,26 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexStoreError, QAError, ReadingError
-from ..files import atomic_write_text
+from ..files import atomic_replace, atomic_write_text
 from ..readings.corpus import corpus_files, load_corpus
 from ..readings.records import Paragraph, Reading, SkippedFile
 from .chunk import Chunk, ChunkSettings, Sentence, chunk_reading, embedding_text
+from .manifest import (
+    FORMAT_VERSION,
+    MANIFEST,
+    BuildSettings,
+    Counts,
+    DataFiles,
+    Manifest,
+    ReadingEntry,
+)
 from .model import Embedder
 
 __all__ = [
     "FORMAT_VERSION",
     "Index",
+    "Manifest",
+    "read_manifest",
     "BuildReport",
     "build_index",
     "load_index",
@@ -49,13 +60,12 @@ __all__ = [
     "atomic_write_text",
 ]
 
-FORMAT_VERSION = 2  # 2: chunk offsets after repeated text and headings fixed
-MANIFEST = "manifest.json"
 CALIBRATION = "calibration.json"
-# What a confidence means (qa.answering.retrieve.answerable); a threshold chosen on another scale (an older
-# release's) is not used.
+# What a confidence means (qa.answering.retrieve.answerable); a threshold chosen on another scale
+# (an older release's) is not used.
 CONFIDENCE_SCALE = "answerable-probability-1"
 LOCK = ".build.lock"
+DEFAULT_SETTINGS = ChunkSettings()  # frozen, so one shared default is safe
 BUILD_LOCK_TIMEOUT_S = 900
 
 
@@ -64,7 +74,7 @@ class Index:
     """A loaded index: chunks, their vectors, the readings and the settings they came from."""
 
     folder: Path
-    manifest: dict
+    manifest: Manifest
     readings: dict[str, Reading]
     chunks: list[Chunk]
     chunk_vectors: np.ndarray
@@ -86,7 +96,7 @@ class Index:
 
     @property
     def corpus(self) -> Path | None:
-        rel = self.manifest.get("corpus")
+        rel = self.manifest.corpus
         return (self.folder / rel).resolve() if rel else None
 
     @property
@@ -158,28 +168,30 @@ def _corpus_state(corpus: Path) -> dict[str, str]:
     }
 
 
-def _settings_dict(embedder: Embedder, settings: ChunkSettings) -> dict:
-    return {
-        "model": embedder.name,
-        "model_sha256": getattr(embedder, "sha256", embedder.name),
-        "dim": embedder.dim,
-        "chunking": settings.as_dict(),
-    }
+def _build_settings(embedder: Embedder, settings: ChunkSettings) -> BuildSettings:
+    return BuildSettings(
+        model=embedder.name,
+        model_sha256=getattr(embedder, "sha256", embedder.name),
+        dim=embedder.dim,
+        chunking=settings.as_dict(),
+    )
 
 
 def staleness(
-    manifest: dict, embedder: Embedder, settings: ChunkSettings, corpus: Path | None
+    manifest: Manifest | dict, embedder: Embedder, settings: ChunkSettings, corpus: Path | None
 ) -> str | None:
-    """Why an index with this manifest must be rebuilt, or None when it is current."""
-    if manifest.get("format_version") != FORMAT_VERSION:
-        return f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}"
-    want = _settings_dict(embedder, settings)
+    """Why an index with this manifest (or its JSON object) must be rebuilt, or None when it is
+    current."""
+    if isinstance(manifest, dict):
+        manifest = Manifest.from_dict(manifest)
+    if manifest.format_version != FORMAT_VERSION:
+        return f"index format {manifest.format_version} is not {FORMAT_VERSION}"
+    want = asdict(_build_settings(embedder, settings))
+    have = asdict(manifest.settings)
     for key, value in want.items():
-        if manifest.get("settings", {}).get(key) != value:
-            return (
-                f"it was built with {key}={manifest.get('settings', {}).get(key)!r}, now {value!r}"
-            )
-    if corpus is not None and manifest.get("files") != _corpus_state(corpus):
+        if have[key] != value:
+            return f"it was built with {key}={have[key]!r}, now {value!r}"
+    if corpus is not None and manifest.files != _corpus_state(corpus):
         return "the readings in the corpus changed"
     return None
 
@@ -188,7 +200,8 @@ def staleness(
 
 
 def default_calibration() -> dict:
-    """The refusal calibration shipped with the package (chosen by `qa calibrate` on eval/questions.jsonl)."""
+    """The refusal calibration shipped with the package (chosen by `qa calibrate` on
+    eval/questions.jsonl)."""
     text = resources.files("qa").joinpath("defaults/calibration.json").read_text(encoding="utf-8")
     return json.loads(text)
 
@@ -282,7 +295,8 @@ def _skip(reading: Reading, what: str, exc: Exception) -> SkippedFile:
     where = reading.source or reading.doc
     return SkippedFile(
         where,
-        f"{where}: {what} ({type(exc).__name__}: {exc}); the other readings were indexed. Fix or remove the file and build again.",
+        f"{where}: {what} ({type(exc).__name__}: {exc}); the other readings were indexed. "
+        "Fix or remove the file and build again.",
     )
 
 
@@ -297,7 +311,7 @@ def build_index(
     corpus: Path,
     folder: Path,
     embedder: Embedder,
-    settings: ChunkSettings = ChunkSettings(),
+    settings: ChunkSettings = DEFAULT_SETTINGS,
     *,
     force: bool = False,
     progress: bool = False,
@@ -324,8 +338,20 @@ def build_index(
             return _build_locked(corpus, folder, embedder, settings, force, progress, started)
     except Timeout as exc:
         raise IndexStoreError(
-            f"{folder / LOCK}: another build has held the lock for {BUILD_LOCK_TIMEOUT_S} s; wait for it or end it."
+            f"{folder / LOCK}: another build has held the lock for {BUILD_LOCK_TIMEOUT_S} s; "
+            "wait for it or end it."
         ) from exc
+
+
+@dataclass
+class _Work:
+    """What a build gathers: each reading with its chunks, vectors (None until embedded) and cache
+    file, and the texts still to embed, each reading's run of them named by a slot."""
+
+    readings: list[tuple[Reading, list[Chunk], np.ndarray | None, np.ndarray | None, Path]]
+    texts: list[str] = field(default_factory=list)
+    # (index in `readings`, "chunks" or "sentences", start, stop) in `texts`
+    slots: list[tuple[int, str, int, int]] = field(default_factory=list)
 
 
 def _build_locked(
@@ -337,148 +363,33 @@ def _build_locked(
     progress: bool,
     started: float,
 ) -> BuildReport:
-    settings_d = _settings_dict(embedder, settings)
-    manifest = _read_manifest(folder)
-    if (
-        manifest is not None
-        and not force
-        and staleness(manifest, embedder, settings, corpus) is None
-        and _files_present(folder, manifest)
-    ):
+    built = _read_manifest_or_none(folder)
+    if built is not None and not force and _is_current(folder, built, embedder, settings, corpus):
         return BuildReport(
             folder,
-            len(manifest["readings"]),
-            manifest["counts"]["chunks"],
-            manifest["counts"]["sentences"],
+            len(built.readings),
+            built.counts.chunks,
+            built.counts.sentences,
             0,
             0,
-            tuple(SkippedFile(**s) for s in manifest.get("skipped", [])),
+            built.skipped,
             time.perf_counter() - started,
             False,
         )
-
+    build_settings = _build_settings(embedder, settings)
     state = _corpus_state(corpus)
     readings, skipped = load_corpus(corpus)
-    cache = folder / "cache"
-    cache.mkdir(parents=True, exist_ok=True)
-
-    per_reading: list[tuple[Reading, list[Chunk], np.ndarray | None, np.ndarray | None, Path]] = []
-    todo_texts: list[str] = []
-    todo_slots: list[
-        tuple[int, str, int, int]
-    ] = []  # (reading slot, kind, start, stop) in todo_texts
-    for reading in readings:
-        path = cache / f"{reading.doc}-{_cache_key(reading, settings_d)}.npz"
-        if path.is_file() and not force:
-            try:
-                with np.load(path, allow_pickle=False) as npz:
-                    chunks = [_chunk_from_dict(d) for d in json.loads(str(npz["chunks"]))]
-                    per_reading.append(
-                        (reading, chunks, npz["chunk_vectors"], npz["sentence_vectors"], path)
-                    )
-                continue
-            except (OSError, ValueError, KeyError):
-                pass  # a damaged cache entry is embedded again
-        try:
-            chunks = chunk_reading(reading, embedder.count_tokens, settings)
-        except Exception as exc:  # one reading of an unforeseen shape must not stop the others
-            skipped.append(_skip(reading, "could not be cut into passages", exc))
-            continue
-        per_reading.append((reading, chunks, None, None, path))
-        n = len(todo_texts)
-        todo_texts.extend(embedding_text(c.title, c.section, c.text) for c in chunks)
-        todo_slots.append((len(per_reading) - 1, "chunks", n, len(todo_texts)))
-        n = len(todo_texts)
-        todo_texts.extend(
-            embedding_text(c.title, c.section, reading.text[s.start : s.end])
-            for c in chunks
-            for s in c.sentences
-        )
-        todo_slots.append((len(per_reading) - 1, "sentences", n, len(todo_texts)))
-
-    bar = None
-    distinct = len(set(todo_texts))  # what the model is given: a text met twice is embedded once
-    if progress and todo_texts:
-        from tqdm import tqdm
-
-        bar = tqdm(total=distinct, unit="text", desc="Embedding", leave=False)
-    vectors, failed = _embed_readings(embedder, todo_texts, todo_slots, bar.update if bar else None)
-    if bar:
-        bar.close()
-    for slot, kind, a, b in todo_slots:
-        reading, chunks, cv, sv, path = per_reading[slot]
-        if slot in failed:
-            continue
-        if kind == "chunks":
-            cv = vectors[a:b]
-        else:
-            sv = vectors[a:b]
-            _save_npz(path, chunks, cv, sv)
-        per_reading[slot] = (reading, chunks, cv, sv, path)
-    skipped.extend(
-        _skip(per_reading[slot][0], "could not be embedded", exc) for slot, exc in failed.items()
-    )
-    per_reading = [entry for slot, entry in enumerate(per_reading) if slot not in failed]
-
-    build = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
-    all_chunks = [c for _, cs, _, _, _ in per_reading for c in cs]
-    chunk_vectors = (
-        np.concatenate([cv for _, _, cv, _, _ in per_reading]).astype(np.float32)
-        if per_reading
-        else np.zeros((0, embedder.dim), np.float32)
-    )
-    sentence_vectors = np.concatenate([sv for _, _, _, sv, _ in per_reading]).astype(np.float32)
-    _write_faiss(folder / f"chunks-{build}.faiss", chunk_vectors)
-    _write_faiss(folder / f"sentences-{build}.faiss", sentence_vectors)
-    data = {
-        "readings": [_reading_to_dict(r) for r, *_ in per_reading],
-        "chunks": [_chunk_to_dict(c) for c in all_chunks],
-    }
-    atomic_write_text(folder / f"data-{build}.json", json.dumps(data, ensure_ascii=False))
-    from .. import __version__
-
-    new_manifest = {
-        "format_version": FORMAT_VERSION,
-        "package_version": __version__,
-        "build": build,
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "corpus": os.path.relpath(corpus, folder),
-        "settings": settings_d,
-        "files": state,
-        "readings": [
-            {
-                "doc": r.doc,
-                "title": r.title,
-                "source": os.path.relpath(r.source, corpus) if r.source else "",
-                "sha256": r.sha256,
-                "chunks": len(cs),
-                "cache": p.name,
-            }
-            for r, cs, _, _, p in per_reading
-        ],
-        "skipped": [asdict(s) for s in skipped],
-        "counts": {
-            "readings": len(per_reading),
-            "chunks": len(all_chunks),
-            "sentences": int(sentence_vectors.shape[0]),
-        },
-        "data": {
-            "chunks": f"chunks-{build}.faiss",
-            "sentences": f"sentences-{build}.faiss",
-            "data": f"data-{build}.json",
-        },
-    }
-    atomic_write_text(
-        folder / MANIFEST, json.dumps(new_manifest, indent=2, ensure_ascii=False) + "\n"
-    )
-    _remove_unreferenced(folder, new_manifest)
-    embedded = len({slot for slot, *_ in todo_slots})
+    work = _gather(readings, folder / "cache", embedder, settings, build_settings, force, skipped)
+    distinct = len(set(work.texts))  # what the model is given: a text met twice is embedded once
+    _embed_work(work, embedder, progress, skipped)
+    manifest = _write_build(folder, corpus, state, build_settings, work.readings, skipped)
+    _remove_unreferenced(folder, manifest)
     return BuildReport(
         folder,
-        len(per_reading),
-        len(all_chunks),
-        int(sentence_vectors.shape[0]),
-        embedded,
+        manifest.counts.readings,
+        manifest.counts.chunks,
+        manifest.counts.sentences,
+        len({slot for slot, *_ in work.slots}),
         distinct,
         tuple(skipped),
         time.perf_counter() - started,
@@ -486,15 +397,159 @@ def _build_locked(
     )
 
 
-def _save_npz(path: Path, chunks: list[Chunk], cv: np.ndarray, sv: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(3)}.tmp.npz")
-    np.savez(
-        tmp,
-        chunk_vectors=cv,
-        sentence_vectors=sv,
-        chunks=np.array(json.dumps([_chunk_to_dict(c) for c in chunks], ensure_ascii=False)),
+def _is_current(
+    folder: Path, built: Manifest, embedder: Embedder, settings: ChunkSettings, corpus: Path
+) -> bool:
+    return staleness(built, embedder, settings, corpus) is None and _files_present(folder, built)
+
+
+def _gather(
+    readings: list[Reading],
+    cache: Path,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    build_settings: BuildSettings,
+    force: bool,
+    skipped: list[SkippedFile],
+) -> _Work:
+    """Each reading's chunks and vectors from its cache entry, or its chunks and the texts to
+    embed when the entry is missing or damaged; a reading that cannot be chunked is skipped."""
+    cache.mkdir(parents=True, exist_ok=True)
+    settings_d = asdict(build_settings)
+    work = _Work([])
+    for reading in readings:
+        path = cache / f"{reading.doc}-{_cache_key(reading, settings_d)}.npz"
+        if path.is_file() and not force:
+            cached = _load_npz(path)
+            if cached is not None:
+                work.readings.append((reading, cached[0], cached[1], cached[2], path))
+                continue
+        try:
+            chunks = chunk_reading(reading, embedder.count_tokens, settings)
+        except Exception as exc:  # one reading of an unforeseen shape must not stop the others
+            skipped.append(_skip(reading, "could not be cut into passages", exc))
+            continue
+        work.readings.append((reading, chunks, None, None, path))
+        slot = len(work.readings) - 1
+        n = len(work.texts)
+        work.texts.extend(embedding_text(c.title, c.section, c.text) for c in chunks)
+        work.slots.append((slot, "chunks", n, len(work.texts)))
+        n = len(work.texts)
+        work.texts.extend(
+            embedding_text(c.title, c.section, reading.text[s.start : s.end])
+            for c in chunks
+            for s in c.sentences
+        )
+        work.slots.append((slot, "sentences", n, len(work.texts)))
+    return work
+
+
+def _embed_work(
+    work: _Work, embedder: Embedder, progress: bool, skipped: list[SkippedFile]
+) -> None:
+    """Embed the gathered texts, cache each reading's vectors, and drop (as skipped) the readings
+    the model failed on."""
+    bar = None
+    if progress and work.texts:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(set(work.texts)), unit="text", desc="Embedding", leave=False)
+    vectors, failed = _embed_readings(embedder, work.texts, work.slots, bar.update if bar else None)
+    if bar:
+        bar.close()
+    for slot, kind, a, b in work.slots:
+        reading, chunks, cv, sv, path = work.readings[slot]
+        if slot in failed:
+            continue
+        if kind == "chunks":
+            cv = vectors[a:b]
+        else:
+            sv = vectors[a:b]
+            _save_npz(path, chunks, cv, sv)
+        work.readings[slot] = (reading, chunks, cv, sv, path)
+    skipped.extend(
+        _skip(work.readings[slot][0], "could not be embedded", exc) for slot, exc in failed.items()
     )
-    os.replace(tmp, path)
+    work.readings = [e for slot, e in enumerate(work.readings) if slot not in failed]
+
+
+def _write_build(
+    folder: Path,
+    corpus: Path,
+    state: dict[str, str],
+    build_settings: BuildSettings,
+    per_reading: list[tuple[Reading, list[Chunk], np.ndarray, np.ndarray, Path]],
+    skipped: list[SkippedFile],
+) -> Manifest:
+    """Write the data files of a new build under new names, then swap its manifest in."""
+    build = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+    all_chunks = [c for _, cs, _, _, _ in per_reading for c in cs]
+    chunk_vectors = (
+        np.concatenate([cv for _, _, cv, _, _ in per_reading]).astype(np.float32)
+        if per_reading
+        else np.zeros((0, build_settings.dim), np.float32)
+    )
+    sentence_vectors = np.concatenate([sv for _, _, _, sv, _ in per_reading]).astype(np.float32)
+    files = DataFiles(f"chunks-{build}.faiss", f"sentences-{build}.faiss", f"data-{build}.json")
+    _write_faiss(folder / files.chunks, chunk_vectors)
+    _write_faiss(folder / files.sentences, sentence_vectors)
+    data = {
+        "readings": [_reading_to_dict(r) for r, *_ in per_reading],
+        "chunks": [_chunk_to_dict(c) for c in all_chunks],
+    }
+    atomic_write_text(folder / files.data, json.dumps(data, ensure_ascii=False))
+    from .. import __version__
+
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        package_version=__version__,
+        build=build,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        corpus=os.path.relpath(corpus, folder),
+        settings=build_settings,
+        files=state,
+        readings=tuple(
+            ReadingEntry(
+                doc=r.doc,
+                title=r.title,
+                source=os.path.relpath(r.source, corpus) if r.source else "",
+                sha256=r.sha256,
+                chunks=len(cs),
+                cache=p.name,
+            )
+            for r, cs, _, _, p in per_reading
+        ),
+        skipped=tuple(skipped),
+        counts=Counts(len(per_reading), len(all_chunks), int(sentence_vectors.shape[0])),
+        data=files,
+    )
+    manifest.to_json(folder / MANIFEST)
+    return manifest
+
+
+def _load_npz(path: Path) -> tuple[list[Chunk], np.ndarray, np.ndarray] | None:
+    """A reading's cached chunks and vectors; None when the entry is damaged (embedded again)."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            chunks = [_chunk_from_dict(d) for d in json.loads(str(npz["chunks"]))]
+            return chunks, npz["chunk_vectors"], npz["sentence_vectors"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _save_npz(path: Path, chunks: list[Chunk], cv: np.ndarray, sv: np.ndarray) -> None:
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as fh:  # a file object: np.savez would add ".npz" to a name
+            np.savez(
+                fh,
+                chunk_vectors=cv,
+                sentence_vectors=sv,
+                chunks=np.array(
+                    json.dumps([_chunk_to_dict(c) for c in chunks], ensure_ascii=False)
+                ),
+            )
+
+    atomic_replace(path, write)
 
 
 def _write_faiss(path: Path, vectors: np.ndarray) -> None:
@@ -503,13 +558,11 @@ def _write_faiss(path: Path, vectors: np.ndarray) -> None:
     index = faiss.IndexFlatIP(vectors.shape[1])
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    tmp = path.with_name(f".{path.name}.tmp")
-    faiss.write_index(index, str(tmp))
-    os.replace(tmp, path)
+    atomic_replace(path, lambda tmp: faiss.write_index(index, str(tmp)))
 
 
-def _remove_unreferenced(folder: Path, manifest: dict) -> None:
-    keep = set(manifest["data"].values())
+def _remove_unreferenced(folder: Path, manifest: Manifest) -> None:
+    keep = set(manifest.data.names())
     for p in folder.iterdir():
         if (
             p.is_file()
@@ -519,7 +572,7 @@ def _remove_unreferenced(folder: Path, manifest: dict) -> None:
             p.unlink(missing_ok=True)
         elif p.is_file() and p.name.startswith(".") and p.name.endswith(".tmp"):
             p.unlink(missing_ok=True)
-    caches = {r["cache"] for r in manifest["readings"]}
+    caches = {r.cache for r in manifest.readings}
     for p in (folder / "cache").glob("*"):
         if p.name not in caches:
             p.unlink(missing_ok=True)
@@ -528,21 +581,24 @@ def _remove_unreferenced(folder: Path, manifest: dict) -> None:
 # ---------------------------------------------------------------------------- load
 
 
-def _read_manifest(folder: Path) -> dict | None:
-    path = folder / MANIFEST
-    if not path.is_file():
-        return None
+def read_manifest(folder: Path) -> Manifest | None:
+    """The manifest of an index folder; None when there is none, `IndexStoreError` (naming the
+    file and the fix) when it is damaged."""
+    path = Path(folder) / MANIFEST
+    return Manifest.from_json(path) if path.is_file() else None
+
+
+def _read_manifest_or_none(folder: Path) -> Manifest | None:
+    """The manifest, or None when it is missing or damaged (either way the index is built anew)."""
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_manifest(folder)
+    except IndexStoreError:
         return None
-    return manifest if isinstance(manifest, dict) else None
 
 
-def _files_present(folder: Path, manifest: dict) -> bool:
-    return all((folder / name).is_file() for name in manifest.get("data", {}).values()) and bool(
-        manifest.get("data")
-    )
+def _files_present(folder: Path, manifest: Manifest) -> bool:
+    names = manifest.data.names()
+    return all(names) and all((folder / name).is_file() for name in names)
 
 
 def load_index(folder: Path) -> Index:
@@ -551,23 +607,22 @@ def load_index(folder: Path) -> Index:
 
     folder = Path(folder).resolve()
     path = folder / MANIFEST
-    manifest = _read_manifest(folder)
+    manifest = read_manifest(folder)
     if manifest is None:
-        what = "missing" if not path.exists() else "damaged (not valid JSON)"
         raise IndexStoreError(
-            f"{path}: {what}; build the index with `qa build --corpus DIR --index {folder}`."
+            f"{path}: missing; build the index with `qa build --corpus DIR --index {folder}`."
         )
     fix = f"rebuild it with `qa build --force --corpus DIR --index {folder}`"
     current = path  # the file being read, for the message
     try:
-        names = manifest["data"]
-        current = folder / names["data"]
+        names = manifest.data
+        current = folder / names.data
         data = json.loads(current.read_text(encoding="utf-8"))
-        current = folder / names["chunks"]
+        current = folder / names.chunks
         chunk_ix = faiss.read_index(str(current))
-        current = folder / names["sentences"]
+        current = folder / names.sentences
         sent_ix = faiss.read_index(str(current))
-        current = folder / names["data"]
+        current = folder / names.data
         chunks = [_chunk_from_dict(d) for d in data["chunks"]]
         readings = {r.doc: r for r in (_reading_from_dict(d) for d in data["readings"])}
     except OSError as exc:
@@ -579,13 +634,14 @@ def load_index(folder: Path) -> Index:
     n_sent = sum(len(c.sentences) for c in chunks)
     if chunk_ix.ntotal != len(chunks) or sent_ix.ntotal != n_sent:
         raise IndexStoreError(
-            f"{folder / names['data']}: {chunk_ix.ntotal} chunk vectors for {len(chunks)} chunks, "
+            f"{folder / names.data}: {chunk_ix.ntotal} chunk vectors for {len(chunks)} chunks, "
             f"{sent_ix.ntotal} sentence vectors for {n_sent} sentences; {fix}."
         )
-    dim = manifest.get("settings", {}).get("dim")
-    if dim is not None and (chunk_ix.d != dim or sent_ix.d != dim):
+    dim = manifest.settings.dim
+    if dim and (chunk_ix.d != dim or sent_ix.d != dim):  # 0: a manifest of another format
         raise IndexStoreError(
-            f"{folder / names['chunks']}: vectors of dimension {chunk_ix.d}, the manifest says {dim}; {fix}."
+            f"{folder / names.chunks}: vectors of dimension {chunk_ix.d}, "
+            f"the manifest says {dim}; {fix}."
         )
     chunk_vectors = (
         chunk_ix.reconstruct_n(0, chunk_ix.ntotal)
@@ -600,7 +656,7 @@ def load_index(folder: Path) -> Index:
     sentence_chunk = np.repeat(np.arange(len(chunks)), [len(c.sentences) for c in chunks]).astype(
         np.int64
     )
-    calibration = _read_calibration(folder, manifest.get("settings", {}).get("model", ""))
+    calibration = _read_calibration(folder, manifest.settings.model)
     return Index(
         folder,
         manifest,
@@ -618,7 +674,7 @@ def open_index(
     folder: Path,
     embedder: Embedder,
     corpus: Path | None = None,
-    settings: ChunkSettings = ChunkSettings(),
+    settings: ChunkSettings = DEFAULT_SETTINGS,
     *,
     progress: bool = False,
     on_rebuild: Callable[[str], None] | None = None,
@@ -629,9 +685,9 @@ def open_index(
     Without a readable corpus, a damaged index is an `IndexStoreError` naming the fix.
     """
     folder = Path(folder)
-    manifest = _read_manifest(folder)
-    if corpus is None and manifest and manifest.get("corpus"):
-        recorded = (folder.resolve() / manifest["corpus"]).resolve()
+    manifest = _read_manifest_or_none(folder)
+    if corpus is None and manifest and manifest.corpus:
+        recorded = (folder.resolve() / manifest.corpus).resolve()
         corpus = recorded if recorded.is_dir() else None
     if corpus is None and Path("corpus").is_dir():
         corpus = Path("corpus")
@@ -658,7 +714,8 @@ def open_index(
                 reason = str(exc)
     if corpus is None or not Path(corpus).is_dir():
         raise IndexStoreError(
-            f"{folder}: cannot build the index ({reason}) because no corpus folder was found; pass --corpus DIR."
+            f"{folder}: cannot build the index ({reason}) because no corpus folder was found; "
+            "pass --corpus DIR."
         )
     if on_rebuild:
         on_rebuild(reason)

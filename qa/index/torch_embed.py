@@ -1,4 +1,5 @@
-"""all-MiniLM-L6-v2 on sentence-transformers (torch): the reference runtime behind the `Embedder` seam.
+"""all-MiniLM-L6-v2 on sentence-transformers (torch): the reference runtime behind the `Embedder`
+seam.
 
 HF_HUB_OFFLINE is forced on and the packaged files are checked (`model.verify_model_files`)
 before they are loaded. The ONNX runtime (`onnx_embed`) is faster and is checked against this one.
@@ -41,7 +42,8 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         except Exception as exc:  # a broken config surfaces as many exception types
             raise ModelError(
-                f"{folder}: the model could not be loaded ({exc}); reinstall it with `make install`."
+                f"{folder}: the model could not be loaded ({exc}); reinstall it with `make "
+                "install`."
             ) from exc
         self._tokenizer = self._model.tokenizer
         self.max_tokens = int(self._model.max_seq_length)

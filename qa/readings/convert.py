@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from ..errors import ReadingError
 from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
+from .front_matter import render_front_matter, set_front_matter
 from .htmltext import element_text, html_blocks
 from .pdftext import pdf_pages
 from .records import MAX_READING_BYTES, READING_SUFFIXES, parse_reading
@@ -54,16 +55,6 @@ URL_TYPES = {
     "text/markdown": "markdown",
     "text/x-markdown": "markdown",
 }
-_FRONT_KEYS = (
-    "title",
-    "author",
-    "date",
-    "publisher",
-    "source_url",
-    "source_file",
-    "source_sha256",
-    "format",
-)
 _MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
 
 
@@ -106,18 +97,6 @@ def _one_line(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
-def render_front_matter(meta: dict[str, str]) -> str:
-    """A front-matter block of the non-empty values, in a fixed key order.
-
-    Example: {'title': 'A: b', 'author': ''} -> '---\\ntitle: "A: b"\\n---\\n\\n'
-    """
-    keys = [k for k in _FRONT_KEYS if k in meta] + sorted(k for k in meta if k not in _FRONT_KEYS)
-    lines = [
-        f'{k}: "{_one_line(str(meta[k]))}"' for k in keys if meta.get(k) and _one_line(str(meta[k]))
-    ]
-    return "---\n" + "".join(line + "\n" for line in lines) + "---\n\n"
-
-
 def render_markdown(blocks: list[tuple[str, str]]) -> str:
     """Markdown from ('heading' | 'text', content) blocks, one blank line apart.
 
@@ -142,7 +121,8 @@ def render_markdown(blocks: list[tuple[str, str]]) -> str:
 def slugify(text: str, limit: int = 60) -> str:
     """A file-name stem from a title: ASCII, lower case, words joined by hyphens.
 
-    Example: 'Glaciers of the Andes: Retreating Faster?' -> 'glaciers-of-the-andes-retreating-faster'
+    Example:
+        'Glaciers of the Andes: Retreating Faster?' -> 'glaciers-of-the-andes-retreating-faster'
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
@@ -158,13 +138,15 @@ def _sha256(data: bytes) -> str:
 def _decode_text(data: bytes, source: str, charset: str | None = None) -> str:
     if b"\x00" in data[:8192]:
         raise ReadingError(
-            f"{source}: looks like a binary file, not text; only UTF-8 text, Markdown, HTML and PDF files can be added."
+            f"{source}: looks like a binary file, not text; only UTF-8 text, Markdown, HTML and "
+            "PDF files can be added."
         )
     try:
         return data.decode(charset or "utf-8-sig")
     except (UnicodeDecodeError, LookupError) as exc:
         raise ReadingError(
-            f"{source}: is not {charset or 'UTF-8'} text ({exc}); save it as UTF-8 and add it again."
+            f"{source}: is not {charset or 'UTF-8'} text ({exc}); save it as UTF-8 and add it "
+            "again."
         ) from exc
 
 
@@ -212,7 +194,8 @@ def convert_html(
     body = render_markdown(blocks)
     if not any(kind == "text" for kind, _ in blocks):
         raise ReadingError(
-            f"{source}: no main text found in the page (only menus, links or scripts); save the article's own page, or copy its text into a .txt file and add that."
+            f"{source}: no main text found in the page (only menus, links or scripts); save the "
+            "article's own page, or copy its text into a .txt file and add that."
         )
     meta = {
         "author": doc.author or "",
@@ -240,46 +223,7 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     Raises `ReadingError` for a broken or password-protected PDF, and for one without a text
     layer (a scan), which must be OCRed first.
     """
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError
-
-    if b"%PDF-" not in data[:1024]:
-        raise ReadingError(
-            f"{source}: is not a PDF (no %PDF- header); check the file, or add it under its real type."
-        )
-    quiet = logging.getLogger("pypdf")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # damage is reported below, once, not as a stream of warnings
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                opened = reader.decrypt("")
-            except DependencyError as exc:
-                raise ReadingError(
-                    f"{source}: the PDF is encrypted with AES, which needs the `cryptography` package ({exc}); install it or save an unencrypted copy."
-                ) from exc
-            if not opened:
-                raise ReadingError(
-                    f"{source}: the PDF is password-protected; save an unencrypted copy (e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and add that."
-                )
-        pages = [page.extract_text() or "" for page in reader.pages]
-        labels = list(reader.page_labels)
-        info = reader.metadata
-    except ReadingError:
-        raise
-    except FileNotDecryptedError as exc:
-        raise ReadingError(
-            f"{source}: the PDF is password-protected; save an unencrypted copy and add that."
-        ) from exc
-    except (
-        Exception
-    ) as exc:  # pypdf raises many kinds (PyPdfError, ValueError, KeyError...) on damaged files
-        raise ReadingError(
-            f"{source}: the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}); re-save or re-download it."
-        ) from exc
-    finally:
-        quiet.setLevel(level)
+    pages, labels, info = _read_pdf(data, source)
     if not pages:
         raise ReadingError(f"{source}: the PDF has no pages.")
     numbers = (
@@ -287,15 +231,12 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
         if len(labels) == len(pages)
         else list(range(1, len(pages) + 1))
     )
-    meta_title = _one_line(str(info.title)) if info is not None and info.title else ""
-    if re.match(
-        r"(?i)^(untitled|microsoft (word|powerpoint) - |document\d*$)", meta_title
-    ) or meta_title.lower().endswith((".doc", ".docx", ".pdf")):
-        meta_title = ""
+    meta_title = _pdf_title(info)
     parsed, first_line = pdf_pages(pages, numbers, meta_title)
     if not any(page.blocks for page in parsed):
         raise ReadingError(
-            f"{source}: no extractable text; OCR it first (e.g. `ocrmypdf in.pdf out.pdf`), then add the OCRed PDF."
+            f"{source}: no extractable text; OCR it first (e.g. `ocrmypdf in.pdf out.pdf`), "
+            "then add the OCRed PDF."
         )
     body = (
         "\n".join(
@@ -308,6 +249,79 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     notes = (
         (f"pages without text (scanned images?): {', '.join(map(str, empty))}",) if empty else ()
     )
+    return Imported(
+        "pdf",
+        _one_line(title or meta_title or first_line or title_from_source(source)),
+        body,
+        ".md",
+        source,
+        _sha256(data),
+        _pdf_meta(info),
+        notes=notes,
+    )
+
+
+def _read_pdf(data: bytes, source: str) -> tuple[list[str], list[str], object]:
+    """The text of each page, the page labels and the document information of a PDF."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    if b"%PDF-" not in data[:1024]:
+        raise ReadingError(
+            f"{source}: is not a PDF (no %PDF- header); check the file, "
+            "or add it under its real type."
+        )
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # damage is reported below, once, not as a stream of warnings
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except DependencyError as exc:
+                raise ReadingError(
+                    f"{source}: the PDF is encrypted with AES, which needs the `cryptography` "
+                    f"package ({exc}); install it or save an unencrypted copy."
+                ) from exc
+            if not opened:
+                raise ReadingError(
+                    f"{source}: the PDF is password-protected; save an unencrypted copy "
+                    "(e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and add that."
+                )
+        return (
+            [page.extract_text() or "" for page in reader.pages],
+            list(reader.page_labels),
+            reader.metadata,
+        )
+    except ReadingError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise ReadingError(
+            f"{source}: the PDF is password-protected; save an unencrypted copy and add that."
+        ) from exc
+    # pypdf raises many kinds (PyPdfError, ValueError, KeyError...) on damaged files
+    except Exception as exc:
+        raise ReadingError(
+            f"{source}: the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}); "
+            "re-save or re-download it."
+        ) from exc
+    finally:
+        quiet.setLevel(level)
+
+
+def _pdf_title(info) -> str:
+    """The title in the PDF's information, unless it is a placeholder a program wrote."""
+    meta_title = _one_line(str(info.title)) if info is not None and info.title else ""
+    if re.match(
+        r"(?i)^(untitled|microsoft (word|powerpoint) - |document\d*$)", meta_title
+    ) or meta_title.lower().endswith((".doc", ".docx", ".pdf")):
+        return ""
+    return meta_title
+
+
+def _pdf_meta(info) -> dict[str, str]:
+    """Author and creation date from the PDF's information, where present."""
     author = _one_line(str(info.author)) if info is not None and info.author else ""
     date = ""
     if info is not None:
@@ -316,16 +330,7 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
         except (ValueError, TypeError, AttributeError):
             date = ""
     meta = {"author": author, "date": date}
-    return Imported(
-        "pdf",
-        _one_line(title or meta_title or first_line or title_from_source(source)),
-        body,
-        ".md",
-        source,
-        _sha256(data),
-        {k: v for k, v in meta.items() if v},
-        notes=notes,
-    )
+    return {k: v for k, v in meta.items() if v}
 
 
 # ---------------------------------------------------------------------------- text and Markdown
@@ -334,21 +339,6 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
 def title_from_source(source: str) -> str:
     stem = Path(urlsplit(source).path if "://" in source else source).stem
     return re.sub(r"[-_]+", " ", stem).strip().capitalize() or "Untitled reading"
-
-
-def _set_front(text: str, values: dict[str, str]) -> str:
-    """`text` with `values` set in its front matter (a block is added when there is none).
-
-    Example: ('Body', {'title': 'A'}) -> '---\\ntitle: "A"\\n---\\n\\nBody'
-    """
-    values = {k: v for k, v in values.items() if v}
-    lines = [f'{k}: "{_one_line(v)}"' for k, v in values.items()]
-    m = re.match(r"---\r?\n(.*?)^---[ \t]*\r?$\n?", text, re.DOTALL | re.MULTILINE)
-    if not m:
-        return "---\n" + "".join(line + "\n" for line in lines) + "---\n\n" + text
-    keys = {k.lower() for k in values}
-    kept = [ln for ln in m.group(1).splitlines() if ln.split(":", 1)[0].strip().lower() not in keys]
-    return "---\n" + "".join(line + "\n" for line in [*lines, *kept]) + "---\n" + text[m.end() :]
 
 
 def convert_text(
@@ -370,7 +360,7 @@ def convert_text(
     kind, suffix = ("markdown", ".md") if markdown else ("text", ".txt")
     copied = not (title or source_url)
     if not copied:
-        text = _set_front(
+        text = set_front_matter(
             text, {"title": title or "", "source_url": source_url, "source_sha256": _sha256(data)}
         )
     reading = parse_reading(
@@ -392,7 +382,8 @@ def convert_file(
         raise ReadingError(f"{path}: is a folder; add the files in it one by one or pass them all.")
     if suffix not in IMPORT_SUFFIXES:
         raise ReadingError(
-            f"{path}: unsupported file type {suffix or '(none)'!r}; `qa add` takes {', '.join(IMPORT_SUFFIXES)} files and http(s) URLs."
+            f"{path}: unsupported file type {suffix or '(none)'!r}; `qa add` takes "
+            f"{', '.join(IMPORT_SUFFIXES)} files and http(s) URLs."
         )
     try:
         size = path.stat().st_size
@@ -445,7 +436,8 @@ def convert_url(
         kind = "pdf"  # servers often send PDFs as octet-stream
     if kind is None:
         raise ReadingError(
-            f"{url}: content type {fetched.content_type!r} is not a reading; `qa add` fetches {', '.join(sorted(URL_TYPES))}."
+            f"{url}: content type {fetched.content_type!r} is not a reading; `qa add` fetches "
+            f"{', '.join(sorted(URL_TYPES))}."
         )
     if not fetched.data.strip():
         raise ReadingError(f"{url}: the server sent an empty page; nothing to add.")

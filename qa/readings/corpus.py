@@ -38,13 +38,15 @@ def read_reading(path: Path) -> Reading:
         )
     if path.suffix.lower() not in READING_SUFFIXES:
         raise ReadingError(
-            f"{path}: unsupported file type {path.suffix!r}; the corpus reads {', '.join(CORPUS_SUFFIXES)}."
+            f"{path}: unsupported file type {path.suffix!r}; the corpus reads "
+            f"{', '.join(CORPUS_SUFFIXES)}."
         )
     try:
         size = path.stat().st_size
         if size > MAX_READING_BYTES:
             raise ReadingError(
-                f"{path}: {size / 1e6:.1f} MB is over the {MAX_READING_BYTES // (1024 * 1024)} MB limit for one reading; split it into smaller files."
+                f"{path}: {size / 1e6:.1f} MB is over the {MAX_READING_BYTES // (1024 * 1024)} MB "
+                "limit for one reading; split it into smaller files."
             )
         data = path.read_bytes()
     except OSError as exc:
@@ -73,7 +75,8 @@ def corpus_files(corpus: Path) -> list[Path]:
     corpus = Path(corpus)
     if not corpus.is_dir():
         raise ReadingError(
-            f"{corpus}: corpus folder not found; create it and put readings (.md, .txt) in it, or pass --corpus."
+            f"{corpus}: corpus folder not found; create it and put readings (.md, .txt) in it, or "
+            "pass --corpus."
         )
     return sorted(
         p
@@ -103,7 +106,8 @@ def load_corpus(corpus: Path) -> tuple[list[Reading], list[SkippedFile]]:
             skipped.append(
                 SkippedFile(
                     str(path),
-                    f"{path}: another reading is already named {reading.doc!r}; rename one of them.",
+                    f"{path}: another reading is already named {reading.doc!r}; rename one of "
+                    "them.",
                 )
             )
             continue

@@ -37,7 +37,8 @@ FETCH_PRIVATE_ENV = "QA_FETCH_PRIVATE"
 def check_public(url: str) -> None:
     """Raise `ReadingError` unless every address the URL's host resolves to is a public one.
 
-    Example: 'http://127.0.0.1:8000/x' -> ReadingError ('… a private or local address (127.0.0.1) …')
+    Example:
+        'http://127.0.0.1:8000/x' -> ReadingError ('… a private or local address (127.0.0.1) …')
     """
     import socket
 
@@ -52,8 +53,10 @@ def check_public(url: str) -> None:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
         if not address.is_global:
             raise ReadingError(
-                f"{url}: {host} is a private or local address ({address}); the instructor area fetches public "
-                f"addresses only. Download the reading and upload the file, or set {FETCH_PRIVATE_ENV}=1 for an intranet."
+                f"{url}: {host} is a private or local address ({address}); the instructor area "
+                "fetches public "
+                "addresses only. Download the reading and upload the file, or set "
+                f"{FETCH_PRIVATE_ENV}=1 for an intranet."
             )
 
 
@@ -61,7 +64,8 @@ def check_size(size: int, source: str, limit: int) -> None:
     """Raise `ReadingError` when `size` bytes is over `limit`."""
     if size > limit:
         raise ReadingError(
-            f"{source}: {size / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit for one reading; split it or add a smaller file."
+            f"{source}: {size / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit for one "
+            "reading; split it or add a smaller file."
         )
 
 
@@ -76,7 +80,8 @@ class Fetched:
 
 
 def _opener(public_only: bool):
-    """urllib's opener; with `public_only`, each redirect's target is checked before it is followed."""
+    """urllib's opener; with `public_only`, each redirect's target is checked before it is
+    followed."""
     import urllib.request
 
     if not public_only:
@@ -139,16 +144,19 @@ def fetch_url(
         reason = exc.reason
         if isinstance(reason, (TimeoutError, socket.timeout)):
             raise ReadingError(
-                f"{url}: no answer within {timeout:g} s; try again later or save the page and add the file."
+                f"{url}: no answer within {timeout:g} s; try again later or save the page and add "
+                "the file."
             ) from exc
         raise ReadingError(
             f"{url}: cannot be fetched ({reason}); check the address and the network."
         ) from exc
     except TimeoutError as exc:
         raise ReadingError(
-            f"{url}: no complete answer within {timeout:g} s; try again later or save the page and add the file."
+            f"{url}: no complete answer within {timeout:g} s; try again later or save the page and "
+            "add the file."
         ) from exc
     except OSError as exc:
         raise ReadingError(
-            f"{url}: the connection failed ({exc}); try again later or save the page and add the file."
+            f"{url}: the connection failed ({exc}); try again later or save the page and add the "
+            "file."
         ) from exc

@@ -103,7 +103,8 @@ def add_reading(
             (e.g. a web page that changed) instead of reporting it.
         timeout: seconds to wait for a URL.
         max_bytes: the largest source accepted.
-        public_only: a URL (and its redirects) must resolve to public addresses (see `qa.readings.fetch`).
+        public_only: a URL (and its redirects) must resolve to public addresses (see
+            `qa.readings.fetch`).
 
     Returns:
         An `AddResult`; `added` is False when the reading was already there. Raises
@@ -169,7 +170,8 @@ def find_reading(corpus: Path, name: str) -> Path:
             return hits[0]
         if len(hits) > 1:
             raise ReadingError(
-                f"{name!r} names {len(hits)} files ({', '.join(p.name for p in hits)}); give the file name."
+                f"{name!r} names {len(hits)} files ({', '.join(p.name for p in hits)}); give the "
+                "file name."
             )
     titled = []
     for p in files:
@@ -182,7 +184,8 @@ def find_reading(corpus: Path, name: str) -> Path:
         return titled[0]
     if len(titled) > 1:
         raise ReadingError(
-            f"{name!r} is the title of {len(titled)} readings ({', '.join(p.name for p in titled)}); give the file name."
+            f"{name!r} is the title of {len(titled)} readings "
+            f"({', '.join(p.name for p in titled)}); give the file name."
         )
     raise ReadingError(
         f"{name!r}: no reading with that id, file name or title in {corpus}; see `qa list`."

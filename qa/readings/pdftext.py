@@ -41,7 +41,9 @@ def _clean(line: str) -> str:
 def join_lines(lines: list[str]) -> str:
     """The lines of one paragraph as one line, with end-of-line hyphenation undone.
 
-    Example: ['An inter-', 'national survey of', 'well-known sites.'] -> 'An international survey of well-known sites.'
+    Example:
+        ['An inter-', 'national survey of', 'well-known sites.']
+        -> 'An international survey of well-known sites.'
     """
     out = ""
     for line in lines:
@@ -55,7 +57,8 @@ def join_lines(lines: list[str]) -> str:
 
 
 def _furniture(pages: list[list[str]]) -> set[str]:
-    """Shapes (digits as #) of first or last lines repeated on most pages: running headers, footers."""
+    """Shapes (digits as #) of first or last lines repeated on most pages: running headers,
+    footers."""
     if len(pages) < 3:
         return set()
     counts: Counter[str] = Counter()
@@ -105,6 +108,13 @@ def _is_heading(line: str, following: str | None, width: int) -> bool:
     )
 
 
+def _flush(blocks: list[tuple[str, str]], current: list[str]) -> None:
+    """End the paragraph being gathered: its lines, joined, become a text block."""
+    if current:
+        blocks.append(("text", join_lines(current)))
+        current.clear()
+
+
 def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[list[PdfPage], str]:
     """Paragraphs and headings of every page of a PDF.
 
@@ -127,22 +137,17 @@ def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[li
     doc_title = (title or first_line).casefold()
     pages: list[PdfPage] = []
     seen_text = False
-    for number, lines in zip(numbers, kept):
+    for number, lines in zip(numbers, kept, strict=True):
         blocks: list[tuple[str, str]] = []
         current: list[str] = []
 
-        def flush() -> None:
-            if current:
-                blocks.append(("text", join_lines(current)))
-                current.clear()
-
         for i, line in enumerate(lines):
             if not line:
-                flush()
+                _flush(blocks, current)
                 continue
             following = next((nxt for nxt in lines[i + 1 :] if nxt), None)
             if _BULLET.match(line):
-                flush()
+                _flush(blocks, current)
             if not current and _is_heading(line, following, width):
                 if not (not seen_text and line.casefold() == doc_title):
                     blocks.append(("heading", line))
@@ -151,7 +156,7 @@ def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[li
             current.append(line)
             seen_text = True
             if _SENTENCE_END.search(line) and (width == 0 or len(line) < 0.85 * width):
-                flush()
-        flush()
+                _flush(blocks, current)
+        _flush(blocks, current)
         pages.append(PdfPage(number, tuple(blocks)))
     return pages, first_line

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import ReadingError
+from .front_matter import read_front_matter
 
 __all__ = [
     "Paragraph",
@@ -37,7 +38,6 @@ _HEADING = re.compile(
     r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$"
 )  # a closing "##" needs a space before it
 _PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
-_FRONT_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -88,32 +88,79 @@ class SkippedFile:
     reason: str
 
 
-def _front_matter(raw: str) -> tuple[dict[str, str], int]:
-    """Split a leading `---` block of `key: value` lines off `raw`.
-
-    Example: '---\\ntitle: "A"\\n---\\nBody' -> ({'title': 'A'}, 19)
-    """
-    if not raw.startswith("---\n") and not raw.startswith("---\r\n"):
-        return {}, 0
-    end = re.search(r"^---[ \t]*\r?$\n?", raw[4:], re.MULTILINE)
-    if end is None:
-        return {}, 0
-    meta: dict[str, str] = {}
-    for line in raw[4 : 4 + end.start()].splitlines():
-        if not line.strip() or line[0] in " \t-#":  # blank, YAML continuation, list item or comment
-            continue
-        m = _FRONT_KEY.match(line.strip())
-        if not m:  # prose between two `---` rules: not front matter, and not to be dropped
-            return {}, 0
-        value = m.group(2).strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        meta[m.group(1).lower()] = value
-    return meta, 4 + end.end()
-
-
 def _title_from_stem(stem: str) -> str:
     return re.sub(r"[-_]+", " ", stem).strip().capitalize() or stem
+
+
+@dataclass
+class _Scan:
+    """The paragraphs of a reading's body, found line by line: blank lines, headings and page
+    markers end a paragraph; fenced code blocks are kept whole."""
+
+    text: str
+    markdown: bool
+    title: str  # from the front matter; else the first level-1 heading before any paragraph
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    section: str | None = None
+    page: int | None = None
+    block_start: int | None = None  # where the paragraph being read began
+    fence: str | None = None  # the opening of the fenced code block we are in, if any
+
+    def close(self, end: int) -> None:
+        if self.block_start is not None:
+            stripped_end = len(self.text[:end].rstrip())
+            if stripped_end > self.block_start:
+                self.paragraphs.append(
+                    Paragraph(
+                        len(self.paragraphs) + 1,
+                        self.section,
+                        self.page,
+                        self.block_start,
+                        stripped_end,
+                    )
+                )
+        self.block_start = None
+
+    def _heading(self, name: str, top: bool) -> None:
+        if top and not self.title and not self.paragraphs:
+            self.title = name
+        else:
+            self.section = name
+
+    def line(self, pos: int, line: str) -> None:
+        """Take the line that starts at offset `pos` of the text."""
+        bare = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if self.markdown and self.fence is not None:  # inside ``` or ~~~: no headings, blanks kept
+            if bare.startswith(self.fence):
+                self.fence = None
+            return
+        if self.markdown and bare.startswith(("```", "~~~")):
+            self.fence = bare[:3]
+            if self.block_start is None:
+                self.block_start = pos + indent
+            return
+        heading = _HEADING.match(bare) if self.markdown else None
+        page_mark = _PAGE_MARKER.match(bare)
+        # A one-line paragraph underlined with === or --- is a heading too (setext style).
+        underline = (
+            self.markdown
+            and self.block_start is not None
+            and re.fullmatch(r"=+|-+", bare)
+            and "\n" not in self.text[self.block_start : pos].strip()
+        )
+        if underline:
+            name = self.text[self.block_start : pos].strip()
+            self.block_start = None
+            self._heading(name, bare[0] == "=")
+        elif not bare or heading or page_mark:
+            self.close(pos)
+            if heading:
+                self._heading(heading.group(2).strip(), len(heading.group(1)) == 1)
+            elif page_mark:
+                self.page = int(page_mark.group(1))
+        elif self.block_start is None:
+            self.block_start = pos + indent
 
 
 def parse_reading(
@@ -132,75 +179,20 @@ def parse_reading(
         The reading; raises `ReadingError` when it holds no text.
     """
     raw = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    meta, body_start = _front_matter(raw)
+    meta, body_start = read_front_matter(raw)
     text = raw[body_start:]
-    title = meta.get("title", "").strip()
-    paragraphs: list[Paragraph] = []
-    section: str | None = None
-    page: int | None = None
-    block_start: int | None = None
+    scan = _Scan(text, markdown, meta.get("title", "").strip())
     pos = 0
-
-    def close(end: int) -> None:
-        nonlocal block_start
-        if block_start is not None:
-            stripped_end = len(text[:end].rstrip())
-            if stripped_end > block_start:
-                paragraphs.append(
-                    Paragraph(len(paragraphs) + 1, section, page, block_start, stripped_end)
-                )
-        block_start = None
-
-    fence: str | None = None  # the opening of the fenced code block we are in, if any
-    lines = text.split("\n")
-    for n, line in enumerate(lines):
-        line_end = pos + len(line)
-        bare = line.strip()
-        if markdown and fence is not None:  # inside ``` or ~~~: no headings, blank lines kept
-            if bare.startswith(fence):
-                fence = None
-            pos = line_end + 1
-            continue
-        if markdown and bare.startswith(("```", "~~~")):
-            fence = bare[:3]
-            if block_start is None:
-                block_start = pos + (len(line) - len(line.lstrip()))
-            pos = line_end + 1
-            continue
-        heading = _HEADING.match(bare) if markdown else None
-        page_mark = _PAGE_MARKER.match(bare)
-        # A one-line paragraph underlined with === or --- is a heading too (setext style).
-        underline = (
-            markdown
-            and block_start is not None
-            and re.fullmatch(r"=+|-+", bare)
-            and "\n" not in text[block_start:pos].strip()
-        )
-        if underline:
-            name = text[block_start:pos].strip()
-            block_start = None
-            if bare[0] == "=" and not title and not paragraphs:
-                title = name
-            else:
-                section = name
-        elif not bare or heading or page_mark:
-            close(pos)
-            if heading:
-                name = heading.group(2).strip()
-                if len(heading.group(1)) == 1 and not title and not paragraphs:
-                    title = name
-                else:
-                    section = name
-            elif page_mark:
-                page = int(page_mark.group(1))
-        elif block_start is None:
-            block_start = pos + (len(line) - len(line.lstrip()))
-        pos = line_end + 1
-    close(len(text))
+    for line in text.split("\n"):
+        scan.line(pos, line)
+        pos += len(line) + 1
+    scan.close(len(text))
+    paragraphs, title = scan.paragraphs, scan.title
 
     if not paragraphs:
         raise ReadingError(
-            f"{source or doc}: no text to index (the file is empty or has only headings); add text or remove the file."
+            f"{source or doc}: no text to index (the file is empty or has only headings); "
+            "add text or remove the file."
         )
     return Reading(
         doc=doc,

@@ -641,8 +641,8 @@ def _open_assistant(args):
         Path(args.corpus) if args.corpus else None,
         on_rebuild=lambda why: print(f"Building the index ({why})…", file=sys.stderr, flush=True),
     )
-    for skipped in assistant.index.manifest.get("skipped", []):
-        print(f"skipped: {skipped['reason']}", file=sys.stderr, flush=True)
+    for skipped in assistant.index.manifest.skipped:
+        print(f"skipped: {skipped.reason}", file=sys.stderr, flush=True)
     return assistant
 
 

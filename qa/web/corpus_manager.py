@@ -99,10 +99,7 @@ class CorpusManager:
         chunks: dict[str, int] = {}
         for c in index.chunks:
             chunks[c.doc] = chunks.get(c.doc, 0) + 1
-        skipped = {
-            Path(s.get("path", "")).name: s.get("reason", "")
-            for s in index.manifest.get("skipped", [])
-        }
+        skipped = {Path(s.path).name: s.reason for s in index.manifest.skipped}
         out = []
         for path in corpus_files(self.corpus):
             doc = path.stem

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import QAError, QuestionSetError
-from ..evaluation.evaluate import METRICS, EvalRun, QuestionSet, evaluate, load_questions
+from ..evaluation.evaluate import EvalRun, QuestionSet, evaluate, load_questions
 from ..evaluation.report import (
-    LABELS,
-    format_metric,
     hit_curve_svg,
+    metrics_rows,
     render_report,
     score_plot_svg,
     svg_data_uri,
@@ -66,23 +65,6 @@ class EvaluationView:
     plots_html: str
     misses: list[list[str]]
     report_path: str | None
-
-
-def _metrics_rows(run: EvalRun) -> tuple[list[str], list[list[str]]]:
-    groups = {"all": run.overall, **run.per_tag}
-    headers = ["metric", *(name if name == "all" else f"tag: {name}" for name in groups)]
-    rows = [
-        [
-            f"{LABELS[key]} ({key})" if LABELS[key].lower() != key else key,
-            *(format_metric(key, s.values[key]) for s in groups.values()),
-        ]
-        for key in METRICS
-    ]
-    rows += [
-        [key.replace("_", " "), *(str(s.counts[key]) for s in groups.values())]
-        for key in ("questions", "in_scope", "out_of_scope", "refused")
-    ]
-    return headers, rows
 
 
 def _plots_html(run: EvalRun) -> str:
@@ -173,7 +155,7 @@ def run_evaluation(assistant, path: str | Path | None, k: int = 10) -> Evaluatio
     seconds = time.perf_counter() - started
     report = job_folder("qa-eval-") / f"{path.stem}-report.html"
     report.write_text(render_report(run), encoding="utf-8")
-    headers, rows = _metrics_rows(run)
+    headers, rows = metrics_rows(run)
     skipped = "".join(
         f"<li>line {p.line}: {html.escape(p.message)}</li>" for p in questions.problems
     )

@@ -351,12 +351,12 @@ def _chat_column(
 
 
 def _follow_readings_fn(assistant: IndexedAnswerer):
-    built = assistant.index.manifest.get("build")
+    built = assistant.index.manifest.build
 
     def follow_readings():
         """A page opened after an instructor changed the readings shows the current ones."""
         current = assistant.index
-        if current.manifest.get("build") == built:
+        if current.manifest.build == built:
             return gr.skip(), gr.skip()
         menu = gr.Dropdown(
             choices=_reading_choices(current.readings), visible=len(current.readings) > 1
