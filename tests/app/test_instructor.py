@@ -18,15 +18,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FakeEmbedder
-from pdf_helpers import make_pdf
-from web_helpers import serve_app
 
 from qa.answering.assistant import Assistant
 from qa.index.store import build_index, load_index
 from qa.web.app import WebSettings, create_app
 from qa.web.clients import parse_networks
 from qa.web.instructor import MAX_FAILED_LOGINS
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import CORPUS
+from tests.support.pdf_helpers import make_pdf
+from tests.support.web_helpers import serve_app
 
 pytestmark = [pytest.mark.app]
 

@@ -20,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import QUESTIONS, ROOT
 
 from qa.web.clients import sign_user
 from qa.web.ratelimit import USER_HEADER
+from tests.support.paths import QUESTIONS, ROOT
 
 SECRET = "load-tests-secret"
 

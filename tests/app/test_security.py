@@ -16,14 +16,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from web_helpers import chromium, outside_requests, serve_app
 
 from qa.answering.answer import EMPTY_QUESTION
 from qa.answering.language import ENGLISH_NOTICE
 from qa.answering.retrieve import MAX_QUESTION_CHARS
 from qa.web.app import WebSettings, create_app
 from qa.web.ratelimit import USER_HEADER
+from tests.support.paths import ROOT
+from tests.support.web_helpers import chromium, outside_requests, serve_app
 
 pytestmark = [pytest.mark.app, pytest.mark.model]
 

@@ -11,11 +11,11 @@ import urllib.error
 import urllib.request
 
 import pytest
-from web_helpers import refused_question, serve_app
 
 from qa.web.app import WebSettings, create_app
 from qa.web.clients import parse_networks, sign_user
 from qa.web.ratelimit import USER_HEADER
+from tests.support.web_helpers import refused_question, serve_app
 
 pytestmark = [pytest.mark.app, pytest.mark.model]
 

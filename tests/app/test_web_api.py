@@ -16,14 +16,15 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import CORPUS, QUESTIONS, FakeEmbedder
-from web_helpers import serve_app
 
 from qa.answering.answer import EMPTY_QUESTION
 from qa.errors import ModelError
 from qa.web.api import API_PATH, MAX_BODY_BYTES, ApiError, AskRequest, add_api, parse_ask
 from qa.web.clients import sign_user
 from qa.web.ratelimit import USER_HEADER, RateLimiter
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import CORPUS, QUESTIONS
+from tests.support.web_helpers import serve_app
 
 LMS = "https://lms.example.edu"
 OTHER = "https://evil.example"

@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
-from web_helpers import serve_app
 
 from qa.web.app import WebSettings, create_app
+from tests.support.paths import TESTS
+from tests.support.web_helpers import serve_app
 
 pytestmark = [pytest.mark.app, pytest.mark.model, pytest.mark.node]
 
-JS = Path(__file__).parent / "js"
+JS = TESTS / "js"
 
 
 def test_gradio_js_client_asks(assistant, tmp_path):

@@ -14,12 +14,23 @@ import shutil
 from pathlib import Path
 
 import pytest
-from a11y_helpers import assert_no_serious_axe_violations, assert_none_blocking, axe_violations
-from conftest import ROOT, FakeEmbedder
-from web_helpers import chromium, outside_requests, refused_question, serve_app, serve_folder
 
 from qa.web.app import WebSettings, create_app
 from qa.web.render import short_title
+from tests.support.a11y_helpers import (
+    assert_no_serious_axe_violations,
+    assert_none_blocking,
+    axe_violations,
+)
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import ROOT
+from tests.support.web_helpers import (
+    chromium,
+    outside_requests,
+    refused_question,
+    serve_app,
+    serve_folder,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
 

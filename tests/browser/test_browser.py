@@ -8,19 +8,21 @@ README shows are copied to docs/screenshots/.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from web_helpers import chromium, outside_requests, refused_question, serve_app
 
 from qa.web.app import WebSettings, create_app
+from tests.support.web_helpers import (
+    chromium,
+    outside_requests,
+    refused_question,
+    save_shot,
+    serve_app,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
 
-DOCS_SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 # Answered by the bundled reading (the Brunson question now falls under the refusal threshold).
 QUESTION = "What did Rumsfeld seek for U.S. forces?"
 
@@ -62,15 +64,6 @@ def page(browser):
     pg.recorder = rec
     yield pg
     context.close()
-
-
-def save_shot(pg, artifacts: Path, name: str, readme: bool = False, **kw) -> None:
-    pg.screenshot(path=str(artifacts / name), **kw)
-    if (
-        readme and os.environ.get("QA_UPDATE_SCREENSHOTS") == "1"
-    ):  # `make screenshots` refreshes the README's
-        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(artifacts / name, DOCS_SHOTS / name)
 
 
 def ask(pg, question: str):

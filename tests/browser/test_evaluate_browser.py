@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import ROOT, FakeEmbedder
+
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -12,15 +12,14 @@ import re
 import shutil
 
 import pytest
-from conftest import CORPUS, QUESTIONS, ROOT
-from pdf_helpers import make_pdf
-from test_browser import save_shot
-from web_helpers import chromium, outside_requests, serve_app
 
 from qa.answering.assistant import Assistant
 from qa.index.store import build_index, load_index
 from qa.web.app import WebSettings, create_app
 from qa.web.feedback import FeedbackLog
+from tests.support.paths import CORPUS, QUESTIONS, ROOT
+from tests.support.pdf_helpers import make_pdf
+from tests.support.web_helpers import chromium, outside_requests, save_shot, serve_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
 

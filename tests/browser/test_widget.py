@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from web_helpers import chromium, outside_requests, serve_app, serve_folder
 
 from qa.web.app import WebSettings, create_app
+from tests.support.paths import ROOT
+from tests.support.web_helpers import chromium, outside_requests, serve_app, serve_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
 
-ROOT = Path(__file__).resolve().parent.parent
 COURSE_PAGE = ROOT / "examples" / "course-page.html"
 DOCS_SHOTS = ROOT / "docs" / "screenshots"
 # Each answered by the bundled reading; the first one's reply is checked for its [1] marker.

@@ -9,11 +9,11 @@ import json
 import shutil
 
 import pytest
-from conftest import CORPUS, QUESTIONS
-from test_evaluate_cli import assert_self_contained
 
 from qa.cli import main
 from qa.evaluation.evaluate import evaluate, load_questions
+from tests.support.paths import CORPUS, QUESTIONS
+from tests.support.report_checks import assert_self_contained
 
 pytestmark = pytest.mark.model
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CORPUS, QUESTIONS
 
 from qa.errors import ModelError
 from qa.index.onnx_embed import (
@@ -20,6 +19,7 @@ from qa.index.onnx_embed import (
     load_fast_embedder,
     measure_agreement,
 )
+from tests.support.paths import CORPUS, QUESTIONS
 
 ARTICLE = CORPUS / "south-korea-us-alliance.md"
 

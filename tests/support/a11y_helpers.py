@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-AXE_JS = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
-AXE_DIR = Path(__file__).resolve().parent / "artifacts" / "axe"
+from tests.support.paths import ARTIFACTS, TESTS
+
+AXE_JS = TESTS / "js" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_DIR = ARTIFACTS / "axe"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("critical", "serious")
 

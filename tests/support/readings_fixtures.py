@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pdf_helpers import make_pdf, wrap_paragraphs
-
 from qa.readings.pdftext import join_lines
+from tests.support.pdf_helpers import make_pdf, wrap_paragraphs
 
 NEWS_HTML = """<!DOCTYPE html>
 <html lang="en">

@@ -1,9 +1,11 @@
-"""Helpers for the tests that serve the app: a uvicorn server on a free 127.0.0.1 port, Chromium settings."""
+"""Helpers for the tests that serve the app: uvicorn on a free 127.0.0.1 port, Chromium, screenshots."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
+import shutil
 import socket
 import threading
 import time
@@ -14,7 +16,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.paths import QUESTIONS, ROOT
+
 CHROMIUM = Path("/usr/bin/chromium")
+# `make screenshots` (QA_UPDATE_SCREENSHOTS=1) copies the README's screenshots here.
+DOCS_SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -111,8 +117,7 @@ def refused_question(assistant) -> str:
     """An out-of-scope question of the question set that the assistant does refuse (skips if none is)."""
     import json
 
-    questions = Path(__file__).resolve().parent.parent / "eval" / "questions.jsonl"
-    for line in questions.read_text(encoding="utf-8").splitlines():
+    for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
         row = json.loads(line) if line.strip() else {}
         if (
             row
@@ -122,3 +127,11 @@ def refused_question(assistant) -> str:
         ):
             return row["question"]
     pytest.skip("no out-of-scope question of eval/questions.jsonl is refused by the current index")
+
+
+def save_shot(pg, artifacts: Path, name: str, readme: bool = False, **kw) -> None:
+    """Screenshot a page into `artifacts`; with `readme`, `make screenshots` refreshes the README's."""
+    pg.screenshot(path=str(artifacts / name), **kw)
+    if readme and os.environ.get("QA_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(artifacts / name, DOCS_SHOTS / name)

@@ -9,15 +9,13 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import CORPUS, QUESTIONS, ROOT, FakeEmbedder
 
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.app_load import RssSampler, run_app_benchmark, tree_rss_mb  # noqa: E402
-from bench.baseline import Baseline  # noqa: E402
-from bench.corpus import load_questions, question_variants, synthetic_corpus, synthetic_index  # noqa: E402
-from bench.run import QUICK, percentiles, render_table, run_benchmark  # noqa: E402
+from bench.app_load import RssSampler, run_app_benchmark, tree_rss_mb
+from bench.baseline import Baseline
+from bench.corpus import load_questions, question_variants, synthetic_corpus, synthetic_index
+from bench.run import QUICK, percentiles, render_table, run_benchmark
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import CORPUS, QUESTIONS
 
 ARTICLE = CORPUS / "south-korea-us-alliance.md"
 

@@ -7,7 +7,6 @@ Unit tests run on generated Markdown with the fake embedder's token counter; the
 from __future__ import annotations
 
 import pytest
-from conftest import CORPUS, FakeEmbedder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,8 @@ from qa.errors import ReadingError
 from qa.index.chunk import ChunkSettings, chunk_reading, embedding_text, split_sentences
 from qa.readings.corpus import read_reading
 from qa.readings.records import parse_reading
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import CORPUS
 
 COUNT = FakeEmbedder().count_tokens
 

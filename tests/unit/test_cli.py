@@ -16,13 +16,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, QUESTIONS, ROOT
 
 import qa.answering.assistant
 import qa.index.embed
 import qa.index.model
 from qa.cli import main
 from qa.readings.corpus import read_reading
+from tests.support.paths import CORPUS, QUESTIONS, ROOT
 
 TITLE = "The South Korea-US Alliance Is Due for an Overhaul"
 TROOPS = "How many American troops are stationed in South Korea?"

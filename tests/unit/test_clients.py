@@ -16,8 +16,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import CORPUS, FakeEmbedder
-from web_helpers import serve_app
 
 from qa.errors import UsageError
 from qa.web.api import API_PATH, add_api
@@ -29,6 +27,9 @@ from qa.web.clients import (
     verified_user,
 )
 from qa.web.ratelimit import RateLimiter, client_key
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import CORPUS
+from tests.support.web_helpers import serve_app
 
 SECRET = "course-platform-secret"
 PROXIES = parse_networks("10.0.0.0/8, 127.0.0.1")

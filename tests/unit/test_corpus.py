@@ -8,14 +8,13 @@ landmarks, and compared paragraph by paragraph with what `qa.readings.records` p
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from conftest import CORPUS
 
 from qa.readings.corpus import read_reading
+from tests.support.paths import CORPUS, FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "scraped-page.txt"
+FIXTURE = FIXTURES / "scraped-page.txt"
 READING = CORPUS / "south-korea-us-alliance.md"
 TITLE = "The South Korea-US Alliance Is Due for an Overhaul"
 SECTIONS = (

@@ -10,14 +10,15 @@ import shutil
 import threading
 
 import pytest
-from conftest import CORPUS, FakeEmbedder
-from pdf_helpers import make_pdf
 
 from qa.answering.assistant import Assistant
 from qa.errors import IndexStoreError, ReadingError
 from qa.index.store import build_index, load_index
 from qa.web.corpus_manager import CorpusManager, check_file_name
 from qa.web.feedback_report import feedback_report, per_day_svg, records_csv
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import CORPUS
+from tests.support.pdf_helpers import make_pdf
 
 NOTES = "# Tidal energy\n\nTidal turbines in the Pentland Firth turn twice a day with the tide.\n"
 

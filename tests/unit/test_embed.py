@@ -11,11 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, FakeEmbedder
 
 from qa.errors import ModelError
 from qa.index.model import MODEL_SHA256, Embedder, model_dir, verify_model_files
 from qa.index.torch_embed import SentenceTransformerEmbedder
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import ROOT
 
 OFFICIAL = {
     "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",

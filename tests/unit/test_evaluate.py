@@ -6,7 +6,6 @@ import random
 import re
 
 import pytest
-from conftest import ROOT
 
 from qa.errors import QuestionSetError, UsageError
 from qa.evaluation.calibrate import choose_threshold, tradeoff
@@ -28,6 +27,7 @@ from qa.evaluation.evaluate import (
     score,
     words,
 )
+from tests.support.paths import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "eval"
 

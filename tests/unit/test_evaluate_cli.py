@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
-from conftest import ROOT, FakeEmbedder
 
 from qa.cli import main
 from qa.evaluation.evaluate import METRICS
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import ROOT
+from tests.support.report_checks import assert_self_contained
 
 FIXTURES = ROOT / "tests" / "fixtures" / "eval"
 FLOORS_THAT_HOLD = ["hit@1=0.5", "mrr@10=0.5"]
@@ -95,37 +96,6 @@ def test_jsonl_and_csv_give_the_same_figures(both_runs):
     assert set(jsonl["per_tag"]) == {"numbers", "queen", "dance", "followup", "oos"}
     assert [r["id"] for r in jsonl["results"]] == [f"q{i}" for i in range(1, 9)]
     assert jsonl["k"] == 5 and len(jsonl["hit_at_k"]) == 5
-
-
-class _Refs(HTMLParser):
-    """Collects what an HTML page would fetch from elsewhere."""
-
-    def __init__(self):
-        super().__init__()
-        self.outside: list[str] = []
-        self.tags: list[str] = []
-        self.images: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        for name, value in attrs:
-            value = (value or "").strip()
-            if name in ("src", "href", "srcset", "poster", "data", "action") and not (
-                value.startswith("data:") or value.startswith("#")
-            ):
-                self.outside.append(f"<{tag} {name}={value}>")
-            if tag == "img" and name == "src":
-                self.images.append(value)
-
-
-def assert_self_contained(page: str) -> list[str]:
-    """Checks a report fetches nothing and runs no script; returns its images' data URIs."""
-    refs = _Refs()
-    refs.feed(page)
-    assert refs.outside == []
-    assert not {"script", "link", "iframe", "object", "embed", "base"} & set(refs.tags)
-    assert "@import" not in page and not re.search(r"url\(\s*['\"]?(?!#|data:)", page)
-    return refs.images
 
 
 def test_the_report_is_self_contained_with_two_svg_plots(both_runs):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import ROOT, FakeEmbedder
-from test_evaluate_cli import assert_self_contained
 
 from qa.web.evaluate_tab import add_evaluate_tab, run_evaluation
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import ROOT
+from tests.support.report_checks import assert_self_contained
 
 FIXTURES = ROOT / "tests" / "fixtures" / "eval"
 CHROMIUM = "/usr/bin/chromium"

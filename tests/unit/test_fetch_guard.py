@@ -12,7 +12,6 @@ import shutil
 import threading
 
 import pytest
-from conftest import CORPUS, FakeEmbedder
 
 import qa.readings.fetch
 from qa.answering.assistant import Assistant
@@ -20,6 +19,8 @@ from qa.errors import ReadingError
 from qa.index.store import build_index, load_index
 from qa.readings.fetch import FETCH_PRIVATE_ENV, check_public, fetch_url
 from qa.web.corpus_manager import CorpusManager
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import CORPUS
 
 PAGE = b"<html><head><title>Tides</title></head><body><article><h1>Tides</h1><p>Tidal turbines in the Pentland Firth turn twice a day with the tide, and the firth's currents are among the fastest in Europe.</p></article></body></html>"
 

@@ -9,8 +9,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from pdf_helpers import make_pdf
-from readings_fixtures import (
+
+from qa.cli import main
+from qa.errors import ReadingError
+from qa.readings.convert import convert_file, convert_html, convert_pdf, slugify
+from qa.readings.corpus import read_reading
+from qa.readings.importers import add_reading, find_reading, remove_reading
+from tests.support.pdf_helpers import make_pdf
+from tests.support.readings_fixtures import (
     FURNITURE,
     NEWS_FACT,
     NEWS_HTML,
@@ -23,12 +29,6 @@ from readings_fixtures import (
     RUNNING_HEADER,
     river_pdf,
 )
-
-from qa.cli import main
-from qa.errors import ReadingError
-from qa.readings.convert import convert_file, convert_html, convert_pdf, slugify
-from qa.readings.corpus import read_reading
-from qa.readings.importers import add_reading, find_reading, remove_reading
 
 
 @pytest.fixture

@@ -7,14 +7,22 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FakeEmbedder
-from readings_fixtures import FURNITURE, NEWS_HTML, NEWS_TITLE, NOTES_TEXT, PDF_TITLE, river_pdf
 
 from qa.cli import main
 from qa.index.chunk import ChunkSettings, chunk_reading, embedding_text
 from qa.index.store import build_index, load_index
 from qa.readings.corpus import read_reading
 from qa.readings.importers import add_reading
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import CORPUS
+from tests.support.readings_fixtures import (
+    FURNITURE,
+    NEWS_HTML,
+    NEWS_TITLE,
+    NOTES_TEXT,
+    PDF_TITLE,
+    river_pdf,
+)
 
 TOPICS = [
     "volcanoes",

@@ -15,7 +15,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+
+from tests.support.paths import ROOT
 
 MAKE = shutil.which("make")
 

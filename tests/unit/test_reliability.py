@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from pdf_helpers import make_pdf
 from pypdf import PdfReader, PdfWriter
 
 from qa.answering.answer import EMPTY_QUESTION
@@ -30,6 +28,8 @@ from qa.answering.retrieve import MAX_QUESTION_CHARS
 from qa.cli import main
 from qa.index.store import FORMAT_VERSION
 from qa.readings.records import MAX_READING_BYTES
+from tests.support.paths import ROOT
+from tests.support.pdf_helpers import make_pdf
 
 GOOD = "# Bees\n\n## Hives\n\nBees make honey from nectar in the hive. A hive holds one queen and many workers.\n"
 HONEY = "What do bees make honey from?"

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, FakeEmbedder
 from filelock import FileLock
 
 import qa
@@ -38,8 +37,8 @@ from qa.index.store import (
     write_calibration,
 )
 from qa.readings.corpus import read_reading
-
-TESTS = Path(__file__).resolve().parent
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import ROOT
 
 READINGS = {
     "apples.md": "---\ntitle: Apples\n---\n\n## Orchards\n\nApple trees grow in orchards. Farmers prune them in winter.\n\n"
@@ -459,10 +458,10 @@ def test_a_held_lock_times_out_with_a_clear_error(corpus, index_dir, fake_embedd
 BUILDER = textwrap.dedent(
     """
     import os, sys, time
-    sys.path.insert(0, {tests!r})
+    sys.path.insert(0, {root!r})
     from pathlib import Path
     import qa.index.store
-    from conftest import FakeEmbedder
+    from tests.support.fakes import FakeEmbedder
 
     mode, corpus, index, log = sys.argv[1:5]
 
@@ -512,7 +511,7 @@ BUILDER = textwrap.dedent(
 @pytest.fixture
 def builder(tmp_path) -> Path:
     script = tmp_path / "builder.py"
-    script.write_text(BUILDER.format(tests=str(TESTS)), encoding="utf-8")
+    script.write_text(BUILDER.format(root=str(ROOT)), encoding="utf-8")
     return script
 
 

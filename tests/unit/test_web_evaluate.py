@@ -15,13 +15,13 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import ROOT
-from web_helpers import chromium, outside_requests, serve_app
 
 from qa.errors import UsageError
 from qa.readings.convert import MAX_IMPORT_BYTES
 from qa.web.app import EVALUATE_ENV, WebSettings, create_app, env_flag
 from qa.web.evaluate_tab import MAX_UPLOAD_BYTES
+from tests.support.paths import ROOT
+from tests.support.web_helpers import chromium, outside_requests, serve_app
 
 FIXTURE = ROOT / "tests" / "fixtures" / "eval" / "questions.jsonl"
 PASSWORD = "evaluate-password"
