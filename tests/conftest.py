@@ -61,6 +61,7 @@ def pytest_collection_modifyitems(config, items):
         if model_fixtures and layer != "model":
             item.add_marker("model")
 
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()

@@ -27,8 +27,6 @@ from tests.support.paths import QUESTIONS, ROOT
 
 SECRET = "load-tests-secret"
 
-pytestmark = [pytest.mark.app, pytest.mark.model]
-
 CLIENTS, PER_CLIENT = 20, 10
 RATE_LIMIT = 12  # questions a minute per client: above what each load client asks, below a burst
 RSS_GROWTH_MB = 300

@@ -17,8 +17,6 @@ from qa.web.clients import parse_networks, sign_user
 from qa.web.ratelimit import USER_HEADER
 from tests.support.web_helpers import refused_question, serve_app
 
-pytestmark = [pytest.mark.app, pytest.mark.model]
-
 OTHER_SITE = "http://127.0.0.1:9"  # an origin that may embed the widget in the restricted app
 
 

@@ -17,18 +17,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from qa.answering.answer import EMPTY_QUESTION
 from qa.errors import ModelError
-from qa.web.api import API_PATH, MAX_BODY_BYTES, ApiError, AskRequest, add_api, parse_ask
+from qa.web.api import API_PATH, MAX_BODY_BYTES, add_api
 from qa.web.clients import sign_user
 from qa.web.ratelimit import USER_HEADER, RateLimiter
-from tests.support.fakes import FakeEmbedder
+from tests.support.fakes import fake_assistant_over
 from tests.support.paths import CORPUS, QUESTIONS
 from tests.support.web_helpers import serve_app
 
 LMS = "https://lms.example.edu"
 OTHER = "https://evil.example"
-DOCS = frozenset({"south-korea-us-alliance"})
 SECRET = "api-tests-secret"
 
 
@@ -59,70 +57,14 @@ def post(
 # ------------------------------------------------------------------ the request body
 
 
-@pytest.mark.parametrize(
-    "body, expected",
-    [
-        (b'{"question": "Who is Xavier T. Brunson?"}', AskRequest("Who is Xavier T. Brunson?")),
-        (
-            b'{"question": "Why?", "history": ["Who is Brunson?"], "doc": null}',
-            AskRequest("Why?", ("Who is Brunson?",)),
-        ),
-        (
-            b'{"question": "Why?", "history": null, "doc": "south-korea-us-alliance"}',
-            AskRequest("Why?", (), "south-korea-us-alliance"),
-        ),
-        (
-            '{"question": "Qu\u2019est-ce que l\u2019USFK ?"}'.encode("utf-8"),
-            AskRequest("Qu\u2019est-ce que l\u2019USFK ?"),
-        ),
-    ],
-)
-def test_parse_ask_accepts(body, expected):
-    assert parse_ask(body, DOCS) == expected
-
-
-@pytest.mark.parametrize(
-    "body, words",
-    [
-        (b"", "not valid JSON"),
-        (b"question=Who", "not valid JSON"),
-        (b"\xff\xfe", "not valid JSON"),
-        (b'["Who is Brunson?"]', "JSON list"),
-        (b"{}", "`question` is required"),
-        (b'{"question": 42}', "`question` is required"),
-        (b'{"question": "   "}', EMPTY_QUESTION),
-        (b'{"question": ""}', EMPTY_QUESTION),
-        (b'{"question": "Who?", "questoin": "typo"}', "unknown field 'questoin'"),
-        (b'{"question": "Who?", "history": "Who is Brunson?"}', "`history` must be a list"),
-        (b'{"question": "Who?", "history": [1, 2]}', "`history` must be a list"),
-        (b'{"question": "Who?", "doc": "no-such-reading"}', "south-korea-us-alliance"),
-        (b'{"question": "Who?", "doc": 3}', "is not a reading"),
-        (b"[" * 30_000 + b"]" * 30_000, "not valid JSON"),  # nested deeper than the parser goes
-    ],
-)
-def test_parse_ask_refuses_with_a_message_naming_the_problem(body, words):
-    with pytest.raises(ApiError) as info:
-        parse_ask(body, DOCS)
-    assert (
-        info.value.status == 400
-        and info.value.code == "bad_request"
-        and words in info.value.message
-    )
-
-
 # ------------------------------------------------------------------ the route alone, fake embedder
 
 
 @pytest.fixture(scope="module")
 def fake_assistant(tmp_path_factory):
-    from qa.answering.assistant import Assistant
-    from qa.index.store import build_index
-
     corpus, folder = tmp_path_factory.mktemp("corpus"), tmp_path_factory.mktemp("index")
     shutil.copy(CORPUS / "south-korea-us-alliance.md", corpus)
-    embedder = FakeEmbedder()
-    build_index(corpus, folder, embedder)
-    return Assistant.open(folder, corpus, embedder=embedder)
+    return fake_assistant_over(corpus, folder)
 
 
 class Stand:
@@ -327,8 +269,6 @@ def served(assistant, tmp_path_factory):
         yield url, feedback, app
 
 
-@pytest.mark.app
-@pytest.mark.model
 def test_app_answers_like_the_assistant_and_logs_the_question(served, assistant):
     url, feedback, _ = served
     history = ["What did Rumsfeld seek for U.S. forces on the peninsula?"]
@@ -354,8 +294,6 @@ def test_app_answers_like_the_assistant_and_logs_the_question(served, assistant)
     )
 
 
-@pytest.mark.app
-@pytest.mark.model
 def test_app_cors_for_an_allowed_and_another_site(served):
     url, _, _ = served
     preflight = {
@@ -385,8 +323,6 @@ def test_app_cors_for_an_allowed_and_another_site(served):
         assert headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.mark.app
-@pytest.mark.model
 def test_app_rate_limit_is_shared_with_the_gradio_api(served):
     from gradio_client import Client
 
@@ -408,8 +344,6 @@ def test_app_rate_limit_is_shared_with_the_gradio_api(served):
     )
 
 
-@pytest.mark.app
-@pytest.mark.model
 def test_app_concurrent_answers_equal_the_ones_given_one_by_one(served):
     url, _, _ = served
     rows = [
@@ -440,8 +374,6 @@ def test_app_concurrent_answers_equal_the_ones_given_one_by_one(served):
     assert all(together[i][0] == 200 and together[i][2] == alone[i][2] for i in range(len(asks)))
 
 
-@pytest.mark.app
-@pytest.mark.model
 def test_gradio_keeps_a_bounded_number_of_sessions(served):
     """Each call of Gradio's HTTP API opens a session of ~70 kB; the chat and the widget keep SESSION_CAPACITY at most."""
     from qa.web.app import SESSION_CAPACITY

@@ -12,7 +12,7 @@ from qa.web.app import WebSettings, create_app
 from tests.support.paths import TESTS
 from tests.support.web_helpers import serve_app
 
-pytestmark = [pytest.mark.app, pytest.mark.model, pytest.mark.node]
+pytestmark = pytest.mark.node
 
 JS = TESTS / "js"
 

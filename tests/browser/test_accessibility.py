@@ -22,7 +22,7 @@ from tests.support.a11y_helpers import (
     assert_none_blocking,
     axe_violations,
 )
-from tests.support.fakes import FakeEmbedder
+from tests.support.fakes import fake_assistant_over
 from tests.support.paths import ROOT
 from tests.support.web_helpers import (
     chromium,
@@ -31,8 +31,6 @@ from tests.support.web_helpers import (
     serve_app,
     serve_folder,
 )
-
-pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
 
 # Answered with the current retrieval and with the reworked one on main (where the Brunson question
 # of tests/test_browser.py falls under the refusal threshold).
@@ -162,15 +160,11 @@ INSTRUCTOR_TABS = ["Readings", "Feedback", "Evaluate", "Calibrate"]
 def instructor_url(tmp_path_factory):
     """The app's instructor area (`…/instructor`) over a copy of the small evaluation corpus with the
     fake embedder, and a feedback log with a few questions and a vote so that every tab has content."""
-    from qa.answering.assistant import Assistant
-    from qa.index.store import build_index
     from qa.web.feedback import FeedbackLog
 
     folder = tmp_path_factory.mktemp("a11y-instructor")
     shutil.copytree(EVAL_FIXTURES / "corpus", folder / "corpus")
-    embedder = FakeEmbedder()
-    build_index(folder / "corpus", folder / "index", embedder)
-    fake = Assistant.open(folder / "index", folder / "corpus", embedder=embedder)
+    fake = fake_assistant_over(folder / "corpus", folder / "index")
     log = FeedbackLog(folder / "feedback.jsonl")
     for n, (question, refused) in enumerate(
         [

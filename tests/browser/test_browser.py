@@ -21,8 +21,6 @@ from tests.support.web_helpers import (
     serve_app,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
-
 # Answered by the bundled reading (the Brunson question now falls under the refusal threshold).
 QUESTION = "What did Rumsfeld seek for U.S. forces?"
 

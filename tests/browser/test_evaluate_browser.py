@@ -6,10 +6,8 @@ import shutil
 
 import pytest
 
-from tests.support.fakes import FakeEmbedder
+from tests.support.fakes import fake_assistant_over
 from tests.support.paths import ROOT
-
-pytestmark = pytest.mark.browser
 
 FIXTURES = ROOT / "tests" / "fixtures" / "eval"
 CHROMIUM = "/usr/bin/chromium"
@@ -26,16 +24,12 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory):
-    from qa.answering.assistant import Assistant
     from qa.evaluation.evaluate import evaluate, load_questions
     from qa.evaluation.report import render_report
-    from qa.index.store import build_index
 
     folder = tmp_path_factory.mktemp("report")
-    embedder = FakeEmbedder()
-    build_index(FIXTURES / "corpus", folder / "index", embedder)
     run = evaluate(
-        Assistant.open(folder / "index", FIXTURES / "corpus", embedder=embedder),
+        fake_assistant_over(FIXTURES / "corpus", folder / "index"),
         load_questions(FIXTURES / "questions.jsonl"),
         k=5,
     )

@@ -21,8 +21,6 @@ from tests.support.paths import CORPUS, QUESTIONS, ROOT
 from tests.support.pdf_helpers import make_pdf
 from tests.support.web_helpers import chromium, outside_requests, save_shot, serve_app
 
-pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
-
 PASSWORD = "a browser test passphrase"
 PDF_QUESTION = "Who depends on meltwater from Quelccaya in the dry season?"
 FIXTURE = ROOT / "tests" / "fixtures" / "eval" / "questions.jsonl"

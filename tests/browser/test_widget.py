@@ -18,8 +18,6 @@ from qa.web.app import WebSettings, create_app
 from tests.support.paths import ROOT
 from tests.support.web_helpers import chromium, outside_requests, serve_app, serve_folder
 
-pytestmark = [pytest.mark.browser, pytest.mark.app, pytest.mark.model]
-
 COURSE_PAGE = ROOT / "examples" / "course-page.html"
 DOCS_SHOTS = ROOT / "docs" / "screenshots"
 # Each answered by the bundled reading; the first one's reply is checked for its [1] marker.

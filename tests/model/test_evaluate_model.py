@@ -15,8 +15,6 @@ from qa.evaluation.evaluate import evaluate, load_questions
 from tests.support.paths import CORPUS, QUESTIONS
 from tests.support.report_checks import assert_self_contained
 
-pytestmark = pytest.mark.model
-
 # The targets of the retrieval-quality work, exactly: in-scope hit@1 >= 0.90, hit@3 >= 0.97, MRR@10 >= 0.93,
 # answer in the highlight >= 80%, out-of-scope refused >= 9 of 10, in-scope wrongly refused <= 1 of 43.
 FLOORS = [

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.errors import ModelError
 from qa.index.onnx_embed import (
     AGREEMENT,
     VARIANTS,
@@ -22,11 +21,6 @@ from qa.index.onnx_embed import (
 from tests.support.paths import CORPUS, QUESTIONS
 
 ARTICLE = CORPUS / "south-korea-us-alliance.md"
-
-
-def test_unknown_variant_is_refused(tmp_path):
-    with pytest.raises(ModelError, match="int8, fp32"):
-        load_fast_embedder(tmp_path, variant="fp16")
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +77,6 @@ def _texts() -> list[str]:
     return sentences + paragraphs + questions
 
 
-@pytest.mark.model
 def test_vectors_agree_with_torch_on_the_reading_and_questions(fast, torch_embedder):
     texts = _texts()
     a, b = fast.embed(texts), torch_embedder.embed(texts)
@@ -97,7 +90,6 @@ def test_vectors_agree_with_torch_on_the_reading_and_questions(fast, torch_embed
         assert float(cos.min()) >= max(least, 0.98) and float(cos.mean()) >= mean
 
 
-@pytest.mark.model
 @pytest.mark.parametrize(
     "text", ["", "USFK", "Adm. Samuel J. Paparo spoke.", "naïve café “quotes” 🙂", "word " * 400]
 )
@@ -105,7 +97,6 @@ def test_token_counts_match_torch(fast, torch_embedder, text):
     assert fast.count_tokens(text) == torch_embedder.count_tokens(text)
 
 
-@pytest.mark.model
 def test_a_texts_vector_does_not_depend_on_the_texts_beside_it(fast):
     texts = [
         "a much longer text about the alliance and its command structure in Seoul",
@@ -121,7 +112,6 @@ def test_a_texts_vector_does_not_depend_on_the_texts_beside_it(fast):
     assert fast.embed([]).shape == (0, 384)
 
 
-@pytest.mark.model
 def test_over_long_texts_are_cut_where_torch_cuts_them(fast, torch_embedder):
     head = (
         "The alliance faces new questions about deterrence and cost. " * 30
@@ -131,13 +121,11 @@ def test_over_long_texts_are_cut_where_torch_cuts_them(fast, torch_embedder):
     assert float(a[0] @ torch_embedder.embed([head])[0]) > 0.98
 
 
-@pytest.mark.model
 def test_agreement_detects_a_different_model(fast):
     assert measure_agreement(fast, fast).ok
     assert not measure_agreement(fast, _Random()).ok
 
 
-@pytest.mark.model
 def test_a_recorded_disagreement_falls_back_with_a_warning(onnx_dir, tmp_path):
     for p in onnx_dir.iterdir():
         shutil.copy(p, tmp_path / p.name)
@@ -149,7 +137,6 @@ def test_a_recorded_disagreement_falls_back_with_a_warning(onnx_dir, tmp_path):
         assert load_fast_embedder(tmp_path, reference=_Unusable) is None
 
 
-@pytest.mark.model
 def test_an_index_belongs_to_the_variant_that_built_it(fast, torch_embedder, built_index, tmp_path):
     """fp32 and torch make the same index; an int8 index is rebuilt rather than searched with other vectors."""
     from qa.index.chunk import ChunkSettings, embedding_text
@@ -172,7 +159,6 @@ def test_an_index_belongs_to_the_variant_that_built_it(fast, torch_embedder, bui
     assert float(cos.min()) >= (0.9999 if fast.variant == "fp32" else 0.98)
 
 
-@pytest.mark.model
 def test_quantising_leaves_the_processs_logging_as_it_was(onnx_dir, tmp_path):
     import logging
 
@@ -185,7 +171,6 @@ def test_quantising_leaves_the_processs_logging_as_it_was(onnx_dir, tmp_path):
     assert (list(root.handlers), root.level) == before
 
 
-@pytest.mark.model
 def test_int8_is_never_quantised_from_an_fp32_file_of_an_older_export(
     onnx_dir, tmp_path, torch_embedder, monkeypatch
 ):

@@ -46,10 +46,10 @@ class FakeEmbedder:
         return out
 
 
-def fake_assistant(corpus: Path, index: Path, embedder: FakeEmbedder | None = None):
+def fake_assistant_over(corpus: Path, index: Path, embedder: FakeEmbedder | None = None):
     """An `Assistant` over `corpus`, indexed into the folder `index` with the fake embedder.
 
-    Example: fake_assistant(CORPUS, tmp_path / "index").ask("Who is Brunson?") -> an `Answer`.
+    Example: fake_assistant_over(CORPUS, tmp_path / "index").ask("Who is Brunson?") -> an `Answer`.
     """
     from qa.answering.assistant import Assistant
     from qa.index.store import build_index, load_index

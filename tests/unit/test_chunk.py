@@ -12,10 +12,9 @@ from hypothesis import strategies as st
 
 from qa.errors import ReadingError
 from qa.index.chunk import ChunkSettings, chunk_reading, embedding_text, split_sentences
-from qa.readings.corpus import read_reading
 from qa.readings.records import parse_reading
+from tests.support.chunk_checks import check_chunks
 from tests.support.fakes import FakeEmbedder
-from tests.support.paths import CORPUS
 
 COUNT = FakeEmbedder().count_tokens
 
@@ -61,53 +60,6 @@ def documents(draw) -> str:
     front = draw(st.sampled_from(["", "---\ntitle: Generated\n---\n", "# A Title\n\n"]))
     sep = draw(st.sampled_from(["\n\n", "\n\n\n", "\n \n"]))
     return front + sep.join(blocks) + draw(st.sampled_from(["", "\n", "\n\n"]))
-
-
-def check_chunks(reading, chunks, count_tokens, chunk_settings: ChunkSettings) -> None:
-    """Every invariant a chunk list must keep; raises AssertionError on the first broken one."""
-    text = reading.text
-    by_number = {p.number: p for p in reading.paragraphs}
-    assert chunks, "a reading with text has chunks"
-    previous_end = 0
-    for c in chunks:
-        assert text[c.start : c.end] == c.text
-        assert c.text == c.text.strip() and c.text
-        assert c.start >= previous_end, "chunks are in reading order and do not overlap"
-        previous_end = c.end
-        assert (
-            c.doc == reading.doc and c.title == reading.title and c.id == f"{reading.doc}@{c.start}"
-        )
-        assert c.paragraphs == tuple(sorted(c.paragraphs)) and c.paragraphs
-        for n in c.paragraphs:
-            p = by_number[n]
-            assert (p.section, p.page) == (c.section, c.page), (
-                "a chunk never crosses a heading or a page marker"
-            )
-            assert p.start < c.end and p.end > c.start
-        assert "<!--" not in c.text and not any(
-            line.lstrip().startswith("#") and line.lstrip("#")[:1] == " "
-            for line in c.text.split("\n")
-        )
-        for s in c.sentences:
-            assert c.start <= s.start < s.end <= c.end
-            assert text[s.start : s.end] in c.text
-            assert s.paragraph in c.paragraphs
-            p = by_number[s.paragraph]
-            assert p.start <= s.start and s.end <= p.end
-        sentence_chars = " ".join(text[s.start : s.end] for s in c.sentences)
-        assert sentence_chars.split() == c.text.split(), (
-            "the sentences of a chunk are its whole text"
-        )
-        tokens = count_tokens(embedding_text(c.title, c.section, c.text))
-        assert tokens + 2 <= chunk_settings.model_max_tokens, (
-            f"chunk {c.id} has {tokens} word pieces + [CLS]/[SEP]"
-        )
-    for p in reading.paragraphs:
-        for pos in range(p.start, p.end):
-            if not text[pos].isspace():
-                assert any(c.start <= pos < c.end for c in chunks), (
-                    f"paragraph {p.number}: character {pos} is in no chunk"
-                )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -290,60 +242,6 @@ def test_split_sentences_shifts_by_offset():
 
 
 # ---------------------------------------------------------------------------- the real tokenizer
-
-
-@pytest.fixture(scope="module")
-def bundled():
-    return read_reading(CORPUS / "south-korea-us-alliance.md")
-
-
-def _real_budget_ok(embedder, chunks) -> list[tuple[str, int]]:
-    tokenizer = embedder._model.tokenizer
-    over = []
-    for c in chunks:
-        ids = tokenizer(
-            embedding_text(c.title, c.section, c.text),
-            add_special_tokens=True,
-            truncation=False,
-            verbose=False,
-        )["input_ids"]
-        assert ids[0] == tokenizer.cls_token_id and ids[-1] == tokenizer.sep_token_id
-        if len(ids) > 256:
-            over.append((c.id, len(ids)))
-    return over
-
-
-@pytest.mark.model
-def test_bundled_chunks_fit_the_model_with_its_own_tokenizer(
-    real_embedder, torch_embedder, bundled
-):
-    assert real_embedder.max_tokens == 256
-    chunks = chunk_reading(bundled, real_embedder.count_tokens)
-    check_chunks(bundled, chunks, real_embedder.count_tokens, ChunkSettings())
-    assert _real_budget_ok(torch_embedder, chunks) == []
-    assert {n for c in chunks for n in c.paragraphs} == set(range(1, 37))
-
-
-@pytest.mark.model
-def test_long_paragraphs_and_a_very_long_sentence_fit_the_model(
-    real_embedder, torch_embedder, bundled
-):
-    body = [bundled.text[p.start : p.end] for p in bundled.paragraphs]
-    huge_paragraph = " ".join(body[:12])  # a dozen paragraphs run together, ~2,000 word pieces
-    huge_sentence = (
-        " ".join(s.rstrip(".") for s in body[12:20]).replace(". ", ", ") + "."
-    )  # one sentence, no stops
-    unicode_run = "서울과 워싱턴은 동맹을 재검토해야 한다 " * 120 + "끝."
-    raw = (
-        "---\ntitle: A Very Long Reading Title That Takes Many Word Pieces Of The Budget Away\n---\n\n"
-        "## A rather long section heading about alliance transformation on the Korean Peninsula\n\n"
-        f"{huge_paragraph}\n\n{huge_sentence}\n\n<!-- page 2 -->\n\n{unicode_run}\n"
-    )
-    reading = parse_reading(raw, "long")
-    chunks = chunk_reading(reading, real_embedder.count_tokens)
-    check_chunks(reading, chunks, real_embedder.count_tokens, ChunkSettings())
-    assert _real_budget_ok(torch_embedder, chunks) == []
-    assert len(chunks) >= 12
 
 
 # ---------------------------------------------------------------------------- awkward shapes never stop a build

@@ -11,12 +11,11 @@ import threading
 
 import pytest
 
-from qa.answering.assistant import Assistant
 from qa.errors import IndexStoreError, ReadingError
 from qa.index.store import build_index, load_index
 from qa.web.corpus_manager import CorpusManager, check_file_name
 from qa.web.feedback_report import feedback_report, per_day_svg, records_csv
-from tests.support.fakes import FakeEmbedder
+from tests.support.fakes import FakeEmbedder, fake_assistant_over
 from tests.support.paths import CORPUS
 from tests.support.pdf_helpers import make_pdf
 
@@ -27,8 +26,7 @@ NOTES = "# Tidal energy\n\nTidal turbines in the Pentland Firth turn twice a day
 def setup(tmp_path):
     shutil.copytree(CORPUS, tmp_path / "corpus")
     embedder = FakeEmbedder()
-    build_index(tmp_path / "corpus", tmp_path / "index", embedder)
-    assistant = Assistant(load_index(tmp_path / "index"), embedder)
+    assistant = fake_assistant_over(tmp_path / "corpus", tmp_path / "index", embedder)
     return (
         CorpusManager(assistant, tmp_path / "corpus", tmp_path / "index"),
         assistant,

@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from qa.web.evaluate_tab import add_evaluate_tab, run_evaluation
-from tests.support.fakes import FakeEmbedder
+from tests.support.fakes import fake_assistant_over
 from tests.support.paths import ROOT
 from tests.support.report_checks import assert_self_contained
 
 FIXTURES = ROOT / "tests" / "fixtures" / "eval"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
 def fake_assistant(tmp_path_factory):
-    from qa.answering.assistant import Assistant
-    from qa.index.store import build_index
-
-    folder = tmp_path_factory.mktemp("ui-eval-index")
-    embedder = FakeEmbedder()
-    build_index(FIXTURES / "corpus", folder, embedder)
-    return Assistant.open(folder, FIXTURES / "corpus", embedder=embedder)
+    return fake_assistant_over(FIXTURES / "corpus", tmp_path_factory.mktemp("ui-eval-index"))
 
 
 def test_the_handler_prepares_metrics_plots_misses_and_the_report(fake_assistant):
@@ -102,44 +84,3 @@ def test_the_instructor_area_has_the_evaluate_tab_and_the_students_page_not(fake
         if d.get("api_visibility", "public") == "public" and d.get("api_name")
     ]
     assert public == []  # every event of the area is private
-
-
-@pytest.mark.browser
-@pytest.mark.app
-def test_uploading_a_question_set_in_the_browser(fake_assistant, artifacts):
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: run `make browser`")
-    from playwright.sync_api import expect, sync_playwright
-
-    demo = _app(fake_assistant)
-    demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                page = browser.new_page(viewport={"width": 1280, "height": 1400})
-                page.goto(demo.local_url)
-                page.get_by_role("tab", name="Evaluate").click()
-                page.locator("#qa-eval-file input[type=file]").set_input_files(
-                    str(FIXTURES / "questions.csv")
-                )
-                page.locator("#qa-eval-file").get_by_text("questions.csv").first.wait_for(
-                    timeout=30_000
-                )
-                page.locator("#qa-eval-run").click()
-                expect(page.locator("#qa-eval-status")).to_contain_text(
-                    "Evaluated 8 questions", timeout=60_000
-                )
-                expect(page.locator("#qa-eval-metrics")).to_contain_text("wrong_refusal_rate")
-                expect(page.locator("#qa-eval-download")).to_be_visible()
-                sizes = page.locator("#qa-eval-plots img").evaluate_all(
-                    "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)"
-                )
-                assert len(sizes) == 2 and all(s > 100 for s in sizes), sizes
-                page.screenshot(path=str(artifacts / "evaluate-tab.png"), full_page=True)
-            finally:
-                browser.close()
-    finally:
-        demo.close()

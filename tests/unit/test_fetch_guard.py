@@ -14,12 +14,10 @@ import threading
 import pytest
 
 import qa.readings.fetch
-from qa.answering.assistant import Assistant
 from qa.errors import ReadingError
-from qa.index.store import build_index, load_index
 from qa.readings.fetch import FETCH_PRIVATE_ENV, check_public, fetch_url
 from qa.web.corpus_manager import CorpusManager
-from tests.support.fakes import FakeEmbedder
+from tests.support.fakes import fake_assistant_over
 from tests.support.paths import CORPUS
 
 PAGE = b"<html><head><title>Tides</title></head><body><article><h1>Tides</h1><p>Tidal turbines in the Pentland Firth turn twice a day with the tide, and the firth's currents are among the fastest in Europe.</p></article></body></html>"
@@ -115,10 +113,10 @@ def test_the_instructor_area_refuses_a_local_url_and_leaves_the_corpus_as_it_was
     base, hits = server
     monkeypatch.delenv(FETCH_PRIVATE_ENV, raising=False)
     shutil.copytree(CORPUS, tmp_path / "corpus")
-    embedder = FakeEmbedder()
-    build_index(tmp_path / "corpus", tmp_path / "index", embedder)
     manager = CorpusManager(
-        Assistant(load_index(tmp_path / "index"), embedder), tmp_path / "corpus", tmp_path / "index"
+        fake_assistant_over(tmp_path / "corpus", tmp_path / "index"),
+        tmp_path / "corpus",
+        tmp_path / "index",
     )
     before = sorted(p.name for p in (tmp_path / "corpus").iterdir())
     with pytest.raises(ReadingError, match="private or local address"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,7 @@ from qa.index.store import build_index, load_index
 from qa.readings.corpus import read_reading
 from qa.readings.importers import add_reading
 from tests.support.fakes import FakeEmbedder
-from tests.support.paths import CORPUS
 from tests.support.readings_fixtures import (
-    FURNITURE,
     NEWS_HTML,
     NEWS_TITLE,
     NOTES_TEXT,
@@ -209,55 +206,3 @@ def test_cli_add_list_remove_with_the_index(
 
 
 # ---------------------------------------------------------------------------- citations, real model
-
-
-@pytest.fixture(scope="module")
-def library(tmp_path_factory, real_embedder):
-    """The bundled reading plus an imported web page, PDF and text file, indexed with the real model."""
-    from qa.answering.assistant import Assistant
-
-    root = tmp_path_factory.mktemp("library")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for p in CORPUS.glob("*.md"):
-        shutil.copy(p, corpus / p.name)
-    (root / "andes.html").write_text(NEWS_HTML, encoding="utf-8")
-    (root / "deltas.pdf").write_bytes(river_pdf())
-    (root / "notes.txt").write_text(NOTES_TEXT, encoding="utf-8")
-    for name in ("andes.html", "deltas.pdf", "notes.txt"):
-        add_reading(root / name, corpus)
-    build_index(corpus, root / "index", real_embedder)
-    return Assistant(load_index(root / "index"), real_embedder)
-
-
-@pytest.mark.model
-@pytest.mark.parametrize(
-    "question,title,page,words",
-    [
-        (
-            "How much sediment did the Mekong delta receive before the dams were built?",
-            PDF_TITLE,
-            2,
-            "160 million tonnes",
-        ),
-        ("By how much did the mangrove belt reduce storm waves?", PDF_TITLE, 3, "two thirds"),
-        ("What are qochas?", NEWS_TITLE, None, "small reservoirs called qochas"),
-        ("Which terraces does the course visit in week five?", "Notes", None, "Moray terraces"),
-    ],
-)
-def test_the_right_reading_and_page_are_cited(
-    library, question: str, title: str, page: int | None, words: str
-):
-    answer = library.ask(question)
-    top = answer.passages[0]
-    assert not answer.abstained, answer.to_json()
-    assert top.title == title and top.page == page and words in top.text
-    if page is not None:
-        assert f"p. {page}" in top.citation and top.citation.startswith(title)
-
-
-@pytest.mark.model
-def test_no_furniture_in_any_passage(library):
-    texts = [c.text.lower() for c in library.index.chunks]
-    assert [w for w in FURNITURE if any(w.lower() in t for t in texts)] == []
-    assert [c for c in library.index.chunks if "Delta Studies Reader" in c.text] == []

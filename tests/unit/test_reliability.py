@@ -373,35 +373,6 @@ def test_a_broken_index_without_its_corpus_is_one_line_naming_the_file_and_fix(
     ), err
 
 
-def test_the_console_script_shows_no_traceback_for_a_broken_index(index, tmp_path):
-    """The installed `qa` as a process: stderr is the one line, never a Python traceback."""
-    _truncate(_data(index, "chunks"))
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "qa",
-            "ask",
-            HONEY,
-            "--index",
-            str(index),
-            "--corpus",
-            str(tmp_path / "gone"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=tmp_path,
-    )
-    assert proc.returncode == 3 and proc.stdout == "", proc.stderr
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, (
-        proc.stderr
-    )
-    assert proc.stderr.startswith(f"error: {index}") and "--corpus" in proc.stderr
-
-
 # ---------------------------------------------------------------------------- the feedback log under crashes
 
 

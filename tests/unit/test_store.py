@@ -425,12 +425,6 @@ def test_calibration_is_kept_across_rebuilds_and_a_damaged_one_falls_back(
     assert load_index(index_dir).threshold == 0.0
 
 
-@pytest.mark.model
-def test_an_index_of_the_packaged_model_uses_the_shipped_calibration(built_index):
-    assert load_index(built_index).calibration == default_calibration()
-    assert default_calibration()["threshold"] > 0
-
-
 def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypatch):
     path = tmp_path / "file.json"
     atomic_write_text(path, "old")
