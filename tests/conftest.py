@@ -81,7 +81,8 @@ def fake_model(monkeypatch) -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The packaged all-MiniLM-L6-v2 as the product loads it (ONNX when it agrees with torch), once per session."""
+    """The packaged all-MiniLM-L6-v2 as the product loads it (ONNX when it agrees with torch), once
+    per session."""
     from qa.index.embed import load_embedder
 
     return load_embedder()
@@ -89,7 +90,8 @@ def real_embedder():
 
 @pytest.fixture(scope="session")
 def torch_embedder():
-    """The packaged model through sentence-transformers itself (the reference the ONNX copy must match)."""
+    """The packaged model through sentence-transformers itself (the reference the ONNX copy must
+    match)."""
     from qa.index.embed import load_embedder
 
     return load_embedder("torch")

@@ -1,4 +1,5 @@
-"""The app benchmark end to end against a stand-in app served on a local port: loads, failures and clocks, no timings."""
+"""The app benchmark end to end against a stand-in app served on a local port: loads, failures and
+clocks, no timings."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from bench.app_load import run_app_benchmark
 
 STAND_IN_APP = textwrap.dedent(
     '''
-    """A stand-in with the app's command line and APIs: POST /api/ask and Gradio's /ask take `question`."""
+    """A stand-in with the app's command line and APIs.
+
+    POST /api/ask and Gradio's /ask take `question`.
+    """
     import argparse
 
     import gradio as gr
@@ -29,8 +33,10 @@ STAND_IN_APP = textwrap.dedent(
             raise ValueError("asked to fail")
         if "limit" in question:
             return {"error": "rate_limited", "message": "wait"}
-        passage = {"rank": 1, "id": "r@0", "text": question, "doc": "r", "citation": "R, ¶1", "highlight_start": 0, "highlight_end": 1}
-        return {"question": question, "abstained": False, "answer": question.upper(), "highlight": question, "confidence": 1.0,
+        passage = {"rank": 1, "id": "r@0", "text": question, "doc": "r", "citation": "R, ¶1",
+                   "highlight_start": 0, "highlight_end": 1}
+        return {"question": question, "abstained": False, "answer": question.upper(),
+                "highlight": question, "confidence": 1.0,
                 "threshold": 0.0, "notice": None, "passages": [passage]}
 
 

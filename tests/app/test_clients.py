@@ -1,4 +1,5 @@
-"""Students told apart by the served JSON API: spoofed headers and forged signatures share the address's bucket, trusted proxies and signed ids limit students one by one."""
+"""Students told apart by the served JSON API: spoofed headers and forged signatures share the
+address's bucket, trusted proxies and signed ids limit students one by one."""
 
 from __future__ import annotations
 

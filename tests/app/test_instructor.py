@@ -195,7 +195,8 @@ def test_without_a_password_there_is_no_area_no_evaluate_tab_and_no_upload(tmp_p
 def test_every_area_route_refuses_a_request_without_a_session_or_the_password(
     proxied, method, path, credentials
 ):
-    # Each request from its own address, so that the wrong passwords never add up to the login limit.
+    # Each request from its own address, so that the wrong passwords never add up to the login
+    # limit.
     client = {"X-Forwarded-For": f"198.18.{next(_ADDRESSES) // 250}.{next(_ADDRESSES) % 250 + 1}"}
     status, headers, body = call(
         proxied + path, method, b"" if method != "GET" else None, {**credentials, **client}
@@ -257,7 +258,8 @@ def test_brute_force_is_slowed_per_client(proxied):
     )
     wrong_bearer = {**attacker, "Authorization": "Bearer still guessing"}
     assert call(proxied + "/instructor/api/readings", headers=wrong_bearer)[0] == 429
-    # Another client is not locked out, and a spoofed address from an untrusted peer is not believed.
+    # Another client is not locked out, and a spoofed address from an untrusted peer is not
+    # believed.
     assert login(proxied, PASSWORD, {"X-Forwarded-For": "203.0.113.67"})[0] == 303
 
 
@@ -389,10 +391,14 @@ def test_a_60_mb_upload_is_refused_before_it_is_imported(area):
 def test_an_html_page_with_scripts_is_added_without_them(area):
     url, assistant, corpus = area
     page = (
-        b"<html><head><title>Salt marshes</title><script>window.__pwned = 1; alert('x')</script></head>"
-        b"<body><article><h1>Salt marshes</h1><p>Salt marshes store carbon in their peat for centuries, "
-        b"which makes them worth protecting from drainage.</p><script>document.write('injected')</script>"
-        b"<p onclick=\"alert('y')\">Cordgrass traps the sediment that builds the marsh up.</p></article></body></html>"
+        b"<html><head><title>Salt marshes</title><script>window.__pwned = 1; "
+        b"alert('x')</script></head>"
+        b"<body><article><h1>Salt marshes</h1><p>Salt marshes store carbon in their peat for "
+        b"centuries, "
+        b"which makes them worth protecting from "
+        b"drainage.</p><script>document.write('injected')</script>"
+        b"<p onclick=\"alert('y')\">Cordgrass traps the sediment that builds the marsh "
+        b"up.</p></article></body></html>"
     )
     body, head = multipart("marsh.html", page)
     status, _, text = call(url + "/instructor/api/readings", "POST", body, {**BEARER, **head})

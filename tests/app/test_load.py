@@ -1,4 +1,5 @@
-"""Load: 200 questions from 20 concurrent API clients against `python app.py`, launched as a process.
+"""Load: 200 questions from 20 concurrent API clients against `python app.py`, launched as a
+process.
 
 The app runs as students would meet it (its own process, default host, a free port, the
 session's index and a feedback log). Every answer under load must equal the one given when the
@@ -179,7 +180,8 @@ def test_200_questions_from_20_clients_get_the_answers_given_one_by_one(app):
 
 
 def test_the_rate_limit_holds_for_a_burst_from_one_client(app):
-    """One client fires 20 questions at once: exactly the limit is answered, the rest get the message."""
+    """One client fires 20 questions at once: exactly the limit is answered, the rest get the
+    message."""
     client = app.client("burst-student")
     jobs = [client.submit(question=ANSWERED, api_name="/ask") for _ in range(20)]
     results = [job.result(timeout=300) for job in jobs]

@@ -68,7 +68,7 @@ def _get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode("utf-8", "replace")
 
 
-# ---------------------------------------------------------------------------- bad questions through the API
+# -------------------------------------------------------------------- bad questions through the API
 
 
 def test_empty_blank_and_control_only_questions_get_the_prompt(client):
@@ -114,7 +114,10 @@ def test_control_characters_and_nul_bytes_are_stripped(client, assistant):
 
 
 def test_markup_in_a_question_comes_back_as_plain_text(client):
-    question = "What is USFK? <script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"
+    question = (
+        "What is USFK? <script>alert(1)</script> [x](javascript:alert(2)) <img src=x "
+        "onerror=alert(3)>"
+    )
     result = client.predict(question=question, api_name="/ask")
     assert result["question"] == question  # data, not markup: the JSON carries the text as typed
 
@@ -254,4 +257,4 @@ def test_the_app_relays_no_other_site(app_url, route):
     assert status == 404 and "not served by this app" in body
 
 
-# ---------------------------------------------------------------------------- bad questions in the browser
+# --------------------------------------------------------------------- bad questions in the browser

@@ -1,4 +1,5 @@
-"""The served app without a browser: the `ask` API through gradio_client, headers, CORS, routes, rate limit.
+"""The served app without a browser: the `ask` API through gradio_client, headers, CORS, routes,
+rate limit.
 
 The app is launched once for the module (uvicorn in a thread, free 127.0.0.1 port) over the
 session's real index; every request stays on this machine.
@@ -224,7 +225,8 @@ def test_rate_limit_31st_question_gets_the_message_other_clients_unaffected(app_
 
 
 def test_behind_a_proxy_under_a_sub_path(assistant):
-    """--root-path /assistant behind a proxy that strips the prefix: pages, redirect, reading links, API."""
+    """--root-path /assistant behind a proxy that strips the prefix: pages, redirect, reading links,
+    API."""
     from gradio_client import Client
     from starlette.responses import PlainTextResponse
 

@@ -1,4 +1,5 @@
-"""The JSON API `POST /api/ask` (qa/api.py): the answer, bad input, origins, the rate limit, busy and failing servers.
+"""The JSON API `POST /api/ask` (qa/api.py): the answer, bad input, origins, the rate limit, busy
+and failing servers.
 
 Two layers: the route alone on a bare Starlette app over an index built with the fake embedder
 (fast), and the whole served app (`qa.web.app.create_app`) with the real model: the same answers as
@@ -68,7 +69,8 @@ def fake_assistant(tmp_path_factory):
 
 
 class Stand:
-    """An assistant stand-in over a real index: answers like `inner`, or blocks, or fails, on demand."""
+    """An assistant stand-in over a real index: answers like `inner`, or blocks, or fails, on
+    demand."""
 
     def __init__(self, inner):
         self.inner, self.index = inner, inner.index
@@ -89,7 +91,8 @@ class Stand:
 
 @pytest.fixture(scope="module")
 def bare(fake_assistant):
-    """The route on a bare Starlette app: allowed origin LMS, 3 questions a minute, one thread, nobody waiting."""
+    """The route on a bare Starlette app: allowed origin LMS, 3 questions a minute, one thread,
+    nobody waiting."""
     from starlette.applications import Starlette
 
     stand = Stand(fake_assistant)
@@ -375,7 +378,8 @@ def test_app_concurrent_answers_equal_the_ones_given_one_by_one(served):
 
 
 def test_gradio_keeps_a_bounded_number_of_sessions(served):
-    """Each call of Gradio's HTTP API opens a session of ~70 kB; the chat and the widget keep SESSION_CAPACITY at most."""
+    """Each call of Gradio's HTTP API opens a session of ~70 kB; the chat and the widget keep
+    SESSION_CAPACITY at most."""
     from qa.web.app import SESSION_CAPACITY
 
     _, _, app = served

@@ -1,4 +1,5 @@
-"""The Evaluate tab of the served app: an upload within the limit taken and a larger one refused; without the tab, no Evaluate and no upload."""
+"""The Evaluate tab of the served app: an upload within the limit taken and a larger one refused;
+without the tab, no Evaluate and no upload."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def _request(
 
 
 def _upload(base: str, name: str, content: bytes) -> tuple[int, str]:
-    """POST one file to the upload route of the app at `base`, as Gradio's front end does (multipart, field `files`)."""
+    """POST one file to the upload route of the app at `base`, as Gradio's front end does
+    (multipart, field `files`)."""
     boundary = "qa-test-boundary"
     body = (
         (

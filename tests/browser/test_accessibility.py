@@ -1,8 +1,10 @@
-"""Accessibility in Debian's Chromium: axe-core's WCAG 2.0/2.1 A and AA rules on every page and state,
+"""Accessibility in Debian's Chromium: axe-core's WCAG 2.0/2.1 A and AA rules on every page and
+state,
 in light and dark themes at 375 and 1280 px; the announcement of answers; the keyboard-only flow;
 200% zoom and 320 px; reduced motion.
 
-axe-core comes from npm (tests/js, `make node-deps`); the checks skip without it or without Chromium.
+axe-core comes from npm (tests/js, `make node-deps`); the checks skip without it or without
+Chromium.
 Every finding is saved to tests/artifacts/axe/ (see tests/a11y_helpers.py).
 """
 
@@ -114,8 +116,10 @@ def test_chat_states_pass_axe(browser, app_url, assistant, theme, width):
 @pytest.mark.parametrize("theme", THEMES)
 def test_widget_in_a_400_by_600_frame_passes_axe(browser, app_url, tmp_path, theme):
     (tmp_path / "index.html").write_text(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Course page</title></head><body><main>'
-        f'<h1>Week 6</h1><iframe src="{app_url}/widget/?__theme={theme}" title="Ask the reading" width="400" height="600"></iframe>'
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Course '
+        "page</title></head><body><main>"
+        f'<h1>Week 6</h1><iframe src="{app_url}/widget/?__theme={theme}" title="Ask the '
+        'reading" width="400" height="600"></iframe>'
         "</main></body></html>",
         encoding="utf-8",
     )
@@ -158,8 +162,10 @@ INSTRUCTOR_TABS = ["Readings", "Feedback", "Evaluate", "Calibrate"]
 
 @pytest.fixture(scope="module")
 def instructor_url(tmp_path_factory):
-    """The app's instructor area (`…/instructor`) over a copy of the small evaluation corpus with the
-    fake embedder, and a feedback log with a few questions and a vote so that every tab has content."""
+    """The app's instructor area (`…/instructor`) over a copy of the small evaluation corpus with
+    the
+    fake embedder, and a feedback log with a few questions and a vote so that every tab has
+    content."""
     from qa.web.feedback import FeedbackLog
 
     folder = tmp_path_factory.mktemp("a11y-instructor")
@@ -214,12 +220,14 @@ def log_in(page, area: str, theme: str = "light", password: str = INSTRUCTOR_PAS
 
 
 def open_tab(page, name: str) -> None:
-    """Select one of the area's tabs; on a narrow screen Gradio lists the last ones under "More tabs"."""
+    """Select one of the area's tabs; on a narrow screen Gradio lists the last ones under "More
+    tabs"."""
     tab = page.get_by_role("tab", name=name, exact=True)
     if tab.is_visible():
         tab.click()
         page.wait_for_function(
-            "n => [...document.querySelectorAll('[role=tab][aria-selected=true]')].some(t => t.textContent.trim() === n)",
+            "n => [...document.querySelectorAll('[role=tab][aria-selected=true]')].some(t => "
+            "t.textContent.trim() === n)",
             arg=name,
         )
     else:
@@ -230,7 +238,8 @@ def open_tab(page, name: str) -> None:
 def show_evaluate_results(
     page, url: str, questions: Path = EVAL_FIXTURES / "questions.csv", theme: str = "light"
 ) -> None:
-    """Log in to the instructor area at `url`, open its Evaluate tab, upload a question set and wait for its results."""
+    """Log in to the instructor area at `url`, open its Evaluate tab, upload a question set and wait
+    for its results."""
     log_in(page, url, theme)
     open_tab(page, "Evaluate")
     page.locator("#qa-eval-run").wait_for()
@@ -288,7 +297,8 @@ def test_instructor_login_page_passes_axe(browser, instructor_url, theme, width)
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("theme", THEMES)
 def test_instructor_tabs_pass_axe(browser, instructor_url, theme, width):
-    """Readings, Feedback, Evaluate (before a run; its results are checked above) and Calibrate with its results."""
+    """Readings, Feedback, Evaluate (before a run; its results are checked above) and Calibrate with
+    its results."""
     from playwright.sync_api import expect
 
     context = new_context(browser, width, theme=theme)
@@ -348,8 +358,11 @@ def test_each_reply_is_announced_once_with_its_direct_answer_first(browser, app_
         # Gradio's own chat log would read every reply in full (all its passages): it is not live.
         assert page.locator("#qa-chatbot [role='log']").get_attribute("aria-live") == "off"
         page.evaluate("""() => { window.__said = [];
-            new MutationObserver(() => { const t = document.getElementById('qa-announce').textContent;
-                if (t) window.__said.push(t); }).observe(document.getElementById('qa-announce'), {childList: true, characterData: true, subtree: true}); }""")
+            new MutationObserver(() => {
+                const t = document.getElementById('qa-announce').textContent;
+                if (t) window.__said.push(t);
+            }).observe(document.getElementById('qa-announce'),
+                {childList: true, characterData: true, subtree: true}); }""")
         first, second = assistant.ask(QUESTION), assistant.ask(FOLLOW_UP, [QUESTION])
         assert first.answer != second.answer
         ask(page, QUESTION)
@@ -414,11 +427,13 @@ def test_citations_marks_and_feedback_buttons_have_names(browser, app_url, assis
 def focus_ring(page) -> str:
     """The outline of the focused element, e.g. '3px solid'; '' when none is drawn."""
     return page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
-        return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 ? s.outlineWidth + ' ' + s.outlineStyle : ''; }""")
+        return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2
+            ? s.outlineWidth + ' ' + s.outlineStyle : ''; }""")
 
 
 def tab_to(page, selector: str, backwards: bool = False, limit: int = 120) -> None:
-    """Press Tab (or Shift+Tab) until the focused element matches `selector`; fails if it never does."""
+    """Press Tab (or Shift+Tab) until the focused element matches `selector`; fails if it never
+    does."""
     for _ in range(limit):
         page.keyboard.press("Shift+Tab" if backwards else "Tab")
         if page.evaluate(
@@ -464,7 +479,8 @@ def test_the_whole_flow_works_with_the_keyboard_alone(browser, app_url, assistan
         assert page.evaluate("document.activeElement.matches('a.qa-back')") and focus_ring(page)
         page.keyboard.press("Enter")
         page.wait_for_function(
-            "h => document.activeElement.matches('a.qa-show') && document.activeElement.getAttribute('href') === h",
+            "h => document.activeElement.matches('a.qa-show') && "
+            "document.activeElement.getAttribute('href') === h",
             arg=href,
         )
         assert page.get_by_role("tab", name="Chat").get_attribute("aria-selected") == "true"
@@ -493,7 +509,8 @@ def test_the_whole_flow_works_with_the_keyboard_alone(browser, app_url, assistan
         questions = [r["question"] for r in records("question")[asked:]]
         assert questions == [QUESTION, QUESTION]
         page.wait_for_function(
-            "() => document.querySelectorAll('.qa-q').length === 1 && document.querySelectorAll('.qa-reply').length === 1"
+            "() => document.querySelectorAll('.qa-q').length === 1 && "
+            "document.querySelectorAll('.qa-reply').length === 1"
         )
         tab_to(page, "#qa-clear")
         page.keyboard.press("Enter")
@@ -517,7 +534,9 @@ def test_the_keyboard_reaches_the_instructor_login_form_and_every_tab(browser, i
             tab_to(page, f"[role=tab][data-tab-id={name.lower()}]")
             page.keyboard.press("Enter")
             page.wait_for_function(
-                "n => document.querySelector('[role=tab][aria-selected=true]').textContent.trim() === n",
+                "n => "
+                "document.querySelector('[role=tab][aria-selected=true]').textContent.trim() "
+                "=== n",
                 arg=name,
             )
         assert not outside_requests(context.urls)
@@ -527,12 +546,17 @@ def test_the_keyboard_reaches_the_instructor_login_form_and_every_tab(browser, i
 
 OVERFLOW_JS = """() => {
     const bad = [];
-    if (document.documentElement.scrollWidth > window.innerWidth) bad.push('page ' + document.documentElement.scrollWidth + ' > ' + window.innerWidth);
-    for (const el of document.querySelectorAll('.qa-reply, .qa-passage, .qa-cite, .qa-links, .qa-para, label, button, .qa-back')) {
+    if (document.documentElement.scrollWidth > window.innerWidth)
+        bad.push('page ' + document.documentElement.scrollWidth + ' > ' + window.innerWidth);
+    for (const el of document.querySelectorAll('.qa-reply, .qa-passage, .qa-cite, .qa-links, \
+.qa-para, label, button, .qa-back')) {
         const r = el.getBoundingClientRect();
-        if (!r.width || el.closest('[hidden]') || getComputedStyle(el).visibility === 'hidden') continue;
-        if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible') bad.push('clipped: ' + el.outerHTML.slice(0, 80));
-        if (r.right > window.innerWidth + 1 || r.left < -1) bad.push('outside: ' + el.outerHTML.slice(0, 80));
+        if (!r.width || el.closest('[hidden]') || getComputedStyle(el).visibility === 'hidden')
+            continue;
+        if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
+            bad.push('clipped: ' + el.outerHTML.slice(0, 80));
+        if (r.right > window.innerWidth + 1 || r.left < -1)
+            bad.push('outside: ' + el.outerHTML.slice(0, 80));
     }
     return bad;
 }"""
@@ -544,7 +568,8 @@ OVERFLOW_JS = """() => {
 def test_narrow_and_zoomed_nothing_is_cut_off_or_scrolls_sideways(
     browser, app_url, assistant, width, height, scale
 ):
-    """320 CSS px (WCAG's reflow width) and a 1280 x 900 window at 200% zoom (640 x 450 CSS px at scale 2)."""
+    """320 CSS px (WCAG's reflow width) and a 1280 x 900 window at 200% zoom (640 x 450 CSS px at
+    scale 2)."""
     first = assistant.ask(QUESTION).passages[0]
     context = new_context(browser, width, height, device_scale_factor=scale)
     page = context.new_page()
@@ -568,7 +593,12 @@ def test_narrow_and_zoomed_nothing_is_cut_off_or_scrolls_sideways(
 
 
 def test_reduced_motion_is_honoured(browser, app_url):
-    tab_animation = "() => parseFloat(getComputedStyle(document.querySelector('button[role=tab][aria-selected=true]'), '::after').animationDuration)"
+    tab_animation = (
+        "() => "
+        "parseFloat(getComputedStyle("
+        "document.querySelector('button[role=tab][aria-selected=true]'), "
+        "'::after').animationDuration)"
+    )
     normal = new_context(browser, 375, 600)
     try:
         page = normal.new_page()

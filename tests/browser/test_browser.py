@@ -1,4 +1,5 @@
-"""The chat in Debian's Chromium: answers with citations, the reading view, safety, offline, small screens.
+"""The chat in Debian's Chromium: answers with citations, the reading view, safety, offline, small
+screens.
 
 One app for the module (uvicorn in a thread on a free 127.0.0.1 port); every request the page
 makes is recorded and must stay on 127.0.0.1. Screenshots go to tests/artifacts/ and the ones the
@@ -123,7 +124,10 @@ def test_show_in_reading_lands_on_the_highlighted_paragraph(page, app_url, assis
 
 def test_script_in_a_question_is_shown_as_text_and_never_runs(page, app_url, artifacts):
     page.goto(app_url + "/")
-    payload = 'What about <img src=x onerror="window.__pwned=1;alert(1)"> Brunson? <script>window.__pwned=2</script>'
+    payload = (
+        'What about <img src=x onerror="window.__pwned=1;alert(1)"> Brunson? '
+        "<script>window.__pwned=2</script>"
+    )
     ask(page, payload)
     page.wait_for_timeout(500)
     assert page.evaluate("window.__pwned") is None and not page.recorder.dialogs
@@ -212,7 +216,8 @@ def test_narrow_screen_has_no_sideways_scroll(browser, app_url, artifacts, theme
         pg.wait_for_timeout(300)
         assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert pg.evaluate(
-            "document.body.classList.contains('dark') || document.documentElement.classList.contains('dark')"
+            "document.body.classList.contains('dark') || "
+            "document.documentElement.classList.contains('dark')"
         ) == (theme == "dark")
         save_shot(pg, artifacts, f"chat-375px-{theme}.png", readme=theme == "dark")
         assert not outside_requests(urls)

@@ -59,7 +59,8 @@ def test_the_report_renders_its_plots(page, report_file, artifacts):
     page.wait_for_load_state("load")
     plots = page.evaluate(
         """() => [...document.querySelectorAll('.plots img')].map(img => ({
-            id: img.id, complete: img.complete, natural: img.naturalWidth, width: img.getBoundingClientRect().width,
+            id: img.id, complete: img.complete, natural: img.naturalWidth,
+            width: img.getBoundingClientRect().width,
             height: img.getBoundingClientRect().height}))"""
     )
     assert [p["id"] for p in plots] == ["plot-scores", "plot-hits"]

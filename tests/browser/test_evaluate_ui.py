@@ -1,4 +1,5 @@
-"""The Evaluate tab in Chromium: a question set uploaded, evaluated, its metrics, plots and report shown."""
+"""The Evaluate tab in Chromium: a question set uploaded, evaluated, its metrics, plots and report
+shown."""
 
 from __future__ import annotations
 

@@ -153,7 +153,8 @@ def test_a_pdf_added_in_the_browser_is_cited_with_its_page_then_removed(
                 ],
                 [
                     "Meltwater and farming",
-                    "Farmers of the Vilcanota valley depend on meltwater from Quelccaya in the dry season.",
+                    "Farmers of the Vilcanota valley depend on meltwater from Quelccaya in "
+                    "the dry season.",
                 ],
             ],
             title="Glaciers of the Andes",

@@ -64,9 +64,12 @@ def test_hostile_and_odd_questions_in_the_browser(app_url, artifacts):
 
         payloads = [
             "What is USFK? <script>window.__pwned = 1; alert('script')</script>",
-            "Who is Brunson? [click me](javascript:window.__pwned=2) and [x](javascript:alert('md'))",
-            'Why? <a href="javascript:alert(\'a\')" id="qa-evil">evil</a> <iframe srcdoc="<script>parent.__pwned=3</script>"></iframe>',
-            'What is USFK? <svg onload="window.__pwned=4"></svg> <details open ontoggle="window.__pwned=5">',
+            "Who is Brunson? [click me](javascript:window.__pwned=2) and "
+            "[x](javascript:alert('md'))",
+            'Why? <a href="javascript:alert(\'a\')" id="qa-evil">evil</a> <iframe '
+            'srcdoc="<script>parent.__pwned=3</script>"></iframe>',
+            'What is USFK? <svg onload="window.__pwned=4"></svg> <details open '
+            'ontoggle="window.__pwned=5">',
         ]
         for payload in payloads:
             ask(payload)

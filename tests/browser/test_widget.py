@@ -197,7 +197,8 @@ def test_a_site_not_allowed_cannot_frame_the_widget_or_call_the_api(browser, ass
                     """async (url) => {
                         try {
                             const r = await fetch(url + "/gradio_api/call/ask", {method: "POST",
-                                headers: {"Content-Type": "application/json"}, body: JSON.stringify({data: ["What is USFK?"]})});
+                                headers: {"Content-Type": "application/json"},
+                                body: JSON.stringify({data: ["What is USFK?"]})});
                             return "answered " + r.status;
                         } catch (err) { return "refused: " + err.name; }
                     }""",

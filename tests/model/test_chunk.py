@@ -1,4 +1,5 @@
-"""Chunks measured with the real model's own tokenizer: every chunk of the bundled reading and of long paragraphs fits the model."""
+"""Chunks measured with the real model's own tokenizer: every chunk of the bundled reading and of
+long paragraphs fits the model."""
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def test_long_paragraphs_and_a_very_long_sentence_fit_the_model(
     )  # one sentence, no stops
     unicode_run = "서울과 워싱턴은 동맹을 재검토해야 한다 " * 120 + "끝."
     raw = (
-        "---\ntitle: A Very Long Reading Title That Takes Many Word Pieces Of The Budget Away\n---\n\n"
+        "---\ntitle: A Very Long Reading Title That Takes Many Word Pieces Of The Budget "
+        "Away\n---\n\n"
         "## A rather long section heading about alliance transformation on the Korean Peninsula\n\n"
         f"{huge_paragraph}\n\n{huge_sentence}\n\n<!-- page 2 -->\n\n{unicode_run}\n"
     )

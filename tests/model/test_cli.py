@@ -1,4 +1,5 @@
-"""The `qa` command with the real model: cited answers as JSON and as text, the whole question set in one process, an edited reading found without a rebuild, the console script offline."""
+"""The `qa` command with the real model: cited answers as JSON and as text, the whole question set
+in one process, an edited reading found without a rebuild, the console script offline."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple
 
 
 def copy_index(built: Path, parent: Path) -> tuple[Path, Path]:
-    """A private copy of a built index and its corpus, keeping the corpus path the manifest records."""
+    """A private copy of a built index and its corpus, keeping the corpus path the manifest
+    records."""
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
     corpus = (built / manifest["corpus"]).resolve()
     index_copy = parent / "idx" / built.name
@@ -134,10 +136,10 @@ def test_ask_stream_answers_the_whole_question_set_in_one_process(capsys, cli_in
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["question"] for r in rows] == [q["question"] for q in questions]
-    for row, q in zip(rows, questions):
+    for row in rows:
         assert ANSWER_FIELDS <= set(row)
         assert row["abstained"] or row["answer"]
-    follow_ups = [r for r, q in zip(rows, questions) if q.get("history")]
+    follow_ups = [r for r, q in zip(rows, questions, strict=True) if q.get("history")]
     assert follow_ups and all(r["passages"] for r in follow_ups)
 
 
@@ -146,7 +148,10 @@ def test_a_sentence_added_to_a_reading_is_found_without_a_manual_rebuild(
 ):
     index, corpus = copy_index(built_index, tmp_path)
     reading = corpus / "south-korea-us-alliance.md"
-    added = "The alliance's official mascot is a blue heron named Gomdori, chosen by schoolchildren in Daegu."
+    added = (
+        "The alliance's official mascot is a blue heron named Gomdori, chosen by "
+        "schoolchildren in Daegu."
+    )
     text = reading.read_text(encoding="utf-8")
     reading.write_text(
         text.replace(

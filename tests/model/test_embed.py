@@ -1,4 +1,5 @@
-"""The real packaged model: loads offline, gives unit float32 rows that carry meaning, counts word pieces."""
+"""The real packaged model: loads offline, gives unit float32 rows that carry meaning, counts word
+pieces."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def test_the_real_model_loads_offline_from_the_package(real_embedder, torch_embe
     assert real_embedder.name == "sentence-transformers/all-MiniLM-L6-v2"
     assert (real_embedder.dim, real_embedder.max_tokens) == (384, 256)
     assert Path(torch_embedder._model.tokenizer.name_or_path).resolve() == packaged.resolve()
-    # The int8 copy is the same model, quantised: its own identity, so its indexes are never mixed with torch's.
+    # The int8 copy is the same model, quantised: its own identity, so its indexes are never mixed
+    # with torch's.
     assert real_embedder.sha256 in (torch_embedder.sha256, torch_embedder.sha256 + "+onnx-int8")
 
 

@@ -1,4 +1,5 @@
-"""The CI gate: `qa eval eval/questions.jsonl` with the real model at the floors of the retrieval-quality targets."""
+"""The CI gate: `qa eval eval/questions.jsonl` with the real model at the floors of the
+retrieval-quality targets."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from qa.evaluation.evaluate import evaluate, load_questions
 from tests.support.paths import CORPUS, QUESTIONS
 from tests.support.report_checks import assert_self_contained
 
-# The targets of the retrieval-quality work, exactly: in-scope hit@1 >= 0.90, hit@3 >= 0.97, MRR@10 >= 0.93,
-# answer in the highlight >= 80%, out-of-scope refused >= 9 of 10, in-scope wrongly refused <= 1 of 43.
+# The targets of the retrieval-quality work, exactly: in-scope hit@1 >= 0.90, hit@3 >= 0.97, MRR@10
+# >= 0.93, answer in the highlight >= 80%, out-of-scope refused >= 9 of 10, in-scope wrongly refused
+# <= 1 of 43.
 FLOORS = [
     "hit@1=0.90",
     "hit@3=0.97",
@@ -94,7 +96,8 @@ def test_the_gate_run_reports_every_question(gate):
 
 
 def test_csv_gives_the_same_figures_as_jsonl(gate, assistant, tmp_path):
-    """The shipped questions written as CSV, evaluated by the session's assistant, match the JSONL run."""
+    """The shipped questions written as CSV, evaluated by the session's assistant, match the JSONL
+    run."""
     _, metrics, _, _, _ = gate
     jsonl = load_questions(QUESTIONS)
     path = tmp_path / "questions.csv"
@@ -130,7 +133,8 @@ def test_csv_gives_the_same_figures_as_jsonl(gate, assistant, tmp_path):
         "hit_at_k",
     ):
         assert run[key] == metrics[key], key
-    strip = lambda rows: [
-        {k: v for k, v in r.items() if k not in ("latency_ms", "line")} for r in rows
-    ]  # noqa: E731
+
+    def strip(rows):
+        return [{k: v for k, v in r.items() if k not in ("latency_ms", "line")} for r in rows]
+
     assert strip(run["results"]) == strip(metrics["results"])

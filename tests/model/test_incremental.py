@@ -1,4 +1,5 @@
-"""Imported readings answered with the real model: the right reading and page cited, no site furniture in any passage."""
+"""Imported readings answered with the real model: the right reading and page cited, no site
+furniture in any passage."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from tests.support.readings_fixtures import (
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, real_embedder):
-    """The bundled reading plus an imported web page, PDF and text file, indexed with the real model."""
+    """The bundled reading plus an imported web page, PDF and text file, indexed with the real
+    model."""
     from qa.answering.assistant import Assistant
 
     root = tmp_path_factory.mktemp("library")

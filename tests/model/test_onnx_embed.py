@@ -138,7 +138,8 @@ def test_a_recorded_disagreement_falls_back_with_a_warning(onnx_dir, tmp_path):
 
 
 def test_an_index_belongs_to_the_variant_that_built_it(fast, torch_embedder, built_index, tmp_path):
-    """fp32 and torch make the same index; an int8 index is rebuilt rather than searched with other vectors."""
+    """fp32 and torch make the same index; an int8 index is rebuilt rather than searched with other
+    vectors."""
     from qa.index.chunk import ChunkSettings, embedding_text
     from qa.index.store import build_index, load_index, staleness
 

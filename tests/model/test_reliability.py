@@ -17,7 +17,10 @@ import pytest
 
 from qa.cli import main
 
-GOOD = "# Bees\n\n## Hives\n\nBees make honey from nectar in the hive. A hive holds one queen and many workers.\n"
+GOOD = (
+    "# Bees\n\n## Hives\n\nBees make honey from nectar in the hive. A hive holds one queen "
+    "and many workers.\n"
+)
 
 
 HONEY = "What do bees make honey from?"

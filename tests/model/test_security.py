@@ -1,10 +1,12 @@
-"""app.py binds the host it is given (127.0.0.1 by default), with the real index and the server stubbed out."""
+"""app.py binds the host it is given (127.0.0.1 by default), with the real index and the server
+stubbed out."""
 
 from __future__ import annotations
 
 
 def test_app_py_binds_the_host_it_is_given(monkeypatch, built_index, tmp_path):
-    """Defaults to 127.0.0.1; --host is passed to the server as given (app.py's launch is in test_load.py)."""
+    """Defaults to 127.0.0.1; --host is passed to the server as given (app.py's launch is in
+    test_load.py)."""
     import uvicorn
 
     from qa.web.app import build_parser, main

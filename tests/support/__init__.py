@@ -1,1 +1,2 @@
-"""What every test layer shares: paths, the fakes, and helpers to serve the app and drive Chromium."""
+"""What every test layer shares: paths, the fakes, and helpers to serve the app and drive
+Chromium."""

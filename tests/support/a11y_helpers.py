@@ -1,4 +1,5 @@
-"""Accessibility checks for the browser tests: axe-core (from npm, in tests/js) run inside Debian's Chromium.
+"""Accessibility checks for the browser tests: axe-core (from npm, in tests/js) run inside Debian's
+Chromium.
 
 `assert_no_serious_axe_violations(page, label)` injects axe-core into a Playwright page or frame,
 runs the WCAG 2.0/2.1 A and AA rules, saves every finding to tests/artifacts/axe/LABEL.json (the
@@ -24,7 +25,8 @@ BLOCKING = ("critical", "serious")
 
 
 def axe_violations(page, label: str, tags: list[str] = WCAG_TAGS) -> list[dict]:
-    """axe-core's violations of the rules with these tags (WCAG A/AA) on a Playwright page or frame, saved under `label`.
+    """axe-core's violations of the rules with these tags (WCAG A/AA) on a Playwright page or frame,
+    saved under `label`.
 
     Skips the test when axe-core is not installed (`make node-deps` installs it).
     """
@@ -32,17 +34,21 @@ def axe_violations(page, label: str, tags: list[str] = WCAG_TAGS) -> list[dict]:
         pytest.skip(
             f"axe-core is not installed in tests/js (run `make node-deps`): {AXE_JS} is missing"
         )
-    # Colours are measured once the page is still: a reply fading in has not reached its own contrast yet.
+    # Colours are measured once the page is still: a reply fading in has not reached its own
+    # contrast yet.
     page.wait_for_function(
-        "() => document.getAnimations().every(a => a.playState !== 'running' || !isFinite(a.effect.getComputedTiming().endTime))"
+        "() => document.getAnimations().every(a => a.playState !== 'running' || "
+        "!isFinite(a.effect.getComputedTiming().endTime))"
     )
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
     violations = page.evaluate(
         """async (tags) => {
-            const r = await window.axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+            const r = await window.axe.run(document,
+                {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html.slice(0, 200), summary: n.failureSummary}))}));
+                nodes: v.nodes.map(n => ({target: n.target.join(" "),
+                    html: n.html.slice(0, 200), summary: n.failureSummary}))}));
         }""",
         tags,
     )
@@ -55,7 +61,8 @@ def axe_violations(page, label: str, tags: list[str] = WCAG_TAGS) -> list[dict]:
 
 
 def axe_counts(violations: list[dict]) -> Counter:
-    """Nodes per (rule, impact). Example: [{'id': 'color-contrast', 'impact': 'serious', 'nodes': [a, b]}] -> {('color-contrast', 'serious'): 2}"""
+    """Nodes per (rule, impact). Example: [{'id': 'color-contrast', 'impact': 'serious', 'nodes':
+    [a, b]}] -> {('color-contrast', 'serious'): 2}"""
     return Counter({(v["id"], v["impact"]): len(v["nodes"]) for v in violations})
 
 
@@ -69,7 +76,8 @@ def describe(violations: list[dict], limit: int = 3) -> str:
 
 
 def assert_no_serious_axe_violations(page, label: str) -> list[dict]:
-    """Fail on any critical or serious WCAG A/AA violation that axe-core finds; returns all violations.
+    """Fail on any critical or serious WCAG A/AA violation that axe-core finds; returns all
+    violations.
 
     Args:
         page: a Playwright `Page` or `Frame` in the state to check.
@@ -84,7 +92,8 @@ def assert_no_serious_axe_violations(page, label: str) -> list[dict]:
 
 
 def assert_none_blocking(found: dict[str, list[dict]]) -> None:
-    """Fail, naming every page and state, when any of the checked states has a critical or serious violation."""
+    """Fail, naming every page and state, when any of the checked states has a critical or serious
+    violation."""
     bad = {label: [v for v in vs if v["impact"] in BLOCKING] for label, vs in found.items()}
     bad = {label: vs for label, vs in bad.items() if vs}
     assert not bad, "axe-core: critical or serious WCAG A/AA violations\n" + "\n".join(

@@ -1,4 +1,5 @@
-"""Write small valid PDFs for tests: one Helvetica text line per entry, or pages with no text layer."""
+"""Write small valid PDFs for tests: one Helvetica text line per entry, or pages with no text
+layer."""
 
 from __future__ import annotations
 
@@ -41,12 +42,14 @@ def make_pdf(pages: list[list[str] | None], title: str | None = None) -> bytes:
         content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         kids.append(
             add(
-                f"<< /Type /Page /Parent {tree} 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 {font} 0 R >> >> /Contents {content} 0 R >>".encode()
+                f"<< /Type /Page /Parent {tree} 0 R /MediaBox [0 0 612 792] /Resources << "
+                f"/Font << /F1 {font} 0 R >> >> /Contents {content} 0 R >>".encode()
             )
         )
     objects[catalog - 1] = f"<< /Type /Catalog /Pages {tree} 0 R >>".encode()
     objects[tree - 1] = (
-        f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
+        f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} "
+        ">>".encode()
     )
     info = add(f"<< /Title ({_escape(title)}) >>".encode("cp1252")) if title else None
 

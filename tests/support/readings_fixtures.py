@@ -1,4 +1,5 @@
-"""Readings written for the import tests: a news page full of site furniture, a 3-page PDF, a text file."""
+"""Readings written for the import tests: a news page full of site furniture, a 3-page PDF, a text
+file."""
 
 from __future__ import annotations
 
@@ -19,27 +20,40 @@ NEWS_HTML = """<!DOCTYPE html>
 <style>.menu { color: #c00 }</style>
 </head>
 <body>
-<div id="cookie-banner" class="cookie-consent">We use cookies to improve your experience. Accept all cookies or manage preferences.</div>
+<div id="cookie-banner" class="cookie-consent">We use cookies to improve your experience. Accept \
+all cookies or manage preferences.</div>
 <header>
-<nav class="menu"><ul><li><a href="/">Home</a></li><li><a href="/world">World news</a></li><li><a href="/sport">Sport scores</a></li><li><a href="/opinion">Opinion columns</a></li></ul></nav>
+<nav class="menu"><ul><li><a href="/">Home</a></li><li><a href="/world">World news</a></li><li><a \
+href="/sport">Sport scores</a></li><li><a href="/opinion">Opinion columns</a></li></ul></nav>
 </header>
 <main>
 <article>
 <h1>Glaciers of the Andes Are Retreating Faster</h1>
 <p class="byline">By Marta Quispe, 12 March 2024</p>
-<p>The Quelccaya ice cap in southern Peru lost a fifth of its area between 1980 and 2020, according to a survey published by the Andean Ice Institute on Tuesday. The researchers compared satellite images taken every five years over four decades.</p>
-<p>Meltwater from the ice cap feeds the rivers that irrigate farms in the Vilcanota valley, where about 300,000 people depend on the summer flow for their crops and their drinking water.</p>
+<p>The Quelccaya ice cap in southern Peru lost a fifth of its area between 1980 and 2020, \
+according to a survey published by the Andean Ice Institute on Tuesday. The researchers compared \
+satellite images taken every five years over four decades.</p>
+<p>Meltwater from the ice cap feeds the rivers that irrigate farms in the Vilcanota valley, where \
+about 300,000 people depend on the summer flow for their crops and their drinking water.</p>
 <h2>Why the ice is thinning</h2>
-<p>The institute attributes most of the loss to warmer nights at high altitude: the freezing level has risen by roughly 150 metres since the 1980s, so snow that once settled on the ice cap now falls as rain.</p>
-<p>Dust from nearby mining roads also darkens the surface of the ice, which then absorbs more sunlight and melts sooner in the dry season.</p>
+<p>The institute attributes most of the loss to warmer nights at high altitude: the freezing \
+level has risen by roughly 150 metres since the 1980s, so snow that once settled on the ice cap \
+now falls as rain.</p>
+<p>Dust from nearby mining roads also darkens the surface of the ice, which then absorbs more \
+sunlight and melts sooner in the dry season.</p>
 <h2>What the valley can do</h2>
-<p>Local water boards have started building small reservoirs called qochas, an Inca-era technique that stores rainwater in highland ponds and releases it slowly through the soil.</p>
-<p>The survey recommends monitoring stations on every glacier larger than one square kilometre, and a regional fund to pay for them.</p>
+<p>Local water boards have started building small reservoirs called qochas, an Inca-era technique \
+that stores rainwater in highland ponds and releases it slowly through the soil.</p>
+<p>The survey recommends monitoring stations on every glacier larger than one square kilometre, \
+and a regional fund to pay for them.</p>
 </article>
-<aside class="related"><h3>Related stories</h3><ul><li><a href="/a">Ski resorts close early as snow fails</a></li><li><a href="/b">Ten photos of melting mountains you must see</a></li></ul></aside>
+<aside class="related"><h3>Related stories</h3><ul><li><a href="/a">Ski resorts close early as \
+snow fails</a></li><li><a href="/b">Ten photos of melting mountains you must \
+see</a></li></ul></aside>
 </main>
 <footer>
-<div class="newsletter"><h3>Sign up for our newsletter</h3><p>Get the morning briefing delivered to your inbox every weekday.</p><form><input type="email"><button>Subscribe</button></form></div>
+<div class="newsletter"><h3>Sign up for our newsletter</h3><p>Get the morning briefing delivered \
+to your inbox every weekday.</p><form><input type="email"><button>Subscribe</button></form></div>
 <p>Copyright 2024 The Valley Courier. All rights reserved. Terms of service. Privacy policy.</p>
 </footer>
 <script>track();</script>
@@ -72,15 +86,20 @@ FURNITURE = (
 
 PDF_TITLE = "Field Notes on River Deltas"
 PDF_PAGE1 = [
-    "This reading collects observations from three seasons of fieldwork on river deltas and introduces the words used in the course.",
-    "Deltas form where a river slows down on entering a standing body of water and drops the sediment it carries.",
+    "This reading collects observations from three seasons of fieldwork on river deltas and "
+    "introduces the words used in the course.",
+    "Deltas form where a river slows down on entering a standing body of water and drops the "
+    "sediment it carries.",
 ]
 PDF_PAGE2 = [
-    "The Mekong delta received roughly 160 million tonnes of sediment a year before the upstream dams were completed, and the survey team measured less than half of that in 2019.",
+    "The Mekong delta received roughly 160 million tonnes of sediment a year before the "
+    "upstream dams were completed, and the survey team measured less than half of that in "
+    "2019.",
     "Subsidence from groundwater pumping adds to the loss of elevation in the lower delta.",
 ]
 PDF_PAGE3 = [
-    "A mangrove belt three hundred metres wide reduced the height of storm waves by about two thirds at the Ca Mau monitoring site.",
+    "A mangrove belt three hundred metres wide reduced the height of storm waves by about two "
+    "thirds at the Ca Mau monitoring site.",
     "The course returns to these sites in week nine.",
 ]
 RUNNING_HEADER = "Delta Studies Reader - Spring term"
@@ -110,7 +129,8 @@ def river_pdf() -> bytes:
 
 NOTES_TEXT = """Week 3 notes on watershed management
 
-Terraces on steep slopes slow runoff and keep soil on the fields; the course visits the Moray terraces in week five.
+Terraces on steep slopes slow runoff and keep soil on the fields; the course visits the Moray \
+terraces in week five.
 
 Students should bring boots and a rain jacket.
 """

@@ -1,4 +1,5 @@
-"""Checks on the HTML report the evaluation writes: one file that fetches nothing and runs no script."""
+"""Checks on the HTML report the evaluation writes: one file that fetches nothing and runs no
+script."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Helpers for the tests that serve the app: uvicorn on a free 127.0.0.1 port, Chromium, screenshots."""
+"""Helpers for the tests that serve the app: uvicorn on a free 127.0.0.1 port, Chromium,
+screenshots."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def free_socket() -> socket.socket:
 
 @contextmanager
 def serve_app(app) -> Iterator[str]:
-    """Run an ASGI app with uvicorn in a thread on a free port; yields its base URL (no trailing slash)."""
+    """Run an ASGI app with uvicorn in a thread on a free port; yields its base URL (no trailing
+    slash)."""
     import uvicorn
 
     sock = free_socket()
@@ -87,7 +89,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextmanager
 def chromium() -> Iterator:
-    """Debian's Chromium through Playwright (never a downloaded browser); skips when it is missing."""
+    """Debian's Chromium through Playwright (never a downloaded browser); skips when it is
+    missing."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (make browser installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -114,7 +117,8 @@ def outside_requests(urls: list[str]) -> list[str]:
 
 
 def refused_question(assistant) -> str:
-    """An out-of-scope question of the question set that the assistant does refuse (skips if none is)."""
+    """An out-of-scope question of the question set that the assistant does refuse (skips if none
+    is)."""
     import json
 
     for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
@@ -130,7 +134,8 @@ def refused_question(assistant) -> str:
 
 
 def save_shot(pg, artifacts: Path, name: str, readme: bool = False, **kw) -> None:
-    """Screenshot a page into `artifacts`; with `readme`, `make screenshots` refreshes the README's."""
+    """Screenshot a page into `artifacts`; with `readme`, `make screenshots` refreshes the
+    README's."""
     pg.screenshot(path=str(artifacts / name), **kw)
     if readme and os.environ.get("QA_UPDATE_SCREENSHOTS") == "1":
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""The benchmark's pieces on a tiny configuration, with fake encoders: shapes and bookkeeping, no timings."""
+"""The benchmark's pieces on a tiny configuration, with fake encoders: shapes and bookkeeping, no
+timings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Chunking: exact offsets, no chunk across a heading or page break, every word covered, token budget.
+"""Chunking: exact offsets, no chunk across a heading or page break, every word covered, token
+budget.
 
 Unit tests run on generated Markdown with the fake embedder's token counter; the tests marked
 `model` check the word-piece budget with the real model's own tokenizer.
@@ -80,7 +81,7 @@ def test_generated_documents_chunk_exactly_with_other_settings(raw, max_tokens, 
     starts = [c.start for c in chunks]
     assert starts == sorted(set(starts)), "chunks start in reading order, each after the last"
     if overlap == 0:
-        assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:]))
+        assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:], strict=False))
     for c in chunks:
         assert text[c.start : c.end] == c.text
         assert all(
@@ -244,7 +245,7 @@ def test_split_sentences_shifts_by_offset():
 # ---------------------------------------------------------------------------- the real tokenizer
 
 
-# ---------------------------------------------------------------------------- awkward shapes never stop a build
+# ---------------------------------------------------------------- awkward shapes never stop a build
 
 from qa.index.chunk import _PieceSplitter  # noqa: E402
 

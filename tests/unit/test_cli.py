@@ -48,7 +48,10 @@ def small_corpus(tmp_path) -> Path:
 
 
 def test_importing_the_cli_loads_no_heavy_library():
-    code = "import sys, qa.cli\nprint(sorted(m for m in ('torch', 'faiss', 'gradio', 'sentence_transformers', 'numpy', 'matplotlib') if m in sys.modules))"
+    code = (
+        "import sys, qa.cli\nprint(sorted(m for m in ('torch', 'faiss', 'gradio', "
+        "'sentence_transformers', 'numpy', 'matplotlib') if m in sys.modules))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     ).stdout
@@ -144,7 +147,7 @@ def test_an_unwritable_index_folder_is_one_line(capsys, fake_model, small_corpus
     )
 
 
-# ---------------------------------------------------------------------------- errors with exit code 3
+# -------------------------------------------------------------------------- errors with exit code 3
 
 
 def test_ask_without_index_or_corpus_exits_3(capsys, fake_model, tmp_path, monkeypatch):
@@ -176,7 +179,7 @@ def test_a_broken_model_package_exits_3(capsys, tmp_path, monkeypatch, small_cor
     assert "model.safetensors: model file missing" in err and "Traceback" not in err
 
 
-# ---------------------------------------------------------------------------- ask (fake model): the stream
+# --------------------------------------------------------------------- ask (fake model): the stream
 
 
 def test_ask_stream_answers_every_line_in_order_and_reports_bad_lines(
@@ -184,7 +187,8 @@ def test_ask_stream_answers_every_line_in_order_and_reports_bad_lines(
 ):
     lines = [
         "What do bees make?",
-        '{"question": "How many queens in a hive?", "history": ["Tell me about bees"], "id": "ignored"}',
+        '{"question": "How many queens in a hive?", "history": ["Tell me about bees"], "id": '
+        '"ignored"}',
         "{not json",
         "",
         '{"history": []}',
@@ -223,4 +227,4 @@ def test_ask_stream_answers_every_line_in_order_and_reports_bad_lines(
             assert ANSWER_FIELDS <= set(r)
 
 
-# ---------------------------------------------------------------------------- ask with the real model
+# -------------------------------------------------------------------------- ask with the real model

@@ -2,7 +2,8 @@
 
 The reference is `tests/fixtures/scraped-page.txt`, the article's page as it was scraped (menus,
 share buttons, related posts and footer included). The article body is cut out of it here, by its
-landmarks, and compared paragraph by paragraph with what `qa.readings.records` parses from the corpus file.
+landmarks, and compared paragraph by paragraph with what `qa.readings.records` parses from the
+corpus file.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ FURNITURE = (
 
 
 def scraped_blocks() -> list[str]:
-    """The article's non-empty lines in the scraped page: between the share buttons and "Previous Post"."""
+    """The article's non-empty lines in the scraped page: between the share buttons and "Previous
+    Post"."""
     lines = FIXTURE.read_text(encoding="utf-8").splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("Share on Facebook"))
     end = lines.index("Previous Post", start)
@@ -104,7 +106,7 @@ def test_every_paragraph_of_the_article_is_there_verbatim_and_in_order(reading):
     expected, _ = scraped_article()
     got = [reading.text[p.start : p.end] for p in reading.paragraphs]
     assert len(got) == len(expected) == 36
-    for number, (want, have) in enumerate(zip(expected, got), 1):
+    for number, (want, have) in enumerate(zip(expected, got, strict=True), 1):
         assert have == want, f"paragraph {number} differs from the article"
     assert [p.number for p in reading.paragraphs] == list(range(1, 37))
 

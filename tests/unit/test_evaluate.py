@@ -1,4 +1,5 @@
-"""Question sets, the hit rule, the metrics (against ir-measures), calibration and the floors: no model needed."""
+"""Question sets, the hit rule, the metrics (against ir-measures), calibration and the floors: no
+model needed."""
 
 from __future__ import annotations
 
@@ -41,9 +42,13 @@ def test_jsonl_and_csv_fixtures_parse_to_the_same_items():
         load_questions(FIXTURES / "questions.csv"),
     )
     assert not jsonl.problems and not csv_.problems
-    strip = lambda qs: [
-        (i.id, i.question, i.answer, i.evidence, i.history, i.tags, i.in_scope) for i in qs.items
-    ]  # noqa: E731
+
+    def strip(qs):
+        return [
+            (i.id, i.question, i.answer, i.evidence, i.history, i.tags, i.in_scope)
+            for i in qs.items
+        ]
+
     assert strip(jsonl) == strip(csv_)
     by_id = {i.id: i for i in jsonl.items}
     assert by_id["q6"].history == ("What happens to the colony in winter?",)
@@ -218,8 +223,9 @@ def test_metrics_agree_with_ir_measures():
     qrels, run = [], []
     for r in results:
         qid = r.item.id
-        # Every question has one relevant document that is never retrieved, so that questions without a
-        # hit are scored 0 by ir-measures too (it leaves out questions with no relevant document).
+        # Every question has one relevant document that is never retrieved, so that questions
+        # without a hit are scored 0 by ir-measures too (it leaves out questions with no relevant
+        # document).
         qrels.append(Qrel(qid, f"{qid}-never-retrieved", 1))
         for p in r.passages:
             qrels.append(Qrel(qid, p.id, 1 if p.hit else 0))
@@ -360,7 +366,8 @@ def test_calibration_takes_the_best_f1_within_the_wrong_refusal_limit():
         "oos_refusal_rate"
     ] == pytest.approx(0.75)
     looser = choose_threshold(results, "f1", max_wrong_refusal=0.2)
-    # Refusing below 0.575 catches every out-of-scope question at the cost of one in-scope one (10%).
+    # Refusing below 0.575 catches every out-of-scope question at the cost of one in-scope one
+    # (10%).
     assert looser.chosen.threshold == pytest.approx((0.55 + 0.60) / 2)
     assert looser.chosen.values["refusal_f1"] == pytest.approx(2 * 0.8 * 1.0 / 1.8)
     assert choose_threshold(
@@ -451,7 +458,8 @@ def test_check_floors_names_each_failing_metric():
     "hits, above", [([False] * 10, True), ([True] * 10, False)], ids=["none-hit", "all-hit"]
 )
 def test_the_hit_curve_labels_stay_off_the_k_axis(monkeypatch, hits, above):
-    """A value near 0 is labelled above its point; below it, the label would sit on the k axis's numbers."""
+    """A value near 0 is labelled above its point; below it, the label would sit on the k axis's
+    numbers."""
     import qa.evaluation.report as report
 
     results = tuple(_result(f"q{i}", hits) for i in range(3))

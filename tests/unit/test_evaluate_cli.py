@@ -1,4 +1,5 @@
-"""`qa eval` and `qa calibrate` end to end with the fake embedder on a tiny corpus: JSON, report, CI exit codes."""
+"""`qa eval` and `qa calibrate` end to end with the fake embedder on a tiny corpus: JSON, report, CI
+exit codes."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ FLOORS_THAT_HOLD = ["hit@1=0.5", "mrr@10=0.5"]
 
 @pytest.fixture(scope="module")
 def fake_index(tmp_path_factory):
-    """A tiny index of the fixture corpus built with the fake embedder, which every `qa` call here uses."""
+    """A tiny index of the fixture corpus built with the fake embedder, which every `qa` call here
+    uses."""
     from qa.index.store import build_index
 
     embedder = FakeEmbedder()

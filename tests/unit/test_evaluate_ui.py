@@ -1,4 +1,5 @@
-"""The Evaluate tab: its handler without Gradio, the tab inside a Blocks app, and an upload in Chromium."""
+"""The Evaluate tab: its handler without Gradio, the tab inside a Blocks app, and an upload in
+Chromium."""
 
 from __future__ import annotations
 

@@ -20,7 +20,11 @@ from qa.web.corpus_manager import CorpusManager
 from tests.support.fakes import fake_assistant_over
 from tests.support.paths import CORPUS
 
-PAGE = b"<html><head><title>Tides</title></head><body><article><h1>Tides</h1><p>Tidal turbines in the Pentland Firth turn twice a day with the tide, and the firth's currents are among the fastest in Europe.</p></article></body></html>"
+PAGE = (
+    b"<html><head><title>Tides</title></head><body><article><h1>Tides</h1><p>Tidal "
+    b"turbines in the Pentland Firth turn twice a day with the tide, and the firth's "
+    b"currents are among the fastest in Europe.</p></article></body></html>"
+)
 
 
 class _Counting(http.server.BaseHTTPRequestHandler):
@@ -47,7 +51,8 @@ class _Counting(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    """A local server on a free 127.0.0.1 port; yields its base URL and the list of paths it was asked for."""
+    """A local server on a free 127.0.0.1 port; yields its base URL and the list of paths it was
+    asked for."""
     _Counting.hits, _Counting.redirect_to = [], None
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)

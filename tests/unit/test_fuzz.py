@@ -31,7 +31,7 @@ LONG_TEXT = st.builds(
 )
 
 
-# ---------------------------------------------------------------------------- the question normaliser
+# -------------------------------------------------------------------------- the question normaliser
 
 
 @FUZZ
@@ -78,7 +78,7 @@ def test_language_check_never_raises(text):
     assert language_notice(text) in (None, ENGLISH_NOTICE)
 
 
-# ---------------------------------------------------------------------------- the question-set parser
+# -------------------------------------------------------------------------- the question-set parser
 
 
 def _fields():

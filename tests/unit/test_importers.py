@@ -66,7 +66,10 @@ def test_html_drops_menus_banners_related_links_footers_and_scripts():
 
 
 def test_html_without_main_text_is_refused():
-    page = "<html><head><title>Index</title><script>var a = 1;</script></head><body><nav><a href='/'>Home</a> <a href='/b'>Blog</a></nav></body></html>"
+    page = (
+        "<html><head><title>Index</title><script>var a = 1;</script></head><body><nav><a "
+        "href='/'>Home</a> <a href='/b'>Blog</a></nav></body></html>"
+    )
     with pytest.raises(ReadingError, match=r"menu\.html: no main text found"):
         convert_html(page.encode(), "menu.html")
 

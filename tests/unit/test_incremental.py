@@ -37,7 +37,8 @@ TOPICS = [
 
 def _reading(topic: str, version: int = 1) -> str:
     paragraphs = [
-        f"Paragraph {n} about {topic}: field observations number {n * 7 + version} describe how {topic} change over seasons and decades, "
+        f"Paragraph {n} about {topic}: field observations number {n * 7 + version} describe "
+        f"how {topic} change over seasons and decades, "
         f"and what the survey of {topic} in region {n} found during visit {version}."
         for n in range(1, 9)
     ]

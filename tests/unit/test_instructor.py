@@ -1,4 +1,5 @@
-"""app.py's instructor settings with the server stubbed out: the password file, proxies and secret read; bad settings refused with a clear message; no password, no area."""
+"""app.py's instructor settings with the server stubbed out: the password file, proxies and secret
+read; bad settings refused with a clear message; no password, no area."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from qa.answering.assistant import Assistant
 
 
 def _main(monkeypatch, tmp_path, argv, env=None):
-    """Run `app.py` with its model, index and server stubbed; returns (exit code, settings given to create_app)."""
+    """Run `app.py` with its model, index and server stubbed; returns (exit code, settings given to
+    create_app)."""
     import types
 
     import uvicorn

@@ -1,4 +1,5 @@
-"""The two-command quick start, the install stamp, CI and packaging, checked without installing anything.
+"""The two-command quick start, the install stamp, CI and packaging, checked without installing
+anything.
 
 `make -n` (a dry run: commands are printed, not executed) on a copy of the Makefile in a temporary
 folder shows what `make install` would do in each state of the stamp file.
@@ -88,11 +89,25 @@ def test_make_run_and_test_install_first_and_run_what_they_promise():
         r"^PORT \?= 7860$", makefile, re.MULTILINE
     )
     assert re.search(r"^test:.*\n\t\$\(PY\) -m pytest", makefile, re.MULTILINE)
-    # exit 4 (built, with a reading skipped and named) must not stop `make run`; any other failure does
+    # exit 4 (built, with a reading skipped and named) must not stop `make run`; any other failure
+    # does
     assert re.search(
         r"^index:.*\n\t\$\(VENV\)/bin/qa build \|\| \[ \$\$\? -eq 4 \]", makefile, re.MULTILINE
     )
     assert re.search(r"^export HF_HUB_OFFLINE := 1$", makefile, re.MULTILINE)
+
+
+def test_make_test_lints_first_and_test_fast_runs_the_unit_layer():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = dict(re.findall(r"^([\w-]+):([^\n=]*)$", makefile, re.MULTILINE))
+    prerequisites = targets["test"].split()
+    # A prerequisite runs before the recipe: a style slip stops `make test` before any test runs.
+    assert "lint" in prerequisites, prerequisites
+    lint = re.search(r"^lint:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert lint and "ruff check" in lint.group(1) and "ruff format --check" in lint.group(1)
+    linted = re.search(r"^LINTED := (.*)$", makefile, re.MULTILINE)
+    assert linted and set(linted.group(1).split()) >= {"qa", "tests", "bench", "app.py"}
+    assert re.search(r"^test-fast:.*\n\t\$\(PY\) -m pytest tests/unit$", makefile, re.MULTILINE)
 
 
 def test_the_readme_quick_start_is_exactly_two_commands():

@@ -17,7 +17,10 @@ def texts(reading) -> list[str]:
 
 
 def test_front_matter_title_and_meta():
-    raw = "---\ntitle: \"A Reading\"\nauthor: Someone\npublisher: 'The Press'\ndate: 2025-01-02\n---\n\nBody text.\n"
+    raw = (
+        "---\ntitle: \"A Reading\"\nauthor: Someone\npublisher: 'The Press'\ndate: "
+        "2025-01-02\n---\n\nBody text.\n"
+    )
     r = parse_reading(raw, "a-reading")
     assert r.title == "A Reading"
     assert r.meta == {"author": "Someone", "publisher": "The Press", "date": "2025-01-02"}
@@ -45,7 +48,7 @@ def test_front_matter_with_yaml_lists_and_comments():
 def test_title_from_a_first_level_heading_else_from_the_file_name():
     r = parse_reading("# Big Title\n\nIntro.\n\n# Part Two\n\nMore.", "x")
     assert r.title == "Big Title"
-    assert [(p.section, t) for p, t in zip(r.paragraphs, texts(r))] == [
+    assert [(p.section, t) for p, t in zip(r.paragraphs, texts(r), strict=True)] == [
         (None, "Intro."),
         ("Part Two", "More."),
     ]
@@ -53,7 +56,10 @@ def test_title_from_a_first_level_heading_else_from_the_file_name():
 
 
 def test_sections_pages_numbers_and_offsets():
-    raw = "Intro line one\nline two.\n\n## First Part\n\n<!-- page 7 -->\nOn seven.\n\n<!-- Page 8 -->\n\n  Indented on eight.\n\n### Sub ##\n\nLast."
+    raw = (
+        "Intro line one\nline two.\n\n## First Part\n\n<!-- page 7 -->\nOn seven.\n\n<!-- "
+        "Page 8 -->\n\n  Indented on eight.\n\n### Sub ##\n\nLast."
+    )
     r = parse_reading(raw, "d")
     assert [(p.number, p.section, p.page) for p in r.paragraphs] == [
         (1, None, None),
@@ -203,9 +209,12 @@ def test_setext_headings_are_sections():
 def test_html_files_in_the_corpus_are_read_like_qa_add_reads_them(tmp_path):
     page = tmp_path / "faq.html"
     page.write_text(
-        "<html><head><title>Tool FAQ</title></head><body><nav>Home | Blog</nav><article><h1>Tool FAQ</h1>"
-        "<h2>How do I install the tool?</h2><p>Install the tool with the package manager of your system, then run the setup command once.</p>"
-        "<p>The setup command writes a configuration file in your home folder and checks the version of the runtime.</p>"
+        "<html><head><title>Tool FAQ</title></head><body><nav>Home | "
+        "Blog</nav><article><h1>Tool FAQ</h1>"
+        "<h2>How do I install the tool?</h2><p>Install the tool with the package manager of "
+        "your system, then run the setup command once.</p>"
+        "<p>The setup command writes a configuration file in your home folder and checks the "
+        "version of the runtime.</p>"
         "</article><footer>Copyright</footer></body></html>",
         encoding="utf-8",
     )

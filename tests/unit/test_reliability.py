@@ -31,7 +31,10 @@ from qa.readings.records import MAX_READING_BYTES
 from tests.support.paths import ROOT
 from tests.support.pdf_helpers import make_pdf
 
-GOOD = "# Bees\n\n## Hives\n\nBees make honey from nectar in the hive. A hive holds one queen and many workers.\n"
+GOOD = (
+    "# Bees\n\n## Hives\n\nBees make honey from nectar in the hive. A hive holds one queen "
+    "and many workers.\n"
+)
 HONEY = "What do bees make honey from?"
 
 
@@ -58,7 +61,7 @@ def ask_json(capsys, index: Path, question: str, *extra: str) -> dict:
     return json.loads(out)
 
 
-# ---------------------------------------------------------------------------- bad questions at the command line
+# ---------------------------------------------------------------- bad questions at the command line
 
 
 @pytest.fixture
@@ -146,7 +149,7 @@ def test_the_question_stream_survives_bad_lines(capsys, index, monkeypatch):
     )
 
 
-# ---------------------------------------------------------------------------- bad readings at build time
+# ----------------------------------------------------------------------- bad readings at build time
 
 
 def _encrypted_pdf() -> bytes:
@@ -164,7 +167,10 @@ def _sparse(path: Path, size: int) -> None:
         fh.truncate(size)
 
 
-NO_MAIN_TEXT = b"<html><head><title>Menu</title></head><body><nav><a href='/'>Home</a> <a href='/a'>About</a></nav><footer>(c) 2025</footer></body></html>"
+NO_MAIN_TEXT = (
+    b"<html><head><title>Menu</title></head><body><nav><a href='/'>Home</a> <a "
+    b"href='/a'>About</a></nav><footer>(c) 2025</footer></body></html>"
+)
 
 BAD_FILES = {  # name -> (write it, words the reason must contain)
     "empty.md": (lambda p: p.write_bytes(b""), "no text to index"),
@@ -297,7 +303,7 @@ def test_qa_add_refuses_each_bad_file_naming_it_and_adds_the_rest(capsys, fake_m
     assert [p.name for p in corpus.iterdir()] == ["notes.md"] or len(list(corpus.iterdir())) == 1
 
 
-# ---------------------------------------------------------------------------- broken indexes at the command line
+# --------------------------------------------------------------- broken indexes at the command line
 
 
 def _data(folder: Path, key: str) -> Path:
@@ -330,7 +336,8 @@ def _drop_chunk(folder: Path) -> Path:
     return path
 
 
-BREAKS = {  # what breaks -> (break it and return the file to name, or None where the folder is named)
+# what breaks -> (break it and return the file to name, or None where the folder is named)
+BREAKS = {
     "missing-manifest": lambda f: (f / "manifest.json").unlink() or None,
     "empty-manifest": lambda f: (f / "manifest.json").write_text("") or f / "manifest.json",
     "truncated-manifest": lambda f: _truncate(f / "manifest.json"),
@@ -373,7 +380,7 @@ def test_a_broken_index_without_its_corpus_is_one_line_naming_the_file_and_fix(
     ), err
 
 
-# ---------------------------------------------------------------------------- the feedback log under crashes
+# ------------------------------------------------------------------- the feedback log under crashes
 
 
 APPENDER = textwrap.dedent(

@@ -41,10 +41,13 @@ from tests.support.fakes import FakeEmbedder
 from tests.support.paths import ROOT
 
 READINGS = {
-    "apples.md": "---\ntitle: Apples\n---\n\n## Orchards\n\nApple trees grow in orchards. Farmers prune them in winter.\n\n"
+    "apples.md": "---\ntitle: Apples\n---\n\n## Orchards\n\nApple trees grow in orchards. "
+    "Farmers prune them in winter.\n\n"
     "## Harvest\n\nThe apple harvest starts in September. Pickers fill wooden crates.\n",
-    "bees.md": "# Bees\n\nBees make honey from nectar. A hive holds one queen.\n\nWorker bees live for six weeks in summer.\n",
-    "canals.txt": "Canals carried coal to the cities.\n\nLocks raise boats between levels of water.\n",
+    "bees.md": "# Bees\n\nBees make honey from nectar. A hive holds one queen.\n\nWorker bees "
+    "live for six weeks in summer.\n",
+    "canals.txt": "Canals carried coal to the cities.\n\nLocks raise boats between levels of "
+    "water.\n",
 }
 
 
@@ -395,14 +398,15 @@ def test_a_corpus_that_vanished_keeps_the_index_usable(
     assert len(open_index(index_dir, fake_embedder).chunks) > 0
 
 
-# ---------------------------------------------------------------------------- calibration and atomic writes
+# -------------------------------------------------------------------- calibration and atomic writes
 
 
 def test_calibration_is_kept_across_rebuilds_and_a_damaged_one_falls_back(
     corpus, index_dir, fake_embedder
 ):
     build_index(corpus, index_dir, fake_embedder)
-    # The shipped threshold belongs to the real model's scores; an index of another model refuses nothing.
+    # The shipped threshold belongs to the real model's scores; an index of another model refuses
+    # nothing.
     assert default_calibration()["model"] != fake_embedder.name
     assert load_index(index_dir).calibration == {
         "threshold": 0.0,
@@ -447,7 +451,7 @@ def test_a_held_lock_times_out_with_a_clear_error(corpus, index_dir, fake_embedd
             build_index(corpus, index_dir, fake_embedder)
 
 
-# ---------------------------------------------------------------------------- killed and concurrent builds
+# --------------------------------------------------------------------- killed and concurrent builds
 
 BUILDER = textwrap.dedent(
     """
@@ -546,7 +550,8 @@ def test_a_build_killed_half_way_leaves_the_previous_index_usable(
     assert after.manifest["build"] == before.manifest["build"] and after.chunks == before.chunks
     answer = Assistant(after, fake_embedder).ask("When does the apple harvest start?")
     assert answer.passages and "September" in answer.passages[0].text
-    # The killed build released its lock: the next build runs at once and brings the index up to date.
+    # The killed build released its lock: the next build runs at once and brings the index up to
+    # date.
     report = build_index(corpus, index_dir, fake_embedder)
     assert report.rebuilt and any("never finishes" in c.text for c in load_index(index_dir).chunks)
     assert (
@@ -564,7 +569,7 @@ def test_two_builds_at_once_take_turns_and_leave_a_valid_index(
     log = tmp_path / "log"
     procs = [_start(builder, "race", corpus, index_dir, log) for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert out.startswith("built ")
     lines = log.read_text().split("\n")[:-1]
@@ -585,11 +590,13 @@ def test_two_builds_at_once_take_turns_and_leave_a_valid_index(
 
 
 def test_a_text_met_twice_is_embedded_once(tmp_path, fake_embedder):
-    """A chunk of one sentence is also that sentence: one text for the model, the same vector in both indexes."""
+    """A chunk of one sentence is also that sentence: one text for the model, the same vector in
+    both indexes."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "notes.md").write_text(
-        "---\ntitle: Notes\n---\n\n## Alone\n\nThe only sentence here.\n\n## Together\n\nOne sentence. And another one.\n",
+        "---\ntitle: Notes\n---\n\n## Alone\n\nThe only sentence here.\n\n## Together\n\nOne "
+        "sentence. And another one.\n",
         encoding="utf-8",
     )
     report = build_index(corpus, tmp_path / "index", fake_embedder)

@@ -1,4 +1,5 @@
-"""The chat's HTML (escaping, citations, links), suggested questions, the rate limiter, the embed snippet.
+"""The chat's HTML (escaping, citations, links), suggested questions, the rate limiter, the embed
+snippet.
 
 Pure functions, no browser and no model: answers are built by hand from a parsed reading.
 """
@@ -206,7 +207,8 @@ def test_text_fragment_url(sentence, expected):
 
 def test_candidate_questions_come_from_the_reading():
     r = parse_reading(
-        "## The Big Picture\n\nThe United States Forces Korea (USFK) met Gen. Xavier T. Brunson. The NATO thing (XYZQ).\n",
+        "## The Big Picture\n\nThe United States Forces Korea (USFK) met Gen. Xavier T. "
+        "Brunson. The NATO thing (XYZQ).\n",
         "x",
     )
     qs = candidate_questions([r])
@@ -252,8 +254,8 @@ def test_retry_text():
 def test_embed_snippet_has_a_titled_lazy_iframe_of_fixed_height():
     out = embed_snippet("https://uni.example.edu/assistant/", height=500, title='Ask "Week 3"')
     assert (
-        '<iframe src="https://uni.example.edu/assistant/widget/" title="Ask &quot;Week 3&quot;" loading="lazy"'
-        in out
+        '<iframe src="https://uni.example.edu/assistant/widget/" title="Ask &quot;Week '
+        '3&quot;" loading="lazy"' in out
     )
     assert 'height="500"' in out and "height: 500px" in out
     assert (

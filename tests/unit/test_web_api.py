@@ -1,4 +1,5 @@
-"""The JSON API's request parsing alone: what `parse_ask` accepts, and what it refuses with a message naming the problem."""
+"""The JSON API's request parsing alone: what `parse_ask` accepts, and what it refuses with a
+message naming the problem."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Evaluate tab in the served app's instructor area: on, its upload works through `qa.web.app` (behind
+"""The Evaluate tab in the served app's instructor area: on, its upload works through `qa.web.app`
+(behind
 the instructor password) up to the size limit; off (`--no-evaluate`, `QA_EVALUATE=0`), the tab is
 not built. The students' page never has it, and never takes an upload.
 
@@ -95,4 +96,4 @@ def test_app_py_refuses_an_unknown_environment_value(monkeypatch, tmp_path, caps
 # ---------------------------------------------------------------------------- served, with the tab
 
 
-# ---------------------------------------------------------------------------- served, without the tab
+# -------------------------------------------------------------------------- served, without the tab
