@@ -6,6 +6,7 @@ session's index and a feedback log). Every answer under load must equal the one 
 same question is asked alone; nothing may fail; the app's memory must stay steady; the
 per-client rate limit must hold when one client fires many questions at once; and the server
 must listen on 127.0.0.1 only. No timing is asserted.
+
 """
 
 from __future__ import annotations

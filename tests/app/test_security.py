@@ -1,10 +1,10 @@
-"""Exposure and hostile input against a served app: bad questions through the API and the browser,
-path traversal on every route that serves files, index and feedback files, the relay routes.
+"""Exposure and hostile input against a served app: bad questions through the API, path traversal
+on every route that serves files, index and feedback files, the relay routes.
 
 The app is launched once for the module (uvicorn in a thread, free 127.0.0.1 port) over the
 session's real index, with a feedback log and the corpus folder blocked as `app.py` does; every
 request stays on this machine. That `app.py` itself binds 127.0.0.1 is checked in test_load.py,
-which launches it as a process.
+which launches it as a process; bad questions in the browser are in tests/browser/test_security.py.
 """
 
 from __future__ import annotations

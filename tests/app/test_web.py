@@ -3,6 +3,7 @@ rate limit.
 
 The app is launched once for the module (uvicorn in a thread, free 127.0.0.1 port) over the
 session's real index; every request stays on this machine.
+
 """
 
 from __future__ import annotations

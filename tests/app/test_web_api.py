@@ -5,6 +5,7 @@ Two layers: the route alone on a bare Starlette app over an index built with the
 (fast), and the whole served app (`qa.web.app.create_app`) with the real model: the same answers as
 `Assistant.ask`, CORS for allowed and other sites, the limit shared with the chat, and answers
 under concurrency equal to those given one by one. Servers listen on 127.0.0.1 only.
+
 """
 
 from __future__ import annotations

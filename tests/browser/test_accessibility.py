@@ -1,11 +1,10 @@
 """Accessibility in Debian's Chromium: axe-core's WCAG 2.0/2.1 A and AA rules on every page and
-state,
-in light and dark themes at 375 and 1280 px; the announcement of answers; the keyboard-only flow;
-200% zoom and 320 px; reduced motion.
+state, in light and dark themes at 375 and 1280 px; the announcement of answers; the keyboard-only
+flow; 200% zoom and 320 px; reduced motion.
 
 axe-core comes from npm (tests/js, `make node-deps`); the checks skip without it or without
-Chromium.
-Every finding is saved to tests/artifacts/axe/ (see tests/a11y_helpers.py).
+Chromium. Every finding is saved to tests/artifacts/axe/ (see tests/support/a11y_helpers.py).
+
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from tests.support.web_helpers import (
 )
 
 # Answered with the current retrieval and with the reworked one on main (where the Brunson question
-# of tests/test_browser.py falls under the refusal threshold).
+# of tests/browser/test_browser.py falls under the refusal threshold).
 QUESTION = "What did Rumsfeld seek for U.S. forces?"
 FOLLOW_UP = "What does USFK stand for?"
 THEMES = ["light", "dark"]
@@ -163,8 +162,7 @@ INSTRUCTOR_TABS = ["Readings", "Feedback", "Evaluate", "Calibrate"]
 @pytest.fixture(scope="module")
 def instructor_url(tmp_path_factory):
     """The app's instructor area (`…/instructor`) over a copy of the small evaluation corpus with
-    the
-    fake embedder, and a feedback log with a few questions and a vote so that every tab has
+    the fake embedder, and a feedback log with a few questions and a vote so that every tab has
     content."""
     from qa.web.feedback import FeedbackLog
 

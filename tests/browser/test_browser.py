@@ -4,6 +4,7 @@ screens.
 One app for the module (uvicorn in a thread on a free 127.0.0.1 port); every request the page
 makes is recorded and must stay on 127.0.0.1. Screenshots go to tests/artifacts/ and the ones the
 README shows are copied to docs/screenshots/.
+
 """
 
 from __future__ import annotations

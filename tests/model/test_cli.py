@@ -51,8 +51,7 @@ def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple
 
 
 def copy_index(built: Path, parent: Path) -> tuple[Path, Path]:
-    """A private copy of a built index and its corpus, keeping the corpus path the manifest
-    records."""
+    """A private copy of a built index and its corpus, with the corpus path the manifest records."""
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
     corpus = (built / manifest["corpus"]).resolve()
     index_copy = parent / "idx" / built.name

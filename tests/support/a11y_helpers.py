@@ -6,6 +6,7 @@ runs the WCAG 2.0/2.1 A and AA rules, saves every finding to tests/artifacts/axe
 counts in the README come from these files) and fails on any critical or serious one, naming the
 rule, the impact and the first elements. Any page of the app can be checked with it, e.g. the
 instructor pages once they exist.
+
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def axe_violations(page, label: str, tags: list[str] = WCAG_TAGS) -> list[dict]:
     saved under `label`.
 
     Skips the test when axe-core is not installed (`make node-deps` installs it).
+
     """
     if not AXE_JS.exists():
         pytest.skip(
@@ -82,6 +84,7 @@ def assert_no_serious_axe_violations(page, label: str) -> list[dict]:
     Args:
         page: a Playwright `Page` or `Frame` in the state to check.
         label: names the page and state in the failure message and the saved findings.
+
     """
     violations = axe_violations(page, label)
     blocking = [v for v in violations if v["impact"] in BLOCKING]

@@ -1,5 +1,4 @@
-"""Write small valid PDFs for tests: one Helvetica text line per entry, or pages with no text
-layer."""
+"""Small valid PDFs for tests: one Helvetica text line per entry, or pages with no text layer."""
 
 from __future__ import annotations
 

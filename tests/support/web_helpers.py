@@ -89,8 +89,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextmanager
 def chromium() -> Iterator:
-    """Debian's Chromium through Playwright (never a downloaded browser); skips when it is
-    missing."""
+    """Debian's Chromium through Playwright (never a downloaded browser); skips when missing."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (make browser installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -134,8 +133,7 @@ def refused_question(assistant) -> str:
 
 
 def save_shot(pg, artifacts: Path, name: str, readme: bool = False, **kw) -> None:
-    """Screenshot a page into `artifacts`; with `readme`, `make screenshots` refreshes the
-    README's."""
+    """Screenshot into `artifacts`; with `readme`, `make screenshots` copies it for the README."""
     pg.screenshot(path=str(artifacts / name), **kw)
     if readme and os.environ.get("QA_UPDATE_SCREENSHOTS") == "1":
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)

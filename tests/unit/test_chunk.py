@@ -1,8 +1,8 @@
 """Chunking: exact offsets, no chunk across a heading or page break, every word covered, token
 budget.
 
-Unit tests run on generated Markdown with the fake embedder's token counter; the tests marked
-`model` check the word-piece budget with the real model's own tokenizer.
+Unit tests run on generated Markdown with the fake embedder's token counter; the word-piece budget
+with the real model's own tokenizer is checked in tests/model/test_chunk.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The `qa` command: help without heavy imports, build, ask (one question, JSON, a stream), errors.
 
-Most tests call `qa.cli.main([...])` in this process, so the real model loads once per session;
-only the console-script and `--help` checks start subprocesses.
+The tests call `qa.cli.main([...])` in this process with the fake embedder; only the import and
+`--help` checks start subprocesses. The real model's answers are in tests/model/test_cli.py.
 """
 
 from __future__ import annotations

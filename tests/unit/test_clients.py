@@ -1,10 +1,10 @@
 """Rate limits no client can dodge: the address through trusted proxies only, signed student ids.
 
 Unit tests of `qa.web.clients` and `qa.web.ratelimit.client_key`, then `POST /api/ask` served over
-HTTP
-(the route alone, on a bare Starlette app, with the fake embedder) with `--rate-limit 3`: new ids,
-spoofed forwarded headers and forged signatures from one address all share its bucket; two
+HTTP (the route alone, on a bare Starlette app, with the fake embedder) with `--rate-limit 3`: new
+ids, spoofed forwarded headers and forged signatures from one address all share its bucket; two
 students behind a trusted proxy, or with signed ids, are limited one by one.
+
 """
 
 from __future__ import annotations

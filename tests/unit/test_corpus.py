@@ -4,6 +4,7 @@ The reference is `tests/fixtures/scraped-page.txt`, the article's page as it was
 share buttons, related posts and footer included). The article body is cut out of it here, by its
 landmarks, and compared paragraph by paragraph with what `qa.readings.records` parses from the
 corpus file.
+
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The embedder: the packaged model loads offline, gives unit vectors, and refuses altered files."""
+"""The packaged model's files, without loading the model: pinned, official, altered ones refused.
+
+Loading the model and its vectors are checked in tests/model/test_embed.py.
+"""
 
 from __future__ import annotations
 

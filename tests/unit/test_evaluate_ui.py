@@ -1,5 +1,5 @@
-"""The Evaluate tab: its handler without Gradio, the tab inside a Blocks app, and an upload in
-Chromium."""
+"""The Evaluate tab: its handler without Gradio and the tab inside a Blocks app (an upload in
+Chromium is in tests/browser/test_evaluate_ui.py)."""
 
 from __future__ import annotations
 

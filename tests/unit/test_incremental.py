@@ -1,4 +1,5 @@
-"""Many readings: the right reading and page cited, and re-indexing only what changed."""
+"""Many readings: re-indexing only what changed (with the real model, the right reading and page
+cited: tests/model/test_incremental.py)."""
 
 from __future__ import annotations
 

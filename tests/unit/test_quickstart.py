@@ -3,6 +3,7 @@ anything.
 
 `make -n` (a dry run: commands are printed, not executed) on a copy of the Makefile in a temporary
 folder shows what `make install` would do in each state of the stamp file.
+
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Reliability at the command line: bad questions, bad readings, broken indexes, crashes mid-write.
 
 The `qa` command runs in this process with the fake embedder (the behaviour under test is the
-plumbing, not the model); the console script itself runs as a process where a traceback on
-standard error is what would show. The feedback log is appended to by processes that are killed
-at random moments.
+plumbing, not the model); the console script run as a process, where a traceback on standard
+error is what would show, is in tests/model/test_reliability.py (the process loads the model).
+The feedback log is appended to by processes that are killed at random moments.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 snippet.
 
 Pure functions, no browser and no model: answers are built by hand from a parsed reading.
+
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
-"""The Evaluate tab in the served app's instructor area: on, its upload works through `qa.web.app`
-(behind
-the instructor password) up to the size limit; off (`--no-evaluate`, `QA_EVALUATE=0`), the tab is
-not built. The students' page never has it, and never takes an upload.
+"""The Evaluate tab's switch: `QA_EVALUATE` read, and `app.py` passing `--no-evaluate` or the
+variable to the server (stubbed), an unknown value refused.
 
-The app with the tab is launched once for the module (uvicorn in a thread, free 127.0.0.1 port)
-over the session's real index, the way `app.py` serves it; the app without it is launched for its
-one test. Every request stays on this machine.
+The served app with and without the tab is tested in tests/app/test_web_evaluate.py, and an
+instructor's run in Chromium in tests/browser/test_web_evaluate.py.
 """
 
 from __future__ import annotations
