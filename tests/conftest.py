@@ -33,24 +33,33 @@ LAYERS = ("unit", "model", "app", "browser")
 MODEL_FIXTURES = {"real_embedder", "torch_embedder", "built_index", "assistant"}
 
 
+def _layer(item) -> str:
+    """The layer folder a test lives in; a test file anywhere else is a usage error."""
+    parts = Path(item.path).resolve().parts
+    tests = TESTS.parts
+    folder = (
+        parts[len(tests)] if parts[: len(tests)] == tests and len(parts) > len(tests) + 1 else ""
+    )
+    if folder not in LAYERS:
+        raise pytest.UsageError(
+            f"{item.nodeid}: a test file belongs in one of the layer folders "
+            f"tests/{{{','.join(LAYERS)}}}/ (see the README's Tests section)"
+        )
+    return folder
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark each test with its layer (its folder) and `model` when a fixture gives it the model."""
     for item in items:
-        parts = Path(item.fspath).resolve().relative_to(TESTS).parts
-        layer = parts[0] if len(parts) > 1 and parts[0] in LAYERS else None
-        if layer is None:
-            raise pytest.UsageError(
-                f"{item.nodeid}: a test file belongs in one of the layer folders "
-                f"tests/{{{','.join(LAYERS)}}}/ (see the README's Tests section)"
-            )
+        layer = _layer(item)
         model_fixtures = sorted(MODEL_FIXTURES & set(getattr(item, "fixturenames", ())))
+        marked = sorted({m.name for m in item.iter_markers()} & set(LAYERS))
         if layer == "unit" and model_fixtures:
             raise pytest.UsageError(
                 f"{item.nodeid}: a unit test takes the real model through {model_fixtures}; "
                 "move it to tests/model/ or give it the fake embedder (the `fake_embedder` or "
                 "`fake_model` fixture)"
             )
-        marked = sorted({m.name for m in item.iter_markers()} & set(LAYERS))
         if layer == "unit" and marked:
             raise pytest.UsageError(
                 f"{item.nodeid}: a unit test marked {marked}; its folder is its layer, so move "
