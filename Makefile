@@ -14,11 +14,13 @@ export GRADIO_ANALYTICS_ENABLED := False
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run index screenshots quality test test-fast bench browser node-deps clean help
+.PHONY: install run index screenshots quality test test-fast lint bench browser node-deps clean help
 
 help:
 	@echo "make run      install, build the index if needed, serve the chat at http://$(HOST):$(PORT)"
-	@echo "make test     install, then run every test"
+	@echo "make test     install, lint, then run every test"
+	@echo "make test-fast  the unit layer only (tests/unit: fake embedder, no model, no server)"
+	@echo "make lint     ruff check and ruff format --check"
 	@echo "make install  create .venv and install the project (quick when nothing changed)"
 	@echo "make index    build or update the index of corpus/"
 	@echo "make bench    measure speed against the common baseline (writes bench/results.json)"
@@ -54,11 +56,18 @@ node-deps:
 	  [ -d tests/js/node_modules/@gradio/client ] && [ -f tests/js/node_modules/axe-core/axe.min.js ] || \
 	  (cd tests/js && npm install --silent --no-audit --no-fund >/dev/null); fi
 
-test: install browser node-deps
+# Lint first: a style slip fails in seconds, before the minutes of the model, app and browser layers.
+test: install lint browser node-deps
 	$(PY) -m pytest
 
+# The unit layer: the fake embedder, no model, no server (tests/model, tests/app, tests/browser are not run).
 test-fast: install
-	$(PY) -m pytest -m "not browser and not app"
+	$(PY) -m pytest tests/unit
+
+LINTED := qa tests bench app.py examples
+lint: install
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 
 bench: install index
 	$(PY) bench/run.py
@@ -70,7 +79,7 @@ quality: install
 
 # Refresh the README's screenshots (the browser tests save them to tests/artifacts/ otherwise).
 screenshots: install browser
-	QA_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/test_browser.py tests/test_widget.py tests/test_instructor_browser.py -q
+	QA_UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser/test_browser.py tests/browser/test_widget.py tests/browser/test_instructor_browser.py -q
 
 clean:
 	rm -rf $(VENV) index/*.faiss index/*.json index/cache .pytest_cache

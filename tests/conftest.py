@@ -1,61 +1,74 @@
-"""Shared fixtures: a fake embedder for fast tests, the real model and a built index once per session."""
+"""Shared fixtures, and the layer marks, which come from the folder a test lives in.
+
+The layers: tests/unit (the fake embedder, no model, no server: `make test-fast`), tests/model
+(the real packaged model, loaded once per session), tests/app (the app served on a local port) and
+tests/browser (Chromium through Playwright). A test in tests/model, tests/app or tests/browser gets
+the mark `model`, `app` or `browser`; any test that takes the real model through a fixture also
+gets `model`, and a unit test that does is stopped at collection: it belongs in tests/model.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pytest
+
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import ARTIFACTS, CORPUS, TESTS
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# The ONNX copy of the model is exported once per test session into a temporary folder (never ~/.cache).
+# The ONNX copy of the model is exported once per test session into a temporary folder
+# (never ~/.cache).
 os.environ.setdefault("QA_CACHE_DIR", tempfile.mkdtemp(prefix="qa-test-onnx-"))
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-QUESTIONS = ROOT / "eval" / "questions.jsonl"
-ARTIFACTS = ROOT / "tests" / "artifacts"
+LAYERS = ("unit", "model", "app", "browser")
+# The fixtures that load the real model: a test that takes one (directly or through another
+# fixture) is a model test wherever it lives.
+MODEL_FIXTURES = {"real_embedder", "torch_embedder", "built_index", "assistant"}
 
 
-class FakeEmbedder:
-    """A bag-of-words hashing embedder: same surface as the real one, instant, deterministic.
+def _layer(item) -> str:
+    """The layer folder a test lives in; a test file anywhere else is a usage error."""
+    parts = Path(item.path).resolve().parts
+    tests = TESTS.parts
+    folder = (
+        parts[len(tests)] if parts[: len(tests)] == tests and len(parts) > len(tests) + 1 else ""
+    )
+    if folder not in LAYERS:
+        raise pytest.UsageError(
+            f"{item.nodeid}: a test file belongs in one of the layer folders "
+            f"tests/{{{','.join(LAYERS)}}}/ (see the README's Tests section)"
+        )
+    return folder
 
-    Texts that share words get similar vectors, which is enough to test the plumbing.
-    """
 
-    name = "fake-hashing-embedder"
-    dim = 64
-    max_tokens = 256
-    sha256 = "fake"
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.texts_embedded = 0
-
-    def count_tokens(self, text: str) -> int:
-        return len(re.findall(r"\w+|[^\w\s]", text))
-
-    def embed(self, texts):
-        self.calls += 1
-        self.texts_embedded += len(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in re.findall(r"[a-z0-9]+", text.lower()):
-                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
-                out[i, h % self.dim] += 1.0
-            norm = np.linalg.norm(out[i])
-            out[i] = out[i] / norm if norm else out[i]
-            if not norm:
-                out[i, 0] = 1.0
-        return out
+def pytest_collection_modifyitems(config, items):
+    """Mark each test with its layer (its folder) and `model` when a fixture gives it the model."""
+    for item in items:
+        layer = _layer(item)
+        model_fixtures = sorted(MODEL_FIXTURES & set(getattr(item, "fixturenames", ())))
+        marked = sorted({m.name for m in item.iter_markers()} & set(LAYERS))
+        if layer == "unit" and model_fixtures:
+            raise pytest.UsageError(
+                f"{item.nodeid}: a unit test takes the real model through {model_fixtures}; "
+                "move it to tests/model/ or give it the fake embedder (the `fake_embedder` or "
+                "`fake_model` fixture)"
+            )
+        if layer == "unit" and marked:
+            raise pytest.UsageError(
+                f"{item.nodeid}: a unit test marked {marked}; its folder is its layer, so move "
+                f"it to tests/{max(marked, key=LAYERS.index)}/ and drop the mark"
+            )
+        if layer != "unit":
+            item.add_marker(layer)
+        if model_fixtures and layer != "model":
+            item.add_marker("model")
 
 
 @pytest.fixture
@@ -77,7 +90,8 @@ def fake_model(monkeypatch) -> FakeEmbedder:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The packaged all-MiniLM-L6-v2 as the product loads it (ONNX when it agrees with torch), once per session."""
+    """The packaged all-MiniLM-L6-v2 as the product loads it (ONNX when it agrees with torch), once
+    per session."""
     from qa.index.embed import load_embedder
 
     return load_embedder()
@@ -85,7 +99,8 @@ def real_embedder():
 
 @pytest.fixture(scope="session")
 def torch_embedder():
-    """The packaged model through sentence-transformers itself (the reference the ONNX copy must match)."""
+    """The packaged model through sentence-transformers itself (the reference the ONNX copy must
+    match)."""
     from qa.index.embed import load_embedder
 
     return load_embedder("torch")

@@ -1,0 +1,243 @@
+"""The chat in Debian's Chromium: answers with citations, the reading view, safety, offline, small
+screens.
+
+One app for the module (uvicorn in a thread on a free 127.0.0.1 port); every request the page
+makes is recorded and must stay on 127.0.0.1. Screenshots go to tests/artifacts/ and the ones the
+README shows are copied to docs/screenshots/.
+
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from qa.web.app import WebSettings, create_app
+from tests.support.web_helpers import (
+    chromium,
+    outside_requests,
+    refused_question,
+    save_shot,
+    serve_app,
+)
+
+# Answered by the bundled reading (the Brunson question now falls under the refusal threshold).
+QUESTION = "What did Rumsfeld seek for U.S. forces?"
+
+
+@pytest.fixture(scope="module")
+def feedback_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant, feedback_path):
+    with serve_app(create_app(assistant, WebSettings(feedback_log=feedback_path))) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+class Recorder:
+    def __init__(self):
+        self.urls: list[str] = []
+        self.dialogs: list[str] = []
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records every request and dialog, and refuses to reach past 127.0.0.1."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    rec = Recorder()
+    context.on("request", lambda r: rec.urls.append(r.url))
+    context.route(
+        re.compile(r"^(?!https?://127\.0\.0\.1[:/]|data:|blob:)"), lambda route: route.abort()
+    )
+    pg = context.new_page()
+    pg.on("dialog", lambda d: (rec.dialogs.append(d.message), d.dismiss()))
+    pg.recorder = rec
+    yield pg
+    context.close()
+
+
+def ask(pg, question: str):
+    """Type a question, press Enter, and return the newest reply."""
+    before = pg.locator(".qa-reply").count()
+    pg.get_by_label("Your question").fill(question)
+    pg.get_by_label("Your question").press("Enter")
+    pg.locator(".qa-reply").nth(before).wait_for(timeout=60_000)
+    return pg.locator(".qa-reply").nth(before)
+
+
+def test_answer_shows_the_quote_with_marker_and_the_section(page, app_url, assistant, artifacts):
+    page.goto(app_url + "/")
+    expected = assistant.ask(QUESTION)
+    reply = ask(page, QUESTION)
+    direct = reply.locator(".qa-direct")
+    assert direct.inner_text().strip().endswith("[1]")
+    assert expected.answer in direct.inner_text()
+    first = expected.passages[0]
+    cite = reply.locator(".qa-passage").first.locator(".qa-cite").inner_text()
+    assert cite.startswith("[1]") and f"¶{first.paragraph}" in cite
+    if first.section:
+        assert first.section in cite
+    assert reply.locator(".qa-passage").count() == len(expected.passages)
+    assert reply.locator(".qa-passage").first.locator("mark").inner_text() == first.highlight
+    reply.evaluate(
+        "el => el.scrollIntoView({block: 'start'})"
+    )  # the picture shows the answer's top
+    save_shot(page, artifacts, "answer.png", readme=True)
+    assert not outside_requests(page.recorder.urls)
+
+
+def test_show_in_reading_lands_on_the_highlighted_paragraph(page, app_url, assistant, artifacts):
+    page.goto(app_url + "/")
+    reply = ask(page, QUESTION)
+    first = assistant.ask(QUESTION).passages[0]
+    reply.locator("a.qa-show").first.click()
+    target = page.locator(f"#r-{first.doc}-p{first.paragraph}")
+    target.wait_for(state="visible")
+    page.wait_for_function(
+        "id => document.getElementById(id).classList.contains('qa-cited')",
+        arg=f"r-{first.doc}-p{first.paragraph}",
+    )
+    assert page.locator(".qa-para.qa-cited").count() == 1
+    assert target.locator("mark").inner_text() == first.highlight
+    box, height = target.bounding_box(), page.viewport_size["height"]
+    assert box["y"] < height and box["y"] + box["height"] > 0  # scrolled into view
+    assert page.get_by_role("tab", name="Reading").get_attribute("aria-selected") == "true"
+    save_shot(page, artifacts, "reading-view.png", readme=True)
+    # The same link opens the standalone reading page, scrolled to the paragraph.
+    href = reply.locator("a.qa-show").first.get_attribute("href")
+    page.goto(app_url + href)
+    assert (
+        page.evaluate("document.querySelector(':target').id") == f"r-{first.doc}-p{first.paragraph}"
+    )
+    assert page.locator(":target mark").inner_text() == first.highlight
+    assert not outside_requests(page.recorder.urls)
+
+
+def test_script_in_a_question_is_shown_as_text_and_never_runs(page, app_url, artifacts):
+    page.goto(app_url + "/")
+    payload = (
+        'What about <img src=x onerror="window.__pwned=1;alert(1)"> Brunson? '
+        "<script>window.__pwned=2</script>"
+    )
+    ask(page, payload)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None and not page.recorder.dialogs
+    assert page.locator("#qa-chatbot img").count() == 0
+    assert (
+        '<img src=x onerror="window.__pwned=1;alert(1)">' in page.locator(".qa-q").last.inner_text()
+    )
+    assert not [u for u in page.recorder.urls if u.rstrip("/").endswith("/x")]
+
+
+def test_out_of_scope_reply_suggests_questions_from_the_reading(
+    page, app_url, assistant, artifacts
+):
+    question = refused_question(assistant)
+    page.goto(app_url + "/")
+    reply = ask(page, question)
+    assert "The reading does not cover this question." in reply.inner_text()
+    suggestions = reply.locator(".qa-suggest li").all_inner_texts()
+    assert suggestions and all(not assistant.ask(s).abstained for s in suggestions)
+    assert reply.locator(".qa-direct").count() == 0
+    save_shot(page, artifacts, "out-of-scope.png", readme=True)
+
+
+def test_examples_follow_up_retry_clear_and_feedback(page, app_url, assistant, feedback_path):
+    page.goto(app_url + "/")
+    examples = page.locator("#qa-chatbot button[aria-label^='Select example']")
+    examples.first.wait_for(timeout=30_000)
+    example_text = examples.first.inner_text().strip()
+    examples.first.click()
+    page.locator(".qa-reply").first.wait_for(timeout=60_000)
+    assert example_text in page.locator(".qa-q").first.inner_text()
+    follow = ask(page, "Why?")
+    expected = assistant.ask("Why?", [example_text])
+    assert [p.id for p in expected.passages][0] and follow.locator(".qa-passage").count() == len(
+        expected.passages
+    )
+    page.get_by_label("Comment (optional, sent with your next thumbs up or down)").fill(
+        "not the paragraph I needed"
+    )
+    page.locator("#qa-chatbot button[aria-label='Dislike']").last.click()
+    page.get_by_text("Thank you, your feedback was recorded.").wait_for()
+    votes = [
+        json.loads(x)
+        for x in feedback_path.read_text(encoding="utf-8").splitlines()
+        if '"vote"' in x
+    ]
+    assert votes[-1]["vote"] == "down" and votes[-1]["question"] == "Why?"
+    assert votes[-1]["comment"] == "not the paragraph I needed" and votes[-1]["passage_ids"] == [
+        p.id for p in expected.passages
+    ]
+    page.get_by_role("button", name="Retry").click()
+    page.wait_for_function("document.querySelectorAll('.qa-q').length === 2")
+    page.get_by_role("button", name="Clear", exact=True).last.click()
+    page.wait_for_function("document.querySelectorAll('.qa-q').length === 0")
+
+
+def test_keyboard_only_and_labels(page, app_url):
+    page.goto(app_url + "/")
+    page.get_by_label("Your question").wait_for()
+    page.locator("body").focus()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            "document.activeElement && document.activeElement.closest('#qa-question') !== null"
+        ):
+            break
+    else:
+        pytest.fail("the question box cannot be reached with Tab")
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    page.locator(".qa-reply").first.wait_for(timeout=60_000)
+    for label in ("Your question", "Comment (optional, sent with your next thumbs up or down)"):
+        assert page.get_by_label(label).count() == 1
+    assert page.get_by_role("button", name="Ask").count() == 1
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_narrow_screen_has_no_sideways_scroll(browser, app_url, artifacts, theme):
+    context = browser.new_context(viewport={"width": 375, "height": 812}, color_scheme=theme)
+    urls: list[str] = []
+    context.on("request", lambda r: urls.append(r.url))
+    pg = context.new_page()
+    try:
+        pg.goto(f"{app_url}/?__theme={theme}")
+        ask(pg, QUESTION)
+        pg.wait_for_timeout(300)
+        assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert pg.evaluate(
+            "document.body.classList.contains('dark') || "
+            "document.documentElement.classList.contains('dark')"
+        ) == (theme == "dark")
+        save_shot(pg, artifacts, f"chat-375px-{theme}.png", readme=theme == "dark")
+        assert not outside_requests(urls)
+    finally:
+        context.close()
+
+
+def test_over_the_rate_limit_the_chat_says_so(browser, assistant, tmp_path):
+    with serve_app(create_app(assistant, WebSettings(rate_limit=2, feedback_log=None))) as url:
+        context = browser.new_context()
+        pg = context.new_page()
+        try:
+            pg.goto(url + "/")
+            for _ in range(2):
+                assert "[1]" in ask(pg, QUESTION).inner_text()
+            limited = ask(pg, QUESTION)
+            assert (
+                "Please wait" in limited.inner_text()
+                and limited.locator(".qa-passage").count() == 0
+            )
+        finally:
+            context.close()

@@ -1,0 +1,1 @@
+"""What every test layer shares: paths, the fakes, helpers to serve the app and drive Chromium."""

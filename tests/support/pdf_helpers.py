@@ -1,0 +1,69 @@
+"""Small valid PDFs for tests: one Helvetica text line per entry, or pages with no text layer."""
+
+from __future__ import annotations
+
+import textwrap
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def wrap_paragraphs(paragraphs: list[str], width: int = 80) -> list[str]:
+    """Hard-wrap paragraphs into lines as a PDF lays them out (no blank line between paragraphs)."""
+    return [line for para in paragraphs for line in textwrap.wrap(para, width)]
+
+
+def make_pdf(pages: list[list[str] | None], title: str | None = None) -> bytes:
+    """A PDF whose page i shows the lines `pages[i]` top to bottom; None draws a picture, no text.
+
+    Example: make_pdf([["Hello."], None]) -> a 2-page PDF, text on page 1 only.
+    """
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    catalog = add(b"")  # filled in below, once the page tree's number is known
+    tree = add(b"")
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    kids = []
+    for lines in pages:
+        if lines is None:
+            stream = b"0.2 0.4 0.8 rg 72 400 300 300 re f"
+        else:
+            ops = ["BT", "/F1 11 Tf", "14 TL", "72 770 Td"]
+            for line in lines:
+                ops.append(f"({_escape(line)}) Tj T*")
+            ops.append("ET")
+            stream = "\n".join(ops).encode("cp1252")
+        content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        kids.append(
+            add(
+                f"<< /Type /Page /Parent {tree} 0 R /MediaBox [0 0 612 792] /Resources << "
+                f"/Font << /F1 {font} 0 R >> >> /Contents {content} 0 R >>".encode()
+            )
+        )
+    objects[catalog - 1] = f"<< /Type /Catalog /Pages {tree} 0 R >>".encode()
+    objects[tree - 1] = (
+        f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} "
+        ">>".encode()
+    )
+    info = add(f"<< /Title ({_escape(title)}) >>".encode("cp1252")) if title else None
+
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    trailer = (
+        f"<< /Size {len(objects) + 1} /Root {catalog} 0 R"
+        + (f" /Info {info} 0 R" if info else "")
+        + " >>"
+    )
+    out += f"trailer\n{trailer}\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -1,0 +1,148 @@
+"""The benchmark's pieces on a tiny configuration, with fake encoders: shapes and bookkeeping, no
+timings."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from bench.app_load import RssSampler, tree_rss_mb
+from bench.baseline import Baseline
+from bench.corpus import load_questions, question_variants, synthetic_corpus, synthetic_index
+from bench.run import QUICK, percentiles, render_table, run_benchmark
+from tests.support.fakes import FakeEmbedder
+from tests.support.paths import CORPUS, QUESTIONS
+
+ARTICLE = CORPUS / "south-korea-us-alliance.md"
+
+
+@pytest.mark.parametrize("count", [0, 1, 53, 300])
+def test_question_variants_are_distinct_and_keep_history(count):
+    shipped = load_questions(QUESTIONS)
+    out = question_variants(shipped, count)
+    assert len(out) == min(count, 6 * len(shipped))
+    assert len({(q.text, q.history) for q in out}) == len(out)
+    followups = [q for q in shipped if q.history]
+    assert followups, "the shipped set has follow-up questions"
+    if count >= 300:
+        assert sum(1 for q in out if q.history) >= 3 * len(followups)
+
+
+def test_percentiles_match_numpy():
+    samples = [0.004, 0.001, 0.003, 0.002, 0.010]
+    p = percentiles(samples)
+    assert p["n"] == 5
+    assert p["p50_ms"] == pytest.approx(np.percentile(np.array(samples) * 1000, 50))
+    assert p["p95_ms"] == pytest.approx(np.percentile(np.array(samples) * 1000, 95))
+    assert percentiles([])["n"] == 0
+
+
+def test_synthetic_corpus_is_deterministic_and_readable(tmp_path, fake_embedder):
+    from qa.index.chunk import chunk_reading
+    from qa.readings.corpus import load_corpus
+
+    a = synthetic_corpus(ARTICLE, tmp_path / "a", readings=3, paragraphs=12)
+    b = synthetic_corpus(ARTICLE, tmp_path / "b", readings=3, paragraphs=12)
+    files = sorted(p.name for p in a.iterdir())
+    assert files == sorted(p.name for p in b.iterdir()) and len(files) == 3
+    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+    readings, skipped = load_corpus(a)
+    assert not skipped and all(len(r.paragraphs) == 12 for r in readings)
+    assert sum(len(chunk_reading(r, fake_embedder.count_tokens)) for r in readings) >= 12
+
+
+@pytest.mark.parametrize("chunks", [0, 1, 250])
+def test_synthetic_index_has_exact_offsets_and_unit_vectors(chunks):
+    index = synthetic_index(chunks, 3, 16, ["alpha", "beta", "gamma"], chunks_per_reading=100)
+    assert len(index.chunks) == chunks and index.chunk_vectors.shape == (chunks, 16)
+    assert (
+        index.sentence_vectors.shape == (3 * chunks, 16) and len(index.sentence_chunk) == 3 * chunks
+    )
+    for c in index.chunks:
+        text = index.readings[c.doc].text
+        assert text[c.start : c.end] == c.text
+        assert all(
+            c.start <= s.start < s.end <= c.end and text[s.end - 1] == "." for s in c.sentences
+        )
+    if chunks:
+        np.testing.assert_allclose(np.linalg.norm(index.sentence_vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_baseline_splits_embeds_and_searches(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.md").write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
+    embedder = FakeEmbedder()
+    base = Baseline(embedder.embed)
+    built = base.build(corpus)
+    assert built.chunks == len(base.texts) > 10 and all(len(t) <= 1000 for t in base.texts)
+    question = "United States Forces Korea (USFK)"
+    hits = base.ask(question)
+    # The same top 3 as a brute-force inner product in numpy.
+    scores = embedder.embed(base.texts) @ embedder.embed([question])[0]
+    expected = [base.texts[i] for i in np.argsort(-scores, kind="stable")[:3]]
+    assert [text for _, text in hits] == expected
+    assert [s for s, _ in hits] == pytest.approx(sorted(scores, reverse=True)[:3], abs=1e-5)
+
+
+def test_tree_rss_counts_children():
+    code = "import time; b = bytearray(80_000_000); print('ok', flush=True); time.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ok"
+        import os
+
+        with RssSampler(os.getpid(), every=0.01) as sampler:
+            pass
+        alone = tree_rss_mb(child.pid)
+        assert alone >= 70
+        assert sampler.peak_mb >= alone
+    finally:
+        child.kill()
+        child.wait()
+    assert tree_rss_mb(child.pid) == 0
+
+
+def test_run_benchmark_quick_with_fakes(tmp_path):
+    from dataclasses import replace
+
+    config = replace(
+        QUICK,
+        article_reps=2,
+        questions=8,
+        large_questions=4,
+        scale_sizes=(120,),
+        scale_queries=2,
+        synthetic_readings=2,
+        synthetic_paragraphs=5,
+    )
+    lines: list[str] = []
+    results = run_benchmark(
+        config, {"fake": FakeEmbedder()}, Baseline(FakeEmbedder().embed), tmp_path, log=lines.append
+    )
+    json.dumps(results)  # the results file is plain JSON
+    assert (
+        results["build_article"]["ours_fake"]["chunks"] > 0
+        and results["build_article"]["baseline"]["chunks"] > 0
+    )
+    for part, reps in (("build_article", config.article_reps), ("build_large", config.large_reps)):
+        assert all(
+            len(results[part][name]["seconds"]) == reps for name in ("baseline", "ours_fake")
+        )
+    assert results["build_incremental"]["unchanged_rebuilt"] is False
+    assert results["build_incremental"]["one_changed_embedded_readings"] == 1
+    assert (
+        results["latency_article"]["questions"] == 8 == results["latency_article"]["ours_fake"]["n"]
+    )
+    assert set(results["latency_article"]["breakdown_fake"]) == {"encode", "retrieve", "answer"}
+    assert results["scale"]["120"]["ours"]["n"] == 2
+    assert results["app"] == {"skipped": "not asked for"}
+    table = render_table(results)
+    assert (
+        "ours/baseline" in table and "scale 120 chunks" in table and "large-corpus build" in table
+    )
+    assert len(lines) >= 4

@@ -1,0 +1,349 @@
+"""Importing readings: web pages without their furniture, PDFs with pages, text, URLs, bad files."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from qa.cli import main
+from qa.errors import ReadingError
+from qa.readings.convert import convert_file, convert_html, convert_pdf, slugify
+from qa.readings.corpus import read_reading
+from qa.readings.importers import add_reading, find_reading, remove_reading
+from tests.support.pdf_helpers import make_pdf
+from tests.support.readings_fixtures import (
+    FURNITURE,
+    NEWS_FACT,
+    NEWS_HTML,
+    NEWS_TITLE,
+    NOTES_TEXT,
+    PDF_PAGE1,
+    PDF_PAGE2,
+    PDF_PAGE3,
+    PDF_TITLE,
+    RUNNING_HEADER,
+    river_pdf,
+)
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    """A folder with the news page, the 3-page PDF and a text file."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "andes-glaciers.html").write_text(NEWS_HTML, encoding="utf-8")
+    (folder / "river-deltas.pdf").write_bytes(river_pdf())
+    (folder / "week3_notes.txt").write_text(NOTES_TEXT, encoding="utf-8")
+    return folder
+
+
+# ---------------------------------------------------------------------------- HTML
+
+
+def test_html_keeps_the_article_its_sections_and_metadata():
+    imported = convert_html(NEWS_HTML.encode(), "page.html")
+    assert imported.title == NEWS_TITLE
+    assert imported.meta["author"] == "Marta Quispe"
+    assert imported.meta["date"] == "2024-03-12"
+    assert imported.meta["publisher"] == "The Valley Courier"
+    assert imported.meta["source_url"] == "https://courier.example/science/andes-glaciers"
+    body = imported.body
+    assert "## Why the ice is thinning\n" in body and "## What the valley can do\n" in body
+    assert NEWS_FACT in body
+    assert f"# {NEWS_TITLE}" not in body  # the title lives in the front matter, not as a section
+
+
+def test_html_drops_menus_banners_related_links_footers_and_scripts():
+    assert all(word in NEWS_HTML for word in FURNITURE)
+    body = convert_html(NEWS_HTML.encode(), "page.html").body
+    leaked = [word for word in FURNITURE if word.lower() in body.lower()]
+    assert leaked == []
+
+
+def test_html_without_main_text_is_refused():
+    page = (
+        "<html><head><title>Index</title><script>var a = 1;</script></head><body><nav><a "
+        "href='/'>Home</a> <a href='/b'>Blog</a></nav></body></html>"
+    )
+    with pytest.raises(ReadingError, match=r"menu\.html: no main text found"):
+        convert_html(page.encode(), "menu.html")
+
+
+# ---------------------------------------------------------------------------- PDF
+
+
+def test_pdf_pages_paragraphs_and_headings():
+    imported = convert_pdf(river_pdf(), "deltas.pdf")
+    assert imported.title == PDF_TITLE
+    reading = read_reading_text(imported.file_text())
+    by_text = {reading.text[p.start : p.end]: p for p in reading.paragraphs}
+    for page, paragraphs in ((1, PDF_PAGE1), (2, PDF_PAGE2), (3, PDF_PAGE3)):
+        for text in paragraphs:  # whole paragraphs back, hyphenation undone, on their own page
+            assert by_text[text].page == page, text
+    assert by_text[PDF_PAGE2[0]].section == "Sediment budgets"
+    assert by_text[PDF_PAGE3[0]].section == "Mangrove belts"
+    assert RUNNING_HEADER not in reading.text
+    assert not re.search(r"^\d+$", reading.text, re.MULTILINE)  # page-number footers dropped
+    assert len(reading.paragraphs) == 6
+
+
+def read_reading_text(text: str):
+    from qa.readings.records import parse_reading
+
+    return parse_reading(text, "doc")
+
+
+def _encrypted_pdf() -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(river_pdf())))
+    writer.encrypt(user_password="secret", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------- bad readings
+
+
+BAD_READINGS = [
+    ("empty.txt", b"", "the file is empty"),
+    ("blank.md", b"\n  \n\n", "the file is empty"),
+    ("only-headings.md", b"# Title\n\n## Part\n", "no text to index"),
+    ("binary.txt", bytes(range(256)) * 4, "looks like a binary file"),
+    ("latin1.txt", "Caf\u00e9 cr\u00e8me".encode("latin-1"), "is not UTF-8 text"),
+    ("broken.pdf", river_pdf()[:400], "the PDF is damaged"),
+    ("fake.pdf", b"<html>not a pdf</html>", "is not a PDF"),
+    ("scan.pdf", make_pdf([None, None]), "no extractable text; OCR it first"),
+    ("locked.pdf", None, "password-protected"),
+    (
+        "menu.html",
+        b"<html><body><nav><a href='/'>Home</a></nav><footer>(c) 2024</footer></body></html>",
+        "no main text found",
+    ),
+    ("slides.pptx", b"PK\x03\x04", "unsupported file type"),
+]
+
+
+@pytest.mark.parametrize("name,data,reason", BAD_READINGS, ids=[b[0] for b in BAD_READINGS])
+def test_bad_readings_are_refused_naming_the_file_and_reason(
+    tmp_path: Path, name: str, data: bytes | None, reason: str
+):
+    path = tmp_path / name
+    path.write_bytes(_encrypted_pdf() if data is None else data)
+    with pytest.raises(ReadingError) as error:
+        add_reading(path, tmp_path / "corpus")
+    assert str(path) in str(error.value) and reason in str(error.value)
+    assert not any((tmp_path / "corpus").glob("*")) if (tmp_path / "corpus").exists() else True
+
+
+def test_huge_files_are_refused_before_reading(tmp_path: Path):
+    path = tmp_path / "huge.pdf"
+    with path.open("wb") as fh:  # sparse: takes no disk space
+        fh.truncate(60 * 1024 * 1024)
+    with pytest.raises(ReadingError, match=r"huge\.pdf: 62\.9 MB is over the 50 MB limit"):
+        convert_file(path)
+    text = tmp_path / "huge.txt"
+    text.write_text("word " * 2000)
+    with pytest.raises(ReadingError, match="over the"):
+        add_reading(text, tmp_path / "corpus", max_bytes=1000)
+
+
+def test_cli_add_skips_bad_sources_and_adds_the_rest(sources: Path, tmp_path: Path, capsys):
+    (sources / "empty.txt").write_bytes(b"")
+    (sources / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<")
+    corpus = tmp_path / "corpus"
+    paths = [str(p) for p in sorted(sources.iterdir())]
+    assert main(["add", *paths, "--corpus", str(corpus)]) == 2
+    out, err = capsys.readouterr()
+    assert f"not added: {sources / 'empty.txt'}: the file is empty" in err
+    assert f"not added: {sources / 'broken.pdf'}: the PDF is damaged" in err
+    assert sorted(p.name for p in corpus.iterdir()) == [
+        "field-notes-on-river-deltas.md",
+        "glaciers-of-the-andes-are-retreating-faster.md",
+        "week3-notes.txt",
+    ]
+    assert out.count("Added “") == 3 and "qa build" in out
+
+
+# ---------------------------------------------------------------------------- the corpus
+
+
+def test_added_readings_read_back_with_front_matter_and_pages(sources: Path, tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    html = add_reading(sources / "andes-glaciers.html", corpus)
+    pdf = add_reading(sources / "river-deltas.pdf", corpus)
+    text = add_reading(sources / "week3_notes.txt", corpus)
+    assert (html.added, pdf.added, text.added) == (True, True, True)
+    assert html.path.name == "glaciers-of-the-andes-are-retreating-faster.md"
+    page = read_reading(html.path)
+    assert (
+        page.title == NEWS_TITLE
+        and page.meta["publisher"] == "The Valley Courier"
+        and page.meta["source_file"] == "andes-glaciers.html"
+    )
+    deltas = read_reading(pdf.path)
+    assert pdf.pages == 3 and {p.page for p in deltas.paragraphs} == {1, 2, 3}
+    assert pdf.path.read_text().count("<!-- page ") == 3
+    assert text.path.read_bytes() == NOTES_TEXT.encode()  # plain text copied as it is
+    assert not [p for p in corpus.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_adding_the_same_reading_twice_does_not_duplicate_it(sources: Path, tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    first = add_reading(sources / "river-deltas.pdf", corpus)
+    copy = tmp_path / "copy-of-deltas.pdf"
+    copy.write_bytes((sources / "river-deltas.pdf").read_bytes())
+    again = add_reading(copy, corpus)
+    assert not again.added and again.path == first.path and again.title == PDF_TITLE
+    titled = add_reading(sources / "week3_notes.txt", corpus, title="Watersheds")
+    assert not add_reading(sources / "week3_notes.txt", corpus, title="Watersheds").added
+    assert read_reading(titled.path).title == "Watersheds"
+    assert len(list(corpus.iterdir())) == 2
+
+
+def test_replace_rewrites_the_same_file(sources: Path, tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    first = add_reading(sources / "andes-glaciers.html", corpus)
+    again = add_reading(
+        sources / "andes-glaciers.html", corpus, replace=True, title="Andes glaciers"
+    )
+    assert (
+        again.added
+        and again.path == first.path
+        and read_reading(first.path).title == "Andes glaciers"
+    )
+    assert len(list(corpus.iterdir())) == 1
+
+
+def test_same_titles_get_distinct_file_names(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    a, b = tmp_path / "a.md", tmp_path / "b.md"
+    a.write_text("# Notes\n\nOne thing.\n")
+    b.write_text("# Notes\n\nAnother thing.\n")
+    assert add_reading(a, corpus, title="Notes").path.name == "notes.md"
+    assert add_reading(b, corpus, title="Notes").path.name == "notes-2.md"
+
+
+def test_find_and_remove_by_id_file_or_title(sources: Path, tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    pdf = add_reading(sources / "river-deltas.pdf", corpus)
+    add_reading(sources / "week3_notes.txt", corpus)
+    assert find_reading(corpus, "field-notes-on-river-deltas") == pdf.path
+    assert find_reading(corpus, "FIELD NOTES ON RIVER DELTAS") == pdf.path
+    assert find_reading(corpus, "week3-notes.txt").name == "week3-notes.txt"
+    with pytest.raises(ReadingError, match="no reading with that id"):
+        find_reading(corpus, "nothing-here")
+    path, title = remove_reading(corpus, PDF_TITLE)
+    assert title == PDF_TITLE and not path.exists()
+
+
+@pytest.mark.parametrize(
+    "title,slug",
+    [
+        ("Glaciers: Retreating Faster?", "glaciers-retreating-faster"),
+        ("Über Flüsse", "uber-flusse"),
+        ("", "reading"),
+        ("???", "reading"),
+    ],
+)
+def test_slugify(title: str, slug: str):
+    assert slugify(title) == slug
+
+
+# ---------------------------------------------------------------------------- URLs
+
+
+class _Pages(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, str, bytes]] = {}
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        status, ctype, body = self.routes.get(self.path, (404, "text/plain", b"not found"))
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A local web server (127.0.0.1, free port) serving the test readings."""
+    _Pages.routes = {
+        "/science/andes-glaciers": (200, "text/html; charset=utf-8", NEWS_HTML.encode()),
+        "/deltas.pdf": (200, "application/pdf", river_pdf()),
+        "/notes.txt": (200, "text/plain; charset=utf-8", NOTES_TEXT.encode()),
+        "/logo.png": (200, "image/png", b"\x89PNG\r\n\x1a\n" + bytes(100)),
+        "/menu": (200, "text/html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>"),
+    }
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_url_html_is_fetched_converted_and_records_its_address(
+    server: str, tmp_path: Path, sources: Path
+):
+    corpus = tmp_path / "corpus"
+    url = f"{server}/science/andes-glaciers"
+    result = add_reading(url, corpus)
+    reading = read_reading(result.path)
+    assert result.added and reading.title == NEWS_TITLE and reading.meta["source_url"] == url
+    assert NEWS_FACT in reading.text and not [
+        w for w in FURNITURE if w.lower() in reading.text.lower()
+    ]
+    assert not add_reading(url, corpus).added  # same address
+    assert not add_reading(sources / "andes-glaciers.html", corpus).added  # same page, saved
+
+
+def test_url_pdf_and_text(server: str, tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    pdf = add_reading(f"{server}/deltas.pdf", corpus)
+    assert pdf.pages == 3 and read_reading(pdf.path).meta["source_url"] == f"{server}/deltas.pdf"
+    notes = add_reading(f"{server}/notes.txt", corpus)
+    reading = read_reading(notes.path)
+    assert notes.path.suffix == ".txt" and reading.meta["source_url"] == f"{server}/notes.txt"
+    assert NOTES_TEXT in notes.path.read_text()  # the words as they are, after the front matter
+
+
+@pytest.mark.parametrize(
+    "path,reason",
+    [
+        ("/logo.png", "content type 'image/png' is not a reading"),
+        ("/missing", "HTTP 404"),
+        ("/menu", "no main text found"),
+        ("/deltas.pdf", "over the"),
+    ],
+)
+def test_bad_urls_are_refused_with_the_reason(server: str, tmp_path: Path, path: str, reason: str):
+    with pytest.raises(ReadingError, match=re.escape(reason)) as error:
+        add_reading(
+            server + path, tmp_path / "corpus", max_bytes=1000 if path == "/deltas.pdf" else 10**6
+        )
+    assert str(error.value).startswith(server + path)
+
+
+def test_unreachable_url_and_other_schemes(tmp_path: Path):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ReadingError, match="cannot be fetched"):
+        add_reading(f"http://127.0.0.1:{port}/page", tmp_path, timeout=2)
+    with pytest.raises(ReadingError, match=r"ftp://127\.0\.0\.1/file: not an http\(s\) URL"):
+        add_reading("ftp://127.0.0.1/file", tmp_path)
+
+
+# ---------------------------------------------------------------------------- a browser-made PDF
