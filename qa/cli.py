@@ -31,6 +31,7 @@ def _open_assistant(args: argparse.Namespace):
     return Assistant.open(
         Path(args.index),
         corpus,
+        fallback_corpus=Path("corpus"),  # the command works from a project folder, as `make` does
         progress=sys.stderr.isatty(),
         on_rebuild=lambda why: _err(f"Building the index ({why})…"),
     )

@@ -78,6 +78,7 @@ class Assistant:
         *,
         settings: RetrievalSettings = DEFAULT_SETTINGS,
         embedder: Embedder | None = None,
+        fallback_corpus: str | Path | None = None,
         progress: bool = False,
         on_rebuild: Callable[[str], None] | None = None,
     ) -> Assistant:
@@ -85,8 +86,9 @@ class Assistant:
 
         Args:
             index: the index folder; built there when missing, stale or damaged.
-            corpus: the folder of readings; None for the one the index was built from
-                (`open_index` still tries `./corpus` for an index that records none).
+            corpus: the folder of readings; None for the one the index was built from.
+            fallback_corpus: the folder used when `corpus` is None and the index records none
+                (the command line and app.py pass `corpus/`); None: no folder is guessed.
             settings: how passages are retrieved and scored.
             embedder: the embedding model; None loads the packaged one.
             progress: show a progress bar while embedding.
@@ -98,7 +100,12 @@ class Assistant:
         embedder = embedder or load_embedder()
         readings = None if corpus is None else Path(corpus)
         found = open_index(
-            Path(index), embedder, readings, progress=progress, on_rebuild=on_rebuild
+            Path(index),
+            embedder,
+            readings,
+            fallback_corpus=None if fallback_corpus is None else Path(fallback_corpus),
+            progress=progress,
+            on_rebuild=on_rebuild,
         )
         return cls(found, embedder, settings)
 

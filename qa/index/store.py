@@ -676,21 +676,24 @@ def open_index(
     corpus: Path | None = None,
     settings: ChunkSettings = DEFAULT_SETTINGS,
     *,
+    fallback_corpus: Path | None = None,
     progress: bool = False,
     on_rebuild: Callable[[str], None] | None = None,
 ) -> Index:
     """Load the index, building or rebuilding it first when it is missing, stale or damaged.
 
-    The corpus is `corpus` when given, else the one recorded in the manifest, else `corpus/`.
-    Without a readable corpus, a damaged index is an `IndexStoreError` naming the fix.
+    The corpus is `corpus` when given, else the one recorded in the manifest, else
+    `fallback_corpus` (the command line and app.py pass `corpus/`; a library call passes none, so
+    nothing depends on the current directory). Without a readable corpus, a damaged index is an
+    `IndexStoreError` naming the fix.
     """
     folder = Path(folder)
     manifest = _read_manifest_or_none(folder)
     if corpus is None and manifest and manifest.corpus:
         recorded = (folder.resolve() / manifest.corpus).resolve()
         corpus = recorded if recorded.is_dir() else None
-    if corpus is None and Path("corpus").is_dir():
-        corpus = Path("corpus")
+    if corpus is None and fallback_corpus is not None and Path(fallback_corpus).is_dir():
+        corpus = Path(fallback_corpus)
     reason = None
     if manifest is None:
         reason = (

@@ -639,6 +639,7 @@ def _open_assistant(args):
     assistant = Assistant.open(
         Path(args.index),
         Path(args.corpus) if args.corpus else None,
+        fallback_corpus=Path("corpus"),  # app.py runs from the project folder, as `make run` does
         on_rebuild=lambda why: print(f"Building the index ({why})…", file=sys.stderr, flush=True),
     )
     for skipped in assistant.index.manifest.skipped:

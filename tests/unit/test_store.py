@@ -294,13 +294,24 @@ def test_open_index_rebuilds_for_other_settings_and_format(corpus, index_dir, fa
     assert index.manifest.format_version == FORMAT_VERSION and "index format 0" in reasons[0]
 
 
-def test_open_index_builds_a_missing_index_from_the_default_corpus(
+def test_open_index_builds_a_missing_index_from_the_fallback_corpus(
     tmp_path, monkeypatch, fake_embedder
 ):
     make_corpus(tmp_path / "corpus")
     monkeypatch.chdir(tmp_path)
-    index = open_index(Path("index"), fake_embedder)
+    index = open_index(Path("index"), fake_embedder, fallback_corpus=Path("corpus"))
     assert set(index.readings) == {"apples", "bees", "canals"}
+
+
+def test_open_index_guesses_no_corpus_from_the_current_directory(
+    tmp_path, monkeypatch, fake_embedder
+):
+    """A library call without a corpus never reads `./corpus`: nothing depends on the cwd."""
+    make_corpus(tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(IndexStoreError, match="no corpus folder was found"):
+        open_index(Path("index"), fake_embedder)
+    assert not (tmp_path / "index" / "manifest.json").exists()
 
 
 # ---------------------------------------------------------------------------- damage
