@@ -34,6 +34,7 @@ from ..readings.corpus import corpus_files, load_corpus
 from ..readings.records import Paragraph, Reading, SkippedFile
 from .chunk import Chunk, ChunkSettings, Sentence, chunk_reading, embedding_text
 from .model import Embedder
+from .search import SearchSpec, build_faiss, choose_search
 
 __all__ = [
     "FORMAT_VERSION",
@@ -72,6 +73,8 @@ class Index:
     sentence_chunk: np.ndarray  # row of `chunks` for each sentence vector
     calibration: dict = field(default_factory=dict)
     _faiss: object | None = None
+    # The loaded FAISS indexes (chunks, sentences), of the kind the manifest's "search" names.
+    search_indexes: tuple = ()
 
     @property
     def chunk_faiss(self):
@@ -428,8 +431,9 @@ def _build_locked(
         else np.zeros((0, embedder.dim), np.float32)
     )
     sentence_vectors = np.concatenate([sv for _, _, _, sv, _ in per_reading]).astype(np.float32)
-    _write_faiss(folder / f"chunks-{build}.faiss", chunk_vectors)
-    _write_faiss(folder / f"sentences-{build}.faiss", sentence_vectors)
+    search = choose_search(int(sentence_vectors.shape[0]))  # exact, or HNSW past the size
+    _write_faiss(folder / f"chunks-{build}.faiss", chunk_vectors, search)
+    _write_faiss(folder / f"sentences-{build}.faiss", sentence_vectors, search)
     data = {
         "readings": [_reading_to_dict(r) for r, *_ in per_reading],
         "chunks": [_chunk_to_dict(c) for c in all_chunks],
@@ -462,6 +466,7 @@ def _build_locked(
             "chunks": len(all_chunks),
             "sentences": int(sentence_vectors.shape[0]),
         },
+        "search": search.as_dict(),
         "data": {
             "chunks": f"chunks-{build}.faiss",
             "sentences": f"sentences-{build}.faiss",
@@ -497,12 +502,10 @@ def _save_npz(path: Path, chunks: list[Chunk], cv: np.ndarray, sv: np.ndarray) -
     os.replace(tmp, path)
 
 
-def _write_faiss(path: Path, vectors: np.ndarray) -> None:
+def _write_faiss(path: Path, vectors: np.ndarray, search: SearchSpec) -> None:
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    index = build_faiss(vectors, search)
     tmp = path.with_name(f".{path.name}.tmp")
     faiss.write_index(index, str(tmp))
     os.replace(tmp, path)
@@ -611,6 +614,7 @@ def load_index(folder: Path) -> Index:
         sentence_chunk,
         calibration,
         chunk_ix,
+        (chunk_ix, sent_ix),
     )
 
 
