@@ -6,7 +6,10 @@ so that a noisy shared machine slows both alike; the ratios are the figures to r
      several hundred chunks (bench/corpus.py), from an empty index folder each time;
   2. latency: per-question time in process (warm), p50/p95, over a few hundred distinct questions;
   3. app: start to first answer, 16 concurrent API clients x 8 questions, peak memory (bench/app_load.py);
-  4. scale: per-question time over 1k, 10k and 100k synthetic chunks with random unit vectors.
+  4. scale: per-question time over 1k, 10k and 100k synthetic chunks with random unit vectors;
+  5. search: vector search alone at 1M synthetic sentence vectors, our search seam
+     (qa/index/search.py: HNSW at this size) vs flat FAISS, p50 and recall@10
+     (bench/search_scale.py; the built HNSW index is cached in bench/cache/).
 Ours runs with two encoders: the int8 ONNX Runtime copy of the model that the product uses
 (qa/onnx_embed.py; "onnx" below) and torch (sentence-transformers).
 
@@ -82,6 +85,7 @@ class Config:
     scale_sentences: int = 3
     scale_queries: int = 20
     scale_budget_s: float = 20.0
+    search_rows: int = 1_000_000
     app: bool = True
     app_clients: int = 16
     app_per_client: int = 8
@@ -96,6 +100,7 @@ QUICK = Config(
     large_questions=6,
     scale_sizes=(300, 1_000),
     scale_queries=3,
+    search_rows=20_000,
     app=False,
 )
 
@@ -564,9 +569,9 @@ def run_benchmark(
         article, work / "synthetic", config.synthetic_readings, config.synthetic_paragraphs
     )
 
-    log("1/4 build: the bundled reading")
+    log("1/5 build: the bundled reading")
     results["build_article"] = bench_build(small, work / "b1", ours, baseline, config.article_reps)
-    log("1/4 build: the synthetic corpus")
+    log("1/5 build: the synthetic corpus")
     # torch's build time is known from the bundled reading; the larger corpus times the product's encoder only.
     first = next(iter(ours))
     results["build_large"] = bench_build(
@@ -577,11 +582,11 @@ def run_benchmark(
         large, Path(results["build_large"]["_folders"][f"ours_{first}"]), ours[first]
     )
 
-    log("2/4 latency: the bundled reading")
+    log("2/5 latency: the bundled reading")
     baseline.build(small)
     article_index = Path(results["build_article"]["_folders"][f"ours_{first}"])
     results["latency_article"] = bench_latency(article_index, ours, baseline, questions, shipped)
-    log("2/4 latency: the synthetic corpus")
+    log("2/5 latency: the synthetic corpus")
     baseline.build(large)
     results["latency_large"] = bench_latency(
         Path(results["build_large"]["_folders"][f"ours_{first}"]),
@@ -592,7 +597,7 @@ def run_benchmark(
     )
 
     if config.app:
-        log("3/4 app: start, 16 concurrent clients, memory")
+        log("3/5 app: start, 16 concurrent clients, memory")
         results["app"] = bench_app(
             article_index,
             questions,
@@ -604,8 +609,12 @@ def run_benchmark(
     else:
         results["app"] = {"skipped": "not asked for"}
 
-    log("4/4 scale")
+    log("4/5 scale")
     results["scale"] = bench_scale(config.scale_sizes, shipped, config)
+    log(f"5/5 search: {config.search_rows:,} sentence vectors")
+    from bench.search_scale import bench_search
+
+    results["search"] = bench_search(config.search_rows, log=log)
     for part in ("build_article", "build_large"):
         results[part].pop("_folders", None)
     results["targets"] = _targets(results, first)
@@ -633,6 +642,12 @@ def _targets(r: dict, first: str) -> list[dict]:
         "<= 1.0",
         bl.get("ratio_to_baseline", 9) <= 1.0,
     )
+    search = r.get("search")
+    if search:
+        rows = f"{search['rows']:,}"
+        ratio, recall = search["ratio_p50"], search["recall_at_10"]
+        add(f"search p50 at {rows} sentences, ours / flat FAISS", ratio, "<= 1.0", ratio <= 1.0)
+        add(f"search recall@10 at {rows} sentences", recall, ">= 0.99", recall >= 0.99)
     app = r.get("app", {})
     if "skipped" in app:
         add("app under 16 clients", app["skipped"], "-", None)
@@ -793,6 +808,17 @@ def render_table(r: dict) -> str:
                     _fmt(v["ratio_p50"]),
                 )
             )
+    search = r.get("search")
+    if search:
+        label = f"search {search['rows']:,} sentences [{search['search']['kind']}]"
+        rows.append(
+            (
+                f"{label} p50 ms top 10 (recall@10 {search['recall_at_10']})",
+                _fmt(search["ours_top10"]["p50_ms"]),
+                _fmt(search["baseline_flat_top10"]["p50_ms"]),
+                _fmt(search["ratio_p50"]),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
