@@ -535,6 +535,16 @@ def _machine() -> dict:
     }
 
 
+def _scale_parts(config: Config, shipped: list[Question], log: Callable[[str], None]) -> dict:
+    """Parts 4 and 5: per-question time at growing sizes, and vector search alone at 1M."""
+    from bench.search_scale import bench_search
+
+    log("4/5 scale")
+    scale = bench_scale(config.scale_sizes, shipped, config)
+    log(f"5/5 search: {config.search_rows:,} sentence vectors")
+    return {"scale": scale, "search": bench_search(config.search_rows, log=log)}
+
+
 def run_benchmark(
     config: Config,
     ours: dict,
@@ -609,12 +619,7 @@ def run_benchmark(
     else:
         results["app"] = {"skipped": "not asked for"}
 
-    log("4/5 scale")
-    results["scale"] = bench_scale(config.scale_sizes, shipped, config)
-    log(f"5/5 search: {config.search_rows:,} sentence vectors")
-    from bench.search_scale import bench_search
-
-    results["search"] = bench_search(config.search_rows, log=log)
+    results |= _scale_parts(config, shipped, log)
     for part in ("build_article", "build_large"):
         results[part].pop("_folders", None)
     results["targets"] = _targets(results, first)
