@@ -8,8 +8,8 @@ so that a noisy shared machine slows both alike; the ratios are the figures to r
   3. app: start to first answer, 16 concurrent API clients x 8 questions, peak memory (bench/app_load.py);
   4. scale: per-question time over 1k, 10k and 100k synthetic chunks with random unit vectors;
   5. search: vector search alone at 1M synthetic sentence vectors, our search seam
-     (qa/index/search.py: HNSW at this size) vs flat FAISS, p50 and recall@10
-     (bench/search_scale.py; the built HNSW index is cached in bench/cache/).
+     (qa/index/search.py: IVF at this size) vs flat FAISS, p50 and recall@10
+     (bench/search_scale.py; the built IVF index is cached in bench/cache/).
 Ours runs with two encoders: the int8 ONNX Runtime copy of the model that the product uses
 (qa/onnx_embed.py; "onnx" below) and torch (sentence-transformers).
 

@@ -6,10 +6,11 @@ to anything else about 0), and each query is a data point moved by noise (cosine
 as a question lies near the sentence that answers it. Uniformly random vectors would not do: in
 384 dimensions every pair of them is at cosine ~0, nothing is a nearest neighbour, and no
 approximate index (nor any real embedding) behaves like that. The baseline is the common RAG
-front end's search, `faiss.IndexFlatIP`; ours is the index `choose_search` makes at this size (HNSW
+front end's search, `faiss.IndexFlatIP`; ours is the index `choose_search` makes at this size (IVF
 past `EXACT_UP_TO` rows). Recall@10 is the share of the flat search's top 10 ours finds.
-Building the HNSW graph over a million rows takes minutes on 2 cores, so the built index is kept
-in bench/cache/ (ignored by git) keyed by size, seed and parameters; later runs load it.
+Training and filling the IVF index over a million rows takes a minute or more on 2 busy cores, so
+the built index is kept in bench/cache/ (ignored by git) keyed by size, seed and group count;
+later runs load it.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _our_index(vectors: np.ndarray, spec, seed: int, log):
 
     if spec.exact:
         return build_faiss(vectors, spec), 0.0, False
-    name = f"{spec.kind}-{len(vectors)}-seed{seed}-m{spec.m}-efc{spec.ef_construction}.faiss"
+    name = f"{spec.kind}-{len(vectors)}-seed{seed}-nlist{spec.nlist}.faiss"
     path = CACHE / name
     if path.is_file():
         return faiss.read_index(str(path)), 0.0, True

@@ -1,42 +1,46 @@
-"""Nearest vectors by inner product (cosine of unit vectors): exact up to a size, HNSW past it.
+"""Nearest vectors by inner product (cosine of unit vectors): exact up to a size, IVF past it.
 
 The seam every vector search of the index goes through. Below `EXACT_UP_TO` rows the index is a
 FAISS `IndexFlatIP` and retrieval scores every row (fusion ranks every chunk, and the confidence
 reads the best sentence anywhere); the scores are one matrix-vector product over the flat index's
 own vectors, exactly what `IndexFlatIP.search` computes. Past it the cost of touching every row
-grows with the corpus, so the build makes a FAISS `IndexHNSWFlat` (graph search, inner product)
-and retrieval takes the approximate top rows as candidates. The kind and its parameters are
-chosen at build time (`choose_search`) and recorded in the manifest's "search" entry, so a loaded
-index is searched the way it was built. The trade-off: HNSW misses a few of the true top 10 (recall
-measured by `make bench`), costs memory for its graph (M links a row) and minutes to build at a
-million rows; below the size exact search is cheaper than the graph's overhead and loses nothing.
+grows with the corpus, so the build makes a FAISS `IndexIVFFlat` (inner product): the rows are
+grouped around ~sqrt(rows) k-means centroids, and a search reads only the `nprobe` groups nearest
+the query; retrieval takes its top rows as candidates. The kind and its parameters are chosen at
+build time (`choose_search`) and recorded in the manifest's "search" entry, so a loaded index is
+searched the way it was built. The trade-off: IVF can miss a neighbour that lies in a group it
+did not read (recall measured by `make bench`); it was chosen over HNSW because it builds in about
+a minute at a million rows on 2 cores where HNSW's graph takes a quarter of an hour or more, and
+searches as fast at this size. Below the size exact search loses nothing and costs little.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 __all__ = ["EXACT_UP_TO", "SearchSpec", "VectorSearch", "build_faiss", "choose_search"]
 
-# Sentences past which a build makes HNSW indexes. Measured per question, retrieval over synthetic
-# indexes (3 sentences a chunk, 2 busy cores): exact 21 ms vs HNSW 24 ms at 9,000 sentences, 170 vs
-# 96 ms at 30,000; the crossover lies between, and building the graph costs seconds at this size.
+# Sentences past which a build makes IVF indexes. Measured per question, retrieval over synthetic
+# indexes (3 sentences a chunk, 2 busy cores) with exact vs approximate candidates: 21 vs 24 ms at
+# 9,000 sentences, 170 vs 96 ms at 30,000; the crossover lies between.
 EXACT_UP_TO = 20_000
+# Training rows for the centroids: 64 a centroid is plenty for k-means and keeps a build quick.
+TRAIN_PER_LIST = 64
 
 
 @dataclass(frozen=True)
 class SearchSpec:
     """How an index's vectors are searched; the manifest's "search" entry.
 
-    Example: SearchSpec() -> exact; SearchSpec("hnsw", m=16, ef_construction=40, ef_search=128)
+    Example: SearchSpec() -> exact; SearchSpec("ivf", nlist=1000, nprobe=32)
     """
 
-    kind: str = "exact"  # "exact" (IndexFlatIP) or "hnsw" (IndexHNSWFlat, inner product)
-    m: int = 0  # HNSW: links per row
-    ef_construction: int = 0  # HNSW: candidates weighed while linking a row
-    ef_search: int = 0  # HNSW: candidates weighed while searching
+    kind: str = "exact"  # "exact" (IndexFlatIP) or "ivf" (IndexIVFFlat, inner product)
+    nlist: int = 0  # IVF: groups (k-means centroids)
+    nprobe: int = 0  # IVF: groups read by a search
 
     @property
     def exact(self) -> bool:
@@ -50,37 +54,49 @@ class SearchSpec:
         """The spec a manifest records; an index built before the entry existed is exact."""
         if not entry or entry.get("kind", "exact") == "exact":
             return cls()
-        if entry.get("kind") != "hnsw":
+        if entry.get("kind") != "ivf":
             raise ValueError(f"unknown search kind {entry.get('kind')!r}; rebuild the index")
-        return cls("hnsw", int(entry["m"]), int(entry["ef_construction"]), int(entry["ef_search"]))
+        return cls("ivf", int(entry["nlist"]), int(entry["nprobe"]))
 
 
-# Chosen by measurement at 100k and 1M rows (bench/search_scale.py): recall@10 >= 0.99 against exact
-# search; M 16 and efConstruction 40 keep the build at 1M rows within minutes on 2 cores.
-HNSW = SearchSpec("hnsw", m=16, ef_construction=40, ef_search=128)
+def approximate(rows: int) -> SearchSpec:
+    """IVF for `rows` rows: ~sqrt(rows) groups, 32 of them read (recall@10 >= 0.99, measured).
+
+    Example: approximate(1_000_000) -> SearchSpec('ivf', nlist=1000, nprobe=32)
+    """
+    nlist = max(1, round(math.sqrt(rows)))
+    return SearchSpec("ivf", nlist=nlist, nprobe=min(nlist, 32))
 
 
 def choose_search(rows: int, exact_up_to: int = EXACT_UP_TO) -> SearchSpec:
-    """Exact search up to `exact_up_to` rows, HNSW past it.
+    """Exact search up to `exact_up_to` rows, IVF past it.
 
-    Example: choose_search(5_000) -> SearchSpec('exact'); choose_search(1_000_000) -> HNSW
+    Example: choose_search(5_000) -> SearchSpec('exact'); choose_search(10**6) -> ivf, 1000 lists
     """
-    return SearchSpec() if rows <= exact_up_to else HNSW
+    return SearchSpec() if rows <= exact_up_to else approximate(rows)
 
 
 def build_faiss(vectors: np.ndarray, spec: SearchSpec):
     """A FAISS index of the unit `vectors` (n x dim float32), of the kind `spec` names."""
     import faiss
 
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dim = vectors.shape[1]
     if spec.exact:
         index = faiss.IndexFlatIP(dim)
     else:
-        index = faiss.IndexHNSWFlat(dim, spec.m, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = spec.ef_construction
-        index.hnsw.efSearch = spec.ef_search
+        index = faiss.IndexIVFFlat(
+            faiss.IndexFlatIP(dim), dim, spec.nlist, faiss.METRIC_INNER_PRODUCT
+        )
+        sample = vectors
+        if len(vectors) > TRAIN_PER_LIST * spec.nlist:  # an even, repeatable sample
+            step = len(vectors) / (TRAIN_PER_LIST * spec.nlist)
+            sample = vectors[(np.arange(TRAIN_PER_LIST * spec.nlist) * step).astype(np.int64)]
+        index.cp.min_points_per_centroid = 1  # small groups are fine; no warning for them
+        index.train(sample)
+        index.nprobe = spec.nprobe
     if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index.add(vectors)
     return index
 
 
@@ -92,10 +108,10 @@ class VectorSearch:
         self.vectors = vectors
         self.spec = spec
         self._index = index
-        if not spec.exact and (index is None or getattr(index, "hnsw", None) is None):
-            self._index = build_faiss(vectors, spec)  # a spec without its saved graph
         if not spec.exact:
-            self._index.hnsw.efSearch = spec.ef_search
+            if index is None or not hasattr(index, "nprobe"):  # a spec without its saved index
+                self._index = build_faiss(vectors, spec)
+            self._index.nprobe = spec.nprobe
 
     def __len__(self) -> int:
         return len(self.vectors)

@@ -1,7 +1,7 @@
-"""The vector search seam (qa/index/search.py) and retrieval over an index built for HNSW.
+"""The vector search seam (qa/index/search.py) and retrieval over an index built for IVF.
 
 Fake embedder and small vectors only: the exact kind scores every row as a matrix product would,
-HNSW finds the true top 10, the manifest records the kind, and retrieval over an HNSW-built index
+IVF finds the true top 10, the manifest records the kind, and retrieval over an IVF-built index
 (candidates from the approximate searches and BM25) ranks as the exact retrieval does on a corpus
 small enough that the candidates hold every chunk.
 """
@@ -19,7 +19,7 @@ from qa.answering.retrieve import Retriever
 from qa.evaluation.evaluate import load_questions
 from qa.index import search as search_module
 from qa.index import store
-from qa.index.search import HNSW, SearchSpec, VectorSearch, choose_search
+from qa.index.search import SearchSpec, VectorSearch, approximate, choose_search
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,9 +35,10 @@ def _clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
 
 def test_choice_by_size_and_manifest_entry_round_trip():
     assert choose_search(10, exact_up_to=10).exact
-    assert choose_search(11, exact_up_to=10) == HNSW
+    assert choose_search(11, exact_up_to=10) == approximate(11) == SearchSpec("ivf", 3, 3)
+    assert approximate(1_000_000) == SearchSpec("ivf", nlist=1000, nprobe=32)
     assert SearchSpec.from_dict(None).exact  # an index built before the entry: exact
-    assert SearchSpec.from_dict(HNSW.as_dict()) == HNSW
+    assert SearchSpec.from_dict(approximate(500).as_dict()) == approximate(500)
     assert SearchSpec().as_dict() == {"kind": "exact"}
     with pytest.raises(ValueError, match="rebuild"):
         SearchSpec.from_dict({"kind": "lsh"})
@@ -52,13 +53,13 @@ def test_exact_scores_every_row_as_the_matrix_product():
     assert rows[0] == 7 and np.allclose(scores, np.sort(vectors @ query)[::-1][:10], atol=1e-5)
 
 
-def test_hnsw_finds_the_true_top_ten():
+def test_ivf_finds_the_true_top_ten():
     vectors = _clustered(3000)
     noise = 0.2 * np.random.default_rng(1).standard_normal((50, vectors.shape[1]))
     queries = (vectors[:50] + noise).astype(np.float32)  # near the data, as questions are
-    hnsw = VectorSearch(vectors, HNSW)
+    ivf = VectorSearch(vectors, approximate(len(vectors)))
     found = [
-        len(set(hnsw.top(q, 10)[1]) & set(np.argsort(-(vectors @ q))[:10])) / 10 for q in queries
+        len(set(ivf.top(q, 10)[1]) & set(np.argsort(-(vectors @ q))[:10])) / 10 for q in queries
     ]
     assert np.mean(found) >= 0.99
 
@@ -73,20 +74,20 @@ def _build(tmp_path: Path, name: str, embedder, monkeypatch, exact_up_to: int):
     return store.load_index(work / "index")
 
 
-def test_retrieval_over_an_hnsw_index_ranks_as_exact(tmp_path, fake_embedder, monkeypatch):
+def test_retrieval_over_an_ivf_index_ranks_as_exact(tmp_path, fake_embedder, monkeypatch):
     exact_index = _build(tmp_path, "exact", fake_embedder, monkeypatch, exact_up_to=10**9)
-    hnsw_index = _build(tmp_path, "hnsw", fake_embedder, monkeypatch, exact_up_to=0)
-    manifest = json.loads((hnsw_index.folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["search"] == HNSW.as_dict()
+    ivf_index = _build(tmp_path, "ivf", fake_embedder, monkeypatch, exact_up_to=0)
+    manifest = json.loads((ivf_index.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["search"] == approximate(manifest["counts"]["sentences"]).as_dict()
     assert exact_index.manifest["search"] == {"kind": "exact"}
-    exact, approximate = Retriever(exact_index, fake_embedder), Retriever(hnsw_index, fake_embedder)
-    assert not approximate.sentence_search.spec.exact
+    exact, approximated = Retriever(exact_index, fake_embedder), Retriever(ivf_index, fake_embedder)
+    assert not approximated.sentence_search.spec.exact
     assert len(exact_index.chunks) < 100  # so the candidates hold every chunk
     questions = load_questions(ROOT / "eval" / "questions.jsonl").items
     for item in questions:
         for doc in (None, exact_index.chunks[0].doc):
             want = exact.retrieve(item.question, item.history, k=5, doc=doc)
-            got = approximate.retrieve(item.question, item.history, k=5, doc=doc)
+            got = approximated.retrieve(item.question, item.history, k=5, doc=doc)
             assert [c.chunk.id for c in got.candidates] == [c.chunk.id for c in want.candidates]
             assert [c.highlight for c in got.candidates] == [c.highlight for c in want.candidates]
             assert got.confidence == pytest.approx(want.confidence, abs=1e-5)
