@@ -35,8 +35,8 @@ def _clustered(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
 
 def test_choice_by_size_and_manifest_entry_round_trip():
     assert choose_search(10, exact_up_to=10).exact
-    assert choose_search(11, exact_up_to=10) == approximate(11) == SearchSpec("ivf", 3, 3)
-    assert approximate(1_000_000) == SearchSpec("ivf", nlist=1000, nprobe=32)
+    assert choose_search(11, exact_up_to=10) == approximate(11) == SearchSpec("ivf", 3, 2)
+    assert approximate(1_000_000) == SearchSpec("ivf", nlist=1000, nprobe=500)
     assert SearchSpec.from_dict(None).exact  # an index built before the entry: exact
     assert SearchSpec.from_dict(approximate(500).as_dict()) == approximate(500)
     assert SearchSpec().as_dict() == {"kind": "exact"}
