@@ -25,8 +25,9 @@ import numpy as np
 __all__ = ["EXACT_UP_TO", "SearchSpec", "VectorSearch", "build_faiss", "choose_search"]
 
 # Sentences past which a build makes IVF indexes. Measured per question, retrieval over synthetic
-# indexes (3 sentences a chunk, 2 busy cores) with exact vs approximate candidates: 21 vs 24 ms at
-# 9,000 sentences, 170 vs 96 ms at 30,000; the crossover lies between.
+# indexes (3 sentences a chunk, 2 busy cores), exact vs IVF candidates: 21 vs 35 ms at 3,000
+# sentences (HNSW then), 16 vs 10 ms at 9,000, 24 vs 16 ms at 30,000, 219 vs 88 ms at 90,000. The
+# crossover lies between 3,000 and 9,000; up to 20,000 exact costs a few ms more and ranks exactly.
 EXACT_UP_TO = 20_000
 # Training rows for the centroids: 64 a centroid is plenty for k-means and keeps a build quick.
 TRAIN_PER_LIST = 64
