@@ -10,8 +10,8 @@ candidates. The kind and its parameters are chosen at build time (`choose_search
 in the manifest's "search" entry, so a loaded index is searched the way it was built.
 The trade-off: IVF can miss a neighbour in a group it did not read (recall@10 0.99 at 1M rows,
 `make bench`), and reading half the groups saves only about half of an exact search's work (plus
-the k-means); it was chosen over HNSW, which saves far more per query, because HNSW's graph took
-a quarter of an hour or more to build at a million rows on the shared 2 cores, where IVF trains
+the k-means); it was chosen over HNSW, which saves far more per query, because HNSW's graph had
+not finished building at a million rows after 10 minutes on the shared 2 cores, where IVF trains
 and fills in under a minute. Below the size exact search loses nothing and costs little.
 """
 
