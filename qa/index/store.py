@@ -431,7 +431,7 @@ def _build_locked(
         else np.zeros((0, embedder.dim), np.float32)
     )
     sentence_vectors = np.concatenate([sv for _, _, _, sv, _ in per_reading]).astype(np.float32)
-    search = choose_search(int(sentence_vectors.shape[0]))  # exact, or HNSW past the size
+    search = choose_search(int(sentence_vectors.shape[0]))  # exact, or IVF past the size
     _write_faiss(folder / f"chunks-{build}.faiss", chunk_vectors, search)
     _write_faiss(folder / f"sentences-{build}.faiss", sentence_vectors, search)
     data = {
