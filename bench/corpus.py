@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.index.chunk import Chunk, Sentence, split_sentences
+from qa.index.manifest import FORMAT_VERSION, BuildSettings, Counts, DataFiles, Manifest
 from qa.index.store import Index, default_calibration
 from qa.readings.corpus import read_reading
 from qa.readings.records import Paragraph, Reading
@@ -187,10 +188,15 @@ def synthetic_index(
     chunk_vectors = unit(len(all_chunks))
     sentence_vectors = unit(len(all_chunks) * sentences_per_chunk)
     sentence_chunk = np.repeat(np.arange(len(all_chunks)), sentences_per_chunk).astype(np.int64)
-    manifest = {
-        "settings": {"model": "synthetic", "dim": dim},
-        "counts": {"chunks": len(all_chunks)},
-    }
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        build="synthetic",
+        settings=BuildSettings("synthetic", "", dim),
+        files={},
+        readings=(),
+        counts=Counts(len(readings), len(all_chunks), len(sentence_vectors)),
+        data=DataFiles("", "", ""),
+    )  # no search entry: searched exactly, as an index of this size is built
     return Index(
         Path("."),
         manifest,

@@ -7,7 +7,10 @@ so that a noisy shared machine slows both alike; the ratios are the figures to r
   2. latency: per-question time in process (warm), p50/p95, over a few hundred distinct questions;
   3. app: start to first answer, 16 concurrent API clients x 8 questions, peak memory
      (bench/app_load.py);
-  4. scale: per-question time over 1k, 10k and 100k synthetic chunks with random unit vectors.
+  4. scale: per-question time over 1k, 10k and 100k synthetic chunks with random unit vectors;
+  5. search: vector search alone at 1M synthetic sentence vectors, our search seam
+     (qa/index/search.py: IVF at this size) vs flat FAISS, p50 and recall@10
+     (bench/search_scale.py; the built IVF index is cached in bench/cache/).
 Ours runs with two encoders: the int8 ONNX Runtime copy of the model that the product uses
 (qa/onnx_embed.py; "onnx" below) and torch (sentence-transformers).
 
@@ -83,6 +86,7 @@ class Config:
     scale_sentences: int = 3
     scale_queries: int = 20
     scale_budget_s: float = 20.0
+    search_rows: int = 1_000_000
     app: bool = True
     app_clients: int = 16
     app_per_client: int = 8
@@ -97,6 +101,7 @@ QUICK = Config(
     large_questions=6,
     scale_sizes=(300, 1_000),
     scale_queries=3,
+    search_rows=20_000,
     app=False,
 )
 
@@ -537,6 +542,16 @@ def _machine() -> dict:
     }
 
 
+def _scale_parts(config: Config, shipped: list[Question], log: Callable[[str], None]) -> dict:
+    """Parts 4 and 5: per-question time at growing sizes, and vector search alone at 1M."""
+    from bench.search_scale import bench_search
+
+    log("4/5 scale")
+    scale = bench_scale(config.scale_sizes, shipped, config)
+    log(f"5/5 search: {config.search_rows:,} sentence vectors")
+    return {"scale": scale, "search": bench_search(config.search_rows, log=log)}
+
+
 def run_benchmark(
     config: Config,
     ours: dict,
@@ -571,9 +586,9 @@ def run_benchmark(
         article, work / "synthetic", config.synthetic_readings, config.synthetic_paragraphs
     )
 
-    log("1/4 build: the bundled reading")
+    log("1/5 build: the bundled reading")
     results["build_article"] = bench_build(small, work / "b1", ours, baseline, config.article_reps)
-    log("1/4 build: the synthetic corpus")
+    log("1/5 build: the synthetic corpus")
     # torch's build time is known from the bundled reading; the larger one times the product's only.
     first = next(iter(ours))
     results["build_large"] = bench_build(
@@ -584,11 +599,11 @@ def run_benchmark(
         large, Path(results["build_large"]["_folders"][f"ours_{first}"]), ours[first]
     )
 
-    log("2/4 latency: the bundled reading")
+    log("2/5 latency: the bundled reading")
     baseline.build(small)
     article_index = Path(results["build_article"]["_folders"][f"ours_{first}"])
     results["latency_article"] = bench_latency(article_index, ours, baseline, questions, shipped)
-    log("2/4 latency: the synthetic corpus")
+    log("2/5 latency: the synthetic corpus")
     baseline.build(large)
     results["latency_large"] = bench_latency(
         Path(results["build_large"]["_folders"][f"ours_{first}"]),
@@ -599,7 +614,7 @@ def run_benchmark(
     )
 
     if config.app:
-        log("3/4 app: start, 16 concurrent clients, memory")
+        log("3/5 app: start, 16 concurrent clients, memory")
         results["app"] = bench_app(
             article_index,
             questions,
@@ -611,8 +626,7 @@ def run_benchmark(
     else:
         results["app"] = {"skipped": "not asked for"}
 
-    log("4/4 scale")
-    results["scale"] = bench_scale(config.scale_sizes, shipped, config)
+    results |= _scale_parts(config, shipped, log)
     for part in ("build_article", "build_large"):
         results[part].pop("_folders", None)
     results["targets"] = _targets(results, first)
@@ -640,6 +654,12 @@ def _targets(r: dict, first: str) -> list[dict]:
         "<= 1.0",
         bl.get("ratio_to_baseline", 9) <= 1.0,
     )
+    search = r.get("search")
+    if search:
+        rows = f"{search['rows']:,}"
+        ratio, recall = search["ratio_p50"], search["recall_at_10"]
+        add(f"search p50 at {rows} sentences, ours / flat FAISS", ratio, "<= 1.0", ratio <= 1.0)
+        add(f"search recall@10 at {rows} sentences", recall, ">= 0.99", recall >= 0.99)
     app = r.get("app", {})
     if "skipped" in app:
         add("app under 16 clients", app["skipped"], "-", None)
@@ -678,16 +698,7 @@ def render_table(r: dict) -> str:
     rows += _build_rows(r)
     rows += _latency_rows(r)
     rows += _app_rows(r)
-    for key, v in r.get("scale", {}).items():
-        if isinstance(v, dict):
-            rows.append(
-                (
-                    f"scale {int(key):,} chunks, search p50 ms",
-                    _fmt(v["ours"]["p50_ms"]),
-                    _fmt(v["baseline"]["p50_ms"]),
-                    _fmt(v["ratio_p50"]),
-                )
-            )
+    rows += _scale_rows(r)
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         "  ".join(
@@ -702,6 +713,33 @@ def render_table(r: dict) -> str:
         mark = "n/a " if t["ok"] is None else ("PASS" if t["ok"] else "FAIL")
         lines.append(f"{mark}  {t['target']}: {t['value']} (target {t['limit']})")
     return "\n".join(lines)
+
+
+def _scale_rows(r: dict) -> list[Row]:
+    """Search time over growing synthetic indexes, and vector search alone at 1M sentences."""
+    rows: list[Row] = []
+    for key, v in r.get("scale", {}).items():
+        if isinstance(v, dict):
+            rows.append(
+                (
+                    f"scale {int(key):,} chunks, search p50 ms",
+                    _fmt(v["ours"]["p50_ms"]),
+                    _fmt(v["baseline"]["p50_ms"]),
+                    _fmt(v["ratio_p50"]),
+                )
+            )
+    search = r.get("search")
+    if search:
+        label = f"search {search['rows']:,} sentences [{search['search']['kind']}]"
+        rows.append(
+            (
+                f"{label} p50 ms top 10 (recall@10 {search['recall_at_10']})",
+                _fmt(search["ours_top10"]["p50_ms"]),
+                _fmt(search["baseline_flat_top10"]["p50_ms"]),
+                _fmt(search["ratio_p50"]),
+            )
+        )
+    return rows
 
 
 def _build_rows(r: dict) -> list[Row]:

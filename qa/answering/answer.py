@@ -7,7 +7,7 @@ only as places to look. `Answer.to_json()` is the one place the JSON answer is w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..readings.records import citation_label
 from .language import with_language_notice
@@ -38,7 +38,6 @@ class Passage:
     highlight: str
     highlight_start: int  # offsets into the reading's text
     highlight_end: int
-    scores: dict[str, float] = field(default_factory=dict)
 
     @property
     def citation(self) -> str:
@@ -139,13 +138,6 @@ def make_answer(retrieval: Retrieval, texts: dict[str, str]) -> Answer:
                 highlight=texts[chunk.doc][hs:he],
                 highlight_start=hs,
                 highlight_end=he,
-                scores={
-                    "dense": cand.dense,
-                    "lexical": cand.lexical,
-                    "sentence": cand.sentence,
-                    "confidence": cand.confidence,
-                    **{f"rank_{k}": v for k, v in cand.ranks.items()},
-                },
             )
         )
     if not retrieval.question:

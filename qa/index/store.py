@@ -43,6 +43,7 @@ from .manifest import (
     ReadingEntry,
 )
 from .model import Embedder
+from .search import SearchSpec, build_faiss, choose_search
 
 __all__ = [
     "FORMAT_VERSION",
@@ -82,6 +83,8 @@ class Index:
     sentence_chunk: np.ndarray  # row of `chunks` for each sentence vector
     calibration: dict = field(default_factory=dict)
     _faiss: object | None = None
+    # The loaded FAISS indexes (chunks, sentences), of the kind the manifest's "search" names.
+    search_indexes: tuple = ()
 
     @property
     def chunk_faiss(self):
@@ -491,8 +494,9 @@ def _write_build(
     )
     sentence_vectors = np.concatenate([sv for _, _, _, sv, _ in per_reading]).astype(np.float32)
     files = DataFiles(f"chunks-{build}.faiss", f"sentences-{build}.faiss", f"data-{build}.json")
-    _write_faiss(folder / files.chunks, chunk_vectors)
-    _write_faiss(folder / files.sentences, sentence_vectors)
+    search = choose_search(int(sentence_vectors.shape[0]))  # exact, or IVF past the size
+    _write_faiss(folder / files.chunks, chunk_vectors, search)
+    _write_faiss(folder / files.sentences, sentence_vectors, search)
     data = {
         "readings": [_reading_to_dict(r) for r, *_ in per_reading],
         "chunks": [_chunk_to_dict(c) for c in all_chunks],
@@ -521,6 +525,7 @@ def _write_build(
         ),
         skipped=tuple(skipped),
         counts=Counts(len(per_reading), len(all_chunks), int(sentence_vectors.shape[0])),
+        search=search.as_dict(),
         data=files,
     )
     manifest.to_json(folder / MANIFEST)
@@ -552,12 +557,10 @@ def _save_npz(path: Path, chunks: list[Chunk], cv: np.ndarray, sv: np.ndarray) -
     atomic_replace(path, write)
 
 
-def _write_faiss(path: Path, vectors: np.ndarray) -> None:
+def _write_faiss(path: Path, vectors: np.ndarray, search: SearchSpec) -> None:
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    index = build_faiss(vectors, search)
     atomic_replace(path, lambda tmp: faiss.write_index(index, str(tmp)))
 
 
@@ -667,6 +670,7 @@ def load_index(folder: Path) -> Index:
         sentence_chunk,
         calibration,
         chunk_ix,
+        (chunk_ix, sent_ix),
     )
 
 

@@ -126,7 +126,7 @@ def session(url: str) -> dict:
 def snapshot(corpus: Path, assistant) -> tuple:
     return (
         sorted((p.name, p.read_bytes()) for p in corpus.iterdir() if p.is_file()),
-        assistant.index.manifest["build"],
+        assistant.index.manifest.build,
     )
 
 

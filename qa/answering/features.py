@@ -1,0 +1,274 @@
+"""What retrieval knows about the corpus before any question: its vocabulary and its sentences.
+
+Built once when an index is loaded, read-only after: the chunks' BM25 index and word statistics
+(`ChunkLexicon`), and per sentence its words, its heading's words, the sentence it continues
+("This should...", "He pushed..."), and the kinds of fact it holds (`SentenceFeatures`). Finding a
+question's fact kinds (`fact_counts`) and its words' weights (`term_weights`) are then lookups
+and sparse products. The trade-off: memory for every sentence's word matrix (three sparse
+matrices), against re-reading sentences on every question.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..index.chunk import Chunk
+from ..index.store import Index
+from .question import FactRequest, terms
+
+__all__ = [
+    "ChunkLexicon",
+    "SentenceFeatures",
+    "SentenceTerms",
+    "build_lexicon",
+    "fact_counts",
+    "sentence_features",
+    "term_weights",
+]
+
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand"
+    r"|million|billion|dozen)s?\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(?:1[5-9]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August"
+    r"|September|October|November|December)\b"
+)
+# A sentence that reports what someone said: a speech verb or "according to".
+_ATTRIBUTION = re.compile(
+    r"\b(?:says?|said|saying|according to|noted|notes|argued|argues|stated|states|stating"
+    r"|emphasi[sz]ed|highlighted|claimed|wrote|told|warned|insisted|revealed|testified|added"
+    r"|explained|declared|described|called|suggested|believed)\b",
+    re.I,
+)
+_PARENTHESISED = re.compile(r"\(([^()]*)\)")
+# A sentence opening like this leans on the one before it ("This should...", "In his hearing,
+# he...").
+_CONTINUES = re.compile(
+    r"^\W*(?:(?:in short|in sum|in other words|thus|therefore|hence|instead|still|yet|but|so"
+    r"|as a result|for example|for instance)\b"
+    r"|(?:\S+\s+){0,4}?(?:this|that|these|those|such|it|its|he|she|they|his|her|their|him|them)\b)",
+    re.I,
+)
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class ChunkLexicon:
+    """The chunks' words: BM25 over them, in how many chunks each occurs, and its IDF."""
+
+    stem: object  # Snowball stemmer
+    bm25: object  # bm25s.BM25 over the chunks' stemmed words
+    document_frequency: dict[str, int]
+    idf: dict[str, float]
+    idf_unseen: float  # the IDF of a word no chunk holds
+    vocabulary: dict[str, int]  # word -> column of the sentence word matrices
+    chunk_count: int
+
+    def bm25_scores(self, words) -> np.ndarray:
+        """BM25 of every chunk for the words (those the chunks never use are left out)."""
+        known = [t for t in words if t in self.idf]
+        if not known or not self.chunk_count:
+            return np.zeros(self.chunk_count, dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+
+    def term_matrix(self, texts: list[str]):
+        """A 0/1 sparse matrix: which vocabulary words each text holds."""
+        from scipy import sparse
+
+        rows, cols = [], []
+        for i, text in enumerate(texts):
+            for t in set(terms(text, self.stem)):
+                if t in self.vocabulary:
+                    rows.append(i)
+                    cols.append(self.vocabulary[t])
+        return sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(len(texts), max(1, len(self.vocabulary))),
+        )
+
+
+def build_lexicon(chunks: list[Chunk]) -> ChunkLexicon:
+    """Index the chunks' words (title, section and text) for BM25 and IDF weights."""
+    import bm25s
+    import Stemmer
+
+    stem = Stemmer.Stemmer("english")
+    texts = [f"{c.title} {c.section or ''} {c.text}" for c in chunks]
+    chunk_terms = [terms(t, stem) for t in texts]
+    bm25 = bm25s.BM25()
+    if texts:
+        bm25.index([t or ["_empty_"] for t in chunk_terms], show_progress=False)
+    frequency = Counter(t for words in chunk_terms for t in set(words))
+    n = max(1, len(texts))
+    return ChunkLexicon(
+        stem=stem,
+        bm25=bm25,
+        document_frequency=dict(frequency),
+        idf={t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in frequency.items()},
+        idf_unseen=math.log(1 + (n + 0.5) / 0.5),
+        vocabulary={t: i for i, t in enumerate(sorted(frequency))},
+        chunk_count=len(chunks),
+    )
+
+
+def term_weights(
+    lexicon: ChunkLexicon,
+    own: tuple[str, ...],
+    from_history: tuple[str, ...],
+    history_weight: float,
+) -> tuple[np.ndarray, float]:
+    """Vocabulary weights of the question's words (their IDF), the conversation's weighted apart.
+
+    Returns:
+        (a weight per vocabulary column, the sum of every word's weight, unknown words included).
+    """
+    weights = {t: lexicon.idf.get(t, lexicon.idf_unseen) for t in set(own)}
+    for t in set(from_history) - set(own):
+        weights[t] = history_weight * lexicon.idf.get(t, lexicon.idf_unseen)
+    vector = np.zeros(max(1, len(lexicon.vocabulary)), dtype=np.float32)
+    for t, weight in weights.items():
+        if t in lexicon.vocabulary:
+            vector[lexicon.vocabulary[t]] = weight
+    return vector, float(sum(weights.values()))
+
+
+@dataclass(frozen=True)
+class SentenceTerms:
+    """The word matrices of a run of sentences and how each continues the one before.
+
+    Over every sentence of the index, or over the sentences an approximate search kept (then
+    `previous` and `continues` index into that run).
+    """
+
+    own: object  # sparse 0/1: the sentence's words
+    heading: object  # sparse 0/1: its section heading's words the sentence lacks
+    window: object  # sparse 0/1: its words with those of the sentence it continues
+    window_norm: np.ndarray  # norm of (vector + continued sentence's vector); 1 where none
+    previous: np.ndarray  # position of the sentence each continues, -1 where none
+    continues: np.ndarray  # positions of the sentences that continue another
+
+    def take(self, positions: np.ndarray) -> SentenceTerms:
+        """The same, for the sentences at `positions` (sorted; each continued sentence included)."""
+        local = np.full(len(self.previous), -1, dtype=np.int64)
+        local[positions] = np.arange(positions.size)
+        previous = self.previous[positions]
+        previous = np.where(previous >= 0, local[np.maximum(previous, 0)], -1)
+        return SentenceTerms(
+            own=self.own[positions],
+            heading=self.heading[positions],
+            window=self.window[positions],
+            window_norm=self.window_norm[positions],
+            previous=previous,
+            continues=np.flatnonzero(previous >= 0),
+        )
+
+
+@dataclass(frozen=True)
+class SentenceFeatures:
+    """Every sentence of the index, in the order of its sentence vectors, as retrieval reads it."""
+
+    texts: list[str]
+    terms: SentenceTerms
+    has_number: np.ndarray  # bool per sentence
+    has_date: np.ndarray  # bool per sentence
+    attributed: np.ndarray  # the sentences that report someone's words
+    parenthesised: dict[str, np.ndarray]  # "(…)" content -> the sentences holding it
+    chunk_start: np.ndarray  # first sentence of each chunk
+    chunk_size: np.ndarray  # sentences of each chunk
+    chunk_doc: np.ndarray  # reading of each chunk
+    sentence_doc: np.ndarray  # reading of each sentence
+
+
+def _continued_sentences(texts: list[str], docs: list[str]) -> np.ndarray:
+    """The sentence each one continues (the one before, in the same reading), -1 where none."""
+    return np.array(
+        [
+            i - 1 if i > 0 and docs[i - 1] == docs[i] and _CONTINUES.match(t) else -1
+            for i, t in enumerate(texts)
+        ],
+        dtype=np.int64,
+    )
+
+
+def _sentence_terms(index: Index, lexicon: ChunkLexicon, texts: list[str], docs) -> SentenceTerms:
+    from scipy import sparse
+
+    chunks = index.chunks
+    previous = _continued_sentences(texts, docs)
+    own = lexicon.term_matrix(texts)
+    continues = np.flatnonzero(previous >= 0)
+    # The words of each sentence's section heading that the sentence itself lacks: in a FAQ the
+    # heading is the question its answer sentences answer.
+    heads = lexicon.term_matrix([c.section or "" for c in chunks for _ in c.sentences])
+    heading = ((heads - heads.multiply(own)) > 0).astype(np.float32)
+    window, window_norm = own, np.ones(len(texts), dtype=np.float32)
+    if continues.size:
+        pick = sparse.csr_matrix(
+            (np.ones(continues.size, np.float32), (continues, previous[continues])),
+            shape=(len(texts), len(texts)),
+        )
+        window = ((own + pick @ own) > 0).astype(np.float32)
+        vectors = index.sentence_vectors
+        window_norm[continues] = np.linalg.norm(
+            vectors[continues] + vectors[previous[continues]], axis=1
+        )
+    return SentenceTerms(own, heading, window, window_norm, previous, continues)
+
+
+def sentence_features(index: Index, lexicon: ChunkLexicon) -> SentenceFeatures:
+    """Read every sentence of the index once: its words, what it continues, its kinds of fact."""
+    chunks = index.chunks
+    docs = [c.doc for c in chunks for _ in c.sentences]
+    texts = [index.readings[c.doc].text[s.start : s.end] for c in chunks for s in c.sentences]
+    parenthesised: dict[str, set[int]] = {}
+    for i, t in enumerate(texts):
+        for inner in _PARENTHESISED.findall(t):
+            parenthesised.setdefault(inner, set()).add(i)
+    counts = np.array([len(c.sentences) for c in chunks], dtype=np.int64)
+    starts = (
+        np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(chunks) else _NONE
+    )
+    return SentenceFeatures(
+        texts=texts,
+        terms=_sentence_terms(index, lexicon, texts, docs),
+        has_number=np.array([bool(_NUMBER.search(t)) for t in texts], dtype=bool),
+        has_date=np.array([bool(_DATE.search(t)) for t in texts], dtype=bool),
+        attributed=np.flatnonzero([bool(_ATTRIBUTION.search(t)) for t in texts]).astype(np.int64),
+        parenthesised={k: np.array(sorted(v), dtype=np.int64) for k, v in parenthesised.items()},
+        chunk_start=starts,
+        chunk_size=counts,
+        chunk_doc=np.array([c.doc for c in chunks], dtype=object),
+        sentence_doc=np.array(docs, dtype=object),
+    )
+
+
+def fact_counts(features: SentenceFeatures, facts: FactRequest) -> np.ndarray:
+    """How many of the kinds of fact the question asks for each sentence holds.
+
+    The kinds: a number ("how many"), a date ("when"), the expansion of an acronym ("what does
+    X stand for"), and reported words of the one asked about ("what did X say").
+    """
+    kinds = np.zeros(len(features.texts), dtype=np.float32)
+    fact = np.zeros(len(features.texts), dtype=bool)
+    if facts.number:
+        fact |= features.has_number
+    if facts.date:
+        fact |= features.has_date
+    kinds += fact
+    for acronym in facts.acronyms:  # sentences holding "(ACRONYM)"
+        kinds[features.parenthesised.get(acronym, _NONE)] += 1
+    if facts.speaker is not None:
+        hits = [
+            i
+            for i in features.attributed
+            if not facts.speaker or any(w in features.texts[i] for w in facts.speaker)
+        ]
+        kinds[np.array(hits, dtype=np.int64)] += 1
+    return kinds

@@ -1,0 +1,104 @@
+"""The arithmetic of retrieval: sentence scores, each chunk's best sentence, reciprocal-rank fusion.
+
+Pure functions over arrays: a sentence's score mixes its meaning (cosine to the question), the
+share of the question's weighted words it holds, and the kinds of fact it has; a sentence that
+continues the one before is also scored read together with it, and keeps the better. Chunks are
+then ranked on three signals (dense, BM25, best sentence) fused by reciprocal rank. The trade-off:
+rank fusion ignores how far apart scores are, which is what lets signals on different scales mix
+without tuning a scale for each corpus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import SentenceTerms
+from .settings import RetrievalSettings
+
+__all__ = ["SentenceScores", "best_per_chunk", "reciprocal_rank_fusion", "score_sentences"]
+
+
+@dataclass(frozen=True)
+class SentenceScores:
+    """Every scored sentence's parts and total."""
+
+    similarity: np.ndarray  # cosine to the question
+    coverage: np.ndarray  # share of the question's weighted words the sentence (and heading) holds
+    score: np.ndarray  # the mix, or the sentence read with the one it continues where better
+    read_with_previous: np.ndarray  # bool: the score is that of the sentence with the one before
+
+
+def _coverage(words, heading, weights: np.ndarray, total: float, heading_weight: float):
+    return np.asarray(words @ weights + heading_weight * (heading @ weights), dtype=np.float32) / (
+        total or 1.0
+    )
+
+
+def score_sentences(
+    similarity: np.ndarray,
+    terms: SentenceTerms,
+    fact_counts: np.ndarray,
+    weights: np.ndarray,
+    total: float,
+    settings: RetrievalSettings,
+) -> SentenceScores:
+    """Score sentences alone and, where one continues the one before, together with it.
+
+    Args:
+        similarity: each sentence's cosine to the question.
+        terms: the sentences' word matrices (`SentenceFeatures.terms` or a `take` of it).
+        fact_counts: how many of the asked kinds of fact each sentence holds.
+        weights, total: the question's word weights by vocabulary column, and their sum.
+    """
+    s = settings
+    coverage = _coverage(terms.own, terms.heading, weights, total, s.heading_weight)
+    score = s.sent_dense * similarity + s.sent_lexical * coverage + s.sent_type * fact_counts
+    read_with_previous = np.zeros(len(similarity), dtype=bool)
+    later = terms.continues
+    if later.size:
+        earlier = terms.previous[later]
+        pair_similarity = (similarity[later] + similarity[earlier]) / terms.window_norm[later]
+        pair_coverage = _coverage(
+            terms.window[later], terms.heading[later], weights, total, s.heading_weight
+        )
+        pair_score = s.context * (
+            s.sent_dense * pair_similarity
+            + s.sent_lexical * pair_coverage
+            + s.sent_type * np.maximum(fact_counts[later], fact_counts[earlier])
+        )
+        better = pair_score > score[later]
+        score[later[better]] = pair_score[better]
+        read_with_previous[later[better]] = True
+    return SentenceScores(similarity, coverage, score, read_with_previous)
+
+
+def best_per_chunk(score: np.ndarray, chunk_start: np.ndarray) -> np.ndarray:
+    """The best sentence score of each chunk, chunks given by their first sentence's position."""
+    return np.maximum.reduceat(score, chunk_start)
+
+
+def reciprocal_rank_fusion(
+    signals: dict[str, tuple[np.ndarray, float]], rrf_k: float
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Fuse signals by weighted reciprocal rank: sum of weight / (rrf_k + rank), ranks from 1.
+
+    Args:
+        signals: name -> (a value per item, higher better; the signal's weight).
+
+    Returns:
+        (the fused score per item, each signal's rank per item). Ties keep the items' order.
+
+    Example: {'a': ([0.9, 0.1], 1.0)}, rrf_k=60 -> ([1/61, 1/62], {'a': [1, 2]})
+    """
+    size = len(next(iter(signals.values()))[0])
+    fused = np.zeros(size, dtype=np.float64)
+    ranks: dict[str, np.ndarray] = {}
+    for name, (values, weight) in signals.items():
+        order = np.argsort(-values, kind="stable")
+        rank = np.empty(size, dtype=np.int64)
+        rank[order] = np.arange(1, size + 1)
+        ranks[name] = rank
+        fused += weight / (rrf_k + rank)
+    return fused, ranks

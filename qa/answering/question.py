@@ -1,0 +1,265 @@
+"""How a question is read: cleaned, follow-up filled in, its words, the fact asked for, its names.
+
+Everything retrieval needs to know about the question itself, found once per question and kept in
+one record (`QuestionAnalysis`), so the scoring below it is arithmetic over arrays. Reading a
+question needs the corpus only for two things: which words it knows (a name it never uses is a
+sign the question is about something else) and how often it uses each word of a name (a follow-up's
+"he" is read as the name the readings mostly use). The trade-off: patterns, not a parser — they
+are cheap and predictable, and miss phrasings they were not written for.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "STOP_WORDS",
+    "FactRequest",
+    "QuestionAnalysis",
+    "analyse_question",
+    "fact_request",
+    "name_counts",
+    "normalize_question",
+    "resolve_followup",
+    "terms",
+]
+
+MAX_QUESTION_CHARS = 2000
+
+STOP_WORDS = frozenset(
+    """a an the of to in on at for by with from and or but nor so yet is are was were be been being
+    am do does did doing have has had having i me my we our you your he him his she her it its they
+    them their this that these those what which who whom whose when where why how there here than
+    then as if into about over under again further once all any both each few more most other some
+    such no not only own same too very can will just should would could may might must shall also
+    s t don now up down out off says say said tell me please according reading article author text
+    passage""".split()
+)
+WORD = re.compile(r"[A-Za-z0-9]+(?:[-'’][A-Za-z0-9]+)*")
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z0-9]+(?:[-'’][A-Za-z0-9]+)*")
+_ASK_NUMBER = re.compile(
+    r"\bhow (?:many|much|large|big|long|far)\b|\bnumber of\b|\bwhat (?:percentage|share|amount)\b",
+    re.I,
+)
+_ASK_DATE = re.compile(
+    r"\bwhen\b|\bwhat (?:year|date|month|day)\b|\bwhich (?:year|years|date|month)\b", re.I
+)
+_ASK_DEFINITION = re.compile(
+    r"\b(?:stand for|short for|acronym|abbreviation|mean by|what is (?:an? )?|what are )\b", re.I
+)
+_ASK_SAID = re.compile(
+    r"\bwhat (?:did|does|do|has|have|had|was|were) (.+?) (?:say|said|tell|told|think|argue|claim"
+    r"|note|write|state|suggest|believe|testify|warn)\b",
+    re.I,
+)
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
+_QUESTION_WORDS = re.compile(
+    r"^\s*(?:(?:who|whom|what|which|when|where|why|how)"
+    r"(?:\s+(?:is|are|was|were|does|do|did|has|have|had|about|many|much))*"
+    r"|tell me about|explain|describe)\b\s*",
+    re.I,
+)
+_TITLED_NAME = re.compile(
+    r"(?:\b(?:[A-Z][a-z]{0,3}\.)\s+)?\b[A-Z][\w’'-]*(?:\s+(?:[A-Z]\.\s*)?[A-Z][\w’'-]*)*"
+)
+_PRONOUN = re.compile(
+    r"\b(he|she|they|it|him|them|his|her|their|its|this|that|these|those)\b", re.I
+)
+
+
+def normalize_question(text: str) -> tuple[str, str | None]:
+    """Clean a question: drop control characters, fold whitespace, cut at the length limit.
+
+    Returns:
+        (clean question, a notice for the user or None).
+
+    Example: ' How\\x00 many\\n troops? ' -> ('How many troops?', None)
+    """
+    text = unicodedata.normalize("NFC", str(text or ""))
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    notice = None
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0]
+        notice = (
+            f"Your question was longer than {MAX_QUESTION_CHARS} characters; "
+            "only its beginning was used."
+        )
+    return text, notice
+
+
+def terms(text: str, stem) -> list[str]:
+    """Stemmed content words; dotted acronyms are folded ("U.S." -> "us").
+
+    Example: 'U.S. troops stationed' -> ['us', 'troop', 'station']
+    """
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+    words = [w.lower().replace("’", "'") for w in WORD.findall(text)]
+    words = [w for w in words if w not in STOP_WORDS and len(w) > 1 or w.isdigit()]
+    return stem.stemWords(words) if words else []
+
+
+def _topic(question: str) -> str:
+    """What an earlier question was about: its longest name, else its words after the question word.
+
+    Example: 'Who is Gen. Xavier Brunson?' -> 'Gen. Xavier Brunson';
+    'What is strategic flexibility?' -> 'strategic flexibility'
+    """
+    body = _QUESTION_WORDS.sub("", question.strip()).rstrip(" ?.!")
+    names = sorted(_TITLED_NAME.findall(body), key=len, reverse=True)
+    if names and len(names[0].split()) >= 1 and names[0].lower() not in STOP_WORDS:
+        return names[0].strip()
+    return re.sub(r"^(?:the|a|an)\s+", "", body, flags=re.I)
+
+
+def resolve_followup(
+    question: str, history: Sequence[str], name_form: Callable[[str], str] | None = None
+) -> str:
+    """The question with what a follow-up leaves out filled in from the last earlier question.
+
+    A pronoun that refers back (he, his, it, this...) is replaced by what the earlier question was
+    about (possessives get "'s"); a question too short to stand alone gets that topic appended.
+    `name_form` may shorten the topic to the form the readings use (e.g. a surname).
+
+    Example: ('What did he say?', ['Who is Gen. Brunson?']) -> 'What did Gen. Brunson say?'
+    """
+    previous = [h for h in (history or []) if h and h.strip()]
+    if not previous:
+        return question
+    topic = _topic(previous[-1])
+    if topic and name_form:
+        topic = name_form(topic)
+    if not topic:
+        return question
+    match = _PRONOUN.search(question)
+    if match:
+        word = match.group(1).lower()
+        replacement = f"{topic}'s" if word in ("his", "her", "their", "its") else topic
+        # "this plan" keeps its noun: "this" becomes the topic only when it stands alone.
+        if word in ("this", "that", "these", "those"):
+            following = question[match.end() :].lstrip()
+            if following[:1].isalpha() and not following.lower().startswith(
+                ("is ", "was ", "mean", "happen")
+            ):
+                return f"{question} ({topic})"
+        return question[: match.start()] + replacement + question[match.end() :]
+    content = [w for w in WORD.findall(question) if w.lower() not in STOP_WORDS]
+    if len(content) < 3:
+        return f"{question} ({topic})"
+    return question
+
+
+def name_form(topic: str, stem, document_frequency: Mapping[str, int]) -> str:
+    """A multi-word name as the readings mostly call it: its word they mention most often.
+
+    Readings name a person in full once and then by one name ("Gen. Xavier T. Brunson", then
+    "Brunson"), so a follow-up's "he" is best read as that word.
+    """
+    words = [w for w in topic.split() if not w.endswith(".") and w[:1].isupper()]
+    if len(words) < 2 or len(words) != len([w for w in topic.split() if not w.endswith(".")]):
+        return topic
+    counts = [(document_frequency.get(t[0], 0) if (t := terms(w, stem)) else 0, w) for w in words]
+    best_count, best = max(counts)
+    return best if best_count > 1 else topic
+
+
+def name_counts(question: str, stem, known_terms: Mapping[str, object]) -> tuple[int, int]:
+    """How many names in the question (capitalised words, acronyms) the readings mention, and not.
+
+    A question about someone or something the readings never name cannot be answered from them;
+    one that names what they do is likely about them.
+
+    Example: 'Did Brunson meet Zorblax?' over the bundled article -> (1, 1)
+    """
+    names = [
+        w
+        for w in _NAME.findall(_DOTTED.sub(lambda m: m.group(0).replace(".", ""), question))
+        if w.lower() not in STOP_WORDS
+    ]
+    stems = [t[0] for n in names if (t := terms(n, stem))]
+    known = sum(t in known_terms for t in stems)
+    return known, len(stems) - known
+
+
+@dataclass(frozen=True)
+class FactRequest:
+    """The kinds of fact a question asks for; a sentence holding one is a likelier answer."""
+
+    number: bool = False  # "how many", "what percentage"
+    date: bool = False  # "when", "which year"
+    acronyms: frozenset[str] = frozenset()  # "what does NATO stand for": sentences with "(NATO)"
+    speaker: tuple[str, ...] | None = None  # "what did Brunson say": None when not asked
+
+
+def fact_request(question: str) -> FactRequest:
+    """The kinds of fact a question asks for.
+
+    Example: 'What did Gen. Brunson say in 2024?' -> FactRequest(speaker=('Gen', 'Brunson'))
+    """
+    acronyms = frozenset(_ACRONYM.findall(question)) if _ASK_DEFINITION.search(question) else None
+    said = _ASK_SAID.search(question)
+    speaker = None
+    if said:
+        speaker = tuple(
+            w for w in re.findall(r"\b[A-Z][\w’'-]+", said.group(1)) if w.lower() not in STOP_WORDS
+        )
+    return FactRequest(
+        number=bool(_ASK_NUMBER.search(question)),
+        date=bool(_ASK_DATE.search(question)),
+        acronyms=acronyms or frozenset(),
+        speaker=speaker,
+    )
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """One question as retrieval reads it."""
+
+    text: str  # the question, cleaned
+    notice: str | None  # for the user, when cleaning cut the question
+    query: str  # the question with a follow-up's pronoun or missing topic filled in
+    terms: tuple[str, ...]  # the question's own stemmed words
+    history_terms: tuple[str, ...]  # the words the conversation adds (from the filled-in topic)
+    facts: FactRequest  # what kind of fact the (filled-in) question asks for
+    known_names: int  # names in the question the readings mention
+    unknown_names: int  # names in the question no reading mentions
+
+
+def analyse_question(
+    question: str, history: Sequence[str], stem, document_frequency: Mapping[str, int]
+) -> QuestionAnalysis:
+    """Read a question (and the earlier questions of its conversation) against a corpus's words.
+
+    Args:
+        question: the question as asked.
+        history: earlier questions of the conversation, oldest first.
+        stem: a Snowball stemmer (`Stemmer.Stemmer("english")`).
+        document_frequency: in how many chunks each stemmed word occurs.
+
+    Example: ('What did he say?', ['Who is Gen. Xavier Brunson?']) -> query 'What did Brunson say?'
+    (over readings that call him Brunson), history_terms ('brunson',)
+    """
+    clean, notice = normalize_question(question)
+    query = resolve_followup(
+        clean,
+        [normalize_question(h)[0] for h in history or []],
+        lambda topic: name_form(topic, stem, document_frequency),
+    )
+    own = terms(clean, stem)
+    from_history = [t for t in terms(query, stem) if t not in set(own)]
+    known, unknown = name_counts(clean, stem, document_frequency)
+    return QuestionAnalysis(
+        text=clean,
+        notice=notice,
+        query=query,
+        terms=tuple(own),
+        history_terms=tuple(from_history),
+        facts=fact_request(query),
+        known_names=known,
+        unknown_names=unknown,
+    )
