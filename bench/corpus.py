@@ -124,6 +124,19 @@ def synthetic_corpus(
     return folder
 
 
+def _synthetic_manifest(dim: int, readings: int, chunks: int, sentences: int) -> Manifest:
+    """The manifest of an in-memory index; no search entry: searched exactly."""
+    return Manifest(
+        format_version=FORMAT_VERSION,
+        build="synthetic",
+        settings=BuildSettings("synthetic", "", dim),
+        files={},
+        readings=(),
+        counts=Counts(readings, chunks, sentences),
+        data=DataFiles("", "", ""),
+    )
+
+
 def synthetic_index(
     chunks: int,
     sentences_per_chunk: int,
@@ -188,15 +201,7 @@ def synthetic_index(
     chunk_vectors = unit(len(all_chunks))
     sentence_vectors = unit(len(all_chunks) * sentences_per_chunk)
     sentence_chunk = np.repeat(np.arange(len(all_chunks)), sentences_per_chunk).astype(np.int64)
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        build="synthetic",
-        settings=BuildSettings("synthetic", "", dim),
-        files={},
-        readings=(),
-        counts=Counts(len(readings), len(all_chunks), len(sentence_vectors)),
-        data=DataFiles("", "", ""),
-    )  # no search entry: searched exactly, as an index of this size is built
+    manifest = _synthetic_manifest(dim, len(readings), len(all_chunks), len(sentence_vectors))
     return Index(
         Path("."),
         manifest,
