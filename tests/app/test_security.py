@@ -20,10 +20,9 @@ import pytest
 from qa.answering.answer import EMPTY_QUESTION
 from qa.answering.language import ENGLISH_NOTICE
 from qa.answering.retrieve import MAX_QUESTION_CHARS
-from qa.web.app import WebSettings, create_app
 from qa.web.ratelimit import USER_HEADER
 from tests.support.paths import ROOT
-from tests.support.web_helpers import serve_app
+from tests.support.web_helpers import serve_with_feedback
 
 TROOPS = "How many American troops are stationed in South Korea?"
 KOREAN = "주한미군은 몇 명입니까?"
@@ -33,17 +32,7 @@ KOREAN = "주한미군은 몇 명입니까?"
 def served(assistant, tmp_path_factory):
     """(base URL, feedback log path) of the app; the log has a record before any test runs."""
     feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
-    corpus = assistant.index.corpus
-    settings = WebSettings(
-        rate_limit=1000, feedback_log=feedback, blocked_paths=(corpus,) if corpus else ()
-    )
-    with serve_app(create_app(assistant, settings)) as url:
-        from gradio_client import Client
-
-        Client(url + "/", verbose=False, headers={USER_HEADER: "warm-up"}).predict(
-            question=TROOPS, api_name="/ask"
-        )
-        assert feedback.is_file()
+    with serve_with_feedback(assistant, feedback, TROOPS) as url:
         yield url, feedback
 
 

@@ -3,7 +3,6 @@ in one process, an edited reading found without a rebuild, the console script of
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -14,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.cli import main
 from qa.readings.corpus import read_reading
+from tests.support.cli import run_cli as run
 from tests.support.paths import CORPUS, QUESTIONS
 
 TITLE = "The South Korea-US Alliance Is Due for an Overhaul"
@@ -40,14 +39,6 @@ PASSAGE_FIELDS = {
 
 
 ANSWER_FIELDS = {"question", "abstained", "answer", "highlight", "passages"}
-
-
-def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def copy_index(built: Path, parent: Path) -> tuple[Path, Path]:

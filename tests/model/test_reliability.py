@@ -6,7 +6,6 @@ index are in tests/unit/test_reliability.py, with the fake embedder.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.cli import main
+from tests.support.cli import run_cli as run
 
 GOOD = (
     "# Bees\n\n## Hives\n\nBees make honey from nectar in the hive. A hive holds one queen "
@@ -32,15 +31,6 @@ def corpus(tmp_path) -> Path:
     folder.mkdir()
     (folder / "bees.md").write_text(GOOD, encoding="utf-8")
     return folder
-
-
-def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 @pytest.fixture

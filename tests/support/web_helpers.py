@@ -69,6 +69,27 @@ def serve_app(app) -> Iterator[str]:
 
 
 @contextmanager
+def serve_with_feedback(assistant, feedback: Path, warm_up: str) -> Iterator[str]:
+    """The app served with a feedback log and no practical rate limit; `warm_up` is asked once
+    through the Gradio API first, so the log has a record before any test runs."""
+    from gradio_client import Client
+
+    from qa.web.app import WebSettings, create_app
+    from qa.web.ratelimit import USER_HEADER
+
+    corpus = assistant.index.corpus
+    settings = WebSettings(
+        rate_limit=1000, feedback_log=feedback, blocked_paths=(corpus,) if corpus else ()
+    )
+    with serve_app(create_app(assistant, settings)) as url:
+        Client(url + "/", verbose=False, headers={USER_HEADER: "warm-up"}).predict(
+            question=warm_up, api_name="/ask"
+        )
+        assert feedback.is_file()
+        yield url
+
+
+@contextmanager
 def serve_folder(folder: Path) -> Iterator[str]:
     """Serve a folder of static files (a course page) on another free port: another origin."""
     handler = functools.partial(_QuietHandler, directory=str(folder))

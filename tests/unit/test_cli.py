@@ -6,7 +6,6 @@ The tests call `qa.cli.main([...])` in this process with the fake embedder; only
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -20,17 +19,10 @@ import qa.answering.assistant
 import qa.index.embed
 import qa.index.model
 from qa.cli import main
+from tests.support.cli import run_cli as run
 from tests.support.paths import ROOT
 
 ANSWER_FIELDS = {"question", "abstained", "answer", "highlight", "passages"}
-
-
-def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -5,46 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering.assistant import Assistant
-
-
-def _main(monkeypatch, tmp_path, argv, env=None):
-    """Run `app.py` with its model, index and server stubbed; returns (exit code, settings given to
-    create_app)."""
-    import types
-
-    import uvicorn
-
-    import qa.web.app
-
-    for name in ("QA_INSTRUCTOR_PASSWORD", "QA_TRUSTED_PROXIES", "QA_USER_SECRET"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in (env or {}).items():
-        monkeypatch.setenv(name, value)
-    seen = []
-    monkeypatch.setattr(
-        Assistant,
-        "open",
-        classmethod(
-            lambda cls, *a, **k: types.SimpleNamespace(
-                index=types.SimpleNamespace(corpus=None, manifest=types.SimpleNamespace(skipped=()))
-            )
-        ),
-    )
-    monkeypatch.setattr(
-        qa.web.app, "create_app", lambda assistant, settings: seen.append(settings) or object()
-    )
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.append(kw))
-    code = qa.web.app.main(
-        ["--index", str(tmp_path), "--feedback-log", "", "--port", "8127", *argv]
-    )
-    return code, seen
+from tests.support.app_main import run_app_main
 
 
 def test_app_py_reads_the_password_file_proxies_and_secret(monkeypatch, tmp_path):
     secret_file = tmp_path / "pw"
     secret_file.write_text("  a long passphrase  \nsecond line ignored\n", encoding="utf-8")
-    code, seen = _main(
+    code, seen = run_app_main(
         monkeypatch,
         tmp_path,
         [
@@ -68,7 +35,7 @@ def test_app_py_reads_the_password_file_proxies_and_secret(monkeypatch, tmp_path
 
 
 def test_app_py_without_a_password_has_no_area(monkeypatch, tmp_path):
-    code, seen = _main(monkeypatch, tmp_path, [])
+    code, seen = run_app_main(monkeypatch, tmp_path, [])
     assert (
         code == 0
         and seen[0].instructor_password is None
@@ -97,5 +64,5 @@ def test_app_py_without_a_password_has_no_area(monkeypatch, tmp_path):
 def test_app_py_refuses_bad_settings_with_a_clear_message(
     monkeypatch, tmp_path, capsys, argv, env, message
 ):
-    code, seen = _main(monkeypatch, tmp_path, argv, env)
+    code, seen = run_app_main(monkeypatch, tmp_path, argv, env)
     assert code == 2 and not seen and message in capsys.readouterr().err

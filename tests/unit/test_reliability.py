@@ -25,9 +25,9 @@ from pypdf import PdfReader, PdfWriter
 from qa.answering.answer import EMPTY_QUESTION
 from qa.answering.language import ENGLISH_NOTICE
 from qa.answering.retrieve import MAX_QUESTION_CHARS
-from qa.cli import main
 from qa.index.store import FORMAT_VERSION
 from qa.readings.records import MAX_READING_BYTES
+from tests.support.cli import run_cli as run
 from tests.support.paths import ROOT
 from tests.support.pdf_helpers import make_pdf
 
@@ -44,15 +44,6 @@ def corpus(tmp_path) -> Path:
     folder.mkdir()
     (folder / "bees.md").write_text(GOOD, encoding="utf-8")
     return folder
-
-
-def run(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def ask_json(capsys, index: Path, question: str, *extra: str) -> dict:

@@ -7,12 +7,11 @@ instructor's run in Chromium in tests/browser/test_web_evaluate.py.
 
 from __future__ import annotations
 
-import types
-
 import pytest
 
 from qa.errors import UsageError
 from qa.web.app import EVALUATE_ENV, env_flag
+from tests.support.app_main import run_app_main
 
 # ---------------------------------------------------------------------------- the switch
 
@@ -52,34 +51,11 @@ def test_an_unknown_environment_value_is_named_in_the_error(monkeypatch):
     ],
 )
 def test_app_py_passes_the_switch_to_the_server(monkeypatch, tmp_path, argv, env, expected):
-    import uvicorn
-
-    import qa.web.app
-    from qa.answering.assistant import Assistant
-
-    if env is None:
-        monkeypatch.delenv(EVALUATE_ENV, raising=False)
-    else:
-        monkeypatch.setenv(EVALUATE_ENV, env)
-    seen = []
-    monkeypatch.setattr(
-        Assistant,
-        "open",
-        classmethod(
-            lambda cls, *a, **k: types.SimpleNamespace(
-                index=types.SimpleNamespace(corpus=None, manifest=types.SimpleNamespace(skipped=()))
-            )
-        ),
+    code, seen = run_app_main(
+        monkeypatch, tmp_path, argv, None if env is None else {EVALUATE_ENV: env}
     )
-    monkeypatch.setattr(
-        qa.web.app, "create_app", lambda assistant, settings: seen.append(settings) or object()
-    )
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
-    assert (
-        qa.web.app.main(["--index", str(tmp_path), "--feedback-log", "", "--port", "8125", *argv])
-        == 0
-    )
-    assert [s.evaluate for s in seen] == [expected]
+    assert code == 0
+    assert [s.evaluate for s in seen[:1]] == [expected]
 
 
 def test_app_py_refuses_an_unknown_environment_value(monkeypatch, tmp_path, capsys):
