@@ -18,6 +18,7 @@ import numpy as np
 
 from qa.index.chunk import Chunk, Sentence, split_sentences
 from qa.index.manifest import FORMAT_VERSION, BuildSettings, Counts, DataFiles, Manifest
+from qa.index.search import choose_search
 from qa.index.store import Index, default_calibration
 from qa.readings.corpus import read_reading
 from qa.readings.records import Paragraph, Reading
@@ -125,7 +126,8 @@ def synthetic_corpus(
 
 
 def _synthetic_manifest(dim: int, readings: int, chunks: int, sentences: int) -> Manifest:
-    """The manifest of an in-memory index; no search entry: searched exactly."""
+    """The manifest of an in-memory index, searched the way a build of its size would be (exact,
+    or IVF past `qa.index.search.EXACT_UP_TO` sentences)."""
     return Manifest(
         format_version=FORMAT_VERSION,
         build="synthetic",
@@ -134,6 +136,7 @@ def _synthetic_manifest(dim: int, readings: int, chunks: int, sentences: int) ->
         readings=(),
         counts=Counts(readings, chunks, sentences),
         data=DataFiles("", "", ""),
+        search=choose_search(sentences).as_dict(),
     )
 
 
