@@ -44,6 +44,7 @@ REPORTED = (
     "oos_refusal_rate",
     "wrong_refusal_rate",
 )
+SHIPPED_THRESHOLD = 0.5  # qa/defaults/calibration.json: even odds
 README_START, README_END = "<!-- quality:start -->", "<!-- quality:end -->"
 
 
@@ -230,6 +231,23 @@ def fit_confidence(runs: list[tuple[list, list]], l2: float = 1.0) -> dict[str, 
     }
 
 
+def auto_figures(run: dict, spec: QuestionSetSpec, model: dict) -> dict:
+    """Refusal at the threshold `qa calibrate --auto` would choose on the set's corpus: from the
+    bundled general questions' confidences there (no question of the set is used)."""
+    from qa.answering.retrieve import RetrievalSettings, answerable
+    from qa.evaluation.autocalibrate import auto_threshold
+
+    settings = RetrievalSettings(**model)
+    general = [answerable(settings, e) for e in run["general"][spec.corpus_group]]
+    threshold = auto_threshold(general, SHIPPED_THRESHOLD)
+    scored = figures(with_confidence(run["results"][spec.name], model, threshold))
+    return {
+        "threshold": round(threshold, 4),
+        "oos_refusal_rate": scored["oos_refusal_rate"],
+        "wrong_refusal_rate": scored["wrong_refusal_rate"],
+    }
+
+
 def with_confidence(results, model: dict, threshold: float = 0.5):
     """The results as the confidence model would score and refuse them."""
     from qa.answering.retrieve import RetrievalSettings, answerable
@@ -304,14 +322,18 @@ def markdown(rows: list[dict]) -> str:
     head = (
         "| set | questions (in + out) | chosen on | hit@1 | hit@3 | hit@5 | MRR@10 "
         "| answer in highlight | out-of-scope refused | in-scope refused "
+        "| with `qa calibrate --auto`: threshold, out-of-scope / in-scope refused "
         "| baseline hit@1 / hit@5 / MRR@10 |"
     )
-    lines = [head, "|" + "---|" * 11]
+    lines = [head, "|" + "---|" * 12]
     for row in rows:
         o, b, c = row["left_out"], row["baseline"], row["left_out"]["counts"]
+        a = row["left_out_auto"]
         lines.append(
             f"| {row['set']} | {c['in_scope']} + {c['out_of_scope']} | the other corpora | "
             + " | ".join(_cell(o[k]) for k in REPORTED)
+            + f" | {a['threshold']:.2f}: {_cell(a['oos_refusal_rate'])} / "
+            f"{_cell(a['wrong_refusal_rate'])}"
             + f" | {b['hit@1']:.2f} / {b['hit@5']:.2f} / {b['mrr@10']:.2f} |"
         )
     return "\n".join(lines)
@@ -340,19 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    from qa.evaluation.autocalibrate import general_questions
     from qa.evaluation.evaluate import load_questions
     from qa.index.embed import load_embedder
 
     started = time.perf_counter()
     embedder = CachingEmbedder(load_embedder())
     questions = {s.name: load_questions(s.questions).items for s in SETS}
-    general = [
-        line.strip()
-        for line in (ROOT / "qa/defaults/general-questions.txt")
-        .read_text(encoding="utf-8")
-        .splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    general = general_questions()
     configs = grid()
     with tempfile.TemporaryDirectory() as tmp:
         retrievers = _build_retrievers(Path(tmp), embedder)
@@ -423,6 +440,7 @@ def _choices(runs: list[dict], configs: list[dict]) -> tuple[list[dict], dict]:
                 "config": configs[chosen],
                 "confidence": model,
                 "left_out": left_out,
+                "left_out_auto": auto_figures(runs[chosen], spec, model),
             }
         )
     best, model = choose(runs, configs, groups)

@@ -449,6 +449,42 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_ERROR if failures else EXIT_OK
 
 
+def _calibrate_auto(args: argparse.Namespace) -> int:
+    """`qa calibrate --auto`: the threshold from general questions and the readings themselves."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .evaluation.autocalibrate import calibrate_assistant
+    from .index.store import write_calibration
+
+    assistant = _open_assistant(args)
+    was = assistant.index.threshold
+    result, record = calibrate_assistant(assistant)
+    table = Table(
+        "threshold",
+        f"general questions refused (of {len(result.general)})",
+        f"questions made from the readings refused (of {len(result.made)})",
+        title="Refusal with no question set: bundled general questions against questions made "
+        "from the readings",
+    )
+    for label, values in (("shipped", record["shipped_metrics"]), ("auto", record["metrics"])):
+        threshold = result.shipped if label == "shipped" else result.threshold
+        table.add_row(
+            f"{'none' if threshold is None else f'{threshold:.4f}'} ({label})",
+            *("–" if values[k] is None else f"{values[k]:.2f}" for k in values),
+            style="bold reverse" if label == "auto" else None,
+        )
+    Console(highlight=False).print(table)
+    print("Questions made from the readings, e.g.: " + "; ".join(result.made[:3]))
+    write_calibration(Path(args.index), record)
+    print(
+        f"Refusal threshold {result.threshold:.4f} (was {was:.4f}) stored in "
+        f"{Path(args.index) / 'calibration.json'}; the assistant uses it from its next start, "
+        "until the readings change."
+    )
+    return EXIT_OK
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -456,6 +492,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .evaluation.calibrate import RULES, calibration_record, choose_threshold
     from .index.store import write_calibration
 
+    if args.auto == bool(args.questions):
+        raise UsageError(
+            "qa calibrate: give a question set (in-scope and out-of-scope questions) or --auto "
+            "(no question set: general questions and questions made from the readings), not both."
+        )
+    if args.auto:
+        return _calibrate_auto(args)
     if args.rule not in RULES:
         raise UsageError(f"--rule {args.rule}: choose one of {', '.join(RULES)}.")
     if not 0.0 <= args.max_wrong_refusal <= 1.0:
@@ -647,9 +690,9 @@ def _add_ask(sub) -> None:
     p.set_defaults(func=cmd_ask)
 
 
-def _add_question_set(p, what: str) -> None:
+def _add_question_set(p, what: str, optional: bool = False) -> None:
     """The arguments `eval` and `calibrate` share: the question set, the index, k."""
-    p.add_argument("questions", help=what)
+    p.add_argument("questions", help=what, **({"nargs": "?"} if optional else {}))
     p.add_argument("--index", default="index", help="index folder (default: index/)")
     p.add_argument("--corpus", default=None, help=_CORPUS_OF_INDEX_HELP)
     p.add_argument("-k", type=int, default=10, help="passages asked for each question (default 10)")
@@ -688,10 +731,19 @@ def _add_eval(sub) -> None:
 def _add_calibrate(sub) -> None:
     p = sub.add_parser(
         "calibrate",
-        help="choose the refusal threshold from a question set and store it with the index",
+        help="choose the refusal threshold from a question set (or, with --auto, from the "
+        "readings alone) and store it with the index",
     )
     _add_question_set(
-        p, "question set file (.jsonl or .csv) with in-scope and out-of-scope questions"
+        p,
+        "question set file (.jsonl or .csv) with in-scope and out-of-scope questions",
+        optional=True,
+    )
+    p.add_argument(
+        "--auto",
+        action="store_true",
+        help="no question set: the lowest threshold that refuses every bundled general question "
+        "(never above the shipped one), checked on questions made from the readings",
     )
     p.add_argument(
         "--max-wrong-refusal",

@@ -216,7 +216,14 @@ def write_calibration(folder: Path, calibration: dict) -> None:
     )
 
 
-def _read_calibration(folder: Path, model: str) -> dict:
+def corpus_fingerprint(files: dict[str, str]) -> str:
+    """SHA-256 of a manifest's readings (paths and their contents' SHA-256): what a threshold
+    chosen on these readings alone (`qa calibrate --auto`) is valid for."""
+    listed = json.dumps(sorted(files.items()), ensure_ascii=False)
+    return hashlib.sha256(listed.encode("utf-8")).hexdigest()
+
+
+def _read_calibration(folder: Path, model: str, files: dict[str, str]) -> dict:
     path = folder / CALIBRATION
     if path.is_file():
         try:
@@ -225,6 +232,9 @@ def _read_calibration(folder: Path, model: str) -> dict:
                 cal.get("model") in (None, model)
                 and cal.get("scale") == CONFIDENCE_SCALE
                 and isinstance(cal.get("threshold"), (int, float))
+                # A threshold chosen from the readings alone is for those readings: after they
+                # change, the shipped one applies until `qa calibrate --auto` is run again.
+                and cal.get("corpus_sha256") in (None, corpus_fingerprint(files))
             ):
                 return cal
         except (OSError, ValueError):
@@ -659,7 +669,7 @@ def load_index(folder: Path) -> Index:
     sentence_chunk = np.repeat(np.arange(len(chunks)), [len(c.sentences) for c in chunks]).astype(
         np.int64
     )
-    calibration = _read_calibration(folder, manifest.settings.model)
+    calibration = _read_calibration(folder, manifest.settings.model, manifest.files)
     return Index(
         folder,
         manifest,

@@ -300,12 +300,33 @@ def run_calibration(assistant, path: str | None, max_wrong_refusal: float, rule:
     return message, _calibration_rows(calibration), record
 
 
+def run_auto_calibration(assistant) -> tuple[str, dict | None]:
+    """`qa calibrate --auto` for the Calibrate tab: (message, record or None)."""
+    from ..evaluation.autocalibrate import calibrate_assistant
+
+    try:
+        result, record = calibrate_assistant(assistant)
+    except QAError as exc:
+        return str(exc), None
+    at = record["metrics"]
+    message = (
+        f"With no question set, the threshold is {record['threshold']:.4f} "
+        f"(now {assistant.index.threshold:.4f}): it refuses {at['general_refused']:.0%} of "
+        f"{len(result.general)} general questions no course reading answers and "
+        f"{at['reading_questions_refused']:.0%} of {len(result.made)} questions made from the "
+        "readings. Press “Use this threshold” to answer with it from now on."
+    )
+    return message, record
+
+
 def _calibrate_tab(assistant, manager) -> None:
     """The Calibrate tab: choose the refusal threshold from a question set and store it."""
     with gr.Tab("Calibrate", id="calibrate", elem_id="qa-calibrate-tab"):
         gr.Markdown(
             "Choose the refusal threshold from a question set with in-scope and out-of-scope "
-            "questions (the Evaluate tab's format), as `qa calibrate` does."
+            "questions (the Evaluate tab's format), as `qa calibrate` does; or, with no question "
+            "set, from general questions and questions made from the readings "
+            "(`qa calibrate --auto`)."
         )
         with gr.Row(equal_height=True):
             upload = question_set_file("qa-cal-file")
@@ -319,18 +340,20 @@ def _calibrate_tab(assistant, manager) -> None:
                 elem_id="qa-cal-limit",
             )
             run_btn = gr.Button("Calibrate", variant="primary", scale=1, elem_id="qa-cal-run")
+            auto_btn = gr.Button("From the readings alone", scale=1, elem_id="qa-cal-auto")
         status = gr.HTML("", elem_id="qa-cal-status")
         table = _table(CALIBRATION_HEADERS, "Refusal trade-off", "qa-cal-table", wrap=False)
         use_btn = gr.Button("Use this threshold", visible=False, elem_id="qa-cal-use")
         record = gr.State(None)
-        on_run, on_use = _calibrate_events(assistant, manager)
+        on_run, on_auto, on_use = _calibrate_events(assistant, manager)
         outputs = [status, table, use_btn, record]
         run_btn.click(on_run, [upload, limit], outputs, **ONE_QUESTION_SET_AT_A_TIME)
+        auto_btn.click(on_auto, None, outputs, **ONE_QUESTION_SET_AT_A_TIME)
         use_btn.click(on_use, [record], [status, use_btn], **_PRIVATE)
 
 
 def _calibrate_events(assistant, manager):
-    """The Calibrate tab's handlers: (run a calibration, use its threshold)."""
+    """The Calibrate tab's handlers: (calibrate on a set, calibrate --auto, use the threshold)."""
     import pandas as pd
 
     from ..index.store import write_calibration
@@ -340,6 +363,15 @@ def _calibrate_events(assistant, manager):
         return (
             _alert(message, rec is not None),
             pd.DataFrame(rows, columns=CALIBRATION_HEADERS),
+            gr.Button(visible=rec is not None and manager is not None),
+            rec,
+        )
+
+    def on_auto():
+        message, rec = run_auto_calibration(assistant)
+        return (
+            _alert(message, rec is not None),
+            pd.DataFrame([], columns=CALIBRATION_HEADERS),
             gr.Button(visible=rec is not None and manager is not None),
             rec,
         )
@@ -357,7 +389,7 @@ def _calibrate_events(assistant, manager):
             True,
         ), gr.Button(visible=False)
 
-    return on_run, on_use
+    return on_run, on_auto, on_use
 
 
 def build_instructor_app(

@@ -261,3 +261,13 @@ def test_feedback_evaluate_and_calibrate_tabs(context, app_url, artifacts):
     expect(page.locator("#qa-cal-status")).to_contain_text(
         "now answered with the threshold", timeout=60_000
     )
+    # With no question set: general questions and questions made from the readings
+    page.locator("#qa-cal-auto").click()
+    expect(page.locator("#qa-cal-status")).to_contain_text(
+        "With no question set, the threshold is", timeout=180_000
+    )
+    expect(page.locator("#qa-cal-status")).to_contain_text("questions made from the readings")
+    page.locator("#qa-cal-use").click()
+    expect(page.locator("#qa-cal-status")).to_contain_text(
+        "now answered with the threshold", timeout=60_000
+    )
