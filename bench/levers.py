@@ -1,0 +1,257 @@
+"""Ranking levers weighed against the shipped retrieval, with the shipped weights, on every set.
+
+Each lever is a change to one step of `qa.answering.retrieve`, applied here by replacing that step
+for the run (nothing in `qa/` changes). A lever worth a leave-one-corpus-out selection in
+`bench/quality.py` would have to gain on most sets here first; the README's *Retrieval quality*
+lists what these did. Per set: hit@1 / MRR@10 / hit@5; the last column is the mean over the sets
+of (hit@1 + MRR@10) / 2, what `make quality` chooses by.
+
+Run: `.venv/bin/python bench/levers.py` (about a minute and a half here).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import quality  # noqa: E402
+
+import qa.answering.retrieve as retrieve_module  # noqa: E402
+from qa.answering.fusion import reciprocal_rank_fusion, score_sentences  # noqa: E402
+from qa.answering.question import terms  # noqa: E402
+
+K = 10
+
+
+# ---------------------------------------------------------------------------- the levers
+
+
+def _paragraph_vectors(index) -> tuple[np.ndarray, np.ndarray]:
+    """Each paragraph part of a chunk as the normalised sum of its sentence vectors; its chunk."""
+    vectors, owner, position = [], [], 0
+    for row, chunk in enumerate(index.chunks):
+        groups: dict[int, list[int]] = {}
+        for offset, sentence in enumerate(chunk.sentences):
+            groups.setdefault(sentence.paragraph, []).append(position + offset)
+        for members in groups.values():
+            v = index.sentence_vectors[members].sum(0)
+            vectors.append(v / (np.linalg.norm(v) or 1.0))
+            owner.append(row)
+        position += len(chunk.sentences)
+    return np.array(vectors, np.float32), np.array(owner)
+
+
+def _first_of_paragraph(index) -> np.ndarray:
+    flags = []
+    for chunk in index.chunks:
+        previous = None
+        for sentence in chunk.sentences:
+            flags.append(sentence.paragraph != previous)
+            previous = sentence.paragraph
+    return np.array(flags, np.float32)
+
+
+class _Lever:
+    """Replaces steps of retrieval while active; `state` carries the question being ranked."""
+
+    def __init__(self, paragraph=None, two_best=None, first_bonus=None, rm3=None):
+        self.paragraph, self.two_best, self.first_bonus, self.rm3 = (
+            paragraph,
+            two_best,
+            first_bonus,
+            rm3,
+        )
+        self.state: dict = {}
+
+    # retrieval's steps, as replaced
+    def fuse(self, signals, rrf_k):
+        retriever, query = self.state["retriever"], self.state["query"]
+        signals = dict(signals)
+        if self.paragraph is not None:
+            vectors, owner = retriever._lever_paragraphs
+            best = np.full(len(retriever.index.chunks), -1.0, np.float32)
+            np.maximum.at(best, owner, vectors @ query)
+            if self.paragraph == "replace":
+                signals["dense"] = (best, signals["dense"][1])
+            else:
+                signals["paragraph"] = (best, self.paragraph)
+        if self.two_best is not None:
+            score = self.state["scored"].scores.score
+            features = retriever.sentences
+            values = []
+            for start, size in zip(features.chunk_start, features.chunk_size, strict=True):
+                ordered = np.sort(score[start : start + size])[::-1]
+                values.append(ordered[0] + self.two_best * (ordered[1] if size > 1 else 0.0))
+            signals["sentence"] = (np.array(values), signals["sentence"][1])
+        return reciprocal_rank_fusion(signals, rrf_k)
+
+    def score(self, similarity, sentence_terms, facts, weights, total, settings):
+        out = score_sentences(similarity, sentence_terms, facts, weights, total, settings)
+        retriever = self.state["retriever"]
+        if self.first_bonus and len(similarity) == len(retriever.sentences.texts):
+            out.score[:] = out.score + self.first_bonus * retriever._lever_first
+        return out
+
+    @contextlib.contextmanager
+    def active(self, retrievers):
+        lever = self
+        for retriever, _ in retrievers.values():
+            retriever._lever_paragraphs = _paragraph_vectors(retriever.index)
+            retriever._lever_first = _first_of_paragraph(retriever.index)
+            if self.rm3 and not isinstance(retriever.lexicon, _ExpandedLexicon):
+                retriever.lexicon = _ExpandedLexicon(retriever.lexicon, retriever.index.chunks)
+            if isinstance(retriever.lexicon, _ExpandedLexicon):
+                retriever.lexicon.rm3 = self.rm3
+        original_all = retrieve_module.Retriever._all_sentences
+
+        def all_sentences(retriever, rows, query, facts, weights, total):
+            scored = original_all(retriever, rows, query, facts, weights, total)
+            lever.state.update(retriever=retriever, query=query, scored=scored)
+            return scored
+
+        def retrieve(retriever, *args, **kwargs):
+            lever.state["retriever"] = retriever
+            return original_retrieve(retriever, *args, **kwargs)
+
+        original_retrieve = retrieve_module.Retriever.retrieve
+        saved = (retrieve_module.reciprocal_rank_fusion, retrieve_module.score_sentences)
+        retrieve_module.Retriever._all_sentences = all_sentences
+        retrieve_module.Retriever.retrieve = retrieve
+        retrieve_module.reciprocal_rank_fusion = self.fuse
+        retrieve_module.score_sentences = self.score
+        try:
+            yield
+        finally:
+            retrieve_module.Retriever._all_sentences = original_all
+            retrieve_module.Retriever.retrieve = original_retrieve
+            retrieve_module.reciprocal_rank_fusion, retrieve_module.score_sentences = saved
+
+
+class _ExpandedLexicon:
+    """BM25 with RM3-style feedback: the question's words, plus the words most weighty (share of a
+    chunk times IDF) in BM25's own top chunks, weighted `beta`. `rm3` = (chunks, beta, words)."""
+
+    def __init__(self, lexicon, chunks):
+        self.lexicon, self.rm3 = lexicon, None
+        self.chunk_terms = [
+            Counter(terms(f"{c.title} {c.section or ''} {c.text}", lexicon.stem)) for c in chunks
+        ]
+
+    def __getattr__(self, name):
+        return getattr(self.lexicon, name)
+
+    def bm25_scores(self, words):
+        base = self.lexicon.bm25_scores(words)
+        if not self.rm3 or not len(words) or not base.any():
+            return base
+        top_chunks, beta, count = self.rm3
+        weights: Counter = Counter()
+        for row in np.argsort(-base)[:top_chunks]:
+            chunk_terms = self.chunk_terms[row]
+            size = sum(chunk_terms.values()) or 1
+            for t, n in chunk_terms.items():
+                weights[t] += n / size * self.lexicon.idf.get(t, 0.0)
+        asked = set(words)
+        extra = [t for t, _ in weights.most_common(count + len(asked)) if t not in asked][:count]
+        return base + beta * self.lexicon.bm25_scores(extra)
+
+
+# ---------------------------------------------------------------------------- runs
+
+
+def build(tmp: Path, embedder, size: int) -> dict:
+    """{corpus group: (retriever, texts)} for chunks of `size` word pieces."""
+    from qa.answering.assistant import Assistant
+    from qa.answering.retrieve import Retriever
+    from qa.index.chunk import ChunkSettings
+    from qa.index.store import build_index, load_index
+
+    out = {}
+    for spec in quality.SETS:
+        if spec.corpus_group in out:
+            continue
+        work = tmp / f"{spec.corpus_group}-{size}"
+        shutil.copytree(spec.corpus, work / "corpus")
+        build_index(work / "corpus", work / "index", embedder, ChunkSettings(max_tokens=size))
+        index = load_index(work / "index")
+        out[spec.corpus_group] = (Retriever(index, embedder), Assistant(index, embedder).texts)
+    return out
+
+
+def measure(retrievers: dict, questions: dict) -> dict:
+    from qa.answering.answer import make_answer
+    from qa.evaluation.evaluate import _judge, score
+
+    values = {}
+    for spec in quality.SETS:
+        retriever, texts = retrievers[spec.corpus_group]
+        judged = [
+            _judge(
+                item, make_answer(retriever.retrieve(item.question, item.history, k=K), texts), 0
+            )
+            for item in questions[spec.name]
+        ]
+        values[spec.name] = score(judged).values
+    return values
+
+
+def line(label: str, values: dict) -> str:
+    cells = " ".join(
+        f"{v['hit@1']:.2f}/{v['mrr@10']:.2f}/{v['hit@5']:.2f}" for v in values.values()
+    )
+    mean = np.mean([(v["hit@1"] + v["mrr@10"]) / 2 for v in values.values()])
+    return f"{label:34} {cells}  {mean:.3f}"
+
+
+LEVERS = {
+    "shipped": _Lever(),
+    "paragraph signal, weight 1.0": _Lever(paragraph=1.0),
+    "paragraph signal, weight 0.5": _Lever(paragraph=0.5),
+    "paragraph vectors for chunk dense": _Lever(paragraph="replace"),
+    "two best sentences, second x0.3": _Lever(two_best=0.3),
+    "two best sentences, second x0.6": _Lever(two_best=0.6),
+    "paragraph's first sentence +0.03": _Lever(first_bonus=0.03),
+    "paragraph's first sentence +0.06": _Lever(first_bonus=0.06),
+    "paragraph's first sentence +0.1": _Lever(first_bonus=0.1),
+    "RM3: 3 chunks, beta 0.3, 10 words": _Lever(rm3=(3, 0.3, 10)),
+    "RM3: 3 chunks, beta 0.5, 10 words": _Lever(rm3=(3, 0.5, 10)),
+    "RM3: 5 chunks, beta 0.3, 20 words": _Lever(rm3=(5, 0.3, 20)),
+    "RM3: 2 chunks, beta 0.2, 5 words": _Lever(rm3=(2, 0.2, 5)),
+}
+
+
+def main() -> int:
+    from qa.evaluation.evaluate import load_questions
+    from qa.index.embed import load_embedder
+
+    embedder = quality.CachingEmbedder(load_embedder())
+    questions = {s.name: load_questions(s.questions).items for s in quality.SETS}
+    print(" " * 35 + " ".join(f"{s.name[:14]:14}" for s in quality.SETS) + "  mean")
+    with tempfile.TemporaryDirectory() as tmp:
+        shipped = build(Path(tmp), embedder, 250)
+        for label, lever in LEVERS.items():
+            with lever.active(shipped):
+                print(line(label, measure(shipped, questions)), flush=True)
+        for size in (120, 180):
+            print(
+                line(
+                    f"chunks of {size} word pieces",
+                    measure(build(Path(tmp), embedder, size), questions),
+                ),
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
