@@ -3,8 +3,10 @@
 Each lever is a change to one step of `qa.answering.retrieve`, applied here by replacing that step
 for the run (nothing in `qa/` changes). A lever worth a leave-one-corpus-out selection in
 `bench/quality.py` would have to gain on most sets here first; the README's *Retrieval quality*
-lists what these did. Per set: hit@1 / MRR@10 / hit@5; the last column is the mean over the sets
-of (hit@1 + MRR@10) / 2, what `make quality` chooses by.
+lists what these did. Last, a learned combination: a logistic re-ranker of the top 30 over the
+candidates' signals, fitted with each corpus left out as `make quality` does. Per set: hit@1 /
+MRR@10 / hit@5; the last column is the mean over the sets of (hit@1 + MRR@10) / 2, what
+`make quality` chooses by.
 
 Run: `.venv/bin/python bench/levers.py` (about a minute and a half here).
 """
@@ -205,12 +207,92 @@ def measure(retrievers: dict, questions: dict) -> dict:
     return values
 
 
+# ---------------------------------------------------------------------------- a learned combination
+
+
+_SIGNALS = ("dense", "lexical", "sentence")
+
+
+def _candidate_features(candidates) -> np.ndarray:
+    """Per candidate: its three signals (raw, against the question's best, reciprocal and log
+    rank), the fused score, its rank, its length and its confidence."""
+    dense = np.array([c.dense for c in candidates])
+    lexical = np.array([c.lexical for c in candidates])
+    sentence = np.array([c.sentence for c in candidates])
+    fused = np.array([c.fused for c in candidates])
+    ranks = {k: np.array([c.ranks[k] for c in candidates]) for k in _SIGNALS}
+    return np.c_[
+        dense,
+        dense - dense.max(),
+        lexical / (lexical.max() or 1.0),
+        sentence,
+        sentence - sentence.max(),
+        fused / fused.max(),
+        *(1.0 / r for r in ranks.values()),
+        *(np.log(r) for r in ranks.values()),
+        1.0 / np.arange(1, len(candidates) + 1),
+        np.array([len(c.chunk.text) for c in candidates]) / 1000.0,
+        np.array([c.confidence for c in candidates]),
+    ]
+
+
+def _fit_logistic(rows, l2: float):
+    """Pointwise logistic regression of "the passage hits", each question weighing the same."""
+    x = np.vstack([f for f, _ in rows])
+    y = np.concatenate([t for _, t in rows])
+    w = np.concatenate([np.full(len(t), 1.0 / len(t)) for _, t in rows])
+    mu, sd = x.mean(0), x.std(0) + 1e-9
+    xb = np.c_[(x - mu) / sd, np.ones(len(x))]
+    beta = np.zeros(xb.shape[1])
+    ridge = l2 * np.diag(np.r_[np.ones(len(beta) - 1), 0.0])
+    for _ in range(30):
+        p = 1 / (1 + np.exp(-xb @ beta))
+        hess = (xb * (w * p * (1 - p))[:, None]).T @ xb + ridge
+        beta -= np.linalg.solve(hess, xb.T @ (w * (p - y)) + ridge @ beta)
+    return lambda f: np.c_[(f - mu) / sd, np.ones(len(f))] @ beta
+
+
+def _ranked(rows, scorer) -> dict:
+    ranks = []
+    for features, hits in rows:
+        found = np.flatnonzero(hits[np.argsort(-scorer(features), kind="stable")][:K])
+        ranks.append(found[0] + 1 if found.size else None)
+    n = len(ranks) or 1
+    return {
+        "hit@1": sum(r == 1 for r in ranks if r) / n,
+        "mrr@10": sum(1 / r for r in ranks if r) / n,
+        "hit@5": sum(r <= 5 for r in ranks if r) / n,
+    }
+
+
+def learned_combination(retrievers: dict, questions: dict, depth: int = 30) -> None:
+    """A logistic re-ranker of the top `depth` over the candidates' signals, fitted on the other
+    corpora and measured on the one left out (as `make quality` chooses), per ridge strength."""
+    from qa.evaluation.evaluate import passage_hits
+
+    rows = {}
+    for spec in quality.SETS:
+        retriever, _ = retrievers[spec.corpus_group]
+        rows[spec.name] = []
+        for item in (i for i in questions[spec.name] if i.in_scope):
+            found = retriever.retrieve(item.question, item.history, k=depth).candidates
+            hits = np.array([passage_hits(c.chunk.text, item) for c in found], float)
+            rows[spec.name].append((_candidate_features(found), hits))
+    group = {s.name: s.corpus_group for s in quality.SETS}
+    for l2 in (0.1, 1.0, 10.0):
+        values = {}
+        for name in rows:
+            train = [r for other, rs in rows.items() if group[other] != group[name] for r in rs]
+            values[name] = _ranked(rows[name], _fit_logistic(train, l2))
+        print(line(f"learned re-ranker, ridge {l2}, left out", values), flush=True)
+
+
 def line(label: str, values: dict) -> str:
     cells = " ".join(
         f"{v['hit@1']:.2f}/{v['mrr@10']:.2f}/{v['hit@5']:.2f}" for v in values.values()
     )
     mean = np.mean([(v["hit@1"] + v["mrr@10"]) / 2 for v in values.values()])
-    return f"{label:34} {cells}  {mean:.3f}"
+    return f"{label:40} {cells}  {mean:.3f}"
 
 
 LEVERS = {
@@ -236,12 +318,13 @@ def main() -> int:
 
     embedder = quality.CachingEmbedder(load_embedder())
     questions = {s.name: load_questions(s.questions).items for s in quality.SETS}
-    print(" " * 35 + " ".join(f"{s.name[:14]:14}" for s in quality.SETS) + "  mean")
+    print(" " * 41 + " ".join(f"{s.name[:14]:14}" for s in quality.SETS) + "  mean")
     with tempfile.TemporaryDirectory() as tmp:
         shipped = build(Path(tmp), embedder, 250)
         for label, lever in LEVERS.items():
             with lever.active(shipped):
                 print(line(label, measure(shipped, questions)), flush=True)
+        learned_combination(shipped, questions)
         for size in (120, 180):
             print(
                 line(
