@@ -72,7 +72,8 @@ def reading_questions(
             the ones a question about it would use.
 
     Example: (['Troop levels'], ['About 28,500 US troops are stationed in South Korea today.'],
-              idf) -> ['What about Troop levels?', 'What about 500 troops stationed South Korea?']
+              rarity of 500 > troops > stationed > today > South = Korea) ->
+             ['What about Troop levels?', 'What about 500 troops stationed South today?']
     """
     questions = []
     for heading in dict.fromkeys(h.strip() for h in headings if h and h.strip()):
