@@ -59,6 +59,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             f"{report.sentences} sentences ({report.embedded_readings} reading(s) embedded, "
             f"{report.embedded_texts} texts) in {report.seconds:.1f} s -> {report.folder}"
         )
+        _say_if_stale_calibration(Path(args.index))
     else:
         print(
             f"The index in {report.folder} is up to date ({report.readings} reading(s), "
@@ -92,6 +93,15 @@ def _rebuild_after(args: argparse.Namespace) -> None:
         f"({report.embedded_readings} reading(s) embedded) in {report.seconds:.1f} s "
         f"-> {report.folder}"
     )
+    _say_if_stale_calibration(Path(args.index))
+
+
+def _say_if_stale_calibration(index: Path) -> None:
+    from .index.store import stale_auto_calibration
+
+    notice = stale_auto_calibration(index)
+    if notice:
+        _err(f"note: {notice}")
 
 
 def cmd_add(args: argparse.Namespace) -> int:

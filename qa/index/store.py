@@ -223,6 +223,26 @@ def corpus_fingerprint(files: dict[str, str]) -> str:
     return hashlib.sha256(listed.encode("utf-8")).hexdigest()
 
 
+def stale_auto_calibration(folder: Path) -> str | None:
+    """What to tell the user when the index's threshold from `qa calibrate --auto` was chosen on
+    readings that have changed since (the shipped one applies then), else None."""
+    folder = Path(folder)
+    try:
+        calibration = json.loads((folder / CALIBRATION).read_text(encoding="utf-8"))
+        manifest = Manifest.from_json(folder / MANIFEST)
+    except (OSError, ValueError, QAError):
+        return None
+    if not isinstance(calibration, dict) or calibration.get("rule") != "auto":
+        return None
+    if calibration.get("corpus_sha256") == corpus_fingerprint(manifest.files):
+        return None
+    return (
+        f"The refusal threshold chosen by `qa calibrate --auto` ({folder / CALIBRATION}) was for "
+        "the readings before this change; the shipped one applies until you run "
+        f"`qa calibrate --auto --index {folder}` again."
+    )
+
+
 def _read_calibration(folder: Path, model: str, files: dict[str, str]) -> dict:
     path = folder / CALIBRATION
     if path.is_file():

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import QAError, ReadingError
 from ..files import atomic_write_text
-from ..index.store import build_index, load_index
+from ..index.store import build_index, load_index, stale_auto_calibration, write_calibration
 from ..readings.convert import IMPORT_SUFFIXES, MAX_IMPORT_BYTES
 from ..readings.corpus import corpus_files, read_reading
 from ..readings.importers import add_reading, find_reading
@@ -92,6 +92,7 @@ class CorpusManager:
         self.folder = Path(folder)
         self._lock = threading.Lock()
         self.updating: str | None = None  # what is being done now, for the readings list
+        self.recalibrated: str | None = None  # what the last update did to the threshold
 
     def readings(self) -> list[ReadingInfo]:
         """Corpus files and what the live index holds of each (title, pages, chunks, status)."""
@@ -170,7 +171,7 @@ class CorpusManager:
             result.pages,
             chunks,
             report.seconds,
-            result.notes,
+            (*result.notes, *([self.recalibrated] if self.recalibrated else [])),
         )
 
     def remove(self, doc: str, *, progress: bool = False) -> Change:
@@ -196,7 +197,8 @@ class CorpusManager:
                     raise
             finally:
                 self.updating = None
-        return Change(path.stem, title, path.name, False, True, seconds=report.seconds)
+        notes = (self.recalibrated,) if self.recalibrated else ()
+        return Change(path.stem, title, path.name, False, True, seconds=report.seconds, notes=notes)
 
     def reload(self) -> None:
         """Load the index folder again (e.g. after a new calibration) and swap it in."""
@@ -214,7 +216,23 @@ class CorpusManager:
     def _update(self, progress: bool):
         report = build_index(self.corpus, self.folder, self.assistant.embedder, progress=progress)
         self.assistant.use(load_index(self.folder))
+        self.recalibrated = self._recalibrate()
         return report
+
+    def _recalibrate(self) -> str | None:
+        """A threshold chosen from the readings alone (`qa calibrate --auto`, or the Calibrate
+        tab's button) follows them: chosen again on the changed readings. Returns what to say."""
+        if not stale_auto_calibration(self.folder):
+            return None
+        from ..evaluation.autocalibrate import calibrate_assistant
+
+        _, record = calibrate_assistant(self.assistant)
+        write_calibration(self.folder, record)
+        self.assistant.use(load_index(self.folder))
+        return (
+            "The refusal threshold was chosen again from the readings alone: "
+            f"{record['threshold']:.4f}."
+        )
 
 
 def manager_for(assistant) -> CorpusManager | None:

@@ -94,12 +94,12 @@ def _readings_view(manager):
 
 
 def _change_text(change) -> str:
+    notes = "".join(f" {n}" for n in change.notes)
     if change.removed:
-        return f"Removed “{change.title}” ({change.file}); the index is updated."
+        return f"Removed “{change.title}” ({change.file}); the index is updated.{notes}"
     if not change.added:
         return f"“{change.title}” is already in the corpus as {change.file}; nothing changed."
     pages = f", {change.pages} pages" if change.pages else ""
-    notes = "".join(f" {n}" for n in change.notes)
     return (
         f"Added “{change.title}” as {change.file} ({change.chunks} passages{pages}); "
         f"the index was updated in {change.seconds:.1f} s.{notes}"

@@ -158,3 +158,16 @@ def test_the_calibrate_tab_offers_the_same_without_a_question_set(index, fake_mo
     assert message.startswith(f"With no question set, the threshold is {record['threshold']:.4f}")
     assert "100% of" in message and "questions made from the readings" in message
     assert record["rule"] == "auto" and not (index / "calibration.json").exists()  # not yet used
+
+
+def test_qa_build_says_when_the_auto_threshold_no_longer_applies(index, capsys):
+    code, _, _ = run_cli(capsys, "calibrate", "--auto", "--index", str(index))
+    assert code == 0
+    corpus = index.parent / "corpus"
+    code, _, err = run_cli(capsys, "build", "--corpus", str(corpus), "--index", str(index))
+    assert code == 0 and "qa calibrate --auto" not in err  # nothing changed: it still applies
+    (corpus / "extra.md").write_text("# Extra\n\nA new reading about wasps.\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "build", "--corpus", str(corpus), "--index", str(index))
+    assert code == 0
+    assert "was for the readings before this change" in err
+    assert f"qa calibrate --auto --index {index}" in err

@@ -263,3 +263,33 @@ def test_per_day_svg_draws_one_bar_a_day_and_escapes():
     days = feedback_report(RECORDS).days
     svg = per_day_svg(days, share=True)
     assert svg.count("<rect") == 2 and "50% refused" in svg and svg.startswith("<svg")
+
+
+def test_a_threshold_chosen_from_the_readings_alone_follows_them(setup):
+    from qa.evaluation.autocalibrate import calibrate_assistant
+    from qa.index.store import corpus_fingerprint, write_calibration
+
+    manager, assistant, _, _ = setup
+    _, record = calibrate_assistant(assistant)
+    write_calibration(manager.folder, record)
+    manager.reload()
+    change = manager.add_upload("tidal.md", NOTES.encode())
+    assert any("chosen again from the readings alone" in n for n in change.notes)
+    index = load_index(manager.folder)
+    assert index.calibration["rule"] == "auto"
+    assert index.calibration["corpus_sha256"] == corpus_fingerprint(index.manifest.files)
+    assert assistant.index.threshold == index.threshold  # the app answers with it at once
+    removed = manager.remove(change.doc)
+    assert any("chosen again" in n for n in removed.notes)
+    again = load_index(manager.folder).calibration
+    assert again["corpus_sha256"] == corpus_fingerprint(load_index(manager.folder).manifest.files)
+
+
+def test_a_threshold_chosen_on_a_question_set_is_left_as_it_is(setup):
+    from qa.index.store import CONFIDENCE_SCALE, write_calibration
+
+    manager, assistant, embedder, _ = setup
+    chosen = {"threshold": 0.42, "rule": "f1", "model": embedder.name, "scale": CONFIDENCE_SCALE}
+    write_calibration(manager.folder, chosen)
+    change = manager.add_upload("tidal.md", NOTES.encode())
+    assert change.notes == () and assistant.index.threshold == 0.42
