@@ -92,7 +92,6 @@ class CorpusManager:
         self.folder = Path(folder)
         self._lock = threading.Lock()
         self.updating: str | None = None  # what is being done now, for the readings list
-        self.recalibrated: str | None = None  # what the last update did to the threshold
 
     def readings(self) -> list[ReadingInfo]:
         """Corpus files and what the live index holds of each (title, pages, chunks, status)."""
@@ -155,7 +154,7 @@ class CorpusManager:
                         result.doc, result.title, result.path.name, False, pages=result.pages
                     )
                 try:
-                    report = self._update(progress)
+                    report, recalibrated = self._update(progress)
                 except BaseException:
                     result.path.unlink(missing_ok=True)  # the corpus as it was
                     raise
@@ -171,7 +170,7 @@ class CorpusManager:
             result.pages,
             chunks,
             report.seconds,
-            (*result.notes, *([self.recalibrated] if self.recalibrated else [])),
+            (*result.notes, *([recalibrated] if recalibrated else [])),
         )
 
     def remove(self, doc: str, *, progress: bool = False) -> Change:
@@ -191,13 +190,13 @@ class CorpusManager:
             try:
                 path.unlink()
                 try:
-                    report = self._update(progress)
+                    report, recalibrated = self._update(progress)
                 except BaseException:
                     atomic_write_text(path, data.decode("utf-8"))  # the corpus as it was
                     raise
             finally:
                 self.updating = None
-        notes = (self.recalibrated,) if self.recalibrated else ()
+        notes = (recalibrated,) if recalibrated else ()
         return Change(path.stem, title, path.name, False, True, seconds=report.seconds, notes=notes)
 
     def reload(self) -> None:
@@ -214,10 +213,11 @@ class CorpusManager:
         return find_reading(self.corpus, doc)
 
     def _update(self, progress: bool):
+        """Bring the index up to date and swap it in; (the build report, what `_recalibrate`
+        says)."""
         report = build_index(self.corpus, self.folder, self.assistant.embedder, progress=progress)
         self.assistant.use(load_index(self.folder))
-        self.recalibrated = self._recalibrate()
-        return report
+        return report, self._recalibrate()
 
     def _recalibrate(self) -> str | None:
         """A threshold chosen from the readings alone (`qa calibrate --auto`, or the Calibrate
@@ -226,9 +226,14 @@ class CorpusManager:
             return None
         from ..evaluation.autocalibrate import calibrate_assistant
 
-        _, record = calibrate_assistant(self.assistant)
-        write_calibration(self.folder, record)
-        self.assistant.use(load_index(self.folder))
+        try:
+            _, record = calibrate_assistant(self.assistant)
+            write_calibration(self.folder, record)
+            self.assistant.use(load_index(self.folder))
+        except (OSError, QAError) as exc:  # the readings are indexed all the same
+            return (
+                f"The refusal threshold could not be chosen again ({exc}); the shipped one applies."
+            )
         return (
             "The refusal threshold was chosen again from the readings alone: "
             f"{record['threshold']:.4f}."

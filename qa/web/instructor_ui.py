@@ -308,12 +308,12 @@ def run_auto_calibration(assistant) -> tuple[str, dict | None]:
         result, record = calibrate_assistant(assistant)
     except QAError as exc:
         return str(exc), None
-    at = record["metrics"]
+    shares = {k: "–" if v is None else f"{v:.0%}" for k, v in record["metrics"].items()}
     message = (
         f"With no question set, the threshold is {record['threshold']:.4f} "
-        f"(now {assistant.index.threshold:.4f}): it refuses {at['general_refused']:.0%} of "
+        f"(now {assistant.index.threshold:.4f}): it refuses {shares['general_refused']} of "
         f"{len(result.general)} general questions no course reading answers and "
-        f"{at['reading_questions_refused']:.0%} of {len(result.made)} questions made from the "
+        f"{shares['reading_questions_refused']} of {len(result.made)} questions made from the "
         "readings. Press “Use this threshold” to answer with it from now on."
     )
     return message, record

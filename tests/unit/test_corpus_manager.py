@@ -293,3 +293,22 @@ def test_a_threshold_chosen_on_a_question_set_is_left_as_it_is(setup):
     write_calibration(manager.folder, chosen)
     change = manager.add_upload("tidal.md", NOTES.encode())
     assert change.notes == () and assistant.index.threshold == 0.42
+
+
+def test_a_failed_recalibration_still_indexes_the_reading(setup, monkeypatch):
+    from qa.errors import QAError
+    from qa.evaluation import autocalibrate
+    from qa.evaluation.autocalibrate import calibrate_assistant
+    from qa.index.store import write_calibration
+
+    manager, assistant, _, _ = setup
+    write_calibration(manager.folder, calibrate_assistant(assistant)[1])
+
+    def broken(assistant):
+        raise QAError("disk full")
+
+    monkeypatch.setattr(autocalibrate, "calibrate_assistant", broken)
+    change = manager.add_upload("tidal.md", NOTES.encode())
+    assert change.added and change.doc in assistant.index.readings
+    assert any("could not be chosen again (disk full)" in n for n in change.notes)
+    assert assistant.index.calibration["rule"] != "auto"  # stale: the fallback applies
