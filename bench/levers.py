@@ -3,12 +3,13 @@
 Each lever is a change to one step of `qa.answering.retrieve`, applied here by replacing that step
 for the run (nothing in `qa/` changes). A lever worth a leave-one-corpus-out selection in
 `bench/quality.py` would have to gain on most sets here first; the README's *Retrieval quality*
-lists what these did. Last, a learned combination: a logistic re-ranker of the top 30 over the
-candidates' signals, fitted with each corpus left out as `make quality` does. Per set: hit@1 /
-MRR@10 / hit@5; the last column is the mean over the sets of (hit@1 + MRR@10) / 2, what
-`make quality` chooses by.
+lists what these did. Then a learned combination: a logistic re-ranker of the top 30 over the
+candidates' signals, fitted with each corpus left out as `make quality` does. Then the text each
+chunk and sentence is embedded with (without its section; without its reading's title either),
+and smaller chunks. Per set: hit@1 / MRR@10 / hit@5; the last column is the mean over the sets of
+(hit@1 + MRR@10) / 2, what `make quality` chooses by.
 
-Run: `.venv/bin/python bench/levers.py` (about a minute and a half here).
+Run: `.venv/bin/python bench/levers.py` (about three minutes here).
 """
 
 from __future__ import annotations
@@ -171,7 +172,29 @@ class _ExpandedLexicon:
 # ---------------------------------------------------------------------------- runs
 
 
-def build(tmp: Path, embedder, size: int) -> dict:
+def _title_only(title: str, section: str | None, text: str) -> str:
+    return f"{title}\n{text}"
+
+
+def _text_only(title: str, section: str | None, text: str) -> str:
+    return text
+
+
+@contextlib.contextmanager
+def _embedding_context(context):
+    """Chunks and sentences embedded with `context(title, section, text)` instead of
+    `qa.index.chunk.embedding_text` (reading and section before the text)."""
+    import qa.index.store as store
+
+    saved = store.embedding_text
+    store.embedding_text = context
+    try:
+        yield
+    finally:
+        store.embedding_text = saved
+
+
+def build(tmp: Path, embedder, size: int, variant: str = "") -> dict:
     """{corpus group: (retriever, texts)} for chunks of `size` word pieces."""
     from qa.answering.assistant import Assistant
     from qa.answering.retrieve import Retriever
@@ -182,7 +205,7 @@ def build(tmp: Path, embedder, size: int) -> dict:
     for spec in quality.SETS:
         if spec.corpus_group in out:
             continue
-        work = tmp / f"{spec.corpus_group}-{size}"
+        work = tmp / f"{spec.corpus_group}-{size}{variant}"
         shutil.copytree(spec.corpus, work / "corpus")
         build_index(work / "corpus", work / "index", embedder, ChunkSettings(max_tokens=size))
         index = load_index(work / "index")
@@ -325,6 +348,15 @@ def main() -> int:
             with lever.active(shipped):
                 print(line(label, measure(shipped, questions)), flush=True)
         learned_combination(shipped, questions)
+        for label, context in (
+            (
+                "embedded with the title, no section",
+                lambda title, section, text: f"{title}\n{text}",
+            ),
+            ("embedded alone, no title or section", lambda title, section, text: text),
+        ):
+            with _embedding_context(context):
+                print(line(label, measure(build(Path(tmp), embedder, 250, label), questions)))
         for size in (120, 180):
             print(
                 line(
