@@ -644,6 +644,11 @@ def _open_assistant(args):
     )
     for skipped in assistant.index.manifest.skipped:
         print(f"skipped: {skipped.reason}", file=sys.stderr, flush=True)
+    from ..index.store import stale_auto_calibration
+
+    stale = stale_auto_calibration(Path(args.index))
+    if stale:
+        print(f"note: {stale}", file=sys.stderr, flush=True)
     return assistant
 
 

@@ -171,3 +171,19 @@ def test_qa_build_says_when_the_auto_threshold_no_longer_applies(index, capsys):
     assert code == 0
     assert "was for the readings before this change" in err
     assert f"qa calibrate --auto --index {index}" in err
+
+
+def test_the_app_says_at_start_when_the_auto_threshold_no_longer_applies(
+    index, capsys, monkeypatch
+):
+    import uvicorn
+
+    import qa.web.app
+
+    code, _, _ = run_cli(capsys, "calibrate", "--auto", "--index", str(index))
+    corpus = index.parent / "corpus"
+    (corpus / "extra.md").write_text("# Extra\n\nA new reading about wasps.\n", encoding="utf-8")
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)  # start, but do not serve
+    assert qa.web.app.main(["--index", str(index), "--corpus", str(corpus)]) == 0
+    err = capsys.readouterr().err
+    assert "note: The refusal threshold chosen by `qa calibrate --auto`" in err
