@@ -485,6 +485,11 @@ def _calibrate_auto(args: argparse.Namespace) -> int:
             style="bold reverse" if label == "auto" else None,
         )
     Console(highlight=False).print(table)
+    if result.english < 0.5 and result.shipped is not None:
+        print(
+            f"Only {result.english:.0%} of the readings' sentences look English, the language of "
+            "the general questions: the shipped threshold is kept."
+        )
     print("Questions made from the readings, e.g.: " + "; ".join(result.made[:3]))
     write_calibration(Path(args.index), record)
     print(

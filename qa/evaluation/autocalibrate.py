@@ -15,6 +15,9 @@ where they score high, the shipped threshold stands. The questions made from the
 measure the choice (how many of them it would refuse): they are easier than a student's, so a rule
 fitted to them would set the threshold too high.
 
+On readings mostly in another language than English (the general questions' language) the
+shipped threshold is kept.
+
 The trade-off: the general questions stand for questions off the reading's topic; questions close
 to its topic but not covered by it (another tool's FAQ beside this one's) are not exchangeable with
 them and can score above them, which is why the threshold is never raised past the shipped one.
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..answering.features import ChunkLexicon
+from ..answering.language import looks_english
 from ..answering.question import STOP_WORDS, WORD, terms
 from ..index.store import CONFIDENCE_SCALE, Index, corpus_fingerprint
 
@@ -37,6 +41,7 @@ __all__ = [
     "auto_threshold",
     "auto_calibrate",
     "calibrate_assistant",
+    "english_share",
     "auto_record",
     "general_questions",
     "reading_questions",
@@ -119,6 +124,7 @@ class AutoCalibration:
     general: tuple[float, ...]  # confidence of each general question
     made: tuple[str, ...]  # the questions made from the readings
     made_confidence: tuple[float, ...]
+    english: float = 1.0  # share of the readings' sentences that look English
 
     def figures(self, threshold: float | None) -> dict[str, float | None]:
         """Shares refused at a threshold: general questions (should be 1) and questions made from
@@ -155,8 +161,22 @@ def auto_calibrate(
     made = reading_questions([c.section or "" for c in index.chunks], sentences, rarity)
     general = tuple(confidence(q) for q in general_questions())
     made_confidence = tuple(confidence(q) for q in made)
-    threshold = auto_threshold(general, shipped)
-    return AutoCalibration(threshold, shipped, general, tuple(made), made_confidence)
+    english = english_share(sentences)
+    # The general questions are English: on readings mostly in another language every English
+    # question scores low, so their highest score says nothing of a question in that language.
+    threshold = auto_threshold(general, shipped) if english >= 0.5 or shipped is None else shipped
+    return AutoCalibration(threshold, shipped, general, tuple(made), made_confidence, english)
+
+
+def english_share(sentences: Sequence[str], sample: int = 200) -> float:
+    """The share of the sentences (up to `sample`, spread evenly) that look English.
+
+    Example: (['The troops stay.', 'Las tropas se quedan en Corea del Sur.']) -> 0.5
+    """
+    if not sentences:
+        return 1.0
+    picked = list(sentences)[:: max(1, len(sentences) // sample)][:sample]
+    return sum(looks_english(s) for s in picked) / len(picked)
 
 
 def auto_record(result: AutoCalibration, index: Index) -> dict:
@@ -177,6 +197,7 @@ def auto_record(result: AutoCalibration, index: Index) -> dict:
         "scale": CONFIDENCE_SCALE,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "metrics": rounded(result.figures(result.threshold)),
+        "readings_english_share": round(result.english, 3),
         "shipped_threshold": result.shipped,
         "shipped_metrics": rounded(result.figures(result.shipped)),
     }

@@ -187,3 +187,22 @@ def test_the_app_says_at_start_when_the_auto_threshold_no_longer_applies(
     assert qa.web.app.main(["--index", str(index), "--corpus", str(corpus)]) == 0
     err = capsys.readouterr().err
     assert "note: The refusal threshold chosen by `qa calibrate --auto`" in err
+
+
+def test_readings_mostly_in_another_language_keep_the_shipped_threshold(
+    tmp_path, fake_model, index
+):
+    from qa.answering.features import build_lexicon
+    from qa.evaluation.autocalibrate import auto_calibrate, english_share
+
+    corpus = tmp_path / "spanish"
+    corpus.mkdir()
+    sentences = (f"Las tropas de la base {i} se quedan en Corea por años." for i in range(30))
+    (corpus / "tropas.md").write_text("# Las tropas\n\n" + " ".join(sentences), encoding="utf-8")
+    build_index(corpus, tmp_path / "spanish-index", fake_model)
+    for folder, english in ((tmp_path / "spanish-index", False), (index, True)):
+        loaded = load_index(folder)
+        found = auto_calibrate(loaded, build_lexicon(loaded.chunks), lambda q: 0.01, 0.5)
+        assert (found.english >= 0.5) is english
+        assert found.threshold == (math.nextafter(0.01, 1.0) if english else 0.5)
+    assert english_share(["The troops stay in Korea.", "Las tropas se quedan."]) == 0.5
