@@ -28,13 +28,15 @@ def _open_assistant(args: argparse.Namespace):
     from .answering.assistant import Assistant
 
     corpus = Path(args.corpus) if getattr(args, "corpus", None) else None
-    return Assistant.open(
+    assistant = Assistant.open(
         Path(args.index),
         corpus,
         fallback_corpus=Path("corpus"),  # the command works from a project folder, as `make` does
         progress=sys.stderr.isatty(),
         on_rebuild=lambda why: _err(f"Building the index ({why})…"),
     )
+    _say_if_stale_calibration(Path(args.index))
+    return assistant
 
 
 # ---------------------------------------------------------------------------- build
@@ -485,12 +487,13 @@ def _calibrate_auto(args: argparse.Namespace) -> int:
             style="bold reverse" if label == "auto" else None,
         )
     Console(highlight=False).print(table)
-    if result.english < 0.5 and result.shipped is not None:
+    if result.english < 0.5:
         print(
             f"Only {result.english:.0%} of the readings' sentences look English, the language of "
-            "the general questions: the shipped threshold is kept."
+            "the general questions: the threshold is not lowered."
         )
-    print("Questions made from the readings, e.g.: " + "; ".join(result.made[:3]))
+    if result.made:
+        print("Questions made from the readings, e.g.: " + "; ".join(result.made[:3]))
     write_calibration(Path(args.index), record)
     print(
         f"Refusal threshold {result.threshold:.4f} (was {was:.4f}) stored in "
@@ -504,7 +507,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from .evaluation.calibrate import RULES, calibration_record, choose_threshold
+    from .evaluation.calibrate import (
+        DEFAULT_MAX_WRONG_REFUSAL,
+        RULES,
+        calibration_record,
+        choose_threshold,
+    )
     from .index.store import write_calibration
 
     if args.auto == bool(args.questions):
@@ -513,6 +521,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             "(no question set: general questions and questions made from the readings), not both."
         )
     if args.auto:
+        if args.rule != "f1" or args.max_wrong_refusal != DEFAULT_MAX_WRONG_REFUSAL:
+            raise UsageError(
+                "--rule and --max-wrong-refusal choose among thresholds on a question set; "
+                "--auto takes neither."
+            )
         return _calibrate_auto(args)
     if args.rule not in RULES:
         raise UsageError(f"--rule {args.rule}: choose one of {', '.join(RULES)}.")

@@ -7,16 +7,16 @@ made from the readings themselves (their section headings, and sentences turned 
 their rarest words).
 
 The rule: the lowest threshold that still refuses every general question, never above the shipped
-threshold. If a new question off every reading's topic is as likely as any of the n general ones
-to score highest (exchangeable with them), it outscores all n with probability at most 1/(n + 1):
-the conformal bound, so no margin is added. Where general questions score far below even odds on
-a corpus, a question that outscores all of them is told apart from unrelated ones and answered;
-where they score high, the shipped threshold stands. The questions made from the readings only
-measure the choice (how many of them it would refuse): they are easier than a student's, so a rule
-fitted to them would set the threshold too high.
+threshold (even odds, 0.5, for a model without one). If a new question off every reading's topic
+is as likely as any of the n general ones to score highest (exchangeable with them), it outscores
+all n with probability at most 1/(n + 1): the conformal bound, so no margin is added. Where general
+questions score far below even odds on a corpus, a question that outscores all of them is told
+apart from unrelated ones and answered; where they score high, the shipped threshold stands. The
+questions made from the readings only measure the choice (how many of them it would refuse): they
+are easier than a student's, so a rule fitted to them would set the threshold too high.
 
-On readings mostly in another language than English (the general questions' language) the
-shipped threshold is kept.
+On readings mostly in another language than English (the general questions' language) that
+ceiling is kept.
 
 The trade-off: the general questions stand for questions off the reading's topic; questions close
 to its topic but not covered by it (another tool's FAQ beside this one's) are not exchangeable with
@@ -42,6 +42,7 @@ __all__ = [
     "auto_calibrate",
     "calibrate_assistant",
     "english_share",
+    "spread",
     "auto_record",
     "general_questions",
     "reading_questions",
@@ -50,6 +51,7 @@ __all__ = [
 READING_SENTENCES = 60  # sentences turned into questions (evenly spread over the readings)
 READING_HEADINGS = 20  # section headings turned into questions
 KEYWORDS = 5  # the rarest words of a sentence its question keeps
+EVEN_ODDS = 0.5  # the ceiling for a model without a shipped threshold
 MIN_SENTENCE_WORDS = 8  # shorter sentences make questions of too few words
 
 
@@ -57,6 +59,15 @@ def general_questions() -> list[str]:
     """The bundled general questions (one a line; '#' starts a comment)."""
     text = resources.files("qa").joinpath("defaults/general-questions.txt").read_text("utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
+def spread(items: Sequence, n: int) -> list:
+    """Up to `n` of the items, evenly spaced from the first to near the last.
+
+    Example: (range(10), 3) -> [0, 3, 6]; (range(2), 5) -> [0, 1]
+    """
+    size = len(items)
+    return [items[i * size // n] for i in range(n)] if size > n else list(items)
 
 
 def _content_words(text: str) -> list[str]:
@@ -86,9 +97,12 @@ def reading_questions(
             questions.append(heading if heading.endswith("?") else f"What about {heading}?")
         if len(questions) >= READING_HEADINGS:
             break
-    long_enough = [s for s in sentences if len(WORD.findall(s)) >= MIN_SENTENCE_WORDS]
-    step = max(1, len(long_enough) // READING_SENTENCES)
-    for sentence in long_enough[::step][:READING_SENTENCES]:
+    long_enough = [
+        s
+        for s in sentences
+        if len(WORD.findall(s)) >= MIN_SENTENCE_WORDS and len(_content_words(s)) >= 2
+    ]
+    for sentence in spread(long_enough, READING_SENTENCES):
         words = _content_words(sentence)
         rarest = sorted(range(len(words)), key=lambda i: -rarity(words[i]))[:KEYWORDS]
         questions.append("What about " + " ".join(words[i] for i in sorted(rarest)) + "?")
@@ -149,7 +163,7 @@ def auto_calibrate(
         index: the loaded index (its sections and sentences make the questions).
         lexicon: its word statistics (`Retriever.lexicon`): which words are rare.
         confidence: a question's confidence that the readings answer it.
-        shipped: the shipped threshold, the ceiling (None: no ceiling).
+        shipped: the shipped threshold, the ceiling (None for a model with none: even odds).
     """
 
     def rarity(word: str) -> float:
@@ -162,9 +176,12 @@ def auto_calibrate(
     general = tuple(confidence(q) for q in general_questions())
     made_confidence = tuple(confidence(q) for q in made)
     english = english_share(sentences)
+    # Never above the shipped threshold; for a model that has none, even odds (what the
+    # confidence, a probability, means on any model).
+    ceiling = shipped if shipped is not None else EVEN_ODDS
     # The general questions are English: on readings mostly in another language every English
     # question scores low, so their highest score says nothing of a question in that language.
-    threshold = auto_threshold(general, shipped) if english >= 0.5 or shipped is None else shipped
+    threshold = auto_threshold(general, ceiling) if english >= 0.5 else ceiling
     return AutoCalibration(threshold, shipped, general, tuple(made), made_confidence, english)
 
 
@@ -173,10 +190,8 @@ def english_share(sentences: Sequence[str], sample: int = 200) -> float:
 
     Example: (['The troops stay.', 'Las tropas se quedan en Corea del Sur.']) -> 0.5
     """
-    if not sentences:
-        return 1.0
-    picked = list(sentences)[:: max(1, len(sentences) // sample)][:sample]
-    return sum(looks_english(s) for s in picked) / len(picked)
+    picked = spread(sentences, sample)
+    return sum(looks_english(s) for s in picked) / len(picked) if picked else 1.0
 
 
 def auto_record(result: AutoCalibration, index: Index) -> dict:
@@ -205,7 +220,7 @@ def auto_record(result: AutoCalibration, index: Index) -> dict:
 
 def calibrate_assistant(assistant) -> tuple[AutoCalibration, dict]:
     """`auto_calibrate` on an assistant's index, capped at the shipped threshold when it is of the
-    index's model; returns the result and the record to store (`write_calibration`)."""
+    index's model (else at even odds); returns the result and the record to store."""
     from ..index.store import default_calibration
 
     index = assistant.index

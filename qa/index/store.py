@@ -223,22 +223,33 @@ def corpus_fingerprint(files: dict[str, str]) -> str:
     return hashlib.sha256(listed.encode("utf-8")).hexdigest()
 
 
+# What applies when an index's own calibration does not (for the messages that say so).
+FALLBACK_THRESHOLD = (
+    "the default threshold (the shipped one for the packaged model; none for another model)"
+)
+
+
+def _fits_readings(calibration: dict, files: dict[str, str]) -> bool:
+    """False for a threshold chosen from the readings alone (`rule: auto`) on other readings."""
+    return calibration.get("rule") != "auto" or calibration.get(
+        "corpus_sha256"
+    ) == corpus_fingerprint(files)
+
+
 def stale_auto_calibration(folder: Path) -> str | None:
     """What to tell the user when the index's threshold from `qa calibrate --auto` was chosen on
-    readings that have changed since (the shipped one applies then), else None."""
+    readings that have changed since (the default applies then), else None."""
     folder = Path(folder)
     try:
         calibration = json.loads((folder / CALIBRATION).read_text(encoding="utf-8"))
         manifest = Manifest.from_json(folder / MANIFEST)
     except (OSError, ValueError, QAError):
         return None
-    if not isinstance(calibration, dict) or calibration.get("rule") != "auto":
-        return None
-    if calibration.get("corpus_sha256") == corpus_fingerprint(manifest.files):
+    if not isinstance(calibration, dict) or _fits_readings(calibration, manifest.files):
         return None
     return (
         f"The refusal threshold chosen by `qa calibrate --auto` ({folder / CALIBRATION}) was for "
-        "the readings before this change; the shipped one applies until you run "
+        f"other readings than these; {FALLBACK_THRESHOLD} applies until you run "
         f"`qa calibrate --auto --index {folder}` again."
     )
 
@@ -249,12 +260,13 @@ def _read_calibration(folder: Path, model: str, files: dict[str, str]) -> dict:
         try:
             cal = json.loads(path.read_text(encoding="utf-8"))
             if (
-                cal.get("model") in (None, model)
+                isinstance(cal, dict)
+                and cal.get("model") in (None, model)
                 and cal.get("scale") == CONFIDENCE_SCALE
                 and isinstance(cal.get("threshold"), (int, float))
                 # A threshold chosen from the readings alone is for those readings: after they
-                # change, the shipped one applies until `qa calibrate --auto` is run again.
-                and cal.get("corpus_sha256") in (None, corpus_fingerprint(files))
+                # change, the default applies until `qa calibrate --auto` is run again.
+                and _fits_readings(cal, files)
             ):
                 return cal
         except (OSError, ValueError):

@@ -19,7 +19,13 @@ from pathlib import Path
 
 from ..errors import QAError, ReadingError
 from ..files import atomic_write_text
-from ..index.store import build_index, load_index, stale_auto_calibration, write_calibration
+from ..index.store import (
+    FALLBACK_THRESHOLD,
+    build_index,
+    load_index,
+    stale_auto_calibration,
+    write_calibration,
+)
 from ..readings.convert import IMPORT_SUFFIXES, MAX_IMPORT_BYTES
 from ..readings.corpus import corpus_files, read_reading
 from ..readings.importers import add_reading, find_reading
@@ -154,10 +160,11 @@ class CorpusManager:
                         result.doc, result.title, result.path.name, False, pages=result.pages
                     )
                 try:
-                    report, recalibrated = self._update(progress)
+                    report = self._update(progress)
                 except BaseException:
                     result.path.unlink(missing_ok=True)  # the corpus as it was
                     raise
+                recalibrated = self._recalibrate()  # the reading is indexed whatever this does
             finally:
                 self.updating = None
         chunks = sum(1 for c in self.assistant.index.chunks if c.doc == result.doc)
@@ -190,10 +197,11 @@ class CorpusManager:
             try:
                 path.unlink()
                 try:
-                    report, recalibrated = self._update(progress)
+                    report = self._update(progress)
                 except BaseException:
                     atomic_write_text(path, data.decode("utf-8"))  # the corpus as it was
                     raise
+                recalibrated = self._recalibrate()  # the reading is gone whatever this does
             finally:
                 self.updating = None
         notes = (recalibrated,) if recalibrated else ()
@@ -213,11 +221,9 @@ class CorpusManager:
         return find_reading(self.corpus, doc)
 
     def _update(self, progress: bool):
-        """Bring the index up to date and swap it in; (the build report, what `_recalibrate`
-        says)."""
         report = build_index(self.corpus, self.folder, self.assistant.embedder, progress=progress)
         self.assistant.use(load_index(self.folder))
-        return report, self._recalibrate()
+        return report
 
     def _recalibrate(self) -> str | None:
         """A threshold chosen from the readings alone (`qa calibrate --auto`, or the Calibrate
@@ -230,9 +236,10 @@ class CorpusManager:
             _, record = calibrate_assistant(self.assistant)
             write_calibration(self.folder, record)
             self.assistant.use(load_index(self.folder))
-        except (OSError, QAError) as exc:  # the readings are indexed all the same
+        except Exception as exc:  # noqa: BLE001 - the readings are indexed all the same
             return (
-                f"The refusal threshold could not be chosen again ({exc}); the shipped one applies."
+                f"The refusal threshold could not be chosen again ({exc}); "
+                f"{FALLBACK_THRESHOLD} applies."
             )
         return (
             "The refusal threshold was chosen again from the readings alone: "

@@ -314,7 +314,14 @@ def run_auto_calibration(assistant) -> tuple[str, dict | None]:
         f"(now {assistant.index.threshold:.4f}): it refuses {shares['general_refused']} of "
         f"{len(result.general)} general questions no course reading answers and "
         f"{shares['reading_questions_refused']} of {len(result.made)} questions made from the "
-        "readings. Press “Use this threshold” to answer with it from now on."
+        "readings."
+        + (
+            f" Only {result.english:.0%} of the readings' sentences look English, the language of "
+            "the general questions, so the threshold is not lowered."
+            if result.english < 0.5
+            else ""
+        )
+        + " Press “Use this threshold” to answer with it from now on."
     )
     return message, record
 
@@ -356,7 +363,7 @@ def _calibrate_events(assistant, manager):
     """The Calibrate tab's handlers: (calibrate on a set, calibrate --auto, use the threshold)."""
     import pandas as pd
 
-    from ..index.store import write_calibration
+    from ..index.store import corpus_fingerprint, write_calibration
 
     def on_run(path, share):
         message, rows, rec = run_calibration(assistant, path, share if share is not None else 0.03)
@@ -379,6 +386,13 @@ def _calibrate_events(assistant, manager):
     def on_use(rec):
         if not rec:
             return _alert("Calibrate first.", False), gr.Button(visible=False)
+        now = corpus_fingerprint(assistant.index.manifest.files)
+        if rec.get("corpus_sha256") not in (None, now):
+            return _alert(
+                "The readings changed after this threshold was chosen from them; press “From the "
+                "readings alone” again.",
+                False,
+            ), gr.Button(visible=False)
         try:
             write_calibration(Path(assistant.index.folder), rec)
             manager.reload()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 
 import pytest
@@ -81,12 +82,26 @@ def test_questions_are_made_of_headings_and_the_rarest_words_of_long_sentences()
     ]
 
 
-def test_sentence_questions_are_spread_over_the_readings_and_bounded():
-    sentences = [f"Sentence number {i} talks about topic{i} and other words." for i in range(1000)]
+@pytest.mark.parametrize("count", [59, 61, 119, 1000])
+def test_sentence_questions_are_spread_over_the_readings_and_bounded(count):
+    sentences = [f"Sentence number {i} talks about topic{i}x and more words." for i in range(count)]
     made = reading_questions([], sentences, lambda word: 1.0)
-    assert 50 <= len(made) <= 60
-    assert "topic0" in made[0] and any("topic9" in q for q in made[-3:])  # first to last
+    assert len(made) == min(count, 60)
+    assert "topic0x" in made[0]
+    last = int(made[-1].split("topic")[1].split("x")[0])
+    assert last >= count - count // 60 - 1  # the last readings are asked about too
     assert made == reading_questions([], sentences, lambda word: 1.0)  # deterministic
+
+
+def test_a_sentence_of_short_words_makes_no_question():
+    assert reading_questions([], ["It is so as it is to be a way of it."], lambda w: 1.0) == []
+
+
+def test_english_share_reads_the_whole_of_the_readings():
+    from qa.evaluation.autocalibrate import english_share
+
+    sentences = ["The troops stay in Korea."] * 200 + ["Las tropas se quedan en Corea."] * 199
+    assert english_share(sentences) == pytest.approx(0.5, abs=0.01)
 
 
 # ------------------------------------------------------------------------------ the command
@@ -106,7 +121,8 @@ def test_qa_calibrate_auto_stores_a_threshold_for_these_readings(index, capsys):
     assert "(shipped)" in out and "(auto)" in out and "e.g.: What about" in out
     stored = json.loads((index / "calibration.json").read_text(encoding="utf-8"))
     assert stored["rule"] == "auto" and stored["scale"] == CONFIDENCE_SCALE
-    assert stored["metrics"]["general_refused"] == 1.0  # no ceiling for the fake model's scores
+    # The fake model has no shipped threshold: the ceiling is even odds.
+    assert stored["threshold"] <= 0.5 and stored["shipped_threshold"] is None
     assert stored["questions"].startswith(f"{len(general_questions())} bundled general questions")
     loaded = load_index(index)
     assert stored["corpus_sha256"] == corpus_fingerprint(loaded.manifest.files)
@@ -141,12 +157,34 @@ def test_the_fingerprint_follows_paths_and_contents():
     assert a != corpus_fingerprint({"a.md": "1"})
 
 
-@pytest.mark.parametrize("argv", [["--auto", "QUESTIONS"], []])
-def test_calibrate_takes_a_question_set_or_auto(index, capsys, argv):
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--auto", "QUESTIONS"], "give a question set"),
+        ([], "give a question set"),
+        (["--auto", "--rule", "recall"], "--auto takes neither"),
+        (["--auto", "--max-wrong-refusal", "0.1"], "--auto takes neither"),
+    ],
+)
+def test_calibrate_takes_a_question_set_or_auto(index, capsys, argv, message):
     argv = [a.replace("QUESTIONS", str(ROOT / "tests/fixtures/eval/questions.jsonl")) for a in argv]
     code, _, err = run_cli(capsys, "calibrate", *argv, "--index", str(index))
-    assert code == 2 and "give a question set" in err and "--auto" in err
+    assert code == 2 and message in err
     assert not (index / "calibration.json").exists()
+
+
+def test_the_shipped_threshold_caps_the_choice_for_its_model(
+    index, capsys, monkeypatch, fake_model
+):
+    import qa.index.store
+
+    shipped = {"model": fake_model.name, "scale": CONFIDENCE_SCALE, "threshold": 0.05}
+    monkeypatch.setattr(qa.index.store, "default_calibration", lambda: dict(shipped))
+    code, out, _ = run_cli(capsys, "calibrate", "--auto", "--index", str(index))
+    stored = json.loads((index / "calibration.json").read_text(encoding="utf-8"))
+    assert code == 0 and stored["shipped_threshold"] == 0.05
+    assert stored["threshold"] <= 0.05 and "0.0500 (shipped)" in out
+    assert stored["metrics"]["general_refused"] <= 1.0
 
 
 def test_the_calibrate_tab_offers_the_same_without_a_question_set(index, fake_model):
@@ -156,7 +194,8 @@ def test_the_calibrate_tab_offers_the_same_without_a_question_set(index, fake_mo
     assistant = Assistant(load_index(index), fake_model)
     message, record = run_auto_calibration(assistant)
     assert message.startswith(f"With no question set, the threshold is {record['threshold']:.4f}")
-    assert "100% of" in message and "questions made from the readings" in message
+    assert re.search(r"refuses \d+% of \d+ general questions", message)
+    assert "questions made from the readings" in message
     assert record["rule"] == "auto" and not (index / "calibration.json").exists()  # not yet used
 
 
@@ -169,7 +208,7 @@ def test_qa_build_says_when_the_auto_threshold_no_longer_applies(index, capsys):
     (corpus / "extra.md").write_text("# Extra\n\nA new reading about wasps.\n", encoding="utf-8")
     code, _, err = run_cli(capsys, "build", "--corpus", str(corpus), "--index", str(index))
     assert code == 0
-    assert "was for the readings before this change" in err
+    assert "was for other readings than these" in err
     assert f"qa calibrate --auto --index {index}" in err
 
 

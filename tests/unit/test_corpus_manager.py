@@ -304,11 +304,32 @@ def test_a_failed_recalibration_still_indexes_the_reading(setup, monkeypatch):
     manager, assistant, _, _ = setup
     write_calibration(manager.folder, calibrate_assistant(assistant)[1])
 
-    def broken(assistant):
-        raise QAError("disk full")
+    for error in (QAError("disk full"), RuntimeError("a bug")):
 
-    monkeypatch.setattr(autocalibrate, "calibrate_assistant", broken)
-    change = manager.add_upload("tidal.md", NOTES.encode())
-    assert change.added and change.doc in assistant.index.readings
-    assert any("could not be chosen again (disk full)" in n for n in change.notes)
-    assert assistant.index.calibration["rule"] != "auto"  # stale: the fallback applies
+        def broken(assistant, error=error):
+            raise error
+
+        monkeypatch.setattr(autocalibrate, "calibrate_assistant", broken)
+        change = manager.add_upload("tidal.md", NOTES.encode())
+        assert change.added and change.doc in assistant.index.readings
+        assert (manager.corpus / change.file).is_file()  # the corpus and the index agree
+        assert any(f"could not be chosen again ({error})" in n for n in change.notes)
+        assert assistant.index.calibration["rule"] != "auto"  # stale: the fallback applies
+        removed = manager.remove(change.doc)
+        assert removed.removed and change.doc not in load_index(manager.folder).readings
+
+
+def test_a_threshold_from_readings_that_changed_since_is_not_used(setup):
+    from qa.evaluation.autocalibrate import calibrate_assistant
+    from qa.web.instructor_ui import _calibrate_events
+
+    manager, assistant, _, _ = setup
+    _, on_auto, on_use = _calibrate_events(assistant, manager)
+    *_, record = on_auto()
+    assert record["rule"] == "auto"
+    manager.add_upload("tidal.md", NOTES.encode())  # between "From the readings alone" and "Use"
+    message, _ = on_use(record)
+    assert "The readings changed after this threshold was chosen" in str(message)
+    assert not (manager.folder / "calibration.json").exists()
+    message, _ = on_use(calibrate_assistant(assistant)[1])
+    assert "now answered with the threshold" in str(message)
