@@ -510,8 +510,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .evaluation.calibrate import (
         DEFAULT_MAX_WRONG_REFUSAL,
         RULES,
+        TRADEOFF_HEADERS,
         calibration_record,
         choose_threshold,
+        tradeoff_cells,
     )
     from .index.store import write_calibration
 
@@ -537,12 +539,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     run = _run_eval(args)
     calibration = choose_threshold(run.results, args.rule, args.max_wrong_refusal)
     table = Table(
-        "threshold",
-        "OOS refused",
-        "wrong refusals",
-        "precision",
-        "recall",
-        "F1",
+        *TRADEOFF_HEADERS,
         "answer in highlight",
         title=f"Refusal trade-off on {run.questions.path} (rule: {RULES[args.rule]}, "
         f"wrong refusals at most {args.max_wrong_refusal:.1%})",
@@ -561,21 +558,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     shown = [r for r in calibration.rows if r.refused_in_scope <= limit]
     for row in shown:
-        v = row.values
-        cells = [
-            f"{row.threshold:.4f}",
-            f"{row.refused_out_of_scope} ({v['oos_refusal_rate']:.2f})",
-            f"{row.refused_in_scope} ({v['wrong_refusal_rate']:.3f})",
-            *(
-                "–" if v[k] is None else f"{v[k]:.3f}"
-                for k in (
-                    "refusal_precision",
-                    "refusal_recall",
-                    "refusal_f1",
-                    "answer_in_highlight",
-                )
-            ),
-        ]
+        cells = tradeoff_cells(row, ("answer_in_highlight",))
         table.add_row(*cells, style="bold reverse" if row is calibration.chosen else None)
     console = Console(highlight=False)
     console.print(table)

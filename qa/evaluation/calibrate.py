@@ -22,6 +22,8 @@ from .evaluate import EvalRun, QuestionResult, rethreshold, score
 __all__ = [
     "RULES",
     "TradeoffRow",
+    "TRADEOFF_HEADERS",
+    "tradeoff_cells",
     "Calibration",
     "tradeoff",
     "choose_threshold",
@@ -53,6 +55,26 @@ class TradeoffRow:
     refused_in_scope: int
     refused_out_of_scope: int
     values: dict[str, float | None]
+
+
+# The columns of a trade-off table (`qa calibrate`, the Calibrate tab), filled by `tradeoff_cells`.
+TRADEOFF_HEADERS = ("threshold", "OOS refused", "wrong refusals", "precision", "recall", "F1")
+
+
+def tradeoff_cells(row: TradeoffRow, extra: tuple[str, ...] = ()) -> list[str]:
+    """A trade-off row as the cells of `TRADEOFF_HEADERS`, then those of the `extra` figures.
+
+    Example: a row at 0.25 refusing 9 of 10 out of scope and 1 of 43 in scope ->
+    ['0.2500', '9 (0.90)', '1 (0.023)', '0.900', '0.900', '0.900']
+    """
+    v = row.values
+    figures = ("refusal_precision", "refusal_recall", "refusal_f1", *extra)
+    return [
+        f"{row.threshold:.4f}",
+        f"{row.refused_out_of_scope} ({v['oos_refusal_rate']:.2f})",
+        f"{row.refused_in_scope} ({v['wrong_refusal_rate']:.3f})",
+        *("–" if v[k] is None else f"{v[k]:.3f}" for k in figures),
+    ]
 
 
 @dataclass(frozen=True)

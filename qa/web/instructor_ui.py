@@ -15,6 +15,7 @@ from pathlib import Path
 import gradio as gr
 
 from ..errors import QAError, ReadingError
+from ..evaluation.calibrate import TRADEOFF_HEADERS, tradeoff_cells
 from ..evaluation.report import svg_data_uri
 from ..files import atomic_write_text
 from ..readings.convert import IMPORT_SUFFIXES, MAX_IMPORT_BYTES
@@ -34,15 +35,7 @@ __all__ = ["build_instructor_app", "READING_HEADERS", "INSTRUCTOR_CSS", "INSTRUC
 READING_HEADERS = ["title", "file", "pages", "chunks", "index status", "id"]
 REFUSED_HEADERS = ["question", "times refused"]
 DOWN_VOTED_HEADERS = ["question", "down", "up", "top passage", "comments"]
-CALIBRATION_HEADERS = [
-    "threshold",
-    "OOS refused",
-    "wrong refusals",
-    "precision",
-    "recall",
-    "F1",
-    "",
-]
+CALIBRATION_HEADERS = [*TRADEOFF_HEADERS, ""]
 _PRIVATE = {"api_visibility": "private"}
 # Gradio spots a progress bar by this default value and gives every call a tracker of its own.
 _PROGRESS = gr.Progress(track_tqdm=True)
@@ -253,25 +246,10 @@ def _feedback_tab(log: Path | None):
 
 
 def _calibration_rows(calibration) -> list[list[str]]:
-    def cell(value):
-        return "–" if value is None else f"{value:.3f}"
-
-    rows = []
-    for row in calibration.rows:
-        v = row.values
-        mark = "◀ chosen" if row is calibration.chosen else ""
-        rows.append(
-            [
-                f"{row.threshold:.4f}",
-                f"{row.refused_out_of_scope} ({v['oos_refusal_rate']:.2f})",
-                f"{row.refused_in_scope} ({v['wrong_refusal_rate']:.3f})",
-                cell(v["refusal_precision"]),
-                cell(v["refusal_recall"]),
-                cell(v["refusal_f1"]),
-                mark,
-            ]
-        )
-    return rows
+    return [
+        [*tradeoff_cells(row), "◀ chosen" if row is calibration.chosen else ""]
+        for row in calibration.rows
+    ]
 
 
 def run_calibration(assistant, path: str | None, max_wrong_refusal: float, rule: str = "f1"):

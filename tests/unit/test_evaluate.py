@@ -478,3 +478,21 @@ def test_the_hit_curve_labels_stay_off_the_k_axis(monkeypatch, hits, above):
     labels = figures[0].axes[0].texts
     assert [t.get_text() for t in labels] == ["1.00" if hits[0] else "0.00"] * 4  # k = 1, 3, 5, 10
     assert all((t.xyann[1] > 0) == above for t in labels)
+
+
+def test_a_tradeoff_row_reads_the_same_in_the_command_and_the_calibrate_tab():
+    from qa.evaluation.calibrate import TRADEOFF_HEADERS, TradeoffRow, tradeoff_cells
+    from qa.web.instructor_ui import CALIBRATION_HEADERS
+
+    values = {
+        "oos_refusal_rate": 0.9,
+        "wrong_refusal_rate": 1 / 43,
+        "refusal_precision": 0.9,
+        "refusal_recall": 0.9,
+        "refusal_f1": 0.9,
+        "answer_in_highlight": None,
+    }
+    row = TradeoffRow(0.25, 0.1, 1, 9, values)
+    assert tradeoff_cells(row) == ["0.2500", "9 (0.90)", "1 (0.023)", "0.900", "0.900", "0.900"]
+    assert tradeoff_cells(row, ("answer_in_highlight",))[-1] == "–"
+    assert CALIBRATION_HEADERS == [*TRADEOFF_HEADERS, ""]
