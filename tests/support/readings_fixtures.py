@@ -3,6 +3,8 @@ file."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from qa.readings.pdftext import join_lines
 from tests.support.pdf_helpers import make_pdf, wrap_paragraphs
 
@@ -134,3 +136,18 @@ terraces in week five.
 
 Students should bring boots and a rain jacket.
 """
+
+
+# A one-reading corpus for the robustness tests of the command line and the app.
+BEES = (
+    "# Bees\n\n## Hives\n\nBees make honey from nectar in the hive. A hive holds one queen "
+    "and many workers.\n"
+)
+HONEY = "What do bees make honey from?"  # answered by BEES
+
+
+def bees_corpus(folder: Path) -> Path:
+    """`folder` made a corpus holding the one reading BEES (bees.md)."""
+    folder.mkdir(parents=True)
+    (folder / "bees.md").write_text(BEES, encoding="utf-8")
+    return folder

@@ -30,20 +30,12 @@ from qa.readings.records import MAX_READING_BYTES
 from tests.support.cli import run_cli as run
 from tests.support.paths import ROOT
 from tests.support.pdf_helpers import make_pdf
-
-GOOD = (
-    "# Bees\n\n## Hives\n\nBees make honey from nectar in the hive. A hive holds one queen "
-    "and many workers.\n"
-)
-HONEY = "What do bees make honey from?"
+from tests.support.readings_fixtures import HONEY, bees_corpus
 
 
 @pytest.fixture
 def corpus(tmp_path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "bees.md").write_text(GOOD, encoding="utf-8")
-    return folder
+    return bees_corpus(tmp_path / "corpus")
 
 
 def ask_json(capsys, index: Path, question: str, *extra: str) -> dict:
