@@ -1,5 +1,5 @@
-"""Readings written for the import tests: a news page full of site furniture, a 3-page PDF, a text
-file."""
+"""Readings written for the tests: a news page full of site furniture, a 3-page PDF, a text
+file (the import tests), and a one-reading corpus (the robustness tests)."""
 
 from __future__ import annotations
 
