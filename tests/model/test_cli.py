@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from qa.readings.corpus import read_reading
+from tests.support.cli import ask_lines
 from tests.support.cli import run_cli as run
 from tests.support.paths import CORPUS, QUESTIONS
 
@@ -113,16 +114,7 @@ def test_ask_stream_answers_the_whole_question_set_in_one_process(capsys, cli_in
         for i, q in enumerate(questions)
     ]
     assert any(not line.startswith("{") for line in lines)
-    code, out, err = run(
-        capsys,
-        "ask",
-        "--json",
-        "-",
-        "--index",
-        str(cli_index),
-        stdin="\n".join(lines) + "\n",
-        monkeypatch=monkeypatch,
-    )
+    code, out, err = ask_lines(capsys, monkeypatch, lines, "--index", str(cli_index))
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["question"] for r in rows] == [q["question"] for q in questions]
@@ -150,14 +142,9 @@ def test_a_sentence_added_to_a_reading_is_found_without_a_manual_rebuild(
         ),
         encoding="utf-8",
     )
-    code, out, err = run(
-        capsys,
-        "ask",
-        "What is the official mascot of the alliance?",
-        "--json",
-        "--index",
-        str(index),
-    )
+    question = "What is the official mascot of the alliance?"
+    mascot = ("ask", question, "--json", "--index", str(index))
+    code, out, err = run(capsys, *mascot)
     assert code == 0
     assert "Building the index (the readings in the corpus changed)" in err
     answer = json.loads(out)
@@ -167,14 +154,7 @@ def test_a_sentence_added_to_a_reading_is_found_without_a_manual_rebuild(
         and added in answer["passages"][0]["text"]
         and "Gomdori" in answer["answer"]
     )
-    code, _, err = run(
-        capsys,
-        "ask",
-        "What is the official mascot of the alliance?",
-        "--json",
-        "--index",
-        str(index),
-    )
+    code, _, err = run(capsys, *mascot)
     assert code == 0 and "Building the index" not in err  # up to date now
 
 

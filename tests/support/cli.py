@@ -19,3 +19,19 @@ def run_cli(capsys, *argv: str, stdin: str | None = None, monkeypatch=None) -> t
     out, err = capsys.readouterr()
     assert "Traceback" not in err, err
     return code, out, err
+
+
+def ask_lines(capsys, monkeypatch, lines: list[str], *argv: str) -> tuple[int, str, str]:
+    """`qa ask --json - ARGV…` with `lines` on standard input, one a line; as `run_cli`.
+
+    Example: ask_lines(capsys, monkeypatch, ["Who?", '{"question": "When?"}'], "--index", "idx")
+    """
+    return run_cli(
+        capsys,
+        "ask",
+        "--json",
+        "-",
+        *argv,
+        stdin="\n".join(lines) + "\n",
+        monkeypatch=monkeypatch,
+    )

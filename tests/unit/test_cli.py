@@ -19,6 +19,7 @@ import qa.answering.assistant
 import qa.index.embed
 import qa.index.model
 from qa.cli import main
+from tests.support.cli import ask_lines
 from tests.support.cli import run_cli as run
 from tests.support.paths import ROOT
 
@@ -188,18 +189,8 @@ def test_ask_stream_answers_every_line_in_order_and_reports_bad_lines(
         '["a", "list"]',
         "Last plain question?",
     ]
-    code, out, err = run(
-        capsys,
-        "ask",
-        "--json",
-        "-",
-        "--corpus",
-        str(small_corpus),
-        "--index",
-        str(tmp_path / "index"),
-        stdin="\n".join(lines) + "\n",
-        monkeypatch=monkeypatch,
-    )
+    where = ("--corpus", str(small_corpus), "--index", str(tmp_path / "index"))
+    code, out, err = ask_lines(capsys, monkeypatch, lines, *where)
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 2
     assert "Building the index (there is no index yet)" in err  # built first, from the corpus given

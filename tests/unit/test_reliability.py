@@ -27,6 +27,7 @@ from qa.answering.language import ENGLISH_NOTICE
 from qa.answering.retrieve import MAX_QUESTION_CHARS
 from qa.index.store import FORMAT_VERSION
 from qa.readings.records import MAX_READING_BYTES
+from tests.support.cli import ask_lines
 from tests.support.cli import run_cli as run
 from tests.support.paths import ROOT
 from tests.support.pdf_helpers import make_pdf
@@ -108,16 +109,7 @@ def test_the_question_stream_survives_bad_lines(capsys, index, monkeypatch):
         '{"question": "Wer ist die Königin?", "history": ["' + "x" * 5000 + '"]}',
         json.dumps({"question": "honey " * 1000}),
     ]
-    code, out, err = run(
-        capsys,
-        "ask",
-        "--json",
-        "-",
-        "--index",
-        str(index),
-        stdin="\n".join(lines) + "\n",
-        monkeypatch=monkeypatch,
-    )
+    code, out, err = ask_lines(capsys, monkeypatch, lines, "--index", str(index))
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 2 and len(rows) == 6 and "line 3: not valid JSON" in err
     assert (
