@@ -31,9 +31,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from ..answering.features import ChunkLexicon
 from ..answering.language import looks_english
 from ..answering.question import STOP_WORDS, WORD, terms
+from ..answering.retrieve import Retriever
 from ..index.store import CONFIDENCE_SCALE, Index, corpus_fingerprint
 
 __all__ = [
@@ -152,27 +152,29 @@ class AutoCalibration:
 
 
 def auto_calibrate(
-    index: Index,
-    lexicon: ChunkLexicon,
-    confidence: Callable[[str], float],
+    retriever: Retriever,
     shipped: float | None,
+    confidence: Callable[[str], float] | None = None,
 ) -> AutoCalibration:
     """Ask the general questions and questions made from the readings; choose the threshold.
 
     Args:
-        index: the loaded index (its sections and sentences make the questions).
-        lexicon: its word statistics (`Retriever.lexicon`): which words are rare.
-        confidence: a question's confidence that the readings answer it.
+        retriever: retrieval over the loaded index: its sections and sentences make the questions,
+            its word statistics say which words are rare, and it scores every question.
         shipped: the shipped threshold, the ceiling (None for a model with none: even odds).
+        confidence: a question's confidence that the readings answer it; None: the retriever's.
     """
+    lexicon = retriever.lexicon
+    if confidence is None:
+        confidence = lambda question: retriever.retrieve(question, k=1).confidence  # noqa: E731
 
     def rarity(word: str) -> float:
         stems = terms(word, lexicon.stem)
         return lexicon.idf.get(stems[0], lexicon.idf_unseen) if stems else 0.0
 
-    texts = {doc: r.text for doc, r in index.readings.items()}
-    sentences = [texts[c.doc][s.start : s.end] for c in index.chunks for s in c.sentences]
-    made = reading_questions([c.section or "" for c in index.chunks], sentences, rarity)
+    sentences = retriever.sentences.texts  # read once when the index was loaded
+    headings = [c.section or "" for c in retriever.index.chunks]
+    made = reading_questions(headings, sentences, rarity)
     general = tuple(confidence(q) for q in general_questions())
     made_confidence = tuple(confidence(q) for q in made)
     english = english_share(sentences)
@@ -223,17 +225,13 @@ def calibrate_assistant(assistant) -> tuple[AutoCalibration, dict]:
     index's model (else at even odds); returns the result and the record to store."""
     from ..index.store import default_calibration
 
-    index = assistant.index
+    retriever = assistant.retriever  # one index throughout, even if another is swapped in
+    index = retriever.index
     shipped = default_calibration()
     ceiling = (
         float(shipped["threshold"])
         if shipped.get("model") == index.manifest.settings.model
         else None
     )
-    result = auto_calibrate(
-        index,
-        assistant.retriever.lexicon,
-        lambda question: assistant.retrieve(question, k=1).confidence,
-        ceiling,
-    )
+    result = auto_calibrate(retriever, ceiling)
     return result, auto_record(result, index)

@@ -231,7 +231,7 @@ def test_the_app_says_at_start_when_the_auto_threshold_no_longer_applies(
 def test_readings_mostly_in_another_language_keep_the_shipped_threshold(
     tmp_path, fake_model, index
 ):
-    from qa.answering.features import build_lexicon
+    from qa.answering.retrieve import Retriever
     from qa.evaluation.autocalibrate import auto_calibrate, english_share
 
     corpus = tmp_path / "spanish"
@@ -241,7 +241,7 @@ def test_readings_mostly_in_another_language_keep_the_shipped_threshold(
     build_index(corpus, tmp_path / "spanish-index", fake_model)
     for folder, english in ((tmp_path / "spanish-index", False), (index, True)):
         loaded = load_index(folder)
-        found = auto_calibrate(loaded, build_lexicon(loaded.chunks), lambda q: 0.01, 0.5)
+        found = auto_calibrate(Retriever(loaded, fake_model), 0.5, lambda q: 0.01)
         assert (found.english >= 0.5) is english
         assert found.threshold == (math.nextafter(0.01, 1.0) if english else 0.5)
     assert english_share(["The troops stay in Korea.", "Las tropas se quedan."]) == 0.5
