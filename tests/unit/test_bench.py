@@ -146,3 +146,46 @@ def test_run_benchmark_quick_with_fakes(tmp_path):
         "ours/baseline" in table and "scale 120 chunks" in table and "large-corpus build" in table
     )
     assert len(lines) >= 4
+
+
+class _ScoredRows(list):
+    """A set's judged rows (only `item.in_scope` is read) with the ranking score they would get."""
+
+    def __init__(self, score: float, n_in: int, n_out: int = 3):
+        from types import SimpleNamespace
+
+        super().__init__(
+            (SimpleNamespace(item=SimpleNamespace(in_scope=i < n_in)), None)
+            for i in range(n_in + n_out)
+        )
+        self.score = score
+
+
+def test_quality_choice_pools_questions_so_a_small_set_cannot_outvote_a_large_one(monkeypatch):
+    """`make quality` scores a configuration over the other corpora's in-scope questions pooled:
+    one that wins the fixture's 14 questions by a little loses to one that wins curl's 73 by a
+    little, though the mean of corpus means would pick the first."""
+    import bench.quality as quality
+
+    sizes = {"curl FAQ": 73, "3-reading FAQ fixture": 14}
+
+    def run(curl: float, fixture: float) -> dict:
+        scores = {"curl FAQ": curl, "3-reading FAQ fixture": fixture}
+        return {
+            "results": {
+                s.name: _ScoredRows(scores.get(s.name, 0.8), sizes.get(s.name, 30))
+                for s in quality.SETS
+            },
+            "general": {s.corpus_group: [] for s in quality.SETS},
+        }
+
+    runs = [run(curl=0.70, fixture=1.00), run(curl=0.75, fixture=0.93)]
+    monkeypatch.setattr(quality, "ranking_score", lambda rows: rows.score)
+    monkeypatch.setattr(quality, "fit_confidence", lambda fit_on: {"fitted_on": len(fit_on)})
+    configs = [{"a": 1}, {"a": 2}]
+    corpus_means = [np.mean([r["results"][n].score for n in sizes]) for r in runs]
+    assert corpus_means[0] > corpus_means[1]  # what equal corpus weights would have chosen
+    best, model = quality.choose(runs, configs, ["curl", "fixture"])
+    assert best == 1
+    assert model == {"fitted_on": 2}  # fitted on the chosen run's sets of those corpora
+    assert quality.choose(runs, configs, ["fixture"])[0] == 0  # one corpus: its own score
