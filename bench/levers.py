@@ -6,8 +6,9 @@ for the run (nothing in `qa/` changes). A lever worth a leave-one-corpus-out sel
 lists what these did. Then a learned combination: a logistic re-ranker of the top 30 over the
 candidates' signals, fitted with each corpus left out as `make quality` does. Then the text each
 chunk and sentence is embedded with (without its section; without its reading's title either),
-and smaller chunks. Per set: hit@1 / MRR@10 / hit@5; the last column is the mean over the sets of
-(hit@1 + MRR@10) / 2, what `make quality` chooses by.
+and smaller chunks. Per set: hit@1 / MRR@10 / hit@5; then (hit@1 + MRR@10) / 2 as the mean over
+the sets, and pooled over their in-scope questions (every question weighing the same, what
+`make quality` chooses by).
 
 Run: `.venv/bin/python bench/levers.py` (about three minutes here).
 """
@@ -226,7 +227,10 @@ def measure(retrievers: dict, questions: dict) -> dict:
             )
             for item in questions[spec.name]
         ]
-        values[spec.name] = score(judged).values
+        values[spec.name] = {
+            **score(judged).values,
+            "n": sum(i.in_scope for i in questions[spec.name]),
+        }
     return values
 
 
@@ -285,6 +289,7 @@ def _ranked(rows, scorer) -> dict:
         "hit@1": sum(r == 1 for r in ranks if r) / n,
         "mrr@10": sum(1 / r for r in ranks if r) / n,
         "hit@5": sum(r <= 5 for r in ranks if r) / n,
+        "n": len(ranks),
     }
 
 
@@ -314,8 +319,10 @@ def line(label: str, values: dict) -> str:
     cells = " ".join(
         f"{v['hit@1']:.2f}/{v['mrr@10']:.2f}/{v['hit@5']:.2f}" for v in values.values()
     )
-    mean = np.mean([(v["hit@1"] + v["mrr@10"]) / 2 for v in values.values()])
-    return f"{label:40} {cells}  {mean:.3f}"
+    scores = [((v["hit@1"] + v["mrr@10"]) / 2, v["n"]) for v in values.values()]
+    mean = np.mean([s for s, _ in scores])
+    pooled = sum(s * n for s, n in scores) / sum(n for _, n in scores)
+    return f"{label:40} {cells}  {mean:.3f}  {pooled:.3f}"
 
 
 LEVERS = {
@@ -341,7 +348,7 @@ def main() -> int:
 
     embedder = quality.CachingEmbedder(load_embedder())
     questions = {s.name: load_questions(s.questions).items for s in quality.SETS}
-    print(" " * 41 + " ".join(f"{s.name[:14]:14}" for s in quality.SETS) + "  mean")
+    print(" " * 41 + " ".join(f"{s.name[:14]:14}" for s in quality.SETS) + "  mean  pooled")
     with tempfile.TemporaryDirectory() as tmp:
         shipped = build(Path(tmp), embedder, 250)
         for label, lever in LEVERS.items():
