@@ -37,6 +37,7 @@ MAX_READING_BYTES = 20 * 1024 * 1024
 _HEADING = re.compile(
     r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$"
 )  # a closing "##" needs a space before it
+_CODE_INDENT = 4  # columns (a tab to the next multiple of 4)
 _PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
 
 
@@ -104,6 +105,7 @@ class _Scan:
     section: str | None = None
     page: int | None = None
     block_start: int | None = None  # where the paragraph being read began
+    block_code: bool = False  # it began indented as code (4 columns or more)
     fence: str | None = None  # the opening of the fenced code block we are in, if any
 
     def close(self, end: int) -> None:
@@ -131,6 +133,9 @@ class _Scan:
         """Take the line that starts at offset `pos` of the text."""
         bare = line.strip()
         indent = len(line) - len(line.lstrip())
+        # Four columns of indent make a line code (Markdown's indented code block): a "# comment"
+        # or a "----" there is text, not a heading.
+        code = len(line[:indent].expandtabs(4)) >= _CODE_INDENT
         if self.markdown and self.fence is not None:  # inside ``` or ~~~: no headings, blanks kept
             if bare.startswith(self.fence):
                 self.fence = None
@@ -138,14 +143,15 @@ class _Scan:
         if self.markdown and bare.startswith(("```", "~~~")):
             self.fence = bare[:3]
             if self.block_start is None:
-                self.block_start = pos + indent
+                self.block_start, self.block_code = pos + indent, False
             return
-        heading = _HEADING.match(bare) if self.markdown else None
+        heading = _HEADING.match(bare) if self.markdown and not code else None
         page_mark = _PAGE_MARKER.match(bare)
         # A one-line paragraph underlined with === or --- is a heading too (setext style).
         underline = (
             self.markdown
             and self.block_start is not None
+            and not (code or self.block_code)
             and re.fullmatch(r"=+|-+", bare)
             and "\n" not in self.text[self.block_start : pos].strip()
         )
@@ -161,6 +167,7 @@ class _Scan:
                 self.page = int(page_mark.group(1))
         elif self.block_start is None:
             self.block_start = pos + indent
+            self.block_code = code
 
 
 def parse_reading(

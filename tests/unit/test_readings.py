@@ -222,3 +222,28 @@ def test_html_files_in_the_corpus_are_read_like_qa_add_reads_them(tmp_path):
     assert reading.title == "Tool FAQ"
     assert any(p.section == "How do I install the tool?" for p in reading.paragraphs)
     assert "Home | Blog" not in reading.text
+
+
+def test_indented_code_lines_are_never_headings():
+    """Four columns of indent (or a tab) make a line code, as in Markdown: a shell comment or a
+    rule of dashes under a code line stays text and does not rename the section."""
+    raw = (
+        "## Prompts\n\nPut this in your startup file:\n\n"
+        "    # Skip defining precmd if the option is set\n"
+        "    precmd() { print }\n\n"
+        "\t# a tab-indented comment\n\n"
+        "    make install\n    ------------\n\n"
+        "Then restart the shell.\n\n"
+        "   ## Three spaces still make a heading\n\nLast.\n"
+    )
+    reading = parse_reading(raw, "d")
+    assert [p.section for p in reading.paragraphs] == [
+        "Prompts",
+        "Prompts",
+        "Prompts",
+        "Prompts",
+        "Prompts",
+        "Three spaces still make a heading",
+    ]
+    assert texts(reading)[1].startswith("# Skip defining precmd")
+    assert texts(reading)[3] == "make install\n    ------------"
