@@ -1,4 +1,5 @@
-"""Ranking levers weighed against the shipped retrieval, with the shipped weights, on every set.
+"""Ranking levers weighed against the shipped retrieval, with the shipped weights, on every set
+that takes part in choices (`quality.CHOOSING`: the held-out sets stay unseen here too).
 
 Each lever is a change to one step of `qa.answering.retrieve`, applied here by replacing that step
 for the run (nothing in `qa/` changes). A lever worth a leave-one-corpus-out selection in
@@ -203,7 +204,7 @@ def build(tmp: Path, embedder, size: int, variant: str = "") -> dict:
     from qa.index.store import build_index, load_index
 
     out = {}
-    for spec in quality.SETS:
+    for spec in quality.CHOOSING:
         if spec.corpus_group in out:
             continue
         work = tmp / f"{spec.corpus_group}-{size}{variant}"
@@ -219,7 +220,7 @@ def measure(retrievers: dict, questions: dict) -> dict:
     from qa.evaluation.evaluate import _judge, score
 
     values = {}
-    for spec in quality.SETS:
+    for spec in quality.CHOOSING:
         retriever, texts = retrievers[spec.corpus_group]
         judged = [
             _judge(
@@ -299,14 +300,14 @@ def learned_combination(retrievers: dict, questions: dict, depth: int = 30) -> N
     from qa.evaluation.evaluate import passage_hits
 
     rows = {}
-    for spec in quality.SETS:
+    for spec in quality.CHOOSING:
         retriever, _ = retrievers[spec.corpus_group]
         rows[spec.name] = []
         for item in (i for i in questions[spec.name] if i.in_scope):
             found = retriever.retrieve(item.question, item.history, k=depth).candidates
             hits = np.array([passage_hits(c.chunk.text, item) for c in found], float)
             rows[spec.name].append((_candidate_features(found), hits))
-    group = {s.name: s.corpus_group for s in quality.SETS}
+    group = {s.name: s.corpus_group for s in quality.CHOOSING}
     for l2 in (0.1, 1.0, 10.0):
         values = {}
         for name in rows:
@@ -347,8 +348,8 @@ def main() -> int:
     from qa.index.embed import load_embedder
 
     embedder = quality.CachingEmbedder(load_embedder())
-    questions = {s.name: load_questions(s.questions).items for s in quality.SETS}
-    print(" " * 41 + " ".join(f"{s.name[:14]:14}" for s in quality.SETS) + "  mean  pooled")
+    questions = {s.name: load_questions(s.questions).items for s in quality.CHOOSING}
+    print(" " * 41 + " ".join(f"{s.name[:14]:14}" for s in quality.CHOOSING) + "  mean  pooled")
     with tempfile.TemporaryDirectory() as tmp:
         shipped = build(Path(tmp), embedder, 250)
         for label, lever in LEVERS.items():

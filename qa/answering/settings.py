@@ -35,13 +35,13 @@ class RetrievalSettings:
     # Confidence is the probability that the readings answer the question, from a logistic model of
     # four kinds of evidence: how close the closest sentence is in meaning, how much of the
     # question's weighted words one sentence (with its heading) holds, and how many names in the
-    # question the readings mention and do not. Fitted on every question set with general
-    # questions as unanswerable (bench/quality.py, left-out figures in the README), so 0.5 means
-    # even odds on any corpus.
-    conf_bias: float = -8.052
-    conf_dense: float = 21.073
-    conf_lexical: float = 4.831
+    # question the readings mention and do not. Fitted on every question set that takes part in
+    # choices (bench/quality.py's CHOOSING), with general questions as unanswerable (left-out
+    # figures in the README), so 0.5 means even odds on any corpus.
+    conf_bias: float = -8.034
+    conf_dense: float = 20.815
+    conf_lexical: float = 4.839
     # Slightly negative: a name the readings mention already lifts the lexical share, and questions
     # beside the point of a reading often name its people and things.
-    conf_known_name: float = -0.217
-    conf_unknown_name: float = 2.264
+    conf_known_name: float = -0.175
+    conf_unknown_name: float = 2.203
