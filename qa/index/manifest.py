@@ -5,7 +5,7 @@ The manifest says what was built (the data files, the readings and their counts)
 Every reader takes attributes of `Manifest`; only `from_json` reads the file and only `to_json`
 writes it (atomically). The trade-off: a manifest of the current format must have every field
 (a missing one is damage, named with the file and the fix), while one of another format is read
-leniently, with empty defaults, so the loader can still say "index format 1 is not 2" and find
+leniently, with empty defaults, so the loader can still say "index format 1 is not 3" and find
 the corpus to rebuild from, instead of calling an old index damaged.
 """
 
@@ -30,7 +30,8 @@ __all__ = [
     "ReadingEntry",
 ]
 
-FORMAT_VERSION = 2  # 2: chunk offsets after repeated text and headings fixed
+FORMAT_VERSION = 3  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
+# never a heading (sections change, so an index read the old way is rebuilt)
 MANIFEST = "manifest.json"
 
 

@@ -14,9 +14,10 @@ from qa.index.manifest import FORMAT_VERSION, Manifest
 from qa.index.store import build_index, load_index, staleness
 from qa.readings.records import SkippedFile
 
-# A manifest as the release before the typed record wrote it (same keys, same order).
+# A manifest as the release before the typed record wrote it (same keys, same order), in the
+# current format.
 OLD_MANIFEST = {
-    "format_version": 2,
+    "format_version": FORMAT_VERSION,
     "package_version": "0.9.0",
     "build": "20260101T120000-a1b2c3",
     "built_at": "2026-01-01T12:00:00+0000",
@@ -106,7 +107,10 @@ def test_a_malformed_manifest_names_the_file_and_the_fix(tmp_path, text, what):
 def test_a_manifest_of_another_format_is_read_for_its_version_and_corpus(fake_embedder):
     older = Manifest.from_dict({"format_version": 1, "corpus": "../readings"})
     assert older.format_version == 1 and older.corpus == "../readings"
-    assert staleness(older, fake_embedder, ChunkSettings(), None) == "index format 1 is not 2"
+    assert (
+        staleness(older, fake_embedder, ChunkSettings(), None)
+        == f"index format 1 is not {FORMAT_VERSION}"
+    )
 
 
 def test_an_index_built_and_loaded_has_the_typed_manifest(tmp_path, fake_embedder):
