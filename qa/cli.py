@@ -487,11 +487,8 @@ def _calibrate_auto(args: argparse.Namespace) -> int:
             style="bold reverse" if label == "auto" else None,
         )
     Console(highlight=False).print(table)
-    if result.english < 0.5:
-        print(
-            f"Only {result.english:.0%} of the readings' sentences look English, the language of "
-            "the general questions: the threshold is not lowered."
-        )
+    if note := result.language_note():
+        print(note)
     if result.made:
         print("Questions made from the readings, e.g.: " + "; ".join(result.made[:3]))
     write_calibration(Path(args.index), record)

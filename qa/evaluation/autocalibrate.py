@@ -52,6 +52,7 @@ READING_SENTENCES = 60  # sentences turned into questions (evenly spread over th
 READING_HEADINGS = 20  # section headings turned into questions
 KEYWORDS = 5  # the rarest words of a sentence its question keeps
 EVEN_ODDS = 0.5  # the ceiling for a model without a shipped threshold
+MIN_ENGLISH = 0.5  # share of English-looking sentences below which the ceiling is kept
 MIN_SENTENCE_WORDS = 8  # shorter sentences make questions of too few words
 
 
@@ -150,6 +151,15 @@ class AutoCalibration:
             "reading_questions_refused": _refused(self.made_confidence, threshold),
         }
 
+    def language_note(self) -> str | None:
+        """Why the threshold was not lowered, when the readings are mostly not English."""
+        if self.english >= MIN_ENGLISH:
+            return None
+        return (
+            f"Only {self.english:.0%} of the readings' sentences look English, the language of "
+            "the general questions, so the threshold is not lowered."
+        )
+
 
 def auto_calibrate(
     retriever: Retriever,
@@ -183,7 +193,7 @@ def auto_calibrate(
     ceiling = shipped if shipped is not None else EVEN_ODDS
     # The general questions are English: on readings mostly in another language every English
     # question scores low, so their highest score says nothing of a question in that language.
-    threshold = auto_threshold(general, ceiling) if english >= 0.5 else ceiling
+    threshold = auto_threshold(general, ceiling) if english >= MIN_ENGLISH else ceiling
     return AutoCalibration(threshold, shipped, general, tuple(made), made_confidence, english)
 
 

@@ -57,6 +57,10 @@ __all__ = [
     "staleness",
     "write_calibration",
     "default_calibration",
+    "corpus_fingerprint",
+    "fits_readings",
+    "stale_auto_calibration",
+    "FALLBACK_THRESHOLD",
     "CONFIDENCE_SCALE",
     "atomic_write_text",
 ]
@@ -229,8 +233,9 @@ FALLBACK_THRESHOLD = (
 )
 
 
-def _fits_readings(calibration: dict, files: dict[str, str]) -> bool:
-    """False for a threshold chosen from the readings alone (`rule: auto`) on other readings."""
+def fits_readings(calibration: dict, files: dict[str, str]) -> bool:
+    """Whether a calibration record applies to readings with these files: False for a threshold
+    chosen from the readings alone (`rule: auto`) on other readings."""
     return calibration.get("rule") != "auto" or calibration.get(
         "corpus_sha256"
     ) == corpus_fingerprint(files)
@@ -245,7 +250,7 @@ def stale_auto_calibration(folder: Path) -> str | None:
         manifest = Manifest.from_json(folder / MANIFEST)
     except (OSError, ValueError, QAError):
         return None
-    if not isinstance(calibration, dict) or _fits_readings(calibration, manifest.files):
+    if not isinstance(calibration, dict) or fits_readings(calibration, manifest.files):
         return None
     return (
         f"The refusal threshold chosen by `qa calibrate --auto` ({folder / CALIBRATION}) was for "
@@ -266,7 +271,7 @@ def _read_calibration(folder: Path, model: str, files: dict[str, str]) -> dict:
                 and isinstance(cal.get("threshold"), (int, float))
                 # A threshold chosen from the readings alone is for those readings: after they
                 # change, the default applies until `qa calibrate --auto` is run again.
-                and _fits_readings(cal, files)
+                and fits_readings(cal, files)
             ):
                 return cal
         except (OSError, ValueError):

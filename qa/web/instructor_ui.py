@@ -287,18 +287,14 @@ def run_auto_calibration(assistant) -> tuple[str, dict | None]:
     except QAError as exc:
         return str(exc), None
     shares = {k: "–" if v is None else f"{v:.0%}" for k, v in record["metrics"].items()}
+    note = result.language_note()
     message = (
         f"With no question set, the threshold is {record['threshold']:.4f} "
         f"(now {assistant.index.threshold:.4f}): it refuses {shares['general_refused']} of "
         f"{len(result.general)} general questions no course reading answers and "
         f"{shares['reading_questions_refused']} of {len(result.made)} questions made from the "
         "readings."
-        + (
-            f" Only {result.english:.0%} of the readings' sentences look English, the language of "
-            "the general questions, so the threshold is not lowered."
-            if result.english < 0.5
-            else ""
-        )
+        + (f" {note}" if note else "")
         + " Press “Use this threshold” to answer with it from now on."
     )
     return message, record
@@ -341,7 +337,7 @@ def _calibrate_events(assistant, manager):
     """The Calibrate tab's handlers: (calibrate on a set, calibrate --auto, use the threshold)."""
     import pandas as pd
 
-    from ..index.store import corpus_fingerprint, write_calibration
+    from ..index.store import fits_readings, write_calibration
 
     def on_run(path, share):
         message, rows, rec = run_calibration(assistant, path, share if share is not None else 0.03)
@@ -364,8 +360,7 @@ def _calibrate_events(assistant, manager):
     def on_use(rec):
         if not rec:
             return _alert("Calibrate first.", False), gr.Button(visible=False)
-        now = corpus_fingerprint(assistant.index.manifest.files)
-        if rec.get("corpus_sha256") not in (None, now):
+        if not fits_readings(rec, assistant.index.manifest.files):
             return _alert(
                 "The readings changed after this threshold was chosen from them; press “From the "
                 "readings alone” again.",

@@ -245,3 +245,14 @@ def test_readings_mostly_in_another_language_keep_the_shipped_threshold(
         assert (found.english >= 0.5) is english
         assert found.threshold == (math.nextafter(0.01, 1.0) if english else 0.5)
     assert english_share(["The troops stay in Korea.", "Las tropas se quedan."]) == 0.5
+
+
+def test_the_language_note_says_why_the_threshold_stays():
+    from qa.evaluation.autocalibrate import AutoCalibration
+
+    def result(english: float) -> AutoCalibration:
+        return AutoCalibration(0.5, 0.5, (0.1,), ("What about bees?",), (0.9,), english)
+
+    assert result(1.0).language_note() is None and result(0.5).language_note() is None
+    note = result(0.3).language_note()
+    assert note and "Only 30%" in note and "not lowered" in note
