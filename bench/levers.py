@@ -17,7 +17,6 @@ Run: `.venv/bin/python bench/levers.py` (about three minutes here).
 from __future__ import annotations
 
 import contextlib
-import shutil
 import sys
 import tempfile
 from collections import Counter
@@ -198,20 +197,11 @@ def _embedding_context(context):
 
 def build(tmp: Path, embedder, size: int, variant: str = "") -> dict:
     """{corpus group: (retriever, texts)} for chunks of `size` word pieces."""
-    from qa.answering.assistant import Assistant
-    from qa.answering.retrieve import Retriever
-    from qa.index.chunk import ChunkSettings
-    from qa.index.store import build_index, load_index
-
     out = {}
     for spec in quality.CHOOSING:
-        if spec.corpus_group in out:
-            continue
-        work = tmp / f"{spec.corpus_group}-{size}{variant}"
-        shutil.copytree(spec.corpus, work / "corpus")
-        build_index(work / "corpus", work / "index", embedder, ChunkSettings(max_tokens=size))
-        index = load_index(work / "index")
-        out[spec.corpus_group] = (Retriever(index, embedder), Assistant(index, embedder).texts)
+        if spec.corpus_group not in out:
+            work = tmp / f"{spec.corpus_group}-{size}{variant}"
+            out[spec.corpus_group] = quality.build_retriever(spec, work, embedder, size)
     return out
 
 

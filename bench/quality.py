@@ -118,6 +118,7 @@ SETS = (
 
 # The sets that take part in choices (and in bench/levers.py's comparisons); the rest only measure.
 CHOOSING = tuple(s for s in SETS if not s.held_out)
+HELD_OUT = tuple(s for s in SETS if s.held_out)
 
 # The configurations weighed: chunk size and the fusion's levers. The first is the one shipped
 # before this selection existed, so a tie keeps it.
@@ -166,8 +167,10 @@ class CachingEmbedder:
 # ---------------------------------------------------------------------------- one configuration
 
 
-def run_config(retrievers: dict, questions: dict, general: list[str], config: dict) -> dict:
-    """Every set's judged results and every corpus's general-question evidence under one
+def run_config(
+    retrievers: dict, questions: dict, general: list[str], config: dict, sets=CHOOSING
+) -> dict:
+    """The judged results of `sets` and their corpora's general-question evidence under one
     configuration."""
     from qa.answering.answer import make_answer
     from qa.answering.retrieve import RetrievalSettings
@@ -175,7 +178,7 @@ def run_config(retrievers: dict, questions: dict, general: list[str], config: di
 
     settings = RetrievalSettings(**{k: v for k, v in config.items() if k != "max_tokens"})
     out: dict = {"results": {}, "general": {}}
-    for spec in SETS:
+    for spec in sets:
         retriever, texts = retrievers[(config["max_tokens"], spec.corpus_group)]
         retriever.settings = settings
         judged = []
@@ -403,7 +406,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         runs = [run_config(retrievers, questions, general, c) for c in configs]
-        rows, shipped = _choices(runs, configs)
+        rows, shipped = _choices(
+            runs,
+            configs,
+            held_out=lambda config: run_config(retrievers, questions, general, config, HELD_OUT),
+        )
         _add_baseline(rows, questions, Path(tmp))
 
     table = markdown(rows)
@@ -430,33 +437,51 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build_retrievers(tmp: Path, embedder) -> dict:
     """{(chunk size, corpus group): (retriever, the assistant's texts)}, one index each."""
+    retrievers = {}
+    for size in GRID_AXES["max_tokens"]:
+        for spec in SETS:
+            key = (size, spec.corpus_group)
+            if key not in retrievers:
+                work = tmp / f"{spec.corpus_group}-{size}"
+                retrievers[key] = build_retriever(spec, work, embedder, size)
+    return retrievers
+
+
+def build_retriever(spec: QuestionSetSpec, work: Path, embedder, size: int) -> tuple:
+    """(retriever, the assistant's texts) over `spec`'s corpus, copied into `work` and indexed
+    there with chunks of `size` word pieces."""
     from qa.answering.assistant import Assistant
     from qa.answering.retrieve import Retriever
     from qa.index.chunk import ChunkSettings
     from qa.index.store import build_index, load_index
 
-    retrievers = {}
-    for size in GRID_AXES["max_tokens"]:
-        for spec in SETS:
-            key = (size, spec.corpus_group)
-            if key in retrievers:
-                continue
-            work = tmp / f"{spec.corpus_group}-{size}"
-            shutil.copytree(spec.corpus, work / "corpus")
-            build_index(work / "corpus", work / "index", embedder, ChunkSettings(max_tokens=size))
-            index = load_index(work / "index")
-            retrievers[key] = (Retriever(index, embedder), Assistant(index, embedder).texts)
-    return retrievers
+    shutil.copytree(spec.corpus, work / "corpus")
+    build_index(work / "corpus", work / "index", embedder, ChunkSettings(max_tokens=size))
+    index = load_index(work / "index")
+    return Retriever(index, embedder), Assistant(index, embedder).texts
 
 
-def _choices(runs: list[dict], configs: list[dict]) -> tuple[list[dict], dict]:
+def _choices(runs: list[dict], configs: list[dict], held_out) -> tuple[list[dict], dict]:
     """A row per set with the configuration chosen on the other corpora and its figures there,
-    and the configuration chosen on every corpus that chooses (shipped), with its figures."""
+    and the configuration chosen on every corpus that chooses (shipped), with its figures.
+
+    `runs` hold the choosing sets only; `held_out(config)` runs the held-out sets, which are
+    measured with the shipped choice alone, so they are run under that configuration only.
+    """
     groups = list(dict.fromkeys(s.corpus_group for s in CHOOSING))
+    best, shipped_model = choose(runs, configs, groups)
+    if HELD_OUT:
+        extra = held_out(configs[best])
+        runs[best]["results"].update(extra["results"])
+        runs[best]["general"].update(extra["general"])
     rows = []
     for spec in SETS:
-        chosen, model = choose(runs, configs, [g for g in groups if g != spec.corpus_group])
-        chosen_on = "the shipped choice (held out)" if spec.held_out else "the other corpora"
+        if spec.held_out:
+            chosen, model = best, shipped_model
+            chosen_on = "the shipped choice (held out)"
+        else:
+            chosen, model = choose(runs, configs, [g for g in groups if g != spec.corpus_group])
+            chosen_on = "the other corpora"
         left_out = figures(with_confidence(runs[chosen]["results"][spec.name], model))
         rows.append(
             {
@@ -470,10 +495,11 @@ def _choices(runs: list[dict], configs: list[dict]) -> tuple[list[dict], dict]:
                 "left_out_auto": auto_figures(runs[chosen], spec, model),
             }
         )
-    best, model = choose(runs, configs, groups)
-    shipped = {**configs[best], **model}
+    shipped = {**configs[best], **shipped_model}
     for row, spec in zip(rows, SETS, strict=True):
-        row["shipped_in_sample"] = figures(with_confidence(runs[best]["results"][spec.name], model))
+        row["shipped_in_sample"] = figures(
+            with_confidence(runs[best]["results"][spec.name], shipped_model)
+        )
     return rows, shipped
 
 
