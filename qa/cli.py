@@ -205,6 +205,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(
@@ -213,13 +214,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         "pages",
         "chunks",
         "status",
-        title=f"{len(rows)} reading(s) in {corpus}"
-        + (f", index {manifest.parent}" if manifest else ""),
+        title=f"{len(rows)} reading(s) in {escape(str(corpus))}"
+        + (f", index {escape(str(manifest.parent))}" if manifest else ""),
     )
     for row in rows:
-        table.add_row(
-            row["file"],
-            row["title"],
+        table.add_row(  # (a title such as "[libfoo] notes" is text, not rich markup)
+            escape(row["file"]),
+            escape(row["title"]),
             str(row["pages"] or ""),
             "" if row["chunks"] is None else str(row["chunks"]),
             row["status"],
@@ -419,7 +420,8 @@ def _print_scores(run, console) -> None:
     headers, rows = metrics_rows(run)
     table = Table(
         *headers,
-        title=f"{run.questions.path}: {len(run.results)} questions, threshold {run.threshold:.3f}",
+        title=f"{escape(str(run.questions.path))}: {len(run.results)} questions, "
+        f"threshold {run.threshold:.3f}",
     )
     for row in rows:
         table.add_row(*row)

@@ -12,6 +12,7 @@ unusual layout may split or merge a paragraph; the text itself is always the PDF
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import logging
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 from ..errors import ReadingError
 from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
 from .front_matter import render_front_matter, set_front_matter
-from .htmltext import element_text, html_blocks
+from .htmltext import drop_permalinks, element_text, html_blocks, page_title
 from .pdftext import pdf_pages
 from .records import MAX_READING_BYTES, READING_SUFFIXES, parse_reading
 
@@ -180,17 +181,25 @@ def convert_html(
         include_formatting=False,
     )
     try:
-        doc = trafilatura.bare_extraction(data, favor_precision=True, **options)
+        tree = trafilatura.load_html(data)  # (decoded as trafilatura decodes pages)
+        if tree is None:
+            raise ValueError("no HTML document in it")
+        drop_permalinks(tree)
+        # Each extraction gets its own copy: trafilatura prunes the tree it is given.
+        doc = trafilatura.bare_extraction(copy.deepcopy(tree), favor_precision=True, **options)
         if doc is None or doc.body is None or not element_text(doc.body):
             doc = trafilatura.bare_extraction(
-                data, **options
+                copy.deepcopy(tree), **options
             )  # short articles can fall below the precision cut
     except Exception as exc:  # trafilatura and lxml raise many kinds on malformed input
         raise ReadingError(
             f"{source}: cannot be read as a web page ({type(exc).__name__}: {exc})."
         ) from exc
-    page_title = _one_line(title or (doc.title if doc is not None else "") or "")
-    blocks = html_blocks(doc.body, page_title) if doc is not None and doc.body is not None else []
+    found = (doc.title if doc is not None else "") or ""
+    reading_title = _one_line(title or page_title(tree, found))
+    blocks = (
+        html_blocks(doc.body, reading_title) if doc is not None and doc.body is not None else []
+    )
     body = render_markdown(blocks)
     if not any(kind == "text" for kind, _ in blocks):
         raise ReadingError(
@@ -205,7 +214,7 @@ def convert_html(
     }
     return Imported(
         "html",
-        page_title or title_from_source(source),
+        reading_title or title_from_source(source),
         body,
         ".md",
         source,

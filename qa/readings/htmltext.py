@@ -10,12 +10,51 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["html_blocks", "element_text"]
+__all__ = ["html_blocks", "element_text", "drop_permalinks", "page_title"]
+
+# What documentation generators put after a heading as its link to itself (Sphinx and MkDocs "¶",
+# Node.js and Docusaurus "#", others "§", "🔗"); as text they would end every heading.
+_PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "⚓", "\u200b", ""})
 
 
 def element_text(element) -> str:
     """All the text inside an element, whitespace collapsed."""
     return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
+
+
+def drop_permalinks(tree) -> int:
+    """Remove a page's heading permalinks (an in-page link whose text is only a mark); how many.
+
+    Example: <h2>Install<a class="headerlink" href="#install">¶</a></h2> -> <h2>Install</h2>
+    """
+    marks = [
+        a
+        for a in tree.iter("a")
+        if (a.get("href") or "").startswith("#")
+        and a.text_content().strip() in _PERMALINK_MARKS
+        and not len(a.xpath(".//img"))
+    ]
+    for a in marks:
+        a.drop_tree()  # (its tail text stays)
+    return len(marks)
+
+
+def page_title(tree, found: str) -> str:
+    """The reading's title: trafilatura's (`found`), unless it fell back to one of the headings.
+
+    trafilatura takes a page's only <h1>, else its metadata, else its <title> (passed over when it
+    holds a ".", as "Underscore.js" or "Policy 0.12.0 documentation" do), else its first <h1> or
+    <h2>. A documentation page has several <h1> (or none), so that heading names one section;
+    the page's <title> names the page.
+    Example: <title>Underscore.js</title> ... <h2>Downloads</h2>, 'Downloads' -> 'Underscore.js'
+    """
+    h1 = tree.findall(".//h1")
+    if len(h1) == 1:
+        return found
+    headings = {element_text(h) for h in tree.iter("h1", "h2")}
+    element = tree.find(".//title")
+    own = element_text(element) if element is not None else ""
+    return own if own and (not found or found in headings) else found
 
 
 def html_blocks(body, title: str) -> list[tuple[str, str]]:

@@ -38,7 +38,34 @@ _HEADING = re.compile(
     r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$"
 )  # a closing "##" needs a space before it
 _CODE_INDENT = 4  # columns (a tab to the next multiple of 4)
+# Inline Markdown in a heading, reduced to the words a reader sees: images to their alt text, links
+# to their text, ** and * emphasis to their content, HTML tags and a closing permalink mark dropped.
+# Underscores are left alone: in technical readings they join words (ALL_EXPORT, __init__).
+_INLINE_MARKUP = (
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\[[^\]]*\])"), r"\1"),
+    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), r"\1"),
+    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),
+    (re.compile(r"</?[A-Za-z][^>]*>"), ""),
+    (re.compile(r"\s*[¶§]$"), ""),
+)
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
+
+
+def heading_words(heading: str) -> str:
+    """A Markdown heading as a reader sees it: inline markup reduced to its words.
+
+    Unchanged when nothing would be left (a heading that is only an image without alt text).
+    Example: '[libfoo](https://example.org) `v2` **notes**' -> 'libfoo v2 notes'
+    """
+    parts = _CODE_SPAN.split(heading)  # text, (ticks, code, text)*: code is kept as it is
+    for i in range(0, len(parts), 3):
+        for pattern, replacement in _INLINE_MARKUP:
+            parts[i] = pattern.sub(replacement, parts[i])
+    words = "".join(part for i, part in enumerate(parts) if i % 3 != 1)
+    words = re.sub(r"\s+", " ", words).strip()
+    return words or heading
 
 
 @dataclass(frozen=True)
@@ -124,6 +151,7 @@ class _Scan:
         self.block_start = None
 
     def _heading(self, name: str, top: bool) -> None:
+        name = heading_words(name)
         if top and not self.title and not self.paragraphs:
             self.title = name
         else:

@@ -121,6 +121,17 @@ def test_build_reports_skipped_files(capsys, fake_model, small_corpus, tmp_path)
     assert code == 4 and "skipped:" in err and "empty.md" in err
 
 
+def test_list_shows_titles_with_brackets_as_written(capsys, tmp_path):
+    """A title like "[Draft] Week 3" is text: the table does not read "[Draft]" as a style."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "week3.md").write_text(
+        '---\ntitle: "[Draft] Week 3 [bold]notes"\n---\n\nBees make honey.\n', encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "list", "--corpus", str(corpus), "--index", str(tmp_path / "i"))
+    assert code == 0 and "[Draft] Week 3 [bold]notes" in out
+
+
 def test_build_without_a_corpus_exits_2_without_traceback(capsys, fake_model, tmp_path):
     code, out, err = run(
         capsys, "build", "--corpus", str(tmp_path / "nowhere"), "--index", str(tmp_path / "index")

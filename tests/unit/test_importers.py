@@ -65,6 +65,39 @@ def test_html_drops_menus_banners_related_links_footers_and_scripts():
     assert leaked == []
 
 
+_PARAGRAPH = (
+    "<p>The build reads its input files, works out which outputs are out of date, and runs the "
+    "commands that bring them up to date, as few of them as it can.</p>"
+)
+
+
+def _docs_page(head: str, mark_html: str) -> bytes:
+    """A documentation page: several <h1>, each heading with its permalink (`mark_html`)."""
+    sections = "".join(
+        f'<h1>{name}<a class="headerlink" href="#{name.lower()}">{mark_html}</a></h1>'
+        + _PARAGRAPH * 3
+        for name in ("Abstract", "Installing", "Upgrading")
+    )
+    return f"<html><head>{head}</head><body><main>{sections}</main></body></html>".encode()
+
+
+@pytest.mark.parametrize("mark", ["¶", "#", "§"])
+def test_html_heading_permalinks_are_dropped(mark: str):
+    imported = convert_html(_docs_page("<title>Build Guide 1.2 documentation</title>", mark), "p")
+    headings = [line for line in imported.body.splitlines() if line.startswith("## ")]
+    assert headings == ["## Abstract", "## Installing", "## Upgrading"]
+    assert mark not in imported.title
+
+
+def test_html_page_with_several_h1_takes_its_title_element():
+    """A page whose headings each name a section is titled by its <title>, dots and all (where
+    trafilatura would take the first heading)."""
+    imported = convert_html(_docs_page("<title>Build Guide 1.2 documentation</title>", "¶"), "p")
+    assert imported.title == "Build Guide 1.2 documentation"
+    untitled = convert_html(_docs_page("", "¶"), "p")
+    assert untitled.title == "Abstract"  # no <title>: the first heading is all there is
+
+
 def test_html_without_main_text_is_refused():
     page = (
         "<html><head><title>Index</title><script>var a = 1;</script></head><body><nav><a "

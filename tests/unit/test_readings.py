@@ -75,10 +75,25 @@ def test_sections_pages_numbers_and_offsets():
 
 @pytest.mark.parametrize(
     "heading, section",
-    [("## Intro to C#", "Intro to C#"), ("## Closed ##", "Closed"), ("###   Spaced   ", "Spaced")],
+    [
+        ("## Intro to C#", "Intro to C#"),
+        ("## Closed ##", "Closed"),
+        ("###   Spaced   ", "Spaced"),
+        # inline Markdown reads as its words; code spans and underscores are kept as written
+        ("## [libfoo](https://example.org/libfoo) `v2` **notes**", "libfoo v2 notes"),
+        ("## Using ![logo](logo.svg) *the* <em>tool</em>", "Using logo the tool"),
+        ("## The `**kwargs` of __init__ and ALL_EXPORT", "The **kwargs of __init__ and ALL_EXPORT"),
+        ("## 2 * 3 and 4*5", "2 * 3 and 4*5"),
+        ("## Installing¶", "Installing"),
+        ("## ![](badge.svg)", "![](badge.svg)"),  # nothing left: the heading as written
+    ],
 )
 def test_heading_forms(heading, section):
     assert parse_reading(f"{heading}\n\nText.", "d").paragraphs[0].section == section
+
+
+def test_a_title_heading_reads_as_its_words():
+    assert parse_reading("# [libfoo](https://example.org)\n\nText.", "d").title == "libfoo"
 
 
 def test_hash_without_space_is_not_a_heading():
