@@ -4,7 +4,8 @@ that takes part in choices (`quality.CHOOSING`: the held-out sets stay unseen he
 Each lever is a change to one step of `qa.answering.retrieve`, applied here by replacing that step
 for the run (nothing in `qa/` changes). A lever worth a leave-one-corpus-out selection in
 `bench/quality.py` would have to gain on most sets here first; the README's *Retrieval quality*
-lists what these did. Then a learned combination: a logistic re-ranker of the top 30 over the
+lists what these did (RM3 feeds the top chunks' words back into BM25, dense feedback their vectors
+back into the query vector). Then a learned combination: a logistic re-ranker of the top 30 over the
 candidates' signals, fitted with each corpus left out as `make quality` does. Then the text each
 chunk and sentence is embedded with (without its section; without its reading's title either),
 and smaller chunks. Per set: hit@1 / MRR@10 / hit@5; then (hit@1 + MRR@10) / 2 as the mean over
@@ -68,14 +69,28 @@ def _first_of_paragraph(index) -> np.ndarray:
 class _Lever:
     """Replaces steps of retrieval while active; `state` carries the question being ranked."""
 
-    def __init__(self, paragraph=None, two_best=None, first_bonus=None, rm3=None):
+    def __init__(self, paragraph=None, two_best=None, first_bonus=None, rm3=None, dense_prf=None):
         self.paragraph, self.two_best, self.first_bonus, self.rm3 = (
             paragraph,
             two_best,
             first_bonus,
             rm3,
         )
+        self.dense_prf = dense_prf  # (chunks, beta): Rocchio feedback on the query vector
         self.state: dict = {}
+
+    def feedback(self, retrieve, retriever, question, history=(), k=5, **kwargs):
+        """Retrieve once, move the query vector toward the top chunks' vectors, retrieve again."""
+        chunks, beta = self.dense_prf
+        first = retrieve(retriever, question, history, k=max(k, chunks), **kwargs)
+        if not first.candidates:
+            return first
+        rows = {chunk.id: i for i, chunk in enumerate(retriever.index.chunks)}
+        top = [rows[c.chunk.id] for c in first.candidates[:chunks]]
+        query = retriever._embed_query(first.query)
+        moved = query + beta * retriever.chunk_search.vectors[top].mean(axis=0)
+        moved = (moved / np.linalg.norm(moved)).astype(np.float32)
+        return retrieve(retriever, question, history, k=k, query_vector=moved, **kwargs)
 
     # retrieval's steps, as replaced
     def fuse(self, signals, rrf_k):
@@ -125,6 +140,8 @@ class _Lever:
 
         def retrieve(retriever, *args, **kwargs):
             lever.state["retriever"] = retriever
+            if lever.dense_prf and "query_vector" not in kwargs:
+                return lever.feedback(original_retrieve, retriever, *args, **kwargs)
             return original_retrieve(retriever, *args, **kwargs)
 
         original_retrieve = retrieve_module.Retriever.retrieve
@@ -330,6 +347,9 @@ LEVERS = {
     "RM3: 3 chunks, beta 0.5, 10 words": _Lever(rm3=(3, 0.5, 10)),
     "RM3: 5 chunks, beta 0.3, 20 words": _Lever(rm3=(5, 0.3, 20)),
     "RM3: 2 chunks, beta 0.2, 5 words": _Lever(rm3=(2, 0.2, 5)),
+    "dense feedback: 1 chunk, beta 0.3": _Lever(dense_prf=(1, 0.3)),
+    "dense feedback: 3 chunks, beta 0.3": _Lever(dense_prf=(3, 0.3)),
+    "dense feedback: 3 chunks, beta 0.6": _Lever(dense_prf=(3, 0.6)),
 }
 
 
