@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from ..errors import ReadingError
 from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
 from .front_matter import render_front_matter, set_front_matter
-from .htmltext import drop_permalinks, element_text, html_blocks, page_title
+from .htmltext import element_text, html_blocks, page_title, prepare_page
 from .pdftext import pdf_pages
 from .records import MAX_READING_BYTES, READING_SUFFIXES, parse_reading
 
@@ -184,7 +184,7 @@ def convert_html(
         tree = trafilatura.load_html(data)  # (decoded as trafilatura decodes pages)
         if tree is None:
             raise ValueError("no HTML document in it")
-        drop_permalinks(tree)
+        prepare_page(tree)
         # Each extraction gets its own copy: trafilatura prunes the tree it is given.
         doc = trafilatura.bare_extraction(copy.deepcopy(tree), favor_precision=True, **options)
         if doc is None or doc.body is None or not element_text(doc.body):

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["html_blocks", "element_text", "drop_permalinks", "page_title"]
+__all__ = ["html_blocks", "element_text", "prepare_page", "page_title"]
 
 # What documentation generators put after a heading as its link to itself (Sphinx and MkDocs "¶",
 # Node.js and Docusaurus "#", others "§", "🔗"); as text they would end every heading.
+# Elements that hold a page's furniture, not its main content: they stay outside the <main> made
+# for a page that has none.
+_PAGE_FURNITURE = frozenset({"nav", "header", "footer", "aside"})
 _PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "⚓", "\u200b", ""})
 
 
@@ -22,21 +25,45 @@ def element_text(element) -> str:
     return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
 
 
-def drop_permalinks(tree) -> int:
-    """Remove a page's heading permalinks (an in-page link whose text is only a mark); how many.
+def prepare_page(tree) -> None:
+    """Make a page's structure plain to trafilatura before it extracts the main text (in place).
 
-    Example: <h2>Install<a class="headerlink" href="#install">¶</a></h2> -> <h2>Install</h2>
+    - Heading permalinks go: an in-page link whose text is only a mark ("¶", "#", "§").
+      Example: <h2>Install<a class="headerlink" href="#install">¶</a></h2> -> <h2>Install</h2>
+    - Named anchors (<a name="x"> or <a id="x"> without href: places to link to, not links) are
+      unwrapped, their text kept. trafilatura counts one in a heading as a link holding none of
+      the heading's text and drops the heading as link boilerplate, so every section heading of
+      a DocBook or Texinfo manual was lost.
+    - A line break outside <pre> parts the words either side ("Series<br>Changes" read as
+      "SeriesChanges").
+    - A page with no element marking its main content (<main>, <article>, role="main") gets its
+      body, but for its <nav>, <header>, <footer> and <aside>, wrapped in <main>. Without one
+      trafilatura falls back to gathering loose paragraphs, which keeps no heading or list and
+      pulls a list item's inline code out as a block of its own: a release-notes page lost
+      five sixths of its text, and what was left read "-O2", "nullptr", ….
     """
-    marks = [
-        a
-        for a in tree.iter("a")
-        if (a.get("href") or "").startswith("#")
-        and a.text_content().strip() in _PERMALINK_MARKS
-        and not len(a.xpath(".//img"))
-    ]
-    for a in marks:
-        a.drop_tree()  # (its tail text stays)
-    return len(marks)
+    for br in tree.xpath(".//br[not(ancestor::pre)]"):  # a line break parts words
+        br.tail = " " + (br.tail or "")
+    for a in list(tree.iter("a")):
+        href = a.get("href")
+        if href is None:
+            a.drop_tag()
+        elif (
+            href.startswith("#")
+            and a.text_content().strip() in _PERMALINK_MARKS
+            and not a.xpath(".//img")
+        ):
+            a.drop_tree()  # (its tail text stays)
+    body = tree.find(".//body")
+    if body is None or tree.xpath(".//main|.//article|.//*[@role='main']"):
+        return
+    content = [child for child in body if child.tag not in _PAGE_FURNITURE]
+    if not content and not (body.text or "").strip():
+        return  # only furniture: nothing to mark
+    main = body.makeelement("main", {})
+    main.text, body.text = body.text, None
+    main.extend(content)
+    body.append(main)
 
 
 def page_title(tree, found: str) -> str:

@@ -98,6 +98,38 @@ def test_html_page_with_several_h1_takes_its_title_element():
     assert untitled.title == "Abstract"  # no <title>: the first heading is all there is
 
 
+def _manual_page() -> bytes:
+    """A generated manual: no <main> or <article>, each heading wrapped in divs and holding a named
+    anchor (as DocBook and Texinfo write them), a list whose items hold inline code, and a <br> in
+    the title heading."""
+    sections = "".join(
+        f'<div class="section"><div class="titlepage"><div><div><h2 class="title">'
+        f'<a name="s{i}"></a>{name}</h2></div></div></div>{_PARAGRAPH * 2}'
+        "<ul><li>Use <code>-j 4</code> to run four commands at once when the machine has the "
+        "cores for it.</li><li>Use <code>-n</code> to print the commands without running them "
+        "at all.</li></ul></div>"
+        for i, name in enumerate(("Introduction", "Running builds", "Writing rules"))
+    )
+    return (
+        "<html><head><title>The Build Manual</title></head><body>"
+        f'<div class="book"><h1 class="title">The Build<br>Manual</h1>{sections}</div>'
+        "</body></html>"
+    ).encode()
+
+
+def test_html_manual_keeps_its_headings_and_whole_list_items():
+    """Without the preparation trafilatura dropped every heading (a named anchor read as an empty
+    link) and, finding no main element, gathered loose paragraphs: the lists were lost and their
+    inline code came out as blocks of its own ("-j 4")."""
+    imported = convert_html(_manual_page(), "manual.html")
+    lines = imported.body.splitlines()
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings == ["## Introduction", "## Running builds", "## Writing rules"]
+    assert imported.title == "The Build Manual"  # (the <br> parts the words)
+    item = "- Use -j 4 to run four commands at once when the machine has the cores for it."
+    assert lines.count(item) == 3 and "-j 4" not in [line.strip() for line in lines]
+
+
 def test_html_without_main_text_is_refused():
     page = (
         "<html><head><title>Index</title><script>var a = 1;</script></head><body><nav><a "
