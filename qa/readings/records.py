@@ -53,6 +53,14 @@ _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
 
 
+def _is_comment_start(line: str) -> bool:
+    """A line that opens an HTML comment and holds nothing after its close, if it closes."""
+    if not line.startswith("<!--"):
+        return False
+    end = line.find("-->", 4)
+    return end < 0 or not line[end + 3 :].strip()
+
+
 def heading_words(heading: str) -> str:
     """A Markdown heading as a reader sees it: inline markup reduced to its words.
 
@@ -134,6 +142,7 @@ class _Scan:
     block_start: int | None = None  # where the paragraph being read began
     block_code: bool = False  # it began indented as code (4 columns or more)
     fence: str | None = None  # the opening of the fenced code block we are in, if any
+    comment: bool = False  # inside an HTML comment that spans lines
 
     def close(self, end: int) -> None:
         if self.block_start is not None:
@@ -173,8 +182,18 @@ class _Scan:
             if self.block_start is None:
                 self.block_start, self.block_code = pos + indent, False
             return
-        heading = _HEADING.match(bare) if self.markdown and not code else None
         page_mark = _PAGE_MARKER.match(bare)
+        # An HTML comment is hidden where Markdown is shown ("<!-- TODO: check the date -->", a
+        # generator's "<!-- YAML added: v0.5.8 -->"), so it is not the reading's text: its lines
+        # are no paragraph (and, text between paragraphs, end a chunk's run of them).
+        if self.comment:
+            self.comment = "-->" not in bare
+            return
+        if self.markdown and not code and not page_mark and _is_comment_start(bare):
+            self.close(pos)
+            self.comment = "-->" not in bare[4:]
+            return
+        heading = _HEADING.match(bare) if self.markdown and not code else None
         # A one-line paragraph underlined with === or --- is a heading too (setext style).
         underline = (
             self.markdown

@@ -8,6 +8,7 @@ import pytest
 
 import qa.readings.corpus
 from qa.errors import ReadingError
+from qa.index.chunk import ChunkSettings, chunk_reading
 from qa.readings.corpus import corpus_files, load_corpus, read_reading
 from qa.readings.records import citation_label, parse_reading
 
@@ -94,6 +95,29 @@ def test_heading_forms(heading, section):
 
 def test_a_title_heading_reads_as_its_words():
     assert parse_reading("# [libfoo](https://example.org)\n\nText.", "d").title == "libfoo"
+
+
+def test_html_comments_are_not_text_and_end_a_chunk():
+    """A comment is hidden where Markdown is shown: an instructor's note or a generator's metadata
+    must never be quoted as an answer, nor sit inside a passage."""
+    raw = (
+        "Intro text.\n<!-- TODO: check this date with the author -->\nMore.\n\n"
+        "<!-- YAML\nadded: v1\n\nchanges: none\n-->\n\nAfter.\n\n<!-- page 2 -->\n\nOn two.\n\n"
+        "<!-- c --> shown\n\n    <!-- indented: code -->\n\n```\n<!-- in a fence -->\n```\n"
+    )
+    reading = parse_reading(raw, "d")
+    assert texts(reading) == [
+        "Intro text.",
+        "More.",
+        "After.",
+        "On two.",
+        "<!-- c --> shown",  # text after the comment is shown, so the line is text
+        "<!-- indented: code -->",
+        "```\n<!-- in a fence -->\n```",
+    ]
+    assert [p.page for p in reading.paragraphs][3] == 2
+    chunks = chunk_reading(reading, lambda text: len(text.split()), ChunkSettings(max_tokens=250))
+    assert not any("TODO" in c.text or "YAML" in c.text for c in chunks)
 
 
 def test_hash_without_space_is_not_a_heading():
