@@ -189,3 +189,23 @@ def test_quality_choice_pools_questions_so_a_small_set_cannot_outvote_a_large_on
     assert best == 1
     assert model == {"fitted_on": 2}  # fitted on the chosen run's sets of those corpora
     assert quality.choose(runs, configs, ["fixture"])[0] == 0  # one corpus: its own score
+
+
+def test_reading_survey_counts_what_the_reader_keeps_and_names_refusals(tmp_path, capsys):
+    from bench.reading_survey import main, survey
+
+    notes = "# Notes\n\n## One\n\nFirst part.\n\n<!-- hidden -->\n\n## Two\n\nSecond.\n"
+    (tmp_path / "notes.md").write_text(notes, encoding="utf-8")
+    (tmp_path / "empty.md").write_text("", encoding="utf-8")
+    rows = {r["file"].rsplit("/", 1)[1]: r for r in survey(sorted(tmp_path.iterdir()))}
+    assert rows["notes.md"] == {
+        "file": str(tmp_path / "notes.md"),
+        "title": "Notes",
+        "characters": len("First part.") + len("Second."),
+        "sections": 2,
+        "paragraphs": 2,
+    }
+    assert "no text to index" in rows["empty.md"]["refused"]
+    assert main([str(tmp_path), "--json", str(tmp_path / "rows.json")]) == 0
+    assert "2 files: 1 read, 1 refused" in capsys.readouterr().out
+    assert len(json.loads((tmp_path / "rows.json").read_text())) == 2
