@@ -38,6 +38,8 @@ _HEADING = re.compile(
     r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$"
 )  # a closing "##" needs a space before it
 _CODE_INDENT = 4  # columns (a tab to the next multiple of 4)
+# What underlines a title or section in plain text (reStructuredText, AsciiDoc, README files).
+_TEXT_UNDERLINE = r"=+|-+|~+|\^+|\*+|\++"
 # Inline Markdown in a heading, reduced to the words a reader sees: images to their alt text, links
 # to their text, ** and * emphasis to their content, HTML tags and a closing permalink mark dropped.
 # Underscores are left alone: in technical readings they join words (ALL_EXPORT, __init__).
@@ -51,6 +53,12 @@ _INLINE_MARKUP = (
 )
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
+
+
+def _underlines(rule: str, line: str) -> bool:
+    """In plain text, a rule under a line is its underline when about as long as it (as
+    reStructuredText and AsciiDoc write titles); a longer or shorter one is a separator."""
+    return abs(len(rule) - len(line)) <= max(2, len(line) // 4)
 
 
 def _is_comment_start(line: str) -> bool:
@@ -196,14 +204,13 @@ class _Scan:
         heading = _HEADING.match(bare) if self.markdown and not code else None
         # A one-line paragraph underlined with === or --- is a heading too (setext style).
         underline = (
-            self.markdown
-            and self.block_start is not None
+            self.block_start is not None
             and not (code or self.block_code)
-            and re.fullmatch(r"=+|-+", bare)
+            and re.fullmatch(r"=+|-+" if self.markdown else _TEXT_UNDERLINE, bare)
             and "\n" not in self.text[self.block_start : pos].strip()
         )
-        if underline:
-            name = self.text[self.block_start : pos].strip()
+        name = self.text[self.block_start : pos].strip() if underline else ""
+        if underline and (self.markdown or _underlines(bare, name)):
             self.block_start = None
             self._heading(name, bare[0] == "=")
         elif not bare or heading or page_mark:

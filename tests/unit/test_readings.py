@@ -129,6 +129,25 @@ def test_plain_text_keeps_hash_lines_as_text():
     assert texts(r) == ["# not a heading", "Text."] and r.paragraphs[0].section is None
 
 
+def test_plain_text_titles_and_sections_are_underlined_lines():
+    """Plain text names its title and sections by underlining them (reStructuredText, AsciiDoc,
+    README files); a rule much longer or shorter than the line above it is a separator."""
+    raw = (
+        "Release Notes\n=============\n\nOld news\n--------\n\nFor people upgrading.\n\n"
+        "A line of prose.\n"
+        + "-" * 60
+        + "\n\nNext.\n\n Regression tests\n ~~~~~~~~~~~~~~~~\n\nLast.\n"
+    )
+    r = parse_reading(raw, "d", markdown=False)
+    assert r.title == "Release Notes"
+    assert [(p.section, text) for p, text in zip(r.paragraphs, texts(r), strict=True)] == [
+        ("Old news", "For people upgrading."),
+        ("Old news", "A line of prose.\n" + "-" * 60),
+        ("Old news", "Next."),
+        ("Regression tests", "Last."),
+    ]
+
+
 def test_windows_line_endings_and_nul_bytes():
     r = parse_reading("---\r\ntitle: T\r\n---\r\n## S\r\n\r\nOne\x00 two.\r\n\r\nThree.\r\n", "d")
     assert r.title == "T" and texts(r) == ["One two.", "Three."] and r.paragraphs[0].section == "S"
