@@ -14,10 +14,10 @@ __all__ = ["html_blocks", "element_text", "prepare_page", "page_title"]
 
 # What documentation generators put after a heading as its link to itself (Sphinx and MkDocs "¶",
 # Node.js and Docusaurus "#", others "§", "🔗"); as text they would end every heading.
+_PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "⚓", "\u200b", ""})
 # Elements that hold a page's furniture, not its main content: they stay outside the <main> made
 # for a page that has none.
 _PAGE_FURNITURE = frozenset({"nav", "header", "footer", "aside"})
-_PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "⚓", "\u200b", ""})
 
 
 def element_text(element) -> str:

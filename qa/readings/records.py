@@ -168,7 +168,8 @@ class _Scan:
         self.block_start = None
 
     def _heading(self, name: str, top: bool) -> None:
-        name = heading_words(name)
+        if self.markdown:  # (plain text shows its asterisks and brackets as they are)
+            name = heading_words(name)
         if top and not self.title and not self.paragraphs:
             self.title = name
         else:

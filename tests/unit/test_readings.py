@@ -146,6 +146,10 @@ def test_plain_text_titles_and_sections_are_underlined_lines():
         ("Old news", "Next."),
         ("Regression tests", "Last."),
     ]
+    marked = parse_reading(
+        "Text.\n\nUse *args* and [x](y)\n---------------------\n\nEnd.\n", "d", markdown=False
+    )
+    assert marked.paragraphs[-1].section == "Use *args* and [x](y)"  # plain text: as written
 
 
 def test_windows_line_endings_and_nul_bytes():
