@@ -32,9 +32,9 @@ __all__ = [
 
 FORMAT_VERSION = 4  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
 # never a heading; 4: headings read as their words (no Markdown links, emphasis or permalink marks),
-# HTML comments are not text, plain text's underlined lines are headings, and web pages keep
-# headings and lists trafilatura dropped. Sections, titles and passages change, so an index read
-# the old way is rebuilt.
+# HTML comments are not text, plain text's underlined lines and PDFs' numbered lines are headings,
+# and web pages keep headings and lists trafilatura dropped. Sections, titles and passages
+# change, so an index read the old way is rebuilt.
 MANIFEST = "manifest.json"
 
 

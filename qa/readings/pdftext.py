@@ -3,7 +3,8 @@
 pypdf returns each page as hard-wrapped lines, usually with no blank line between paragraphs.
 This module joins the lines of a paragraph (undoing end-of-line hyphenation), ends a paragraph at
 a line that stops short of the usual line length after a sentence's end, takes a short
-stand-alone line without final punctuation as a heading, and drops page furniture: bare page
+stand-alone line without final punctuation as a heading (a numbered one too, "2.1. Method",
+unless a sibling number beside it makes it a list item), and drops page furniture: bare page
 numbers and running headers or footers repeated on most pages. The trade-off: these are rules on
 line lengths and punctuation, not on fonts, so they read ordinary prose well and odd layouts
 (columns, tables) less well; no word of the text is ever changed except a split word rejoined.
@@ -24,6 +25,7 @@ _SENTENCE_END = re.compile(r"[.!?:…][\"'”’)\]]*$")
 _NO_HEADING_END = re.compile(r"[.,;:!?…\-–—]$")
 _BULLET = re.compile(r"^(?:[•◦▪‣●○■□–—-]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
+_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S)")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,12 @@ def _typical_width(pages: list[list[str]]) -> int:
     return lengths[int(0.8 * (len(lengths) - 1))] if lengths else 0
 
 
-def _is_heading(line: str, following: str | None, width: int) -> bool:
+def _is_heading(line: str, following: str | None, width: int, previous: str | None = None) -> bool:
+    """A short stand-alone line without final punctuation, before a line that starts afresh.
+
+    A numbered line ("2.1. Directory layout") is a heading unless a sibling number stands right
+    before or after it (then it is an item of a numbered list).
+    """
     words = line.split()
     return (
         following is not None
@@ -103,9 +110,22 @@ def _is_heading(line: str, following: str | None, width: int) -> bool:
         and (line[0].isupper() or line[0].isdigit())
         and any(c.isalpha() for c in line)
         and not _NO_HEADING_END.search(line)
-        and not _BULLET.match(line)
+        and (not _BULLET.match(line) or _numbered_section(line, previous, following))
         and (following[:1].isupper() or following[:1].isdigit() or bool(_BULLET.match(following)))
     )
+
+
+def _numbered_section(line: str, previous: str | None, following: str | None) -> bool:
+    """A numbered line ("3. Results", "2.1. Layout") with no sibling number beside it."""
+    number = _SECTION_NUMBER.match(line)
+    if not number or not number.group(2)[:1].isupper():
+        return False
+    depth = number.group(1).count(".")
+    for other in (previous, following):
+        beside = _SECTION_NUMBER.match(other or "")
+        if beside and beside.group(1).count(".") == depth:
+            return False
+    return True
 
 
 def _flush(blocks: list[tuple[str, str]], current: list[str]) -> None:
@@ -146,9 +166,10 @@ def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[li
                 _flush(blocks, current)
                 continue
             following = next((nxt for nxt in lines[i + 1 :] if nxt), None)
+            previous = next((before for before in reversed(lines[:i]) if before), None)
             if _BULLET.match(line):
                 _flush(blocks, current)
-            if not current and _is_heading(line, following, width):
+            if not current and _is_heading(line, following, width, previous):
                 if not (not seen_text and line.casefold() == doc_title):
                     blocks.append(("heading", line))
                 seen_text = True

@@ -157,6 +157,33 @@ def test_pdf_pages_paragraphs_and_headings():
     assert len(reading.paragraphs) == 6
 
 
+def test_pdf_numbered_section_headings_are_headings_and_numbered_lists_stay_lists():
+    from qa.readings.pdftext import pdf_pages
+
+    page = "\n".join(
+        [
+            "Valley Survey Notes",
+            "1. Introduction",
+            "1.1. Scope",
+            "This note says how the survey was run and what it found in the valley.",
+            "2. Method",
+            "The steps were these:",
+            "1. Walk the transect",
+            "2. Count the plants",
+            "Then the counts were added up for every plot of the survey.",
+        ]
+    )
+    (only,), _ = pdf_pages([page], [1])
+    assert [text for kind, text in only.blocks if kind == "heading"] == [
+        "1. Introduction",
+        "1.1. Scope",
+        "2. Method",
+    ]
+    assert ("text", "1. Walk the transect") in only.blocks  # a sibling follows: a list item
+    # a sibling precedes: a list item too (its wrapped line joined on, as any item's)
+    assert any(kind == "text" and text.startswith("2. Count") for kind, text in only.blocks)
+
+
 def read_reading_text(text: str):
     from qa.readings.records import parse_reading
 
