@@ -67,21 +67,25 @@ def prepare_page(tree) -> None:
 
 
 def page_title(tree, found: str) -> str:
-    """The reading's title: trafilatura's (`found`), unless it fell back to one of the headings.
+    """The reading's title: trafilatura's (`found`), unless it fell back to a section's heading.
 
     trafilatura takes a page's only <h1>, else its metadata, else its <title> (passed over when it
     holds a ".", as "Underscore.js" or "Policy 0.12.0 documentation" do), else its first <h1> or
-    <h2>. A documentation page has several <h1> (or none), so that heading names one section;
-    the page's <title> names the page.
+    <h2>. On a documentation page with several <h1> (or none) that heading names one section, and
+    the <title> names the page: the <title> is taken when `found` is the first <h1> or <h2> and
+    the <title> does not hold it. (A news page's <title> holds its headline and the site's name,
+    so the headline stays.)
     Example: <title>Underscore.js</title> ... <h2>Downloads</h2>, 'Downloads' -> 'Underscore.js'
     """
     h1 = tree.findall(".//h1")
-    if len(h1) == 1:
+    if len(h1) == 1 or not found:
         return found
-    headings = {element_text(h) for h in tree.iter("h1", "h2")}
     element = tree.find(".//title")
     own = element_text(element) if element is not None else ""
-    return own if own and (not found or found in headings) else found
+    firsts = [element_text(h[0]) for h in (h1, tree.findall(".//h2")) if h]
+    if own and found in firsts and found.casefold() not in own.casefold():
+        return own
+    return found
 
 
 def html_blocks(body, title: str) -> list[tuple[str, str]]:

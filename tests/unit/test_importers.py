@@ -96,6 +96,11 @@ def test_html_page_with_several_h1_takes_its_title_element():
     assert imported.title == "Build Guide 1.2 documentation"
     untitled = convert_html(_docs_page("", "¶"), "p")
     assert untitled.title == "Abstract"  # no <title>: the first heading is all there is
+    news = (  # a site's name in an <h1> too: the <title> holds the headline, which stays
+        "<html><head><title>Glaciers retreat | The Courier</title></head><body><h1>The Courier"
+        f"</h1><h1 class='entry-title'>Glaciers retreat</h1>{_PARAGRAPH * 3}</body></html>"
+    )
+    assert convert_html(news, "n").title == "Glaciers retreat"
 
 
 def _manual_page() -> bytes:
