@@ -2,8 +2,11 @@
 
 Each record is appended with a single `write` on a file opened with `O_APPEND`, under a lock
 shared by the threads of this process and (through a lock file) by other processes, so lines
-never interleave or get lost when many students click at once. The trade-off: one tiny lock
-per append instead of a database; the log is plain JSONL an instructor can read or grep.
+never interleave or get lost when many students click at once. A process killed in the middle of
+its write (Linux ends a write short when SIGKILL arrives between the pages of a long line) leaves
+half a line: the next append ends that line first, so the half record is one line the reader
+skips (and counts as bad) and no later record is joined to it. The trade-off: one tiny lock per
+append instead of a database; the log is plain JSONL an instructor can read or grep.
 No IP address or user id is ever written.
 """
 
@@ -56,13 +59,14 @@ class FeedbackLog:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._thread_lock, self._file_lock:
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
                 try:
-                    written = os.write(fd, line)
-                    if written != len(
-                        line
-                    ):  # a short write on a full disk: say so rather than leave half a line
-                        raise OSError(f"only {written} of {len(line)} bytes written")
+                    size = os.fstat(fd).st_size
+                    torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"  # a writer was killed
+                    payload = b"\n" + line if torn else line
+                    written = os.write(fd, payload)
+                    if written != len(payload):  # a short write on a full disk: say so
+                        raise OSError(f"only {written} of {len(payload)} bytes written")
                 finally:
                     os.close(fd)
         except OSError as exc:

@@ -81,6 +81,19 @@ def test_concurrent_appends_from_processes_lose_nothing(tmp_path):
     assert bad == 0 and len(records) == 150
 
 
+def test_an_append_after_a_torn_line_starts_a_fresh_one(tmp_path):
+    """A writer killed mid-write leaves half a record: the next record still reads back whole."""
+    path = tmp_path / "feedback.jsonl"
+    log = FeedbackLog(path)
+    log.question("Complete?", ["a@1"], False)
+    with path.open("ab") as fh:
+        fh.write(b'{"time":"2026-12-03T10:00:00+0000","kind":"vote","question":"cut sh')
+    log.question("After the tear?", ["a@2"], False)
+    records, bad = read_records(path)
+    assert [r["question"] for r in records] == ["Complete?", "After the tear?"] and bad == 1
+    assert path.read_bytes().endswith(b"\n")
+
+
 def test_summary_counts_refusals_and_ranks_down_votes():
     records = [
         {
