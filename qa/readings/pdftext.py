@@ -123,7 +123,8 @@ def _numbered_section(line: str, previous: str | None, following: str | None) ->
     depth = number.group(1).count(".")
     for other in (previous, following):
         beside = _SECTION_NUMBER.match(other or "")
-        if beside and beside.group(1).count(".") == depth:
+        # (a sentence that starts with a count, "3 of the plots…", is no sibling)
+        if beside and beside.group(1).count(".") == depth and (depth or _BULLET.match(other)):
             return False
     return True
 

@@ -171,6 +171,8 @@ def test_pdf_numbered_section_headings_are_headings_and_numbered_lists_stay_list
             "1. Introduction",
             "1.1. Scope",
             "This note says how the survey was run and what it found in the valley.",
+            "Of the plots, the wettest were counted first and the driest last, as in 2019;",
+            "3 of them were flooded.",
             "2. Method",
             "The steps were these:",
             "1. Walk the transect",
