@@ -1,13 +1,14 @@
 """Turn the text lines a PDF gives per page back into paragraphs and headings.
 
-pypdf returns each page as hard-wrapped lines, usually with no blank line between paragraphs.
-This module joins the lines of a paragraph (undoing end-of-line hyphenation), ends a paragraph at
-a line that stops short of the usual line length after a sentence's end, takes a short
-stand-alone line without final punctuation as a heading (a numbered one too, "2.1. Method",
-unless a sibling number beside it makes it a list item), and drops page furniture: bare page
-numbers and running headers or footers repeated on most pages. The trade-off: these are rules on
-line lengths and punctuation, not on fonts, so they read ordinary prose well and odd layouts
-(columns, tables) less well; no word of the text is ever changed except a split word rejoined.
+pypdf returns each page as hard-wrapped lines, usually with no blank line between paragraphs. This
+module joins the lines of a paragraph (undoing end-of-line hyphenation), ends a paragraph at a line
+that stops short of the usual line length after a sentence's end, takes a short stand-alone line
+without final punctuation as a heading (a numbered one too, "2.1. Method", unless a sibling number
+beside it makes it a list item), and drops page furniture: bare page numbers, running headers or
+footers repeated on most pages, and running heads that carry their page's number ("Chapter 2:
+Sediment 37") on two pages or more. The trade-off: these are rules on line lengths and punctuation,
+not on fonts, so they read ordinary prose well and odd layouts (columns, tables) less well; no word
+of the text is ever changed except a split word rejoined.
 """
 
 from __future__ import annotations
@@ -69,6 +70,22 @@ def _furniture(pages: list[list[str]]) -> set[str]:
         counts.update(ends)
     need = max(3, int(0.6 * len(pages) + 0.999))
     return {shape for shape, n in counts.items() if n >= need and shape}
+
+
+def _numbered_heads(pages: list[list[str]], numbers: list[int]) -> set[str]:
+    """Shapes of first or last lines that carry their own page's number and recur on another page.
+
+    Running heads of books and manuals ("Chapter 2: Sediment 37") alternate between even and odd
+    pages or change with the chapter, so no one of them fills most pages; the page number at
+    their start or end gives them away.
+    """
+    counts: Counter[str] = Counter()
+    for lines, number in zip(pages, numbers, strict=True):
+        for line in {lines[0], lines[-1]} if lines else set():
+            words = line.split()
+            if len(words) > 1 and str(number) in (words[0], words[-1]):
+                counts[_shape(line)] += 1
+    return {shape for shape, n in counts.items() if n >= 2}
 
 
 def _shape(line: str) -> str:
@@ -149,7 +166,7 @@ def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[li
     """
     raw = [[_clean(line) for line in text.splitlines()] for text in texts]
     nonblank = [[line for line in lines if line] for lines in raw]
-    repeated = _furniture(nonblank)
+    repeated = _furniture(nonblank) | _numbered_heads(nonblank, numbers)
     kept = [_strip_furniture(lines, repeated) for lines in raw]
     width = _typical_width(kept)
     first_line = next((line for lines in kept for line in lines if line), "")

@@ -191,6 +191,25 @@ def test_pdf_numbered_section_headings_are_headings_and_numbered_lists_stay_list
     assert any(kind == "text" and text.startswith("2. Count") for kind, text in only.blocks)
 
 
+def test_pdf_running_heads_with_their_page_number_are_dropped():
+    """A book chapter's running heads alternate (even pages one, odd pages another), so neither
+    fills most pages; carrying their page's number on two pages or more gives them away."""
+    from qa.readings.pdftext import pdf_pages
+
+    bodies = {
+        n: f"On page {word} the delta grows where the river slows and drops its sediment."
+        for n, word in enumerate(("one", "two", "three", "four", "five", "six"), start=36)
+    }
+    texts = [
+        f"{n} Rivers of the World\n{body}" if n % 2 == 0 else f"Deltas and Estuaries {n}\n{body}"
+        for n, body in bodies.items()
+    ]
+    pages, _ = pdf_pages(texts, list(bodies))
+    assert [page.blocks for page in pages] == [(("text", body),) for body in bodies.values()]
+    once, _ = pdf_pages([f"{bodies[36]}\nSee figure 36", f"{bodies[37]}\nNotes"], [36, 37])
+    assert "See figure 36" in once[0].blocks[-1][1]  # on one page only: kept
+
+
 def read_reading_text(text: str):
     from qa.readings.records import parse_reading
 
