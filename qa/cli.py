@@ -629,14 +629,14 @@ def _add_build(sub) -> None:
 def _add_add(sub) -> None:
     p = sub.add_parser(
         "add",
-        help="import readings (HTML pages, PDFs, Markdown, text files or http(s) URLs) "
-        "into the corpus",
+        help="import readings (HTML pages, PDFs, Word documents, Markdown, text files or "
+        "http(s) URLs) into the corpus",
     )
     p.add_argument(
         "sources",
         nargs="+",
         metavar="PATH_OR_URL",
-        help="a file (.html .htm .xhtml .pdf .md .markdown .txt) or an http(s) URL; "
+        help="a file (.html .htm .xhtml .pdf .docx .md .markdown .txt) or an http(s) URL; "
         "several may be given",
     )
     p.add_argument("--corpus", default="corpus", help=_CORPUS_HELP)

@@ -1,11 +1,12 @@
-"""Convert a source to corpus form: web pages, PDFs, Markdown, plain text and URLs.
+"""Convert a source to corpus form: web pages, PDFs, Word documents, Markdown, plain text, URLs.
 
 Every source becomes the text of one corpus file: Markdown with a front-matter block (title,
 author, date, publisher, source_url, and the hash of the imported bytes), `## ` headings as
 sections, and for PDFs a `<!-- page N -->` marker before each page so passages cite their page.
 Web pages go through trafilatura, which keeps the article and drops menus, cookie banners,
 related links, footers and scripts; PDFs through pypdf, whose hard-wrapped lines are joined back
-into paragraphs. Markdown and text files are copied as they are. The trade-off: the PDF paragraph
+into paragraphs; Word documents (.docx) through python-docx, their Title and Heading styles as
+sections. Markdown and text files are copied as they are. The trade-off: the PDF paragraph
 and heading rules are heuristics on line lengths and punctuation (no font information), so an
 unusual layout may split or merge a paragraph; the text itself is always the PDF's own.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import ReadingError
+from .docxtext import docx_blocks
 from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
 from .front_matter import render_front_matter, set_front_matter
 from .htmltext import element_text, html_blocks, page_title, prepare_page
@@ -39,6 +41,7 @@ __all__ = [
     "convert_url",
     "convert_html",
     "convert_pdf",
+    "convert_docx",
     "convert_text",
     "slugify",
     "render_markdown",
@@ -47,11 +50,12 @@ __all__ = [
 
 MAX_IMPORT_BYTES = 50_000_000
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
-IMPORT_SUFFIXES = HTML_SUFFIXES + (".pdf",) + READING_SUFFIXES
+IMPORT_SUFFIXES = HTML_SUFFIXES + (".pdf", ".docx") + READING_SUFFIXES
 URL_TYPES = {
     "text/html": "html",
     "application/xhtml+xml": "html",
     "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
     "text/plain": "text",
     "text/markdown": "markdown",
     "text/x-markdown": "markdown",
@@ -66,7 +70,7 @@ class Imported:
     `body` is the Markdown (or text) after the front matter; `suffix` the corpus file's suffix.
     """
 
-    kind: str  # html | pdf | markdown | text
+    kind: str  # html | pdf | docx | markdown | text
     title: str
     body: str
     suffix: str
@@ -342,6 +346,44 @@ def _pdf_meta(info) -> dict[str, str]:
     return {k: v for k, v in meta.items() if v}
 
 
+# ---------------------------------------------------------------------------- Word
+
+
+def convert_docx(data: bytes, source: str, *, title: str | None = None) -> Imported:
+    """Extract the body of a Word document (.docx): headings, paragraphs, lists and tables.
+
+    Raises `ReadingError` for a file that is not a readable .docx, and for one with no text.
+    """
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        blocks, own_title = docx_blocks(document)
+        properties = document.core_properties
+        author, created = properties.author or "", properties.created
+        meta_title = _one_line(properties.title or "")
+    except Exception as exc:  # python-docx, zipfile and lxml raise many kinds on damaged files
+        raise ReadingError(
+            f"{source}: is not a Word document that can be read ({type(exc).__name__}: {exc}); "
+            "open it in Word and save it again as .docx (or as PDF), then add that."
+        ) from exc
+    reading_title = _one_line(title or meta_title or own_title) or title_from_source(source)
+    if blocks and blocks[0] == ("heading", reading_title):
+        blocks = blocks[1:]  # the title lives in the front matter
+    if not any(kind == "text" for kind, _ in blocks):
+        raise ReadingError(f"{source}: the document has no text to index; nothing to add.")
+    meta = {"author": _one_line(author), "date": created.date().isoformat() if created else ""}
+    return Imported(
+        "docx",
+        reading_title,
+        render_markdown(blocks),
+        ".md",
+        source,
+        _sha256(data),
+        {k: v for k, v in meta.items() if v},
+    )
+
+
 # ---------------------------------------------------------------------------- text and Markdown
 
 
@@ -384,11 +426,16 @@ def convert_text(
 def convert_file(
     path: Path, *, title: str | None = None, max_bytes: int = MAX_IMPORT_BYTES
 ) -> Imported:
-    """Convert one local file by its type (.html/.htm/.xhtml, .pdf, .md/.markdown, .txt)."""
+    """Convert one local file by its type (.html/.htm/.xhtml, .pdf, .docx, .md/.markdown, .txt)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if path.is_dir():
         raise ReadingError(f"{path}: is a folder; add the files in it one by one or pass them all.")
+    if suffix in (".doc", ".rtf", ".odt"):
+        raise ReadingError(
+            f"{path}: {suffix} files cannot be read; open it and save it as .docx or PDF, "
+            "then add that."
+        )
     if suffix not in IMPORT_SUFFIXES:
         raise ReadingError(
             f"{path}: unsupported file type {suffix or '(none)'!r}; `qa add` takes "
@@ -408,6 +455,8 @@ def convert_file(
         raise ReadingError(f"{path}: the file is empty; nothing to add.")
     if suffix == ".pdf":
         imported = convert_pdf(data, str(path), title=title)
+    elif suffix == ".docx":
+        imported = convert_docx(data, str(path), title=title)
     elif suffix in HTML_SUFFIXES:
         if b"\x00" in data[:8192]:
             raise ReadingError(f"{path}: looks like a binary file, not a web page.")
@@ -434,7 +483,7 @@ def convert_url(
     max_bytes: int = MAX_IMPORT_BYTES,
     public_only: bool = False,
 ) -> Imported:
-    """Fetch a URL and convert it by its content type (HTML, PDF, plain text or Markdown)."""
+    """Fetch a URL and convert it by its content type (HTML, PDF, Word, plain text or Markdown)."""
     fetched = fetch_url(url, timeout=timeout, max_bytes=max_bytes, public_only=public_only)
     kind = URL_TYPES.get(fetched.content_type)
     if (
@@ -456,6 +505,8 @@ def convert_url(
         return _with_meta(imported, source_url=fetched.url)
     if kind == "pdf":
         imported = convert_pdf(fetched.data, url, title=title)
+    elif kind == "docx":
+        imported = convert_docx(fetched.data, url, title=title)
     else:
         return convert_text(
             fetched.data,

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 READING_SUFFIXES = (".md", ".markdown", ".txt")
-CONVERTED_SUFFIXES = (".html", ".htm", ".pdf")  # converted as `qa add` converts them
+CONVERTED_SUFFIXES = (".html", ".htm", ".pdf", ".docx")  # converted as `qa add` converts them
 CORPUS_SUFFIXES = READING_SUFFIXES + CONVERTED_SUFFIXES
 MAX_READING_BYTES = 20 * 1024 * 1024
 

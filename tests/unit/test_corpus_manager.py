@@ -119,7 +119,8 @@ def test_two_uploads_at_once_both_land(setup):
         ("broken.pdf", b"%PDF-1.4 not really", "damaged"),
         ("notes.md", b"", "empty"),
         ("../notes.md", NOTES.encode(), "plain file name"),
-        ("notes.docx", b"PK", "unsupported file type"),
+        ("notes.pptx", b"PK", "unsupported file type"),
+        ("notes.docx", b"PK\x03\x04 not a zip", "is not a Word document"),
         ("big.md", b"x" * 50_000_001, "over the limit"),
     ],
 )

@@ -12,7 +12,13 @@ import pytest
 
 from qa.cli import main
 from qa.errors import ReadingError
-from qa.readings.convert import convert_file, convert_html, convert_pdf, slugify
+from qa.readings.convert import (
+    convert_docx,
+    convert_file,
+    convert_html,
+    convert_pdf,
+    slugify,
+)
 from qa.readings.corpus import read_reading
 from qa.readings.importers import add_reading, find_reading, remove_reading
 from tests.support.pdf_helpers import make_pdf
@@ -208,6 +214,69 @@ def test_pdf_running_heads_with_their_page_number_are_dropped():
     assert [page.blocks for page in pages] == [(("text", body),) for body in bodies.values()]
     once, _ = pdf_pages([f"{bodies[36]}\nSee figure 36", f"{bodies[37]}\nNotes"], [36, 37])
     assert "See figure 36" in once[0].blocks[-1][1]  # on one page only: kept
+
+
+def _word_document(title: str = "Week 3: River Deltas") -> bytes:
+    """A .docx as an instructor writes one: a Title, headings, prose, a bulleted list, a table."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.author = "A. Instructor"
+    document.add_heading(title, 0)
+    document.add_paragraph("Deltas form where a river slows and drops the sediment it carries.")
+    document.add_heading("Sediment budgets", 1)
+    document.add_paragraph("The Mekong delta received about 160 million tonnes of sediment a year.")
+    document.add_paragraph("Dams upstream", style="List Bullet")
+    document.add_paragraph("Sand mining in the channels", style="List Bullet")
+    table = document.add_table(rows=2, cols=2)
+    for row, cells in zip(
+        table.rows, (("River", "Tonnes"), ("Mekong", "160 million")), strict=True
+    ):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    document.add_heading("Mangrove belts", 1)
+    document.add_paragraph("Mangroves trap sediment and shield the coast from storm surges.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_word_documents_keep_title_sections_lists_and_tables(tmp_path: Path):
+    imported = convert_docx(_word_document(), "week3.docx")
+    assert imported.kind == "docx" and imported.title == "Week 3: River Deltas"
+    assert imported.meta["author"] == "A. Instructor"
+    reading = read_reading_text(imported.file_text())
+    by_text = {reading.text[p.start : p.end]: p.section for p in reading.paragraphs}
+    assert by_text == {
+        "Deltas form where a river slows and drops the sediment it carries.": None,
+        "The Mekong delta received about 160 million tonnes of sediment a year.": (
+            "Sediment budgets"
+        ),
+        "- Dams upstream\n- Sand mining in the channels": "Sediment budgets",
+        "River | Tonnes\nMekong | 160 million": "Sediment budgets",
+        "Mangroves trap sediment and shield the coast from storm surges.": "Mangrove belts",
+    }
+    path = tmp_path / "corpus" / "week3.docx"  # dropped into the corpus, read as qa add reads it
+    path.parent.mkdir()
+    path.write_bytes(_word_document())
+    assert read_reading(path).title == "Week 3: River Deltas"
+    added = add_reading(tmp_path / "corpus" / "week3.docx", tmp_path / "other")
+    assert added.added and added.path.suffix == ".md"
+
+
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        ("notes.docx", b"PK\x03\x04 not really a zip", "is not a Word document that can be read"),
+        ("notes.doc", b"\xd0\xcf\x11\xe0 an old Word file", "save it as .docx or PDF"),
+    ],
+)
+def test_unreadable_word_files_are_refused_with_the_fix(tmp_path: Path, name, data, reason):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ReadingError, match=re.escape(reason)) as error:
+        convert_file(path)
+    assert str(path) in str(error.value)
 
 
 def read_reading_text(text: str):

@@ -183,7 +183,7 @@ def test_txt_files_are_plain_text(tmp_path):
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("slides.docx", b"PK\x03\x04", "unsupported file type '.docx'"),
+        ("slides.pptx", b"PK\x03\x04", "unsupported file type '.pptx'"),
         ("slides.pdf", b"%PDF-1.4", "the PDF is damaged"),
         ("binary.md", b"abc\x00def", "looks like a binary file"),
         ("latin1.md", "café".encode("latin-1"), "is not UTF-8 text"),
