@@ -468,6 +468,11 @@ def server():
         "/science/andes-glaciers": (200, "text/html; charset=utf-8", NEWS_HTML.encode()),
         "/deltas.pdf": (200, "application/pdf", river_pdf()),
         "/notes.txt": (200, "text/plain; charset=utf-8", NOTES_TEXT.encode()),
+        "/week3.docx": (
+            200,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            _word_document(),
+        ),
         "/logo.png": (200, "image/png", b"\x89PNG\r\n\x1a\n" + bytes(100)),
         "/menu": (200, "text/html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>"),
     }
@@ -502,6 +507,8 @@ def test_url_pdf_and_text(server: str, tmp_path: Path):
     reading = read_reading(notes.path)
     assert notes.path.suffix == ".txt" and reading.meta["source_url"] == f"{server}/notes.txt"
     assert NOTES_TEXT in notes.path.read_text()  # the words as they are, after the front matter
+    word = add_reading(f"{server}/week3.docx", corpus)
+    assert word.kind == "docx" and read_reading(word.path).title == "Week 3: River Deltas"
 
 
 @pytest.mark.parametrize(
