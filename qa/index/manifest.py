@@ -5,7 +5,7 @@ The manifest says what was built (the data files, the readings and their counts)
 Every reader takes attributes of `Manifest`; only `from_json` reads the file and only `to_json`
 writes it (atomically). The trade-off: a manifest of the current format must have every field
 (a missing one is damage, named with the file and the fix), while one of another format is read
-leniently, with empty defaults, so the loader can still say "index format 1 is not 3" and find
+leniently, with empty defaults, so the loader can still say "index format 1 is not 4" and find
 the corpus to rebuild from, instead of calling an old index damaged.
 """
 

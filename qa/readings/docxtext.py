@@ -27,8 +27,8 @@ def _is_list_item(paragraph, style: str) -> bool:
     return "list" in style or (properties is not None and properties.numPr is not None)
 
 
-def _text(paragraph) -> str:
-    return re.sub(r"\s+", " ", paragraph.text).strip()
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
@@ -53,14 +53,14 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
             end_list()
             rows = []
             for row in part.rows:
-                cells = [re.sub(r"\s+", " ", cell.text).strip() for cell in row.cells]
+                cells = [_one_line(cell.text) for cell in row.cells]
                 unique = [c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]]  # merged
                 if any(unique):
                     rows.append(" | ".join(unique))
             if rows:
                 blocks.append(("text", "\n".join(rows)))
             continue
-        text = _text(part)
+        text = _one_line(part.text)
         if not text:
             continue
         style = _style_name(part)
