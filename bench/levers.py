@@ -214,12 +214,9 @@ def _embedding_context(context):
 
 def build(tmp: Path, embedder, size: int, variant: str = "") -> dict:
     """{corpus group: (retriever, texts)} for chunks of `size` word pieces."""
-    out = {}
-    for spec in quality.CHOOSING:
-        if spec.corpus_group not in out:
-            work = tmp / f"{spec.corpus_group}-{size}{variant}"
-            out[spec.corpus_group] = quality.build_retriever(spec, work, embedder, size)
-    return out
+    work = tmp / f"{size}{variant}"
+    built = quality.build_retrievers(work, embedder, quality.CHOOSING, (size,))
+    return {group: retriever for (_, group), retriever in built.items()}
 
 
 def measure(retrievers: dict, questions: dict) -> dict:

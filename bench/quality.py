@@ -400,17 +400,20 @@ def main(argv: list[str] | None = None) -> int:
     general = general_questions()
     configs = grid()
     with tempfile.TemporaryDirectory() as tmp:
-        retrievers = _build_retrievers(Path(tmp), embedder)
+        retrievers = build_retrievers(Path(tmp), embedder, CHOOSING, GRID_AXES["max_tokens"])
         print(
             f"indexes built ({time.perf_counter() - started:.0f} s); {len(configs)} configurations",
             file=sys.stderr,
         )
         runs = [run_config(retrievers, questions, general, c) for c in configs]
-        rows, shipped = _choices(
-            runs,
-            configs,
-            held_out=lambda config: run_config(retrievers, questions, general, config, HELD_OUT),
-        )
+
+        def held_out(config: dict) -> dict:
+            """The held-out sets under the shipped choice, indexed at its chunk size only."""
+            sizes = (config["max_tokens"],)
+            retrievers.update(build_retrievers(Path(tmp), embedder, HELD_OUT, sizes))
+            return run_config(retrievers, questions, general, config, HELD_OUT)
+
+        rows, shipped = _choices(runs, configs, held_out=held_out)
         _add_baseline(rows, questions, Path(tmp))
 
     table = markdown(rows)
@@ -435,11 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _build_retrievers(tmp: Path, embedder) -> dict:
-    """{(chunk size, corpus group): (retriever, the assistant's texts)}, one index each."""
+def build_retrievers(tmp: Path, embedder, sets, sizes) -> dict:
+    """{(chunk size, corpus group): (retriever, the assistant's texts)}, one index each, built in
+    folders of `tmp`."""
     retrievers = {}
-    for size in GRID_AXES["max_tokens"]:
-        for spec in SETS:
+    for size in sizes:
+        for spec in sets:
             key = (size, spec.corpus_group)
             if key not in retrievers:
                 work = tmp / f"{spec.corpus_group}-{size}"
