@@ -18,6 +18,18 @@ _PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "⚓", "\u200b", ""})
 # Elements that hold a page's furniture, not its main content: they stay outside the <main> made
 # for a page that has none.
 _PAGE_FURNITURE = frozenset({"nav", "header", "footer", "aside"})
+# Elements that lay out as blocks of their own; text between them is a paragraph of its own.
+_BLOCKS = frozenset(
+    "address article aside blockquote center details dialog dd div dl dt fieldset figcaption"
+    " figure footer form h1 h2 h3 h4 h5 h6 header hr li main menu nav ol p pre section summary"
+    " table ul".split()
+)
+# Elements that are not text: kept where they stand, neither a paragraph nor part of one.
+_NOT_TEXT = frozenset(
+    "script style noscript template link meta svg iframe object embed input select".split()
+)
+# Containers whose loose text (text beside block children, not in one) is wrapped in paragraphs.
+_CONTAINERS = frozenset({"body", "main", "article", "section", "div", "center", "blockquote"})
 
 
 def element_text(element) -> str:
@@ -36,6 +48,10 @@ def prepare_page(tree) -> None:
       a DocBook or Texinfo manual was lost.
     - A line break outside <pre> parts the words either side ("Series<br>Changes" read as
       "SeriesChanges").
+    - Text that stands loose in a container beside block elements (after a heading, between a
+      `<pre>` and a `<p>`, as hand-written pages and older manuals have it) is wrapped in
+      paragraphs; two line breaks in a row end one. trafilatura keeps no loose text: a page's
+      introduction, and every paragraph written straight after a heading, were lost.
     - A page with no element marking its main content (<main>, <article>, role="main") gets its
       body, but for its <nav>, <header>, <footer> and <aside>, wrapped in <main>. Without one
       trafilatura falls back to gathering loose paragraphs, which keeps no heading or list and
@@ -54,6 +70,8 @@ def prepare_page(tree) -> None:
             and not a.xpath(".//img")
         ):
             a.drop_tree()  # (its tail text stays)
+    for container in list(tree.iter(*_CONTAINERS)):
+        _wrap_loose_text(container)
     body = tree.find(".//body")
     if body is None or tree.xpath(".//main|.//article|.//*[@role='main']"):
         return
@@ -64,6 +82,93 @@ def prepare_page(tree) -> None:
     main.text, body.text = body.text, None
     main.extend(content)
     body.append(main)
+
+
+def _is_block(node) -> bool:
+    return isinstance(node.tag, str) and node.tag in _BLOCKS
+
+
+def _stands_alone(node) -> bool:
+    """A block, or an element that is not text: never inside a paragraph made here."""
+    return isinstance(node.tag, str) and (node.tag in _BLOCKS or node.tag in _NOT_TEXT)
+
+
+def _wrap_loose_text(container) -> None:
+    """Wrap each run of text and inline elements between `container`'s blocks in a <p>.
+
+    Example: <body><h2>A</h2>Loose text.<br><br>More.<p>Para.</p></body>
+          -> <body><h2>A</h2><p>Loose text.</p><p>More.</p><p>Para.</p></body>
+    """
+    children = list(container)
+    if not any(_is_block(child) for child in children):
+        return  # inline content only: one paragraph already, as trafilatura reads it
+    loose = [container.text] + [child.tail for child in children]
+    inline = [
+        c for c in children if isinstance(c.tag, str) and not _stands_alone(c) and c.tag != "br"
+    ]
+    if not inline and not any(text and text.strip() for text in loose):
+        return  # nothing loose: the page is left as it is
+    for child in children:
+        if child.tag == "div" and not any(_is_block(d) for d in child.iterdescendants()):
+            child.tag = "p"  # a <div> of inline content beside loose text is a paragraph too
+    nodes: list = [container.text]
+    for child in children:
+        nodes += [child, child.tail]
+        child.tail = None
+    container.text = None
+    for child in children:
+        container.remove(child)
+    paragraph = None
+
+    def close() -> None:
+        nonlocal paragraph
+        if paragraph is not None and paragraph.text_content().strip():
+            container.append(paragraph)
+            paragraph.tail = "\n"  # (trafilatura joins a block to a paragraph it touches)
+        paragraph = None
+
+    def add_text(text: str) -> None:
+        nonlocal paragraph
+        if paragraph is None:
+            if not text.strip():
+                container_tail(text)
+                return
+            paragraph = container.makeelement("p", {})
+        if len(paragraph):
+            paragraph[-1].tail = (paragraph[-1].tail or "") + text
+        else:
+            paragraph.text = (paragraph.text or "") + text
+
+    def container_tail(text: str) -> None:  # whitespace between blocks stays where it was
+        if len(container):
+            container[-1].tail = (container[-1].tail or "") + text
+        else:
+            container.text = (container.text or "") + text
+
+    for i, node in enumerate(nodes):
+        if node is None:
+            continue
+        if isinstance(node, str):
+            add_text(node)
+        elif _stands_alone(node):
+            close()
+            container.append(node)
+        elif node.tag == "br" and _next_is_break(nodes, i):
+            close()  # two line breaks in a row end a paragraph (the first goes)
+        else:
+            if paragraph is None:
+                paragraph = container.makeelement("p", {})
+            paragraph.append(node)
+    close()
+
+
+def _next_is_break(nodes: list, i: int) -> bool:
+    """Whether the node after `nodes[i]`, past whitespace, is another line break."""
+    for node in nodes[i + 1 :]:
+        if node is None or (isinstance(node, str) and not node.strip()):
+            continue
+        return not isinstance(node, str) and node.tag == "br"
+    return False
 
 
 def page_title(tree, found: str) -> str:

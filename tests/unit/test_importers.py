@@ -141,6 +141,60 @@ def test_html_manual_keeps_its_headings_and_whole_list_items():
     assert lines.count(item) == 3 and "-j 4" not in [line.strip() for line in lines]
 
 
+def _hand_written_page() -> str:
+    """A page written by hand, as course notes and older manuals are: its text stands loose in
+    <body> after each heading, paragraphs parted by two line breaks, a <pre> and a <p> between."""
+    return (
+        "<html><head><title>Heat Engines</title></head><body>"
+        "<h1>Heat Engines</h1>\n"
+        "These notes cover the first law. Energy is conserved in every closed system, and heat"
+        " is <b>one form</b> of it.\n<br><br>\n"
+        "The second law says the entropy of an isolated system never decreases, and Carnot"
+        "<br>showed the limit on the efficiency of engines.\n"
+        "<h2>Cycles</h2>\n"
+        "A heat engine turns heat into work between two reservoirs at different temperatures.\n"
+        "<pre>W = Q_hot - Q_cold</pre>\n"
+        "Its efficiency is bounded by the temperatures of the reservoirs it works between.\n"
+        "<p>The Otto cycle models a petrol engine, and the Diesel cycle a diesel engine.\n"
+        "<div>Both cycles are drawn on a pressure-volume chart in every textbook on them.</div>\n"
+        "</body></html>"
+    )
+
+
+def test_html_text_standing_loose_after_headings_is_kept_as_paragraphs():
+    """trafilatura keeps no text that is not in an element of its own: the introduction and every
+    paragraph written straight after a heading were lost, and a page kept only its <p>."""
+    imported = convert_html(_hand_written_page(), "heat.html")
+    paragraphs = [block.strip() for block in imported.body.split("\n\n") if block.strip()]
+    assert paragraphs == [
+        "These notes cover the first law. Energy is conserved in every closed system, and heat"
+        " is one form of it.",
+        "The second law says the entropy of an isolated system never decreases, and Carnot"
+        " showed the limit on the efficiency of engines.",  # (one line break: same paragraph)
+        "## Cycles",
+        "A heat engine turns heat into work between two reservoirs at different temperatures.",
+        "W = Q_hot - Q_cold",
+        "Its efficiency is bounded by the temperatures of the reservoirs it works between.",
+        "The Otto cycle models a petrol engine, and the Diesel cycle a diesel engine.",
+        "Both cycles are drawn on a pressure-volume chart in every textbook on them.",
+    ]
+
+
+def test_html_page_without_loose_text_is_left_as_it_is():
+    """Only loose text is wrapped: a page of elements is prepared exactly as before."""
+    import lxml.html
+
+    from qa.readings.htmltext import prepare_page
+
+    page = (
+        "<html><body><main><h2>A</h2><p>One <b>two</b>.</p>\n<div>Three.</div>"
+        "<div><span>Four</span> five.</div></main></body></html>"
+    )
+    tree = lxml.html.fromstring(page)
+    prepare_page(tree)
+    assert lxml.html.tostring(tree).decode() == page
+
+
 def test_html_without_main_text_is_refused():
     page = (
         "<html><head><title>Index</title><script>var a = 1;</script></head><body><nav><a "
