@@ -52,6 +52,9 @@ def prepare_page(tree) -> None:
       `<pre>` and a `<p>`, as hand-written pages and older manuals have it) is wrapped in
       paragraphs; two line breaks in a row end one. trafilatura keeps no loose text: a page's
       introduction, and every paragraph written straight after a heading, were lost.
+    - A `<pre>` keeps its lines: its content is wrapped in `<code>`. trafilatura reads a `<pre>`
+      as code only when it sees code words in it, and else as a quotation on one line, so
+      `#include` lines, a poem or a table set in `<pre>` ran together.
     - A page with no element marking its main content (<main>, <article>, role="main") gets its
       body, but for its <nav>, <header>, <footer> and <aside>, wrapped in <main>. Without one
       trafilatura falls back to gathering loose paragraphs, which keeps no heading or list and
@@ -70,6 +73,9 @@ def prepare_page(tree) -> None:
             and not a.xpath(".//img")
         ):
             a.drop_tree()  # (its tail text stays)
+    for pre in tree.iter("pre"):
+        if not pre.xpath(".//code"):
+            _wrap_in_code(pre)
     for container in list(tree.iter(*_CONTAINERS)):
         _wrap_loose_text(container)
     body = tree.find(".//body")
@@ -82,6 +88,15 @@ def prepare_page(tree) -> None:
     main.text, body.text = body.text, None
     main.extend(content)
     body.append(main)
+
+
+def _wrap_in_code(pre) -> None:
+    """Move everything inside `pre` into one `<code>` child."""
+    code = pre.makeelement("code", {})
+    code.text, pre.text = pre.text, None
+    for child in list(pre):
+        code.append(child)  # (moves it, its tail with it)
+    pre.append(code)
 
 
 def _is_block(node) -> bool:

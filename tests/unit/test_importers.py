@@ -180,6 +180,20 @@ def test_html_text_standing_loose_after_headings_is_kept_as_paragraphs():
     ]
 
 
+def test_html_preformatted_text_keeps_its_lines():
+    """trafilatura reads a <pre> as code only when it sees code words in it; a poem, a table or
+    `#include` lines were read as a quotation and ran together on one line."""
+    poem = "Whose woods these are I think I know.\nHis house is in the village, though;"
+    table = "#include <stdio.h>\n#include <string.h>"
+    page = (
+        "<html><head><title>Preformatted</title></head><body><main>"
+        f"{_PARAGRAPH}<pre><b>{poem}</b></pre>{_PARAGRAPH}"
+        f"<pre>{table.replace('<', '&lt;').replace('>', '&gt;')}</pre></main></body></html>"
+    )
+    body = convert_html(page, "pre.html").body
+    assert poem in body and table in body
+
+
 def test_html_page_without_loose_text_is_left_as_it_is():
     """Only loose text is wrapped: a page of elements is prepared exactly as before."""
     import lxml.html
