@@ -8,7 +8,10 @@ related links, footers and scripts; PDFs through pypdf, whose hard-wrapped lines
 into paragraphs; Word documents (.docx) through python-docx, their Title and Heading styles as
 sections. Markdown and text files are copied as they are. The trade-off: the PDF paragraph
 and heading rules are heuristics on line lengths and punctuation (no font information), so an
-unusual layout may split or merge a paragraph; the text itself is always the PDF's own.
+unusual layout may split or merge a paragraph; the text itself is always the PDF's own. A PDF's
+title is the caller's, else its /Title metadata (placeholders such as "Untitled" or a file name
+skipped), else the text set in the largest type on page 1 when that stands out from the body
+text, else its first line: font sizes serve the title only, read in a second pass over page 1.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from .docxtext import docx_blocks
 from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
 from .front_matter import render_front_matter, set_front_matter
 from .htmltext import element_text, html_blocks, page_title, prepare_page
-from .pdftext import pdf_pages
+from .pdftext import large_type_title, pdf_pages
 from .records import MAX_READING_BYTES, READING_SUFFIXES, parse_reading
 
 __all__ = [
@@ -236,7 +239,7 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     Raises `ReadingError` for a broken or password-protected PDF, and for one without a text
     layer (a scan), which must be OCRed first.
     """
-    pages, labels, info = _read_pdf(data, source)
+    pages, labels, info, sized = _read_pdf(data, source)
     if not pages:
         raise ReadingError(f"{source}: the PDF has no pages.")
     numbers = (
@@ -245,7 +248,8 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
         else list(range(1, len(pages) + 1))
     )
     meta_title = _pdf_title(info)
-    parsed, first_line = pdf_pages(pages, numbers, meta_title)
+    type_title = large_type_title(sized)
+    parsed, first_line = pdf_pages(pages, numbers, meta_title or type_title)
     if not any(page.blocks for page in parsed):
         raise ReadingError(
             f"{source}: no extractable text; OCR it first (e.g. `ocrmypdf in.pdf out.pdf`), "
@@ -264,7 +268,7 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     )
     return Imported(
         "pdf",
-        _one_line(title or meta_title or first_line or title_from_source(source)),
+        _one_line(title or meta_title or type_title or first_line or title_from_source(source)),
         body,
         ".md",
         source,
@@ -274,8 +278,11 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     )
 
 
-def _read_pdf(data: bytes, source: str) -> tuple[list[str], list[str], object]:
-    """The text of each page, the page labels and the document information of a PDF."""
+def _read_pdf(
+    data: bytes, source: str
+) -> tuple[list[str], list[str], object, list[tuple[str, float]]]:
+    """The text of each page, the page labels, the document information of a PDF, and page 1's
+    text piece by piece with its type size (see `_sized_text`)."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
@@ -306,6 +313,7 @@ def _read_pdf(data: bytes, source: str) -> tuple[list[str], list[str], object]:
             [page.extract_text() or "" for page in reader.pages],
             list(reader.page_labels),
             reader.metadata,
+            _sized_text(reader),
         )
     except ReadingError:
         raise
@@ -321,6 +329,34 @@ def _read_pdf(data: bytes, source: str) -> tuple[list[str], list[str], object]:
         ) from exc
     finally:
         quiet.setLevel(level)
+
+
+def _sized_text(reader) -> list[tuple[str, float]]:
+    """Page 1's upright text piece by piece, each with the size (points) it is rendered at.
+
+    Only the title is chosen from these sizes (`large_type_title`), so a page pypdf cannot walk
+    with a visitor gives [] (the first line is then the title), never an error: a title heuristic
+    must not make a readable PDF unreadable. Rotated text (an arXiv stamp up the margin) is left
+    out, as it is no title.
+    """
+    sized: list[tuple[str, float]] = []
+
+    def visit(text, cm, tm, font, font_size) -> None:
+        # the text matrix times the current one (PDF 32000-1, 9.4.4): a and d scale x and y,
+        # b is nonzero for rotated text; the rendered size is the font size times d
+        a = tm[0] * cm[0] + tm[1] * cm[2]
+        b = tm[0] * cm[1] + tm[1] * cm[3]
+        d = tm[2] * cm[1] + tm[3] * cm[3]
+        size = float(font_size) * d
+        if text and a > 0 and size > 0 and abs(b) <= 1e-3 * a:
+            sized.append((text, size))
+
+    try:
+        if len(reader.pages):
+            reader.pages[0].extract_text(visitor_text=visit)
+    except Exception:  # pypdf raises many kinds on damaged content
+        return []
+    return sized
 
 
 def _pdf_title(info) -> str:

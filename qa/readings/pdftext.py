@@ -9,6 +9,11 @@ footers repeated on most pages, and running heads that carry their page's number
 Sediment 37") on two pages or more. The trade-off: these are rules on line lengths and punctuation,
 not on fonts, so they read ordinary prose well and odd layouts (columns, tables) less well; no word
 of the text is ever changed except a split word rejoined.
+
+The title candidate is the text set in the largest type on page 1 when it stands out from the
+body text (`large_type_title`, fed the sizes pypdf reports for page 1), since journal articles
+and specs often open with a running header, a date or an author's name above the title; else it
+is the document's first line. The title's own line(s) at the top are not made a section.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-__all__ = ["PdfPage", "pdf_pages", "join_lines"]
+__all__ = ["PdfPage", "pdf_pages", "join_lines", "large_type_title"]
 
 _PAGE_NUMBER = re.compile(
     r"(?i)^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,7})\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$"
@@ -27,6 +32,9 @@ _NO_HEADING_END = re.compile(r"[.,;:!?…\-–—]$")
 _BULLET = re.compile(r"^(?:[•◦▪‣●○■□–—-]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
 _HYPHENATED = re.compile(r"[^\W\d_]-$")
 _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S)")
+# how much larger than the body text a title must be set, so that a slightly larger byline or
+# section heading is not taken for one
+_TITLE_SCALE = 1.2
 
 
 @dataclass(frozen=True)
@@ -153,13 +161,94 @@ def _flush(blocks: list[tuple[str, str]], current: list[str]) -> None:
         current.clear()
 
 
+def large_type_title(runs: list[tuple[str, float]]) -> str:
+    """The text set in the largest type on a page, when it stands out as a title; else "".
+
+    The first line of a journal article or a spec is often a running header (the journal's name,
+    "Vol. 3, 2019, pp. 1-20", a version line, a date, an author's name); the title is the text
+    set largest. It counts only when set at least 1.2 times the size of the body text (the size
+    most characters are set in, so a page all in one size gives no title here) and when it reads
+    as a title: 1-20 words, at most 200 characters, two letters or more, not a page number. A
+    title wrapped over several lines comes back as one line.
+
+    Args:
+        runs: the pieces of a page's text in content order, each with the size (in points) it is
+            rendered at; "\n" in a piece ends a line.
+
+    Example:
+        [("J. Glaciol. 12\n", 9), ("Ice in the\n", 24), ("Andes\n", 24),
+         ("Most of the small glaciers of the Andes have lost half their area since 1980.", 11)]
+        -> 'Ice in the Andes'
+    """
+    sized = [(text, round(size, 1)) for text, size in runs]
+    chars: Counter[float] = Counter()
+    for text, size in sized:
+        chars[size] += sum(not c.isspace() for c in text)
+    chars = +chars  # (sizes of whitespace alone do not count)
+    if not chars:
+        return ""
+    body, largest = chars.most_common(1)[0][0], max(chars)
+    if body <= 0 or largest < _TITLE_SCALE * body:
+        return ""
+    title = join_lines([line for line in map(_clean, _first_run_at(sized, largest)) if line])
+    return title if _reads_as_title(title) else ""
+
+
+def _first_run_at(sized: list[tuple[str, float]], size: float) -> list[str]:
+    """The lines of the first unbroken stretch of text set in `size` (whitespace between its
+    pieces, such as the line break of a wrapped title, does not break it)."""
+    pieces: list[str] = []
+    gap = ""
+    for text, piece_size in sized:
+        if not text.strip():
+            gap += text if pieces else ""
+        elif piece_size == size:
+            pieces.append(gap + text)
+            gap = ""
+        elif pieces:
+            break
+    return "".join(pieces).split("\n")
+
+
+def _reads_as_title(text: str) -> bool:
+    """1-20 words, at most 200 characters, with letters, and not a page number ("xii", "Page 3")."""
+    return (
+        0 < len(text.split()) <= 20
+        and len(text) <= 200
+        and sum(c.isalpha() for c in text) >= 2
+        and not _PAGE_NUMBER.match(text)
+    )
+
+
+def _title_lines(kept: list[list[str]], title: str) -> list[tuple[int, int]]:
+    """(page index, line index) of the line(s) that spell the title at the top of the document.
+
+    A title set in large type is often wrapped over two or three lines, and a running header or a
+    journal's name may stand above it, so the title is looked for as 1-4 consecutive lines, the
+    first among the first five lines of the first page with text; [] if it is not there.
+    """
+    want = _clean(title).casefold()
+    for page, lines in enumerate(kept):
+        spots = [i for i, line in enumerate(lines) if line]
+        if not spots:
+            continue
+        for start in range(min(5, len(spots))):
+            for end in range(start + 1, min(start + 4, len(spots)) + 1):
+                words = [lines[i] for i in spots[start:end]]
+                if want in (join_lines(words).casefold(), " ".join(words).casefold()):
+                    return [(page, i) for i in spots[start:end]]
+        return []
+    return []
+
+
 def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[list[PdfPage], str]:
     """Paragraphs and headings of every page of a PDF.
 
     Args:
         texts: the extracted text of each page.
         numbers: the page number to cite for each page.
-        title: the document's title; a first heading that repeats it is dropped.
+        title: the document's title (else the first line is taken for it); its line(s) at the
+            top of the document are dropped when they stand alone (see `_title_lines`).
 
     Returns:
         (pages, first line of the document), the first line being a title candidate.
@@ -172,10 +261,10 @@ def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[li
     first_line = next((line for lines in kept for line in lines if line), "")
     if len(first_line) > 120 or _SENTENCE_END.search(first_line):
         first_line = ""
-    doc_title = (title or first_line).casefold()
+    title_lines = _title_lines(kept, title or first_line) if title or first_line else []
+    dropped: set[tuple[int, int]] = set()
     pages: list[PdfPage] = []
-    seen_text = False
-    for number, lines in zip(numbers, kept, strict=True):
+    for page, (number, lines) in enumerate(zip(numbers, kept, strict=True)):
         blocks: list[tuple[str, str]] = []
         current: list[str] = []
 
@@ -185,15 +274,21 @@ def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[li
                 continue
             following = next((nxt for nxt in lines[i + 1 :] if nxt), None)
             previous = next((before for before in reversed(lines[:i]) if before), None)
+            if title_lines and (page, i) == title_lines[0]:
+                # the title is in the front matter: its line(s) are no section of their own (one
+                # line that does not stand alone as a heading stays text, as it reads on)
+                if not current and (
+                    len(title_lines) > 1 or _is_heading(line, following, width, previous)
+                ):
+                    dropped = set(title_lines)
+            if (page, i) in dropped:
+                continue
             if _BULLET.match(line):
                 _flush(blocks, current)
             if not current and _is_heading(line, following, width, previous):
-                if not (not seen_text and line.casefold() == doc_title):
-                    blocks.append(("heading", line))
-                seen_text = True
+                blocks.append(("heading", line))
                 continue
             current.append(line)
-            seen_text = True
             if _SENTENCE_END.search(line) and (width == 0 or len(line) < 0.85 * width):
                 _flush(blocks, current)
         _flush(blocks, current)

@@ -1,4 +1,5 @@
-"""Small valid PDFs for tests: one Helvetica text line per entry, or pages with no text layer."""
+"""Small valid PDFs for tests: one Helvetica text line per entry (11 pt unless a size is given),
+or pages with no text layer."""
 
 from __future__ import annotations
 
@@ -14,10 +15,17 @@ def wrap_paragraphs(paragraphs: list[str], width: int = 80) -> list[str]:
     return [line for para in paragraphs for line in textwrap.wrap(para, width)]
 
 
-def make_pdf(pages: list[list[str] | None], title: str | None = None) -> bytes:
+Line = str | tuple[str, float]
+
+
+def make_pdf(pages: list[list[Line] | None], title: str | None = None) -> bytes:
     """A PDF whose page i shows the lines `pages[i]` top to bottom; None draws a picture, no text.
 
-    Example: make_pdf([["Hello."], None]) -> a 2-page PDF, text on page 1 only.
+    A line is its text (set in 11 pt) or (text, size in points); the space between baselines
+    grows with the size, as a typesetter's would.
+
+    Example: make_pdf([[("Deltas", 24), "Hello."], None]) -> a 2-page PDF, text on page 1 only,
+    its first line set large.
     """
     objects: list[bytes] = []
 
@@ -34,8 +42,13 @@ def make_pdf(pages: list[list[str] | None], title: str | None = None) -> bytes:
             stream = b"0.2 0.4 0.8 rg 72 400 300 300 re f"
         else:
             ops = ["BT", "/F1 11 Tf", "14 TL", "72 770 Td"]
+            size = 11.0
             for line in lines:
-                ops.append(f"({_escape(line)}) Tj T*")
+                text, line_size = (line, 11.0) if isinstance(line, str) else line
+                if line_size != size:
+                    size = line_size
+                    ops.append(f"/F1 {size:g} Tf {size * 14 / 11:.1f} TL")
+                ops.append(f"({_escape(text)}) Tj T*")
             ops.append("ET")
             stream = "\n".join(ops).encode("cp1252")
         content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")

@@ -21,7 +21,7 @@ from qa.readings.convert import (
 )
 from qa.readings.corpus import read_reading
 from qa.readings.importers import add_reading, find_reading, remove_reading
-from tests.support.pdf_helpers import make_pdf
+from tests.support.pdf_helpers import make_pdf, wrap_paragraphs
 from tests.support.readings_fixtures import (
     FURNITURE,
     NEWS_FACT,
@@ -282,6 +282,91 @@ def test_pdf_running_heads_with_their_page_number_are_dropped():
     assert [page.blocks for page in pages] == [(("text", body),) for body in bodies.values()]
     once, _ = pdf_pages([f"{bodies[36]}\nSee figure 36", f"{bodies[37]}\nNotes"], [36, 37])
     assert "See figure 36" in once[0].blocks[-1][1]  # on one page only: kept
+
+
+GLACIER_HEADER = "Journal of Andean Studies, Vol. 3, 2019, pp. 1-20"
+GLACIER_BODY = wrap_paragraphs(
+    [
+        "Most of the small glaciers of the Andes have lost half of their area since 1980, and "
+        "the survey team measured the fastest losses on the slopes that face north.",
+        "The meltwater feeds the rivers of the dry coast for most of the year, so the towns "
+        "below the glaciers will have less water in the dry season as the ice retreats.",
+    ]
+)
+
+
+def _glacier_pdf(*title: str | tuple[str, float], meta: str | None = None) -> bytes:
+    """Page 1 as a journal sets it: a small running header, the title line(s), a byline, prose."""
+    return make_pdf([[(GLACIER_HEADER, 8), *title, "A. Author", *GLACIER_BODY]], title=meta)
+
+
+def _headings(imported) -> list[str]:
+    return [line[3:] for line in imported.body.splitlines() if line.startswith("## ")]
+
+
+def test_pdf_title_is_the_large_type_below_a_small_running_header():
+    imported = convert_pdf(_glacier_pdf(("Glaciers of the Andes", 20)), "andes.pdf")
+    assert imported.title == "Glaciers of the Andes"
+    assert "Glaciers of the Andes" not in _headings(imported)
+    assert GLACIER_BODY[0] in imported.body  # the text is read as before
+
+
+def test_pdf_title_wrapped_over_two_large_lines_is_one_title_and_no_section():
+    pdf = _glacier_pdf(("Glaciers of the Andes", 20), ("Are Retreating Faster", 20))
+    imported = convert_pdf(pdf, "andes.pdf")
+    assert imported.title == "Glaciers of the Andes Are Retreating Faster"
+    assert not {"Glaciers of the Andes", "Are Retreating Faster"} & set(_headings(imported))
+    assert "Retreating Faster" not in imported.body
+
+
+def test_pdf_title_is_the_first_line_when_all_text_is_one_size():
+    imported = convert_pdf(make_pdf([["Glaciers of the Andes", "A. Author", *GLACIER_BODY]]), "a")
+    assert imported.title == "Glaciers of the Andes"
+    assert "Glaciers of the Andes" not in imported.body  # the title is no section either
+    assert _headings(imported) == ["A. Author"]
+
+
+def test_pdf_title_metadata_wins_over_large_type():
+    pdf = _glacier_pdf(("Glaciers of the Andes", 20), meta="Andean Glaciers, 1980-2019")
+    assert convert_pdf(pdf, "andes.pdf").title == "Andean Glaciers, 1980-2019"
+
+
+def test_pdf_title_is_the_first_line_when_the_type_sizes_cannot_be_read(monkeypatch):
+    """The sizes serve the title only: a page pypdf cannot walk with a visitor is still read."""
+    from pypdf import PageObject
+
+    extract_text = PageObject.extract_text
+
+    def failing_visitor_pass(self, *args, **kwargs):
+        if kwargs.get("visitor_text") is not None:
+            raise KeyError("/Font")  # as pypdf does on a damaged font dictionary
+        return extract_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(PageObject, "extract_text", failing_visitor_pass)
+    imported = convert_pdf(_glacier_pdf(("Glaciers of the Andes", 20)), "andes.pdf")
+    assert imported.title == GLACIER_HEADER  # the first line, as when sizes were not read
+    assert _headings(imported) == ["Glaciers of the Andes", "A. Author"]
+    assert GLACIER_BODY[0] in imported.body
+
+
+@pytest.mark.parametrize(
+    "runs, title",
+    [
+        ([("Ice in the\n", 24), ("Andes\n", 24.02), (GLACIER_BODY[0], 11)], "Ice in the Andes"),
+        ([("Inter-\n", 24), ("national Ice\n", 24), (GLACIER_BODY[0], 11)], "International Ice"),
+        ([("Ice\n", 12), (GLACIER_BODY[0], 11)], ""),  # not clearly larger than the body
+        ([("12\n", 24), (GLACIER_BODY[0], 11)], ""),  # a page number
+        ([("xii\n", 24), (GLACIER_BODY[0], 11)], ""),
+        ([("T", 30), ("he ice retreats.", 11)], ""),  # a drop cap
+        ([(" ".join(GLACIER_BODY), 24), ("Page 1", 11)], ""),  # too long for a title
+        ([("Ice\n", 24), ("(c) 2019\n", 8), ("Andes\n", 24), (GLACIER_BODY[0], 11)], "Ice"),
+        ([("\n", 11), ("   ", 24)], ""),
+    ],
+)
+def test_large_type_title(runs, title):
+    from qa.readings.pdftext import large_type_title
+
+    assert large_type_title(runs) == title
 
 
 def _word_document(title: str = "Week 3: River Deltas") -> bytes:
