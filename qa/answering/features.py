@@ -48,6 +48,22 @@ _ATTRIBUTION = re.compile(
     re.I,
 )
 _PARENTHESISED = re.compile(r"\(([^()]*)\)")
+# A person's name, known by the title or the deed before it ("Defense Secretary Donald Rumsfeld",
+# "Russian President Vladimir Putin", "Adm. Samuel J. Paparo", "written by Sterling Hughes"):
+# two or more capitalised words, initials between.
+_PERSON = re.compile(
+    r"(?i:\b(?:president|secretary|minister|premier|chancellor|governor|senator|congressman"
+    r"|congresswoman|ambassador|general|gen|admiral|adm|colonel|col|captain|capt|commander"
+    r"|chairman|chairwoman|director|professor|prof|dr|mr|mrs|ms|sir|king|queen|prince|princess"
+    r"|emperor|pope|judge|justice|mayor|candidate|leader|founder|spokesman|spokeswoman"
+    r"|spokesperson|successor|predecessor|(?:written|created|developed|designed|founded|invented"
+    r"|maintained|started|made|led|edited|authored) by)\.?)"
+    r"(?:\s+of\s+(?:the\s+)?[A-Z][\w’'-]+)?,?"
+    r"\s+((?:[A-Z][\w’'-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'-]+|[A-Z]\.))+)"
+)
+# Two capitalised words in a row, which every name above has: a quick test that spares most
+# sentences the slower search (half of a news article's, most of a manual's).
+_TWO_CAPITALISED = re.compile(r"[A-Z][\w’'-]*\.?\s+[A-Z]")
 # A sentence opening like this leans on the one before it ("This should...", "In his hearing,
 # he...").
 _CONTINUES = re.compile(
@@ -179,6 +195,7 @@ class SentenceFeatures:
     has_number: np.ndarray  # bool per sentence
     has_date: np.ndarray  # bool per sentence
     attributed: np.ndarray  # the sentences that report someone's words
+    people: dict[int, list[frozenset[str]]]  # sentence -> the words of each person's name in it
     parenthesised: dict[str, np.ndarray]  # "(…)" content -> the sentences holding it
     chunk_start: np.ndarray  # first sentence of each chunk
     chunk_size: np.ndarray  # sentences of each chunk
@@ -241,6 +258,7 @@ def sentence_features(index: Index, lexicon: ChunkLexicon) -> SentenceFeatures:
         has_number=np.array([bool(_NUMBER.search(t)) for t in texts], dtype=bool),
         has_date=np.array([bool(_DATE.search(t)) for t in texts], dtype=bool),
         attributed=np.flatnonzero([bool(_ATTRIBUTION.search(t)) for t in texts]).astype(np.int64),
+        people=_people(texts),
         parenthesised={k: np.array(sorted(v), dtype=np.int64) for k, v in parenthesised.items()},
         chunk_start=starts,
         chunk_size=counts,
@@ -249,11 +267,24 @@ def sentence_features(index: Index, lexicon: ChunkLexicon) -> SentenceFeatures:
     )
 
 
+def _people(texts: list[str]) -> dict[int, list[frozenset[str]]]:
+    """Per sentence that names a person (by a title or a deed before the name), the names' words."""
+    people: dict[int, list[frozenset[str]]] = {}
+    for i, text in enumerate(texts):
+        if not _TWO_CAPITALISED.search(text):
+            continue
+        names = [frozenset(re.findall(r"[\w’'-]+", m.lower())) for m in _PERSON.findall(text)]
+        if names:
+            people[i] = names
+    return people
+
+
 def fact_counts(features: SentenceFeatures, facts: FactRequest) -> np.ndarray:
     """How many of the kinds of fact the question asks for each sentence holds.
 
     The kinds: a number ("how many"), a date ("when"), the expansion of an acronym ("what does
-    X stand for"), and reported words of the one asked about ("what did X say").
+    X stand for"), reported words of the one asked about ("what did X say"), and a person other
+    than those the question names ("who", "which leader").
     """
     kinds = np.zeros(len(features.texts), dtype=np.float32)
     fact = np.zeros(len(features.texts), dtype=bool)
@@ -262,6 +293,10 @@ def fact_counts(features: SentenceFeatures, facts: FactRequest) -> np.ndarray:
     if facts.date:
         fact |= features.has_date
     kinds += fact
+    if facts.person is not None:  # a sentence naming someone the question does not
+        for i, names in features.people.items():
+            if any(not name <= facts.person for name in names):
+                kinds[i] += 1
     for acronym in facts.acronyms:  # sentences holding "(ACRONYM)"
         kinds[features.parenthesised.get(acronym, _NONE)] += 1
     if facts.speaker is not None:

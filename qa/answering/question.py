@@ -57,6 +57,16 @@ _ASK_SAID = re.compile(
     r"|note|write|state|suggest|believe|testify|warn)\b",
     re.I,
 )
+# "Who…", "Whom…", "Which former leader…": a person is asked for.
+_ASK_PERSON = re.compile(
+    r"^\W*(?:(?:to|by|with|for|from|of) )?(?:who|whom)\b|\bwhose\b"
+    r"|\b(?:which|what)\s+(?:[\w’'-]+\s+){0,3}?(?:person|people|leader|president|secretary"
+    r"|minister|official|officer|general|admiral|commander|author|writer|founder|inventor"
+    r"|scientist|researcher|scholar|philosopher|economist|politician|candidate|diplomat"
+    r"|ambassador|senator|governor|king|queen|emperor|chancellor|premier|chairman|director"
+    r"|developer|maintainer|man|woman)s?\b",
+    re.I,
+)
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
 _QUESTION_WORDS = re.compile(
     r"^\s*(?:(?:who|whom|what|which|when|where|why|how)"
@@ -194,6 +204,9 @@ class FactRequest:
     date: bool = False  # "when", "which year"
     acronyms: frozenset[str] = frozenset()  # "what does NATO stand for": sentences with "(NATO)"
     speaker: tuple[str, ...] | None = None  # "what did Brunson say": None when not asked
+    # "who…", "which leader…": the question's own words (lower case), a name of none of which is
+    # an answer; None when no person is asked for
+    person: frozenset[str] | None = None
 
 
 def fact_request(question: str) -> FactRequest:
@@ -213,6 +226,9 @@ def fact_request(question: str) -> FactRequest:
         date=bool(_ASK_DATE.search(question)),
         acronyms=acronyms or frozenset(),
         speaker=speaker,
+        person=frozenset(w.lower() for w in WORD.findall(question))
+        if _ASK_PERSON.search(question)
+        else None,
     )
 
 

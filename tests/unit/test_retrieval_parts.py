@@ -34,6 +34,75 @@ def test_fact_request_reads_the_kind_of_fact_asked_for():
     assert fact_request("Why?") == FactRequest()
 
 
+def test_fact_request_reads_a_person_asked_for():
+    for question in (
+        "Who commands the fleet?",
+        "To whom did she write?",
+        "Whose plan was it?",
+        "Which former South Korean president linked the two?",
+        "What officials attended?",
+    ):
+        assert fact_request(question).person is not None, question
+    asked = fact_request("Which foreign leader has Kim Jong Un embraced?")
+    assert {"kim", "jong", "un"} <= asked.person  # (a name of these words is not the answer)
+    for question in ("Which file is it?", "What is the capital?", "How many ships?"):
+        assert fact_request(question).person is None, question
+
+
+def test_people_are_named_by_a_title_or_a_deed_before_them():
+    from qa.answering.features import _people
+
+    texts = [
+        "The Bush administration, and Defense Secretary Donald Rumsfeld in particular, agreed.",
+        "Secretary of Defense Pete Hegseth made it clear.",
+        "Commander Adm. Samuel J. Paparo said so.",
+        "The module was initially written by Sterling Hughes.",
+        "If progressive candidate Lee Jae-myung wins, the policy changes.",
+        "The President of the United States spoke.",  # no name after the title
+        "South Korea and North Korea met in Panmunjom.",  # places, no title
+        "The president said nothing.",
+    ]
+    assert _people(texts) == {
+        0: [frozenset({"donald", "rumsfeld"})],
+        1: [frozenset({"pete", "hegseth"})],
+        2: [frozenset({"samuel", "j", "paparo"})],
+        3: [frozenset({"sterling", "hughes"})],
+        4: [frozenset({"lee", "jae-myung"})],
+    }
+
+
+def test_a_sentence_naming_someone_else_is_the_answer_to_who(tmp_path, fake_embedder):
+    """Of two sentences with the question's words, the one that names a person (not the one
+    asked about) answers "which leader"; without the answer type the other one wins."""
+    from dataclasses import replace
+
+    from qa.answering.retrieve import Retriever
+    from qa.index.store import build_index, load_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "summit.md").write_text(
+        "# Summit notes\n\n"
+        "Kim Jong Un has embraced closer ties with a neighbouring state.\n\n"
+        "The weather at the summit was cold and the talks ran late into the night.\n\n"
+        "Kim has embraced Russian President Vladimir Putin at the summit.\n",
+        encoding="utf-8",
+    )
+    build_index(corpus, tmp_path / "index", fake_embedder)
+    index = load_index(tmp_path / "index")
+
+    def highlight(settings: RetrievalSettings) -> str:
+        found = Retriever(index, fake_embedder, settings).retrieve(
+            "Which foreign leader has Kim Jong Un embraced?", k=1
+        )
+        top = found.candidates[0]
+        sentence = top.chunk.sentences[top.best_sentence]
+        return top.chunk.text[sentence.start - top.chunk.start : sentence.end - top.chunk.start]
+
+    assert "Vladimir Putin" in highlight(RetrievalSettings())
+    assert "Vladimir Putin" not in highlight(replace(RetrievalSettings(), sent_type=0.0))
+
+
 def test_analysis_fills_in_a_follow_up_in_the_readings_own_name():
     frequency = {"brunson": 5, "xavier": 1}
     asked = analyse_question("What did he say?", ["Who is Gen. Xavier Brunson?"], STEM, frequency)
