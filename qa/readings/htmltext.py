@@ -51,10 +51,13 @@ def prepare_page(tree) -> None:
     - Text that stands loose in a container beside block elements (after a heading, between a
       `<pre>` and a `<p>`, as hand-written pages and older manuals have it) is wrapped in
       paragraphs; two line breaks in a row end one. trafilatura keeps no loose text: a page's
-      introduction, and every paragraph written straight after a heading, were lost.
-    - A `<pre>` keeps its lines: its content is wrapped in `<code>`. trafilatura reads a `<pre>`
-      as code only when it sees code words in it, and else as a quotation on one line, so
-      `#include` lines, a poem or a table set in `<pre>` ran together.
+      introduction, and every paragraph written straight after a heading, were lost. An inline
+      element that holds blocks (a `<span>` around paragraphs, a mistyped tag left open) is read
+      as such a container too.
+    - A `<pre>` keeps its lines: its content is wrapped in `<code>` (a `<code>` around part of it
+      unwrapped, a `<br>` in it made a newline). trafilatura reads a `<pre>` as code only when it
+      sees code words in it, and else as a quotation on one line, so `#include` lines, a poem or
+      a table set in `<pre>` ran together.
     - A page with no element marking its main content (<main>, <article>, role="main") gets its
       body, but for its <nav>, <header>, <footer> and <aside>, wrapped in <main>. Without one
       trafilatura falls back to gathering loose paragraphs, which keeps no heading or list and
@@ -74,10 +77,14 @@ def prepare_page(tree) -> None:
         ):
             a.drop_tree()  # (its tail text stays)
     for pre in tree.iter("pre"):
-        if not pre.xpath(".//code"):
-            _wrap_in_code(pre)
-    for container in list(tree.iter(*_CONTAINERS)):
-        _wrap_loose_text(container)
+        _keep_lines(pre)
+    for element in list(tree.iter()):
+        tag = element.tag
+        if isinstance(tag, str) and (
+            tag in _CONTAINERS
+            or (tag not in _BLOCKS and tag not in _NOT_TEXT and any(map(_is_block, element)))
+        ):
+            _wrap_loose_text(element)
     body = tree.find(".//body")
     if body is None or tree.xpath(".//main|.//article|.//*[@role='main']"):
         return
@@ -90,8 +97,21 @@ def prepare_page(tree) -> None:
     body.append(main)
 
 
-def _wrap_in_code(pre) -> None:
-    """Move everything inside `pre` into one `<code>` child."""
+def _keep_lines(pre) -> None:
+    """Make `pre` one `<code>` holding all its text, its line breaks as newlines.
+
+    A `<pre>` whose text is all in one `<code>` is left as it is; a `<code>` around part of it
+    (a function's name in a synopsis) is unwrapped, else trafilatura keeps only that part.
+    """
+    for br in list(pre.iter("br")):
+        br.tail = "\n" + (br.tail or "")
+        br.drop_tree()  # (its tail stays)
+    codes = list(pre.iter("code"))
+    whole = pre.text_content().strip()
+    if len(codes) == 1 and codes[0].text_content().strip() == whole:
+        return
+    for inner in codes:
+        inner.drop_tag()
     code = pre.makeelement("code", {})
     code.text, pre.text = pre.text, None
     for child in list(pre):
@@ -103,9 +123,15 @@ def _is_block(node) -> bool:
     return isinstance(node.tag, str) and node.tag in _BLOCKS
 
 
-def _stands_alone(node) -> bool:
-    """A block, or an element that is not text: never inside a paragraph made here."""
-    return isinstance(node.tag, str) and (node.tag in _BLOCKS or node.tag in _NOT_TEXT)
+def _holds_blocks(node) -> bool:
+    """Whether an element that is no block itself holds one (`<span><p>…</p></span>`, a mistyped
+    tag left open): it is laid out as blocks, so it is no part of a paragraph."""
+    return any(_is_block(child) for child in node.iterdescendants())
+
+
+def _last_child(element):
+    """The last child, or None (lxml counts children one by one for len() and [-1])."""
+    return next(element.iterchildren(reversed=True), None)
 
 
 def _wrap_loose_text(container) -> None:
@@ -113,76 +139,89 @@ def _wrap_loose_text(container) -> None:
 
     Example: <body><h2>A</h2>Loose text.<br><br>More.<p>Para.</p></body>
           -> <body><h2>A</h2><p>Loose text.</p><p>More.</p><p>Para.</p></body>
+    A container with no loose text (no text of its own, no inline element with text) is left
+    exactly as it is.
     """
     children = list(container)
-    if not any(_is_block(child) for child in children):
+    kinds = []  # per child: "block" (or holds blocks), "not text", or "inline"
+    for child in children:
+        if not isinstance(child.tag, str):
+            kinds.append("inline")  # a comment or processing instruction
+        elif child.tag in _BLOCKS or _holds_blocks(child):
+            kinds.append("block")
+        else:
+            kinds.append("not text" if child.tag in _NOT_TEXT else "inline")
+    if "block" not in kinds:
         return  # inline content only: one paragraph already, as trafilatura reads it
-    loose = [container.text] + [child.tail for child in children]
-    inline = [
-        c for c in children if isinstance(c.tag, str) and not _stands_alone(c) and c.tag != "br"
-    ]
-    if not inline and not any(text and text.strip() for text in loose):
+    loose_text = any(t and t.strip() for t in [container.text] + [c.tail for c in children])
+    loose_inline = any(
+        kind == "inline" and isinstance(c.tag, str) and c.text_content().strip()
+        for c, kind in zip(children, kinds, strict=True)
+    )
+    if not loose_text and not loose_inline:
         return  # nothing loose: the page is left as it is
-    for child in children:
-        if child.tag == "div" and not any(_is_block(d) for d in child.iterdescendants()):
+    for child, kind in zip(children, kinds, strict=True):
+        if child.tag == "div" and kind == "block" and not _holds_blocks(child):
             child.tag = "p"  # a <div> of inline content beside loose text is a paragraph too
-    nodes: list = [container.text]
-    for child in children:
-        nodes += [child, child.tail]
+    nodes: list = [(container.text, "text")]
+    for child, kind in zip(children, kinds, strict=True):
+        nodes += [(child, kind), (child.tail, "text")]
         child.tail = None
     container.text = None
     for child in children:
         container.remove(child)
-    paragraph = None
+    paragraph = None  # the <p> being gathered, not yet in the container
+    last = None  # the container's last child
+    last_in_paragraph = None
 
     def close() -> None:
-        nonlocal paragraph
+        nonlocal paragraph, last
         if paragraph is not None and paragraph.text_content().strip():
             container.append(paragraph)
             paragraph.tail = "\n"  # (trafilatura joins a block to a paragraph it touches)
+            last = paragraph
         paragraph = None
 
-    def add_text(text: str) -> None:
-        nonlocal paragraph
+    def open_paragraph():
+        nonlocal paragraph, last_in_paragraph
         if paragraph is None:
-            if not text.strip():
-                container_tail(text)
-                return
-            paragraph = container.makeelement("p", {})
-        if len(paragraph):
-            paragraph[-1].tail = (paragraph[-1].tail or "") + text
-        else:
-            paragraph.text = (paragraph.text or "") + text
+            paragraph, last_in_paragraph = container.makeelement("p", {}), None
+        return paragraph
 
-    def container_tail(text: str) -> None:  # whitespace between blocks stays where it was
-        if len(container):
-            container[-1].tail = (container[-1].tail or "") + text
-        else:
-            container.text = (container.text or "") + text
-
-    for i, node in enumerate(nodes):
+    for i, (node, kind) in enumerate(nodes):
         if node is None:
             continue
-        if isinstance(node, str):
-            add_text(node)
-        elif _stands_alone(node):
+        if kind == "text":
+            if paragraph is None and not node.strip():  # whitespace between blocks stays
+                if last is None:
+                    container.text = (container.text or "") + node
+                else:
+                    last.tail = (last.tail or "") + node
+            else:
+                gathering = open_paragraph()
+                if last_in_paragraph is None:
+                    gathering.text = (gathering.text or "") + node
+                else:
+                    last_in_paragraph.tail = (last_in_paragraph.tail or "") + node
+        elif kind == "block" or (kind == "not text" and paragraph is None):
             close()
             container.append(node)
+            last = node
         elif node.tag == "br" and _next_is_break(nodes, i):
             close()  # two line breaks in a row end a paragraph (the first goes)
-        else:
-            if paragraph is None:
-                paragraph = container.makeelement("p", {})
-            paragraph.append(node)
+        else:  # inline, or a script or an image inside a paragraph (trafilatura drops those)
+            open_paragraph().append(node)
+            last_in_paragraph = node
     close()
 
 
 def _next_is_break(nodes: list, i: int) -> bool:
     """Whether the node after `nodes[i]`, past whitespace, is another line break."""
-    for node in nodes[i + 1 :]:
-        if node is None or (isinstance(node, str) and not node.strip()):
+    for j in range(i + 1, len(nodes)):
+        node, kind = nodes[j]
+        if node is None or (kind == "text" and not node.strip()):
             continue
-        return not isinstance(node, str) and node.tag == "br"
+        return kind != "text" and node.tag == "br"
     return False
 
 

@@ -168,8 +168,9 @@ def large_type_title(runs: list[tuple[str, float]]) -> str:
     "Vol. 3, 2019, pp. 1-20", a version line, a date, an author's name); the title is the text
     set largest. It counts only when set at least 1.2 times the size of the body text (the size
     most characters are set in, so a page all in one size gives no title here) and when it reads
-    as a title: 1-20 words, at most 200 characters, two letters or more, not a page number. A
-    title wrapped over several lines comes back as one line.
+    as a title: 1-20 words, at most 200 characters, two letters or more, not a page number; else
+    the next size down is tried (a drop cap or a large page number is set larger than the title).
+    A title wrapped over several lines comes back as one line.
 
     Args:
         runs: the pieces of a page's text in content order, each with the size (in points) it is
@@ -187,11 +188,16 @@ def large_type_title(runs: list[tuple[str, float]]) -> str:
     chars = +chars  # (sizes of whitespace alone do not count)
     if not chars:
         return ""
-    body, largest = chars.most_common(1)[0][0], max(chars)
-    if body <= 0 or largest < _TITLE_SCALE * body:
+    body = chars.most_common(1)[0][0]
+    if body <= 0:
         return ""
-    title = join_lines([line for line in map(_clean, _first_run_at(sized, largest)) if line])
-    return title if _reads_as_title(title) else ""
+    # largest first; a size whose first run is no title (a drop cap, a page number) gives way to
+    # the next one down
+    for size in sorted((size for size in chars if size >= _TITLE_SCALE * body), reverse=True):
+        title = join_lines([line for line in map(_clean, _first_run_at(sized, size)) if line])
+        if _reads_as_title(title):
+            return title
+    return ""
 
 
 def _first_run_at(sized: list[tuple[str, float]], size: float) -> list[str]:

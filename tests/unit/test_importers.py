@@ -194,6 +194,46 @@ def test_html_preformatted_text_keeps_its_lines():
     assert poem in body and table in body
 
 
+def test_html_inline_element_holding_blocks_keeps_them_in_order():
+    """A mistyped tag left open (`<pi>` for `<p>`) or a `<span>` around paragraphs holds blocks:
+    it is read as a container, not made part of a paragraph (which ran its headings and text
+    together out of order)."""
+    page = (
+        "<html><head><title>json-c</title></head><body><h1>json-c</h1>"
+        f"{_PARAGRAPH}<h3>Mailing List</h3><pi>Send email to <code>json-c at googlegroups</code>"
+        "</p><h3>License</h3><p>This program is free software under the terms of the MIT License."
+        "</p><span><p>Alpha paragraph is long enough to be kept by the extractor.</p><h3>Sub</h3>"
+        "<p>Beta paragraph is long enough to be kept by the extractor.</p></span></body></html>"
+    )
+    body = convert_html(page, "r.html").body
+    assert body.index("## Mailing List") < body.index("Send email to json-c at googlegroups")
+    assert body.index("Send email to") < body.index("## License") < body.index("MIT License.")
+    assert body.index("Alpha paragraph") < body.index("## Sub") < body.index("Beta paragraph")
+
+
+def test_html_loose_text_keeps_a_sentence_whole_around_an_icon():
+    page = (
+        "<html><head><title>Saving</title></head><body><h1>Saving</h1>Click the "
+        '<svg><path d="M0"/></svg> button to save the file you are working on, as always.'
+        f"{_PARAGRAPH}</body></html>"
+    )
+    body = convert_html(page, "s.html").body
+    assert "Click the button to save the file you are working on, as always." in body
+
+
+def test_html_preformatted_synopsis_keeps_every_line():
+    """A <code> around part of a <pre> (a function's name) no longer keeps only that part, and a
+    <br> in a <pre> is a new line."""
+    page = (
+        f"<html><head><title>API</title></head><body><main>{_PARAGRAPH}"
+        "<pre>int\n<code>xsltInit</code> (void);\nint <code>xsltCleanup</code> (void);</pre>"
+        f"{_PARAGRAPH}<pre>line one<br>line two</pre>{_PARAGRAPH}</main></body></html>"
+    )
+    body = convert_html(page, "api.html").body
+    assert "int\nxsltInit (void);\nint xsltCleanup (void);" in body
+    assert "line one\nline two" in body
+
+
 def test_html_page_without_loose_text_is_left_as_it_is():
     """Only loose text is wrapped: a page of elements is prepared exactly as before."""
     import lxml.html
@@ -201,8 +241,9 @@ def test_html_page_without_loose_text_is_left_as_it_is():
     from qa.readings.htmltext import prepare_page
 
     page = (
-        "<html><body><main><h2>A</h2><p>One <b>two</b>.</p>\n<div>Three.</div>"
-        "<div><span>Four</span> five.</div></main></body></html>"
+        '<html><body><main><h2>A</h2><img src="f.png"><p>One <b>two</b>.</p>\n<div>Three.</div>'
+        '<div><span>Four</span> five.</div><section><span id="s2"></span><h2>B</h2><p>Six.</p>'
+        "</section></main></body></html>"
     )
     tree = lxml.html.fromstring(page)
     prepare_page(tree)
@@ -361,6 +402,12 @@ def test_pdf_title_is_the_first_line_when_the_type_sizes_cannot_be_read(monkeypa
         ([(" ".join(GLACIER_BODY), 24), ("Page 1", 11)], ""),  # too long for a title
         ([("Ice\n", 24), ("(c) 2019\n", 8), ("Andes\n", 24), (GLACIER_BODY[0], 11)], "Ice"),
         ([("\n", 11), ("   ", 24)], ""),
+        # a drop cap or a page number set larger than the title gives way to the title
+        (
+            [("M", 36), ("Ice in the Andes\n", 20), ("ost glaciers retreat.", 11)],
+            "Ice in the Andes",
+        ),
+        ([("7\n", 30), ("Ice in the Andes\n", 20), (GLACIER_BODY[0], 11)], "Ice in the Andes"),
     ],
 )
 def test_large_type_title(runs, title):
