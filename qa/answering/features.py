@@ -54,12 +54,21 @@ _PARENTHESISED = re.compile(r"\(([^()]*)\)")
 _PERSON = re.compile(
     r"(?i:\b(?:president|secretary|minister|premier|chancellor|governor|senator|congressman"
     r"|congresswoman|ambassador|general|gen|admiral|adm|colonel|col|captain|capt|commander"
-    r"|chairman|chairwoman|director|professor|prof|dr|mr|mrs|ms|sir|king|queen|prince|princess"
+    r"|chairman|chairwoman|director|professor|prof|dr|mr|mrs|sir|king|queen|prince|princess"
     r"|emperor|pope|judge|justice|mayor|candidate|leader|founder|spokesman|spokeswoman"
     r"|spokesperson|successor|predecessor|(?:written|created|developed|designed|founded|invented"
     r"|maintained|started|made|led|edited|authored) by)\.?)"
     r"(?:\s+of\s+(?:the\s+)?[A-Z][\w’'-]+)?,?"
     r"\s+((?:[A-Z][\w’'-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'-]+|[A-Z]\.))+)"
+)
+# Words that make a capitalised run an organisation's or a place's name, not a person's ("General
+# Motors Corporation", "GNU General Public License", "developed by Bell Labs", "Prince Edward
+# Island").
+_NOT_A_PERSON = frozenset(
+    "license licence corporation corp inc ltd llc labs laboratory laboratories project foundation"
+    " university college institute school island islands league party council committee agency"
+    " company group association society department ministry office government republic kingdom"
+    " army navy force forces command".split()
 )
 # Two capitalised words in a row, which every name above has: a quick test that spares most
 # sentences the slower search (half of a news article's, most of a manual's).
@@ -273,7 +282,11 @@ def _people(texts: list[str]) -> dict[int, list[frozenset[str]]]:
     for i, text in enumerate(texts):
         if not _TWO_CAPITALISED.search(text):
             continue
-        names = [frozenset(re.findall(r"[\w’'-]+", m.lower())) for m in _PERSON.findall(text)]
+        names = []
+        for match in _PERSON.findall(text):
+            words = [re.sub(r"[’']s$", "", w) for w in re.findall(r"[\w’'-]+", match.lower())]
+            if not _NOT_A_PERSON.intersection(words):
+                names.append(frozenset(words))
         if names:
             people[i] = names
     return people

@@ -57,16 +57,19 @@ _ASK_SAID = re.compile(
     r"|note|write|state|suggest|believe|testify|warn)\b",
     re.I,
 )
-# "Who…", "Whom…", "Which former leader…": a person is asked for.
+# "Who…", "Whom…", "Which former leader…": a person is asked for. ("Who is Lee Jae-myung?" asks
+# about one, and so does not: see `_ASK_ABOUT_SOMEONE`.)
 _ASK_PERSON = re.compile(
-    r"^\W*(?:(?:to|by|with|for|from|of) )?(?:who|whom)\b|\bwhose\b"
-    r"|\b(?:which|what)\s+(?:[\w’'-]+\s+){0,3}?(?:person|people|leader|president|secretary"
-    r"|minister|official|officer|general|admiral|commander|author|writer|founder|inventor"
-    r"|scientist|researcher|scholar|philosopher|economist|politician|candidate|diplomat"
-    r"|ambassador|senator|governor|king|queen|emperor|chancellor|premier|chairman|director"
-    r"|developer|maintainer|man|woman)s?\b",
+    r"^\W*(?:(?:and|so|then|to|by|with|for|from|of) )?(?:who|whom)\b|\bwhose\b"
+    r"|\b(?:which|what)\s+(?:(?!(?:is|are|was|were|do|does|did|has|have|had|can|could|will"
+    r"|would|should)\b)[\w’'-]+\s+){0,3}?(?:person|people|leader|president|secretary|minister"
+    r"|official|officer|admiral|commander|author|writer|founder|inventor|scientist|researcher"
+    r"|scholar|philosopher|economist|politician|candidate|diplomat|ambassador|senator|governor"
+    r"|king|queen|emperor|chancellor|premier|chairman|director|developer|maintainer)s?\b",
     re.I,
 )
+# "Who is Gen. Xavier Brunson?": a name and nothing more after "who is".
+_ASK_ABOUT_SOMEONE = re.compile(r"^\W*(?i:who\s+(?:is|was|are|were))\s+(?:[A-Z][\w.’'-]*\s*)+\W*$")
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
 _QUESTION_WORDS = re.compile(
     r"^\s*(?:(?:who|whom|what|which|when|where|why|how)"
@@ -109,7 +112,12 @@ def terms(text: str, stem) -> list[str]:
     Example: 'U.S. troops stationed' -> ['us', 'troop', 'station']
     """
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
-    words = [w.lower().replace("’", "'") for w in WORD.findall(text)]
+    words = []
+    for word in WORD.findall(text):
+        word = word.lower().replace("’", "'")
+        words.append(word)
+        if "-" in word:  # a compound also counts as its parts: "long-range" holds "range"
+            words.extend(word.split("-"))
     words = [w for w in words if w not in STOP_WORDS and len(w) > 1 or w.isdigit()]
     return stem.stemWords(words) if words else []
 
@@ -227,7 +235,7 @@ def fact_request(question: str) -> FactRequest:
         acronyms=acronyms or frozenset(),
         speaker=speaker,
         person=frozenset(w.lower() for w in WORD.findall(question))
-        if _ASK_PERSON.search(question)
+        if _ASK_PERSON.search(question) and not _ASK_ABOUT_SOMEONE.search(question)
         else None,
     )
 

@@ -38,10 +38,10 @@ class RetrievalSettings:
     # question the readings mention and do not. Fitted on every question set that takes part in
     # choices (bench/quality.py's CHOOSING), with general questions as unanswerable (left-out
     # figures in the README), so 0.5 means even odds on any corpus.
-    conf_bias: float = -8.034
-    conf_dense: float = 20.815
-    conf_lexical: float = 4.839
+    conf_bias: float = -8.0
+    conf_dense: float = 20.766
+    conf_lexical: float = 4.796
     # Slightly negative: a name the readings mention already lifts the lexical share, and questions
     # beside the point of a reading often name its people and things.
-    conf_known_name: float = -0.175
-    conf_unknown_name: float = 2.203
+    conf_known_name: float = -0.2
+    conf_unknown_name: float = 2.175

@@ -23,6 +23,10 @@ STEM = Stemmer.Stemmer("english")
 
 def test_terms_and_normalize_as_documented():
     assert terms("U.S. troops stationed", STEM) == ["us", "troop", "station"]
+    assert terms("long-range fires", STEM) == ["long-rang", "long", "rang", "fire"]
+    # (a part that is a stop word or a single letter is left out, as any such word)
+    assert terms("off-peninsula", STEM) == ["off-peninsula", "peninsula"]
+    assert terms("M-x", STEM) == ["m-x"]
     assert normalize_question(" How\x00 many\n troops? ") == ("How many troops?", None)
 
 
@@ -45,7 +49,14 @@ def test_fact_request_reads_a_person_asked_for():
         assert fact_request(question).person is not None, question
     asked = fact_request("Which foreign leader has Kim Jong Un embraced?")
     assert {"kim", "jong", "un"} <= asked.person  # (a name of these words is not the answer)
-    for question in ("Which file is it?", "What is the capital?", "How many ships?"):
+    for question in (
+        "Which file is it?",
+        "What is the capital?",
+        "How many ships?",
+        "Who is Gen. Xavier Brunson?",  # asks about someone named: a description answers
+        "Which man page documents it?",
+        "What does the author recommend officials do?",  # (the author is no answer here)
+    ):
         assert fact_request(question).person is None, question
 
 
@@ -61,6 +72,9 @@ def test_people_are_named_by_a_title_or_a_deed_before_them():
         "The President of the United States spoke.",  # no name after the title
         "South Korea and North Korea met in Panmunjom.",  # places, no title
         "The president said nothing.",
+        "It is free under the GNU General Public License.",  # organisations and places
+        "It was developed by Bell Labs in the Prince Edward Island office.",
+        "Leader Kim Jong Un’s statement was short.",  # (a possessive is the same name)
     ]
     assert _people(texts) == {
         0: [frozenset({"donald", "rumsfeld"})],
@@ -68,6 +82,7 @@ def test_people_are_named_by_a_title_or_a_deed_before_them():
         2: [frozenset({"samuel", "j", "paparo"})],
         3: [frozenset({"sterling", "hughes"})],
         4: [frozenset({"lee", "jae-myung"})],
+        10: [frozenset({"kim", "jong", "un"})],
     }
 
 
