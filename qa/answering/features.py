@@ -213,10 +213,19 @@ class SentenceFeatures:
 
 
 def _continued_sentences(texts: list[str], docs: list[str]) -> np.ndarray:
-    """The sentence each one continues (the one before, in the same reading), -1 where none."""
+    """The sentence each one continues (the one before, in the same reading), -1 where none.
+
+    A sentence continues the one before when it leans on it ("This should…", "In his hearing,
+    he…"), or when the one before ends with a colon and so introduces it ("Here's a rough
+    step-by-step:" before the steps, "The issue is that if you run:" before the command).
+    """
     return np.array(
         [
-            i - 1 if i > 0 and docs[i - 1] == docs[i] and _CONTINUES.match(t) else -1
+            i - 1
+            if i > 0
+            and docs[i - 1] == docs[i]
+            and (_CONTINUES.match(t) or texts[i - 1].rstrip().endswith(":"))
+            else -1
             for i, t in enumerate(texts)
         ],
         dtype=np.int64,

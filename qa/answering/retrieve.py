@@ -5,7 +5,8 @@ chunk (the vectors of the FAISS index, chunks embedded with their reading and se
 the chunks (bm25s, Snowball stems, English stop words), and the best sentence of each chunk,
 scored by its own embedding, by how much of the question's rarer words it (and its section
 heading) holds, and by whether it has the kind of fact asked for (`features`, `question`). A
-sentence that leans on the one before it ("This should...") is also read together with it. The
+sentence that leans on the one before it ("This should..."), or follows one ending in a colon, is
+also read together with it. The
 best sentence is the highlight and the direct answer. A follow-up's pronoun is resolved from the
 earlier question. Confidence is the probability that the readings answer the question
 (`confidence.answerable`); the shipped model was fitted across corpora, so its 0.5 threshold

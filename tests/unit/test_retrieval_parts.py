@@ -118,6 +118,22 @@ def test_a_sentence_naming_someone_else_is_the_answer_to_who(tmp_path, fake_embe
     assert "Vladimir Putin" not in highlight(replace(RetrievalSettings(), sent_type=0.0))
 
 
+def test_a_sentence_after_a_colon_or_leaning_back_continues_the_one_before():
+    from qa.answering.features import _continued_sentences
+
+    texts = [
+        "Here's a rough step-by-step:",
+        "Copy the configure script and adjust it to the new system.",  # introduced by the colon
+        "Build the library once.",
+        "This should be enough.",  # leans on the one before
+        "Other readings say nothing of it.",
+    ]
+    docs = ["a", "a", "a", "a", "b"]
+    assert list(_continued_sentences(texts, docs)) == [-1, 0, -1, 2, -1]
+    # (a colon at the end of another reading's last sentence introduces nothing here)
+    assert list(_continued_sentences(["Run this:", "It works."], ["a", "b"])) == [-1, -1]
+
+
 def test_analysis_fills_in_a_follow_up_in_the_readings_own_name():
     frequency = {"brunson": 5, "xavier": 1}
     asked = analyse_question("What did he say?", ["Who is Gen. Xavier Brunson?"], STEM, frequency)
