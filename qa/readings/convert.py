@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from ..errors import ReadingError
 from .docxtext import docx_blocks
 from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
-from .front_matter import render_front_matter, set_front_matter
+from .front_matter import one_line, render_front_matter, set_front_matter
 from .htmltext import element_text, html_blocks, page_title, prepare_page
 from .pdftext import large_type_title, pdf_pages
 from .records import MAX_READING_BYTES, READING_SUFFIXES, parse_reading
@@ -101,10 +101,6 @@ class Imported:
 # ---------------------------------------------------------------------------- helpers
 
 
-def _one_line(value: str) -> str:
-    return re.sub(r"\s+", " ", value).strip()
-
-
 def render_markdown(blocks: list[tuple[str, str]]) -> str:
     """Markdown from ('heading' | 'text', content) blocks, one blank line apart.
 
@@ -114,7 +110,7 @@ def render_markdown(blocks: list[tuple[str, str]]) -> str:
     out: list[str] = []
     for kind, content in blocks:
         if kind == "heading":
-            out.append("## " + _one_line(content))
+            out.append("## " + one_line(content))
         else:
             lines = [line.rstrip() for line in content.strip("\n").split("\n") if line.strip()]
             if lines:
@@ -203,7 +199,7 @@ def convert_html(
             f"{source}: cannot be read as a web page ({type(exc).__name__}: {exc})."
         ) from exc
     found = (doc.title if doc is not None else "") or ""
-    reading_title = _one_line(title or page_title(tree, found))
+    reading_title = one_line(title or page_title(tree, found))
     blocks = (
         html_blocks(doc.body, reading_title) if doc is not None and doc.body is not None else []
     )
@@ -268,7 +264,7 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     )
     return Imported(
         "pdf",
-        _one_line(title or meta_title or type_title or first_line or title_from_source(source)),
+        one_line(title or meta_title or type_title or first_line or title_from_source(source)),
         body,
         ".md",
         source,
@@ -361,7 +357,7 @@ def _sized_text(reader) -> list[tuple[str, float]]:
 
 def _pdf_title(info) -> str:
     """The title in the PDF's information, unless it is a placeholder a program wrote."""
-    meta_title = _one_line(str(info.title)) if info is not None and info.title else ""
+    meta_title = one_line(str(info.title)) if info is not None and info.title else ""
     if re.match(
         r"(?i)^(untitled|microsoft (word|powerpoint) - |document\d*$)", meta_title
     ) or meta_title.lower().endswith((".doc", ".docx", ".pdf")):
@@ -371,7 +367,7 @@ def _pdf_title(info) -> str:
 
 def _pdf_meta(info) -> dict[str, str]:
     """Author and creation date from the PDF's information, where present."""
-    author = _one_line(str(info.author)) if info is not None and info.author else ""
+    author = one_line(str(info.author)) if info is not None and info.author else ""
     date = ""
     if info is not None:
         try:
@@ -397,18 +393,18 @@ def convert_docx(data: bytes, source: str, *, title: str | None = None) -> Impor
         blocks, own_title = docx_blocks(document)
         properties = document.core_properties
         author, created = properties.author or "", properties.created
-        meta_title = _one_line(properties.title or "")
+        meta_title = one_line(properties.title or "")
     except Exception as exc:  # python-docx, zipfile and lxml raise many kinds on damaged files
         raise ReadingError(
             f"{source}: is not a Word document that can be read ({type(exc).__name__}: {exc}); "
             "open it in Word and save it again as .docx (or as PDF), then add that."
         ) from exc
-    reading_title = _one_line(title or meta_title or own_title) or title_from_source(source)
+    reading_title = one_line(title or meta_title or own_title) or title_from_source(source)
     if blocks and blocks[0] == ("heading", reading_title):
         blocks = blocks[1:]  # the title lives in the front matter
     if not any(kind == "text" for kind, _ in blocks):
         raise ReadingError(f"{source}: the document has no text to index; nothing to add.")
-    meta = {"author": _one_line(author), "date": created.date().isoformat() if created else ""}
+    meta = {"author": one_line(author), "date": created.date().isoformat() if created else ""}
     return Imported(
         "docx",
         reading_title,

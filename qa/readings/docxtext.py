@@ -10,7 +10,7 @@ the body would skip them.
 
 from __future__ import annotations
 
-import re
+from .front_matter import one_line
 
 __all__ = ["docx_blocks"]
 
@@ -25,10 +25,6 @@ def _style_name(paragraph) -> str:
 def _is_list_item(paragraph, style: str) -> bool:
     properties = paragraph._p.pPr
     return "list" in style or (properties is not None and properties.numPr is not None)
-
-
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
@@ -53,14 +49,14 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
             end_list()
             rows = []
             for row in part.rows:
-                cells = [_one_line(cell.text) for cell in row.cells]
+                cells = [one_line(cell.text) for cell in row.cells]
                 unique = [c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]]  # merged
                 if any(unique):
                     rows.append(" | ".join(unique))
             if rows:
                 blocks.append(("text", "\n".join(rows)))
             continue
-        text = _one_line(part.text)
+        text = one_line(part.text)
         if not text:
             continue
         style = _style_name(part)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FRONT_KEYS", "read_front_matter", "render_front_matter", "set_front_matter"]
+__all__ = ["FRONT_KEYS", "one_line", "read_front_matter", "render_front_matter", "set_front_matter"]
 
 # The order keys are written in; any other key follows, sorted.
 FRONT_KEYS = (
@@ -62,14 +62,15 @@ def read_front_matter(raw: str) -> tuple[dict[str, str], int]:
     return meta, block[1]
 
 
-def _one_line(value: str) -> str:
+def one_line(value: str) -> str:
+    """`value` on one line: every run of whitespace (line breaks too) one space, ends trimmed."""
     return re.sub(r"\s+", " ", value).strip()
 
 
 def _lines(meta: dict[str, str]) -> list[str]:
     """`key: "value"` lines of the non-empty values, in `FRONT_KEYS` order."""
     keys = [k for k in FRONT_KEYS if k in meta] + sorted(k for k in meta if k not in FRONT_KEYS)
-    return [f'{k}: "{_one_line(str(meta[k]))}"' for k in keys if _one_line(str(meta[k] or ""))]
+    return [f'{k}: "{one_line(str(meta[k]))}"' for k in keys if one_line(str(meta[k] or ""))]
 
 
 def render_front_matter(meta: dict[str, str]) -> str:
