@@ -76,7 +76,7 @@ def prepare_page(tree) -> None:
             and not a.xpath(".//img")
         ):
             a.drop_tree()  # (its tail text stays)
-    for pre in tree.iter("pre"):
+    for pre in list(tree.iter("pre")):  # (each one's insides change)
         _keep_lines(pre)
     for element in list(tree.iter()):
         tag = element.tag
