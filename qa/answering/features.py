@@ -10,10 +10,12 @@ matrices), against re-reading sentences on every question.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import reduce
 
 import numpy as np
 
@@ -81,6 +83,17 @@ _CONTINUES = re.compile(
     r"|(?:\S+\s+){0,4}?(?:this|that|these|those|such|it|its|he|she|they|his|her|their|him|them)\b)",
     re.I,
 )
+# A sentence that defines its subject: "`Completion' is where you hit…", "libcurl is a library…".
+# The subject is what comes before the first of these verbs, when it is a few words long.
+_DEFINING_VERB = re.compile(r"\s(?:is|are|was|were|means|refers\s+to|stands\s+for|denotes)\b", re.I)
+_SUBJECT_WORDS = 6
+# Code, as Markdown sets it: every line indented four columns or more, or inside a ``` or ~~~
+# fence. A line of it that still reads as a sentence (a quotation set indented, a message quoted
+# whole) is prose: four or more tokens, three in four of them words, a full stop at the end.
+_CODE_INDENT = 4
+_FENCE = re.compile(r"(?m)^[ \t]*(?:```|~~~)")
+_PROSE_WORD = re.compile(r"^[(\"'“‘`]?[A-Za-z][a-z’'-]*[,.;:!?)\"'”’]*$")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
 _NONE = np.zeros(0, dtype=np.int64)
 
 
@@ -178,6 +191,7 @@ class SentenceTerms:
     window_norm: np.ndarray  # norm of (vector + continued sentence's vector); 1 where none
     previous: np.ndarray  # position of the sentence each continues, -1 where none
     continues: np.ndarray  # positions of the sentences that continue another
+    code: np.ndarray  # bool: the sentence is set as code (see `_code_sentences`)
 
     def take(self, positions: np.ndarray) -> SentenceTerms:
         """The same, for the sentences at `positions` (sorted; each continued sentence included)."""
@@ -192,6 +206,7 @@ class SentenceTerms:
             window_norm=self.window_norm[positions],
             previous=previous,
             continues=np.flatnonzero(previous >= 0),
+            code=self.code[positions],
         )
 
 
@@ -205,6 +220,7 @@ class SentenceFeatures:
     has_date: np.ndarray  # bool per sentence
     attributed: np.ndarray  # the sentences that report someone's words
     people: dict[int, list[frozenset[str]]]  # sentence -> the words of each person's name in it
+    subjects: dict[str, np.ndarray]  # word -> the defining sentences whose subject holds it
     parenthesised: dict[str, np.ndarray]  # "(…)" content -> the sentences holding it
     chunk_start: np.ndarray  # first sentence of each chunk
     chunk_size: np.ndarray  # sentences of each chunk
@@ -232,6 +248,55 @@ def _continued_sentences(texts: list[str], docs: list[str]) -> np.ndarray:
     )
 
 
+def _reads_as_prose(text: str) -> bool:
+    tokens = text.split()
+    return (
+        len(tokens) >= 4
+        and _SENTENCE_END.search(text.rstrip()) is not None
+        and sum(bool(_PROSE_WORD.match(t)) for t in tokens) >= 0.75 * len(tokens)
+    )
+
+
+def _code_sentences(index: Index) -> np.ndarray:
+    """Which sentences are code (a command, a listing, a configuration line), not prose.
+
+    A code line's words are names and flags, which match a question's words by accident
+    ("BUFFER=…$EDITOR" for "edit the input buffer in $EDITOR"); the prose around it says what it
+    does. Example: '    curl -L http://example.com' -> code; 'Use - as file name.' -> prose.
+    """
+    fences = {
+        doc: [m.start() for m in _FENCE.finditer(r.text)] for doc, r in index.readings.items()
+    }
+    code = []
+    for c in index.chunks:
+        text = index.readings[c.doc].text
+        for s in c.sentences:
+            line_start = text.rfind("\n", 0, s.start) + 1
+            lines = [line for line in text[line_start : s.end].split("\n") if line.strip()]
+            indented = bool(lines) and all(
+                len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4)) >= _CODE_INDENT
+                for line in lines
+            )
+            # (a fence opening on the sentence's own first line counts: it is inside)
+            fenced = bisect.bisect_right(fences[c.doc], line_start) % 2 == 1
+            code.append((indented or fenced) and not _reads_as_prose(text[s.start : s.end]))
+    return np.array(code, dtype=bool)
+
+
+def _subjects(texts: list[str], stem) -> dict[str, np.ndarray]:
+    """Per word, the sentences that define a subject holding it ("libcurl is a library…")."""
+    found: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        verb = _DEFINING_VERB.search(text)
+        if verb is None:
+            continue
+        subject = text[: verb.start()]
+        if len(subject.split()) <= _SUBJECT_WORDS:
+            for word in set(terms(subject, stem)):
+                found.setdefault(word, []).append(i)
+    return {w: np.array(rows, dtype=np.int64) for w, rows in found.items()}
+
+
 def _sentence_terms(index: Index, lexicon: ChunkLexicon, texts: list[str], docs) -> SentenceTerms:
     from scipy import sparse
 
@@ -254,7 +319,9 @@ def _sentence_terms(index: Index, lexicon: ChunkLexicon, texts: list[str], docs)
         window_norm[continues] = np.linalg.norm(
             vectors[continues] + vectors[previous[continues]], axis=1
         )
-    return SentenceTerms(own, heading, window, window_norm, previous, continues)
+    return SentenceTerms(
+        own, heading, window, window_norm, previous, continues, _code_sentences(index)
+    )
 
 
 def sentence_features(index: Index, lexicon: ChunkLexicon) -> SentenceFeatures:
@@ -277,6 +344,7 @@ def sentence_features(index: Index, lexicon: ChunkLexicon) -> SentenceFeatures:
         has_date=np.array([bool(_DATE.search(t)) for t in texts], dtype=bool),
         attributed=np.flatnonzero([bool(_ATTRIBUTION.search(t)) for t in texts]).astype(np.int64),
         people=_people(texts),
+        subjects=_subjects(texts, lexicon.stem),
         parenthesised={k: np.array(sorted(v), dtype=np.int64) for k, v in parenthesised.items()},
         chunk_start=starts,
         chunk_size=counts,
@@ -305,8 +373,9 @@ def fact_counts(features: SentenceFeatures, facts: FactRequest) -> np.ndarray:
     """How many of the kinds of fact the question asks for each sentence holds.
 
     The kinds: a number ("how many"), a date ("when"), the expansion of an acronym ("what does
-    X stand for"), reported words of the one asked about ("what did X say"), and a person other
-    than those the question names ("who", "which leader").
+    X stand for"), reported words of the one asked about ("what did X say"), a person other
+    than those the question names ("who", "which leader"), and a sentence defining the term asked
+    about ("what is X": "X is…").
     """
     kinds = np.zeros(len(features.texts), dtype=np.float32)
     fact = np.zeros(len(features.texts), dtype=bool)
@@ -319,6 +388,9 @@ def fact_counts(features: SentenceFeatures, facts: FactRequest) -> np.ndarray:
         for i, names in features.people.items():
             if any(not name <= facts.person for name in names):
                 kinds[i] += 1
+    if facts.defined:  # sentences whose subject is the term asked about
+        rows = [features.subjects.get(word, _NONE) for word in facts.defined]
+        kinds[reduce(np.intersect1d, rows)] += 1
     for acronym in facts.acronyms:  # sentences holding "(ACRONYM)"
         kinds[features.parenthesised.get(acronym, _NONE)] += 1
     if facts.speaker is not None:

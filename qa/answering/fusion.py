@@ -2,7 +2,8 @@
 
 Pure functions over arrays: a sentence's score mixes its meaning (cosine to the question), the
 share of the question's weighted words it holds, and the kinds of fact it has; a sentence that
-continues the one before is also scored read together with it, and keeps the better. Chunks are
+continues the one before is also scored read together with it, and keeps the better; a line of
+code ranks below every sentence of prose. Chunks are
 then ranked on three signals (dense, BM25, best sentence) fused by reciprocal rank. The trade-off:
 rank fusion ignores how far apart scores are, which is what lets signals on different scales mix
 without tuning a scale for each corpus.
@@ -18,6 +19,11 @@ from .features import SentenceTerms
 from .settings import RetrievalSettings
 
 __all__ = ["SentenceScores", "best_per_chunk", "reciprocal_rank_fusion", "score_sentences"]
+
+# Taken off a code sentence's score, more than any prose sentence's score can differ from another's
+# (cosine ≤ 1, word share ≤ 1, a few kinds of fact): a passage is ranked by its prose, and a line of
+# code is marked only in a passage with none. No weight to fit: any amount past that ranks alike.
+_CODE_BELOW_PROSE = 100.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ def score_sentences(
     s = settings
     coverage = _coverage(terms.own, terms.heading, weights, total, s.heading_weight)
     score = s.sent_dense * similarity + s.sent_lexical * coverage + s.sent_type * fact_counts
+    score[terms.code] -= _CODE_BELOW_PROSE
     read_with_previous = np.zeros(len(similarity), dtype=bool)
     later = terms.continues
     if later.size:
@@ -68,6 +75,7 @@ def score_sentences(
             + s.sent_lexical * pair_coverage
             + s.sent_type * np.maximum(fact_counts[later], fact_counts[earlier])
         )
+        pair_score[terms.code[later] & terms.code[earlier]] -= _CODE_BELOW_PROSE
         better = pair_score > score[later]
         score[later[better]] = pair_score[better]
         read_with_previous[later[better]] = True

@@ -68,6 +68,15 @@ _ASK_PERSON = re.compile(
     r"|king|queen|emperor|chancellor|premier|chairman|director|developer|maintainer)s?\b",
     re.I,
 )
+# "What is completion?", "What was the Marshall Plan?", "What does PROMPT_CR mean?": a term asked to
+# be defined, a few words and nothing after them.
+_ASK_WHAT_IS = re.compile(
+    r"^\W*(?:what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:an?\s+|the\s+)?(?P<term>[^?]{1,60}?)"
+    r"|what\s+(?:does|do|did)\s+(?P<meant>[^?]{1,60}?)\s+mean|define\s+(?P<defined>[^?]{1,60}?))"
+    r"\W*$",
+    re.I,
+)
+_MAX_DEFINED_WORDS = 3  # past these, "what is X" names a situation, not a term
 # "Who is Gen. Xavier Brunson?": a name and nothing more after "who is".
 _ASK_ABOUT_SOMEONE = re.compile(r"^\W*(?i:who\s+(?:is|was|are|were))\s+(?:[A-Z][\w.’'-]*\s*)+\W*$")
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
@@ -215,10 +224,22 @@ class FactRequest:
     # "who…", "which leader…": the question's own words (lower case), a name of none of which is
     # an answer; None when no person is asked for
     person: frozenset[str] | None = None
+    # "what is completion": the defined term's (stemmed) words, which a defining sentence's subject
+    # holds ("`Completion' is where…"); None when no term is asked to be defined
+    defined: frozenset[str] | None = None
 
 
-def fact_request(question: str) -> FactRequest:
-    """The kinds of fact a question asks for.
+def _defined_term(question: str, stem) -> frozenset[str] | None:
+    """The words of the term a "what is X?" question asks to be defined, None if it asks none."""
+    asked = _ASK_WHAT_IS.match(question)
+    if asked is None or stem is None:
+        return None
+    words = terms(asked.group("term") or asked.group("meant") or asked.group("defined"), stem)
+    return frozenset(words) if 0 < len(set(words)) <= _MAX_DEFINED_WORDS else None
+
+
+def fact_request(question: str, stem=None) -> FactRequest:
+    """The kinds of fact a question asks for (a defined term only when given the stemmer).
 
     Example: 'What did Gen. Brunson say in 2024?' -> FactRequest(speaker=('Gen', 'Brunson'))
     """
@@ -237,6 +258,7 @@ def fact_request(question: str) -> FactRequest:
         person=frozenset(w.lower() for w in WORD.findall(question))
         if _ASK_PERSON.search(question) and not _ASK_ABOUT_SOMEONE.search(question)
         else None,
+        defined=_defined_term(question, stem),
     )
 
 
@@ -283,7 +305,7 @@ def analyse_question(
         query=query,
         terms=tuple(own),
         history_terms=tuple(from_history),
-        facts=fact_request(query),
+        facts=fact_request(query, stem),
         known_names=known,
         unknown_names=unknown,
     )

@@ -118,6 +118,129 @@ def test_a_sentence_naming_someone_else_is_the_answer_to_who(tmp_path, fake_embe
     assert "Vladimir Putin" not in highlight(replace(RetrievalSettings(), sent_type=0.0))
 
 
+def test_fact_request_reads_a_term_asked_to_be_defined():
+    assert fact_request("What is completion?", STEM).defined == {"complet"}
+    assert fact_request("What was the Marshall Plan?", STEM).defined == {"marshal", "plan"}
+    assert fact_request("What does PROMPT_CR mean?", STEM).defined == {"prompt", "cr"}
+    assert fact_request("Define multibyte input.", STEM).defined == {"multibyt", "input"}
+    for question in (
+        "What is it?",  # no word of its own
+        "What's wrong with cut and paste on my xterm?",  # a situation, not a term
+        "How is completion done?",
+        "What is completion?",  # (without the stemmer: not read)
+    ):
+        stem = None if question == "What is completion?" else STEM
+        assert fact_request(question, stem).defined is None, question
+
+
+def test_a_defining_sentence_is_one_whose_subject_is_the_term():
+    from qa.answering.features import _subjects
+
+    texts = [
+        "`Completion' is where you hit a particular key and the shell finishes the word.",
+        "libcurl is a library for transfers.",
+        "The shell offers completion of file names and it is fast.",  # completion is no subject
+        "The Marshall Plan was an American initiative to aid Western Europe.",
+        "Under the plan that the committee drew up after long debate, the aid is paid.",  # long
+    ]
+    subjects = _subjects(texts, STEM)
+    assert list(subjects["complet"]) == [0]
+    assert list(subjects["libcurl"]) == [1]
+    assert list(subjects["marshal"]) == list(subjects["plan"]) == [3]
+
+
+def test_the_sentence_defining_the_term_answers_what_is_it(tmp_path, fake_embedder):
+    """Of sentences that all hold the term, the one whose subject it is answers "what is X";
+    without the answer type another one wins."""
+    from dataclasses import replace
+
+    from qa.answering.retrieve import Retriever
+    from qa.index.store import build_index, load_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "shell.md").write_text(
+        "# Shell notes\n\n"
+        "What the shell offers is completion.\n\n"
+        "Many users turn completion off in scripts, where nobody types.\n\n"
+        "Completion is where the shell guesses the word you are typing and finishes it.\n",
+        encoding="utf-8",
+    )
+    build_index(corpus, tmp_path / "index", fake_embedder)
+    index = load_index(tmp_path / "index")
+
+    def highlight(settings: RetrievalSettings) -> str:
+        found = Retriever(index, fake_embedder, settings).retrieve("What is completion?", k=1)
+        top = found.candidates[0]
+        sentence = top.chunk.sentences[top.best_sentence]
+        return top.chunk.text[sentence.start - top.chunk.start : sentence.end - top.chunk.start]
+
+    assert highlight(RetrievalSettings()).startswith("Completion is where")
+    assert not highlight(replace(RetrievalSettings(), sent_type=0.0)).startswith("Completion is")
+
+
+def test_code_is_told_from_prose_by_its_layout_and_its_words(tmp_path, fake_embedder):
+    """A line indented four columns or fenced is code, unless it reads as a sentence."""
+    from qa.answering.features import _code_sentences
+    from qa.index.store import build_index, load_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "howto.md").write_text(
+        "# How to\n\n"
+        "Run the program with the input file name.\n\n"
+        "    prog --input data.txt > out.log\n\n"
+        "    The request requires user authentication.\n\n"
+        "```\nmake install PREFIX=/usr\n```\n\n"
+        "That is all there is to it.\n",
+        encoding="utf-8",
+    )
+    build_index(corpus, tmp_path / "index", fake_embedder)
+    index = load_index(tmp_path / "index")
+    reading = index.readings[index.chunks[0].doc].text
+    code = _code_sentences(index)
+    texts = [reading[s.start : s.end] for c in index.chunks for s in c.sentences]
+    marked = {t.strip("`\n "): bool(flag) for t, flag in zip(texts, code, strict=True)}
+    assert marked["Run the program with the input file name."] is False
+    assert marked["prog --input data.txt > out.log"] is True
+    assert marked["The request requires user authentication."] is False  # indented prose
+    assert marked["make install PREFIX=/usr"] is True
+    assert marked["That is all there is to it."] is False
+
+
+def test_a_passage_is_ranked_by_its_prose_not_by_its_code():
+    """A code line that holds the question's words scores below a prose sentence that holds
+    fewer: the code sentence's own score and a pair of two code lines are moved below."""
+    from scipy import sparse
+
+    from qa.answering.features import SentenceTerms
+    from qa.answering.fusion import score_sentences
+
+    own = sparse.csr_matrix(np.array([[1, 1, 1], [1, 0, 0], [1, 1, 0]], dtype=np.float32))
+    none = sparse.csr_matrix((3, 3), dtype=np.float32)
+    terms_ = SentenceTerms(
+        own=own,
+        heading=none,
+        window=own,
+        window_norm=np.ones(3, dtype=np.float32),
+        previous=np.array([-1, -1, -1]),
+        continues=np.zeros(0, dtype=np.int64),
+        code=np.array([True, False, False]),
+    )
+    weights = np.ones(3, dtype=np.float32)
+    scores = score_sentences(
+        np.array([0.9, 0.3, 0.4], dtype=np.float32),
+        terms_,
+        np.zeros(3, dtype=np.float32),
+        weights,
+        3.0,
+        RetrievalSettings(),
+    )
+    assert np.argmax(scores.score) == 2
+    assert scores.score[0] < scores.score[1] < scores.score[2]
+    assert scores.similarity[0] == pytest.approx(0.9)  # (the confidence still sees it)
+
+
 def test_a_sentence_after_a_colon_or_leaning_back_continues_the_one_before():
     from qa.answering.features import _continued_sentences
 
