@@ -63,6 +63,7 @@ URL_TYPES = {
     "text/markdown": "markdown",
     "text/x-markdown": "markdown",
 }
+_CODE_INDENT = "    "  # Markdown's indented code block
 _MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
 
 
@@ -102,23 +103,24 @@ class Imported:
 
 
 def render_markdown(blocks: list[tuple[str, str]]) -> str:
-    """Markdown from ('heading' | 'text', content) blocks, one blank line apart.
+    """Markdown from ('heading' | 'text' | 'code', content) blocks, one blank line apart.
 
-    A text line that would read back as a heading or a page marker is escaped with a backslash.
+    A text line that would read back as a heading or a page marker is escaped with a backslash;
+    code is indented four columns, Markdown's code block, which the reader keeps as code (a
+    `# comment` in it is no heading, and retrieval ranks it below prose).
     Example: [('heading', 'Why'), ('text', 'Because.')] -> '## Why\\n\\nBecause.\\n'
     """
     out: list[str] = []
     for kind, content in blocks:
         if kind == "heading":
             out.append("## " + one_line(content))
-        else:
-            lines = [line.rstrip() for line in content.strip("\n").split("\n") if line.strip()]
-            if lines:
-                out.append(
-                    "\n".join(
-                        "\\" + line if _MD_ESCAPE.match(line.lstrip()) else line for line in lines
-                    )
-                )
+            continue
+        lines = [line.rstrip() for line in content.strip("\n").split("\n") if line.strip()]
+        if lines and kind == "code":
+            out.append("\n".join(_CODE_INDENT + line for line in lines))
+        elif lines:
+            escaped = ("\\" + line if _MD_ESCAPE.match(line.lstrip()) else line for line in lines)
+            out.append("\n".join(escaped))
     return "\n\n".join(out) + "\n" if out else ""
 
 

@@ -2,8 +2,8 @@
 
 trafilatura has already removed the page furniture (menus, banners, related links, footers,
 scripts); this keeps its structure: `head` elements become section headings, paragraphs,
-list items, table rows and code become text blocks, with inline formatting and links reduced to
-their words so that quoted passages read as the page does.
+list items and table rows become text blocks and code (a `<pre>`) a code block, with inline
+formatting and links reduced to their words so that quoted passages read as the page does.
 """
 
 from __future__ import annotations
@@ -248,7 +248,7 @@ def page_title(tree, found: str) -> str:
 
 
 def html_blocks(body, title: str) -> list[tuple[str, str]]:
-    """('heading' | 'text', content) blocks from trafilatura's XML body, in order.
+    """('heading' | 'text' | 'code', content) blocks from trafilatura's XML body, in order.
 
     A first heading equal to `title` is left out: the title goes into the front matter.
     Example: <body><head>T</head><p>Hi.</p></body>, 'T' -> [('text', 'Hi.')]
@@ -273,7 +273,7 @@ def html_blocks(body, title: str) -> list[tuple[str, str]]:
         elif tag == "code":
             text = "".join(el.itertext()).strip("\n")
             if text.strip():
-                blocks.append(("text", re.sub(r"\n\s*\n", "\n", text)))
+                blocks.append(("code", re.sub(r"\n\s*\n", "\n", text)))
         elif tag in ("quote", "div") and len(el):
             blocks.extend(html_blocks(el, "\x00"))
         elif tag != "graphic":

@@ -191,7 +191,29 @@ def test_html_preformatted_text_keeps_its_lines():
         f"<pre>{table.replace('<', '&lt;').replace('>', '&gt;')}</pre></main></body></html>"
     )
     body = convert_html(page, "pre.html").body
-    assert poem in body and table in body
+    assert _indented(poem) in body and _indented(table) in body
+
+
+def _indented(text: str) -> str:
+    return "\n".join("    " + line for line in text.split("\n"))
+
+
+def test_html_preformatted_text_is_written_as_a_code_block_the_reader_keeps_as_code():
+    """A <pre> is written indented four columns, Markdown's code block: read back, its `#` lines
+    are no headings, and retrieval's code test sees it as code (below prose in the ranking)."""
+    from qa.readings.records import parse_reading
+
+    page = (
+        "<html><head><title>Building</title></head><body><main>"
+        f"{_PARAGRAPH}<pre># build it\nmake install PREFIX=/usr</pre>{_PARAGRAPH}"
+        "</main></body></html>"
+    )
+    body = convert_html(page, "build.html").body
+    assert "    # build it\n    make install PREFIX=/usr" in body
+    reading = parse_reading(body, "build")
+    assert all(p.section is None for p in reading.paragraphs)  # (no "# build it" heading)
+    texts = [reading.text[p.start : p.end] for p in reading.paragraphs]
+    assert "# build it\n    make install PREFIX=/usr" in texts
 
 
 def test_html_inline_element_holding_blocks_keeps_them_in_order():
@@ -230,8 +252,8 @@ def test_html_preformatted_synopsis_keeps_every_line():
         f"{_PARAGRAPH}<pre>line one<br>line two</pre>{_PARAGRAPH}</main></body></html>"
     )
     body = convert_html(page, "api.html").body
-    assert "int\nxsltInit (void);\nint xsltCleanup (void);" in body
-    assert "line one\nline two" in body
+    assert _indented("int\nxsltInit (void);\nint xsltCleanup (void);") in body
+    assert _indented("line one\nline two") in body
 
 
 def test_html_page_without_loose_text_is_left_as_it_is():
