@@ -21,6 +21,7 @@ import numpy as np
 
 from ..index.chunk import Chunk
 from ..index.store import Index
+from ..readings.records import word_share
 from .question import FactRequest, terms
 
 __all__ = [
@@ -87,12 +88,9 @@ _CONTINUES = re.compile(
 # The subject is what comes before the first of these verbs, when it is a few words long.
 _DEFINING_VERB = re.compile(r"\s(?:is|are|was|were|means|refers\s+to|stands\s+for|denotes)\b", re.I)
 _SUBJECT_WORDS = 6
-# Code, as Markdown sets it: every line indented four columns or more, or inside a ``` or ~~~
-# fence. A line of it that still reads as a sentence (a quotation set indented, a message quoted
-# whole) is prose: four or more tokens, three in four of them words, a full stop at the end.
-_CODE_INDENT = 4
-_FENCE = re.compile(r"(?m)^[ \t]*(?:```|~~~)")
-_PROSE_WORD = re.compile(r"^[(\"'“‘`]?[A-Za-z][a-z’'-]*[,.;:!?)\"'”’]*$")
+# A line of code that still reads as a sentence (a quotation set indented, a message quoted whole)
+# is prose: four or more tokens, three in four of them words or numbers, a full stop, "!" or "?"
+# at the end.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
 _NONE = np.zeros(0, dtype=np.int64)
 
@@ -249,37 +247,30 @@ def _continued_sentences(texts: list[str], docs: list[str]) -> np.ndarray:
 
 
 def _reads_as_prose(text: str) -> bool:
-    tokens = text.split()
-    return (
-        len(tokens) >= 4
-        and _SENTENCE_END.search(text.rstrip()) is not None
-        and sum(bool(_PROSE_WORD.match(t)) for t in tokens) >= 0.75 * len(tokens)
-    )
+    tokens, words = word_share(text)
+    return tokens >= 4 and words >= 0.75 and _SENTENCE_END.search(text.rstrip()) is not None
 
 
 def _code_sentences(index: Index) -> np.ndarray:
     """Which sentences are code (a command, a listing, a configuration line), not prose.
 
-    A code line's words are names and flags, which match a question's words by accident
-    ("BUFFER=…$EDITOR" for "edit the input buffer in $EDITOR"); the prose around it says what it
-    does. Example: '    curl -L http://example.com' -> code; 'Use - as file name.' -> prose.
+    Code is what the reader found set as code (`Paragraph.code`: a Markdown reading's fenced
+    block, or its block indented four columns that is no list item's content), but for a sentence
+    of it that reads as prose. A code line's words are names and flags, which match a question's
+    words by accident ("BUFFER=…$EDITOR" for "edit the input buffer in $EDITOR"); the prose
+    around it says what it does.
     """
-    fences = {
-        doc: [m.start() for m in _FENCE.finditer(r.text)] for doc, r in index.readings.items()
+    paragraphs = {
+        doc: ([p.start for p in r.paragraphs], [p.code for p in r.paragraphs])
+        for doc, r in index.readings.items()
     }
     code = []
     for c in index.chunks:
+        starts, is_code = paragraphs[c.doc]
         text = index.readings[c.doc].text
         for s in c.sentences:
-            line_start = text.rfind("\n", 0, s.start) + 1
-            lines = [line for line in text[line_start : s.end].split("\n") if line.strip()]
-            indented = bool(lines) and all(
-                len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(4)) >= _CODE_INDENT
-                for line in lines
-            )
-            # (a fence opening on the sentence's own first line counts: it is inside)
-            fenced = bisect.bisect_right(fences[c.doc], line_start) % 2 == 1
-            code.append((indented or fenced) and not _reads_as_prose(text[s.start : s.end]))
+            inside = is_code[max(0, bisect.bisect_right(starts, s.start) - 1)] if starts else False
+            code.append(inside and not _reads_as_prose(text[s.start : s.end]))
     return np.array(code, dtype=bool)
 
 

@@ -3,8 +3,9 @@
 Pure functions over arrays: a sentence's score mixes its meaning (cosine to the question), the
 share of the question's weighted words it holds, and the kinds of fact it has; a sentence that
 continues the one before is also scored read together with it, and keeps the better; a line of
-code ranks below every sentence of prose. Chunks are
-then ranked on three signals (dense, BM25, best sentence) fused by reciprocal rank. The trade-off:
+code, unless read with the sentence that introduces it, ranks below every sentence of prose.
+Chunks are then ranked on three signals (dense, BM25, best sentence) fused by reciprocal rank.
+The trade-off:
 rank fusion ignores how far apart scores are, which is what lets signals on different scales mix
 without tuning a scale for each corpus.
 """
@@ -20,9 +21,11 @@ from .settings import RetrievalSettings
 
 __all__ = ["SentenceScores", "best_per_chunk", "reciprocal_rank_fusion", "score_sentences"]
 
-# Taken off a code sentence's score, more than any prose sentence's score can differ from another's
-# (cosine ≤ 1, word share ≤ 1, a few kinds of fact): a passage is ranked by its prose, and a line of
-# code is marked only in a passage with none. No weight to fit: any amount past that ranks alike.
+# Taken off the score of a code sentence (and of two read together), more than any prose sentence's
+# score can differ from another's (cosine ≤ 1, word share ≤ 1, a few kinds of fact): a passage is
+# ranked by its prose, and a line of code is marked alone only in a passage with none. Code read
+# with the sentence that introduces it ("Put this in your .profile:") is quoted with it and keeps
+# the pair's score. No weight to fit: any amount past that spread ranks alike.
 _CODE_BELOW_PROSE = 100.0
 
 
@@ -34,6 +37,7 @@ class SentenceScores:
     coverage: np.ndarray  # share of the question's weighted words the sentence (and heading) holds
     score: np.ndarray  # the mix, or the sentence read with the one it continues where better
     read_with_previous: np.ndarray  # bool: the score is that of the sentence with the one before
+    code: np.ndarray  # bool: the sentence is code
 
 
 def _coverage(words, heading, weights: np.ndarray, total: float, heading_weight: float):
@@ -79,7 +83,7 @@ def score_sentences(
         better = pair_score > score[later]
         score[later[better]] = pair_score[better]
         read_with_previous[later[better]] = True
-    return SentenceScores(similarity, coverage, score, read_with_previous)
+    return SentenceScores(similarity, coverage, score, read_with_previous, terms.code)
 
 
 def best_per_chunk(score: np.ndarray, chunk_start: np.ndarray) -> np.ndarray:

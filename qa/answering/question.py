@@ -68,13 +68,20 @@ _ASK_PERSON = re.compile(
     r"|king|queen|emperor|chancellor|premier|chairman|director|developer|maintainer)s?\b",
     re.I,
 )
-# "What is completion?", "What was the Marshall Plan?", "What does PROMPT_CR mean?": a term asked to
-# be defined, a few words and nothing after them.
+# "What is completion?", "What was the Marshall Plan?", "What is libcurl used for?", "What is meant
+# by OPCON?", "What does PROMPT_CR mean?": a term asked to be defined, a few words and nothing after
+# them but "used for", "for", "like" or "about".
 _ASK_WHAT_IS = re.compile(
-    r"^\W*(?:what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:an?\s+|the\s+)?(?P<term>[^?]{1,60}?)"
+    r"^\W*(?:what\s+(?:is|are|was|were)\s+meant\s+by\s+(?:an?\s+|the\s+)?(?P<meant_by>[^?]{1,60}?)"
+    r"|what(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:an?\s+|the\s+)?(?P<term>[^?]{1,60}?)"
+    r"(?:\s+(?:used\s+for|for|like|about))?"
     r"|what\s+(?:does|do|did)\s+(?P<meant>[^?]{1,60}?)\s+mean|define\s+(?P<defined>[^?]{1,60}?))"
     r"\W*$",
     re.I,
+)
+# "What is zsh and how do I get it?": the term ends before a second question.
+_SECOND_QUESTION = re.compile(
+    r"\s+and\s+(?=(?:how|what|why|where|when|who|which|is|are|do|does|can)\b)", re.I
 )
 _MAX_DEFINED_WORDS = 3  # past these, "what is X" names a situation, not a term
 # "Who is Gen. Xavier Brunson?": a name and nothing more after "who is".
@@ -234,8 +241,11 @@ def _defined_term(question: str, stem) -> frozenset[str] | None:
     asked = _ASK_WHAT_IS.match(question)
     if asked is None or stem is None:
         return None
-    words = terms(asked.group("term") or asked.group("meant") or asked.group("defined"), stem)
-    return frozenset(words) if 0 < len(set(words)) <= _MAX_DEFINED_WORDS else None
+    term = next(t for t in asked.group("meant_by", "term", "meant", "defined") if t)
+    words = set(terms(_SECOND_QUESTION.split(term)[0], stem))
+    if not words or len(words) > _MAX_DEFINED_WORDS or all(w.isdigit() for w in words):
+        return None
+    return frozenset(words)
 
 
 def fact_request(question: str, stem=None) -> FactRequest:

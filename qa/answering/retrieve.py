@@ -267,7 +267,14 @@ class Retriever:
         row, first = int(ranking.rows[j]), int(ranking.sentences.chunk_start[j])
         scores = ranking.sentences.scores
         chunk = self.index.chunks[row]
-        best = int(np.argmax(scores.score[first : first + len(chunk.sentences)]))
+        run = slice(first, first + len(chunk.sentences))
+        best = int(np.argmax(scores.score[run]))
+        if best == 0 and scores.read_with_previous[first] and scores.code[first]:
+            # Code scored with its introduction, which ends the passage before: quoted here it
+            # would be bare code, so the passage's best prose is quoted instead, if it has some.
+            prose = np.flatnonzero(~scores.code[run])
+            if prose.size:
+                best = int(prose[np.argmax(scores.score[run][prose])])
         sentence = chunk.sentences[best]
         span = (sentence.start, sentence.end)
         if scores.read_with_previous[first + best] and best > 0:  # quote the one it continues too

@@ -131,7 +131,7 @@ class BuildReport:
 
 def _reading_to_dict(r: Reading) -> dict:
     d = asdict(r)
-    d["paragraphs"] = [[p.number, p.section, p.page, p.start, p.end] for p in r.paragraphs]
+    d["paragraphs"] = [[p.number, p.section, p.page, p.start, p.end, p.code] for p in r.paragraphs]
     return d
 
 

@@ -1,14 +1,16 @@
 """Turn trafilatura's XML of a page's main text into heading and text blocks.
 
 trafilatura has already removed the page furniture (menus, banners, related links, footers,
-scripts); this keeps its structure: `head` elements become section headings, paragraphs,
-list items and table rows become text blocks and code (a `<pre>`) a code block, with inline
-formatting and links reduced to their words so that quoted passages read as the page does.
+scripts); this keeps its structure: `head` elements become section headings, paragraphs, list
+items and table rows become text blocks, and code (a `<pre>` not of prose) a code block, with
+inline formatting and links reduced to their words so that quoted passages read as the page does.
 """
 
 from __future__ import annotations
 
 import re
+
+from .records import word_share
 
 __all__ = ["html_blocks", "element_text", "prepare_page", "page_title"]
 
@@ -247,6 +249,17 @@ def page_title(tree, found: str) -> str:
     return found
 
 
+def _mostly_prose(text: str) -> bool:
+    """Whether most lines of a `<pre>` are lines of prose (a poem, a plain-text page, an RFC), not
+    code: four or more tokens, three in four of them words.
+
+    Example: 'Whose woods these are I think I know.' -> True; 'make install PREFIX=/usr' -> False
+    """
+    lines = [word_share(line) for line in text.split("\n") if line.strip()]
+    prose = sum(tokens >= 4 and words >= 0.75 for tokens, words in lines)
+    return prose * 2 > len(lines)
+
+
 def html_blocks(body, title: str) -> list[tuple[str, str]]:
     """('heading' | 'text' | 'code', content) blocks from trafilatura's XML body, in order.
 
@@ -273,7 +286,8 @@ def html_blocks(body, title: str) -> list[tuple[str, str]]:
         elif tag == "code":
             text = "".join(el.itertext()).strip("\n")
             if text.strip():
-                blocks.append(("code", re.sub(r"\n\s*\n", "\n", text)))
+                text = re.sub(r"\n\s*\n", "\n", text)
+                blocks.append(("text" if _mostly_prose(text) else "code", text))
         elif tag in ("quote", "div") and len(el):
             blocks.extend(html_blocks(el, "\x00"))
         elif tag != "graphic":

@@ -27,6 +27,7 @@ __all__ = [
     "parse_reading",
     "CONVERTED_SUFFIXES",
     "citation_label",
+    "word_share",
 ]
 
 READING_SUFFIXES = (".md", ".markdown", ".txt")
@@ -53,6 +54,25 @@ _INLINE_MARKUP = (
 )
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
+_FENCE = re.compile(r"(`{3,}|~{3,})")  # a code fence's opening run (CommonMark)
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+_TOKEN_PUNCTUATION = "()[]{}\"'“”‘’`,.;:!?"
+
+
+def word_share(text: str) -> tuple[int, float]:
+    """How many tokens `text` has, and the share of them that are words or numbers (their
+    punctuation aside): high for prose, low for code's names, flags and operators.
+
+    Example: 'make install PREFIX=/usr' -> (3, 0.667); 'In 1994, it returned.' -> (4, 1.0)
+    """
+    tokens = text.split()
+    words = 0
+    for token in tokens:
+        bare = token.strip(_TOKEN_PUNCTUATION).replace("-", "").replace("'", "").replace("’", "")
+        words += bare.isalpha() or bare.isdigit()
+    return len(tokens), words / len(tokens) if tokens else 0.0
 
 
 def _underlines(rule: str, line: str) -> bool:
@@ -93,6 +113,9 @@ class Paragraph:
     page: int | None
     start: int
     end: int
+    # Code, as Markdown sets it: a fenced block, or a block indented four columns that is not a
+    # list item's content. (Plain text has no such rule: a man page indents all its prose.)
+    code: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,7 +172,9 @@ class _Scan:
     page: int | None = None
     block_start: int | None = None  # where the paragraph being read began
     block_code: bool = False  # it began indented as code (4 columns or more)
-    fence: str | None = None  # the opening of the fenced code block we are in, if any
+    block_is_code: bool = False  # it is code: fenced, or indented and not a list item's content
+    in_list: bool = False  # the last paragraph begun below four columns was a list item
+    fence: str | None = None  # the opening run of the fenced code block we are in, if any
     comment: bool = False  # inside an HTML comment that spans lines
 
     def close(self, end: int) -> None:
@@ -163,6 +188,7 @@ class _Scan:
                         self.page,
                         self.block_start,
                         stripped_end,
+                        self.markdown and self.block_is_code,
                     )
                 )
         self.block_start = None
@@ -183,15 +209,18 @@ class _Scan:
         # or a "----" there is text, not a heading.
         code = len(line[:indent].expandtabs(4)) >= _CODE_INDENT
         if self.markdown and self.fence is not None:  # inside ``` or ~~~: no headings, blanks kept
-            if bare.startswith(self.fence):
+            # (closed by a run of the same mark, at least as long, and nothing after it)
+            if not code and bare.startswith(self.fence) and not bare.strip(self.fence[0]):
                 self.fence = None
             return
-        if self.markdown and bare.startswith(("```", "~~~")):
-            self.fence = bare[:3]
+        opening = _FENCE.match(bare) if self.markdown and not code else None
+        if opening:
+            self.fence = opening.group(1)
             if self.block_start is None:
                 self.block_start, self.block_code = pos + indent, False
+                self.block_is_code, self.in_list = True, False
             return
-        page_mark = _PAGE_MARKER.match(bare)
+        page_mark = None if code else _PAGE_MARKER.match(bare)  # (a marker shown in code is text)
         # An HTML comment is hidden where Markdown is shown ("<!-- TODO: check the date -->", a
         # generator's "<!-- YAML added: v0.5.8 -->"), so it is not the reading's text: its lines
         # are no paragraph (and, text between paragraphs, end a chunk's run of them).
@@ -217,12 +246,18 @@ class _Scan:
         elif not bare or heading or page_mark:
             self.close(pos)
             if heading:
+                self.in_list = False
                 self._heading(heading.group(2).strip(), len(heading.group(1)) == 1)
             elif page_mark:
                 self.page = int(page_mark.group(1))
         elif self.block_start is None:
             self.block_start = pos + indent
             self.block_code = code
+            if not code:
+                self.in_list = bool(_LIST_ITEM.match(bare))
+            # Four columns in after a list item are its content (a nested item, its second
+            # paragraph), as Markdown reads them; elsewhere they are code.
+            self.block_is_code = code and not self.in_list
 
 
 def parse_reading(

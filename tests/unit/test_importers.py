@@ -182,7 +182,8 @@ def test_html_text_standing_loose_after_headings_is_kept_as_paragraphs():
 
 def test_html_preformatted_text_keeps_its_lines():
     """trafilatura reads a <pre> as code only when it sees code words in it; a poem, a table or
-    `#include` lines were read as a quotation and ran together on one line."""
+    `#include` lines were read as a quotation and ran together on one line. Now each keeps its
+    lines: the poem, lines of prose, as text; the `#include` lines as a code block."""
     poem = "Whose woods these are I think I know.\nHis house is in the village, though;"
     table = "#include <stdio.h>\n#include <string.h>"
     page = (
@@ -191,7 +192,7 @@ def test_html_preformatted_text_keeps_its_lines():
         f"<pre>{table.replace('<', '&lt;').replace('>', '&gt;')}</pre></main></body></html>"
     )
     body = convert_html(page, "pre.html").body
-    assert _indented(poem) in body and _indented(table) in body
+    assert f"\n\n{poem}\n\n" in body and _indented(table) in body
 
 
 def _indented(text: str) -> str:
@@ -214,6 +215,20 @@ def test_html_preformatted_text_is_written_as_a_code_block_the_reader_keeps_as_c
     assert all(p.section is None for p in reading.paragraphs)  # (no "# build it" heading)
     texts = [reading.text[p.start : p.end] for p in reading.paragraphs]
     assert "# build it\n    make install PREFIX=/usr" in texts
+    assert [p.code for p in reading.paragraphs] == ["make install" in t for t in texts]
+
+
+def test_html_preformatted_page_marker_is_text_not_a_page():
+    """A `<!-- page 2 -->` shown in a `<pre>` is code's text: the passages after it cite no page."""
+    from qa.readings.records import parse_reading
+
+    page = (
+        "<html><head><title>Markers</title></head><body><main>"
+        f"{_PARAGRAPH}<pre>&lt;!-- page 2 --&gt;\ncat notes.md</pre>{_PARAGRAPH}"
+        "</main></body></html>"
+    )
+    reading = parse_reading(convert_html(page, "markers.html").body, "markers")
+    assert [p.page for p in reading.paragraphs] == [None] * len(reading.paragraphs)
 
 
 def test_html_inline_element_holding_blocks_keeps_them_in_order():

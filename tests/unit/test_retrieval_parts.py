@@ -123,11 +123,17 @@ def test_fact_request_reads_a_term_asked_to_be_defined():
     assert fact_request("What was the Marshall Plan?", STEM).defined == {"marshal", "plan"}
     assert fact_request("What does PROMPT_CR mean?", STEM).defined == {"prompt", "cr"}
     assert fact_request("Define multibyte input.", STEM).defined == {"multibyt", "input"}
+    assert fact_request("What is libcurl used for?", STEM).defined == {"libcurl"}
+    assert fact_request("What is meant by alliance?", STEM).defined == {"allianc"}
+    assert fact_request("What is zsh and how do I get it?", STEM).defined == {"zsh"}
     for question in (
         "What is it?",  # no word of its own
         "What's wrong with cut and paste on my xterm?",  # a situation, not a term
         "How is completion done?",
         "What is completion?",  # (without the stemmer: not read)
+        "What was it like?",  # ("like", "used for", "for", "about" after a term are not of it)
+        "What is it used for?",
+        "What is 2+2?",  # (numbers alone are no term)
     ):
         stem = None if question == "What is completion?" else STEM
         assert fact_request(question, stem).defined is None, question
@@ -179,38 +185,88 @@ def test_the_sentence_defining_the_term_answers_what_is_it(tmp_path, fake_embedd
     assert not highlight(replace(RetrievalSettings(), sent_type=0.0)).startswith("Completion is")
 
 
-def test_code_is_told_from_prose_by_its_layout_and_its_words(tmp_path, fake_embedder):
-    """A line indented four columns or fenced is code, unless it reads as a sentence."""
-    from qa.answering.features import _code_sentences
-    from qa.index.store import build_index, load_index
+def _code_flags(name: str, text: str) -> dict[str, bool]:
+    """Each sentence of one reading (whitespace folded) -> whether retrieval takes it for code."""
+    from types import SimpleNamespace
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "howto.md").write_text(
+    from qa.answering.features import _code_sentences
+    from qa.index.chunk import ChunkSettings, chunk_reading
+    from qa.readings.records import parse_reading
+
+    reading = parse_reading(text, name.rsplit(".", 1)[0], markdown=name.endswith(".md"))
+    chunks = chunk_reading(reading, lambda t: len(t.split()), ChunkSettings())
+    index = SimpleNamespace(readings={reading.doc: reading}, chunks=chunks)
+    sentences = [reading.text[s.start : s.end] for c in chunks for s in c.sentences]
+    return {
+        " ".join(t.split()): bool(flag)
+        for t, flag in zip(sentences, _code_sentences(index), strict=True)
+    }
+
+
+def test_code_is_what_markdown_sets_as_code_unless_it_reads_as_a_sentence():
+    marked = _code_flags(
+        "howto.md",
         "# How to\n\n"
         "Run the program with the input file name.\n\n"
         "    prog --input data.txt > out.log\n\n"
         "    The request requires user authentication.\n\n"
         "```\nmake install PREFIX=/usr\n```\n\n"
         "That is all there is to it.\n",
-        encoding="utf-8",
     )
-    build_index(corpus, tmp_path / "index", fake_embedder)
-    index = load_index(tmp_path / "index")
-    reading = index.readings[index.chunks[0].doc].text
-    code = _code_sentences(index)
-    texts = [reading[s.start : s.end] for c in index.chunks for s in c.sentences]
-    marked = {t.strip("`\n "): bool(flag) for t, flag in zip(texts, code, strict=True)}
-    assert marked["Run the program with the input file name."] is False
-    assert marked["prog --input data.txt > out.log"] is True
-    assert marked["The request requires user authentication."] is False  # indented prose
-    assert marked["make install PREFIX=/usr"] is True
-    assert marked["That is all there is to it."] is False
+    assert marked == {
+        "Run the program with the input file name.": False,
+        "prog --input data.txt > out.log": True,
+        "The request requires user authentication.": False,  # indented prose
+        "``` make install PREFIX=/usr ```": True,
+        "That is all there is to it.": False,
+    }
+
+
+def test_a_list_items_indented_content_is_not_code():
+    """Four columns in after a list item are its content (a nested item, a wrapped line on which
+    a sentence begins), as Markdown and Pandoc's output have it; so are the facts in them."""
+    marked = _code_flags(
+        "notes.md",
+        "# Key dates\n\n"
+        "1.  The treaty was signed in October 1953, after the armistice. In\n"
+        "    1978 the CFC was set up in Seoul. OPCON moved to the CFC then.\n\n"
+        "2.  Wartime control stayed with the U.S. general.\n\n"
+        "    -   In 1994, peacetime OPCON returned to Seoul.\n\n"
+        "    Both steps were driven by the ROK.\n\n"
+        "The alliance changed in these steps.\n\n"
+        "    rm -rf build/\n",
+    )
+    assert not any(flag for sentence, flag in marked.items() if "rm -rf" not in sentence)
+    assert marked["rm -rf build/"] is True  # (after a paragraph that is no list item: code)
+
+
+def test_plain_text_has_no_code_and_fences_are_read_as_the_reader_reads_them():
+    """A plain-text reading indents its prose (a man page) and underlines headings with ~~~; in
+    Markdown a ~~~ line inside a ``` block, or a ``` line indented as code, opens no fence."""
+    man = _code_flags(
+        "tar.txt",
+        "Introduction\n~~~~~~~~~~~~\n\n"
+        "       -S, --sparse\n              Handle sparse files efficiently.\n\n"
+        "Usage\n~~~~~\n\n       Spellcheck was written in 1998 by NASA at JPL.\n",
+    )
+    assert not any(man.values())
+    markdown = _code_flags(
+        "fences.md",
+        "# Fences\n\nA fence can hold another mark.\n\n```\ncat <<EOF\n~~~\nEOF\n```\n\n"
+        "Markdown was created by John Gruber in 2004.\n\n"
+        "    ```\n    shown as it is\n\n"
+        "Pandoc 3.1 converts it to HTML.\n",
+    )
+    assert markdown["Markdown was created by John Gruber in 2004."] is False
+    assert markdown["``` shown as it is"] is True
+    assert markdown["Pandoc 3.1 converts it to HTML."] is False
 
 
 def test_a_passage_is_ranked_by_its_prose_not_by_its_code():
     """A code line that holds the question's words scores below a prose sentence that holds
-    fewer: the code sentence's own score and a pair of two code lines are moved below."""
+    fewer: the code sentence's own score, and two code lines read together, are moved below."""
+    from dataclasses import replace
+
     from scipy import sparse
 
     from qa.answering.features import SentenceTerms
@@ -239,6 +295,62 @@ def test_a_passage_is_ranked_by_its_prose_not_by_its_code():
     assert np.argmax(scores.score) == 2
     assert scores.score[0] < scores.score[1] < scores.score[2]
     assert scores.similarity[0] == pytest.approx(0.9)  # (the confidence still sees it)
+    # Code introduced by a colon ("Put this in your profile:") is read with its introduction and
+    # quoted with it: the pair keeps its score. Two code lines read together are moved below.
+    introduced = replace(
+        terms_,
+        previous=np.array([-1, 0, -1]),
+        continues=np.array([1]),
+        code=np.array([False, True, False]),
+    )
+    scores = score_sentences(
+        np.array([0.3, 0.9, 0.4], dtype=np.float32),
+        introduced,
+        np.zeros(3, dtype=np.float32),
+        weights,
+        3.0,
+        RetrievalSettings(),
+    )
+    assert scores.read_with_previous[1] and scores.score[1] > scores.score[2]
+    both_code = replace(introduced, code=np.array([True, True, False]))
+    scores = score_sentences(
+        np.array([0.3, 0.9, 0.4], dtype=np.float32),
+        both_code,
+        np.zeros(3, dtype=np.float32),
+        weights,
+        3.0,
+        RetrievalSettings(),
+    )
+    assert scores.score[1] < scores.score[2]
+
+
+def test_code_whose_introduction_ends_the_passage_before_is_not_quoted_bare(
+    tmp_path, fake_embedder
+):
+    """The code line is scored with the sentence introducing it, which the passage before ends
+    with: quoted alone it would be bare code, so the passage's prose is quoted."""
+    from qa.answering.retrieve import Retriever
+    from qa.index.chunk import ChunkSettings
+    from qa.index.store import build_index, load_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "zle.md").write_text(
+        "# Editing\n\nLine editing in the shell has many widgets for moving around the line.\n\n"
+        "To open the current line in your editor, load the widget:\n\n"
+        "    bindkey '^Xe' edit-command-line\n\n"
+        "Then press the keys to edit the input buffer in the editor named by EDITOR.\n",
+        encoding="utf-8",
+    )
+    build_index(corpus, tmp_path / "index", fake_embedder, ChunkSettings(max_tokens=32))
+    index = load_index(tmp_path / "index")
+    text = index.readings["zle"].text
+    chunks = [[text[s.start : s.end] for s in c.sentences] for c in index.chunks]
+    assert chunks[1] == ["bindkey '^Xe' edit-command-line", chunks[1][1]]  # (the layout tested)
+    found = Retriever(index, fake_embedder).retrieve("How do I edit the command line?", k=2)
+    quoted = [text[slice(*c.highlight)] for c in found.candidates]
+    assert not any(q.startswith("bindkey") for q in quoted)
+    assert any(q.startswith("Then press the keys") for q in quoted)
 
 
 def test_a_sentence_after_a_colon_or_leaning_back_continues_the_one_before():
