@@ -271,6 +271,8 @@ def _print_explain(assistant, question: str, history: list[str], k: int, console
     from rich.markup import escape
     from rich.table import Table
 
+    from .answering.fusion import shown_score
+
     retrieval = assistant.retrieve(question, history, k=k)
     verdict = "refused (below the threshold)" if retrieval.abstained else "answered"
     console.print(f"question: {escape(retrieval.question)}")
@@ -307,7 +309,7 @@ def _print_explain(assistant, question: str, history: list[str], k: int, console
             str(c.ranks["dense"]),
             f"{c.lexical:.2f}",
             str(c.ranks["lexical"]),
-            f"{c.sentence:.3f}",
+            shown_score(c.sentence),
             str(c.ranks["sentence"]),
             f"{c.fused:.4f}",
             f"{c.confidence:.3f}",

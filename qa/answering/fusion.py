@@ -19,7 +19,13 @@ import numpy as np
 from .features import SentenceTerms
 from .settings import RetrievalSettings
 
-__all__ = ["SentenceScores", "best_per_chunk", "reciprocal_rank_fusion", "score_sentences"]
+__all__ = [
+    "SentenceScores",
+    "best_per_chunk",
+    "reciprocal_rank_fusion",
+    "score_sentences",
+    "shown_score",
+]
 
 # Taken off the score of a code sentence (and of two read together), more than any prose sentence's
 # score can differ from another's (cosine ≤ 1, word share ≤ 1, a few kinds of fact): a passage is
@@ -84,6 +90,17 @@ def score_sentences(
         score[later[better]] = pair_score[better]
         read_with_previous[later[better]] = True
     return SentenceScores(similarity, coverage, score, read_with_previous, terms.code)
+
+
+def shown_score(score: float) -> str:
+    """A sentence score as `qa ask --explain` shows it: a code sentence's without the amount that
+    ranks it below prose, marked "code".
+
+    Example: -99.2 -> '0.800 code'; 0.8 -> '0.800'
+    """
+    if score < -_CODE_BELOW_PROSE / 2:
+        return f"{score + _CODE_BELOW_PROSE:.3f} code"
+    return f"{score:.3f}"
 
 
 def best_per_chunk(score: np.ndarray, chunk_start: np.ndarray) -> np.ndarray:

@@ -222,3 +222,21 @@ def test_ask_stream_answers_every_line_in_order_and_reports_bad_lines(
 
 
 # -------------------------------------------------------------------------- ask with the real model
+
+
+def test_ask_explain_shows_each_candidates_scores_and_marks_code(capsys, fake_model, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "hive.md").write_text(
+        "# Hives\n\n## Honey\n\nBees make honey from nectar in the hive.\n\n"
+        "## Tools\n\n    honey-extractor --frames 8 --spin hive\n",
+        encoding="utf-8",
+    )
+    where = ("--corpus", str(corpus), "--index", str(tmp_path / "index"))
+    code, out, _ = run(capsys, "ask", "honey hive extractor frames?", "--explain", *where)
+    assert code == 0
+    assert "confidence" in out and "best sentence" in out
+    rows = [line for line in out.splitlines() if "hive ¶" in line]
+    assert len(rows) == 2
+    assert any(" code " in row and "honey-extractor" in row for row in rows)
+    assert any(" code " not in row and "Bees make honey" in row for row in rows)

@@ -324,6 +324,13 @@ def test_a_passage_is_ranked_by_its_prose_not_by_its_code():
     assert scores.score[1] < scores.score[2]
 
 
+def test_explain_shows_a_code_sentence_score_without_its_offset():
+    from qa.answering.fusion import shown_score
+
+    assert shown_score(0.8) == "0.800"
+    assert shown_score(0.8 - 100.0) == "0.800 code"
+
+
 def test_code_whose_introduction_ends_the_passage_before_is_not_quoted_bare(
     tmp_path, fake_embedder
 ):
