@@ -271,8 +271,9 @@ class Retriever:
         best = int(np.argmax(scores.score[run]))
         if best == 0 and scores.read_with_previous[first] and scores.code[first]:
             # Code scored with its introduction, which ends the passage before: quoted here it
-            # would be bare code, so the passage's best prose is quoted instead, if it has some.
-            prose = np.flatnonzero(~scores.code[run])
+            # would be bare code, so the passage's best prose that holds a word of the question
+            # is quoted instead; with none (the prose after it is another topic), the code is.
+            prose = np.flatnonzero(~scores.code[run] & (scores.coverage[run] > 0))
             if prose.size:
                 best = int(prose[np.argmax(scores.score[run][prose])])
         sentence = chunk.sentences[best]

@@ -54,7 +54,9 @@ _INLINE_MARKUP = (
 )
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
-_FENCE = re.compile(r"(`{3,}|~{3,})")  # a code fence's opening run (CommonMark)
+# A code fence's opening run (CommonMark): a backtick fence's info string holds no backtick, so
+# "```x``` spans" at the start of a line opens none.
+_FENCE = re.compile(r"(`{3,})(?!.*`)|(~{3,})")
 _LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 
 
@@ -179,7 +181,9 @@ class _Scan:
 
     def close(self, end: int) -> None:
         if self.block_start is not None:
-            stripped_end = len(self.text[:end].rstrip())
+            # (the paragraph's own text stripped: stripping the whole text before it made a
+            # reading of many paragraphs quadratic)
+            stripped_end = self.block_start + len(self.text[self.block_start : end].rstrip())
             if stripped_end > self.block_start:
                 self.paragraphs.append(
                     Paragraph(
@@ -215,7 +219,7 @@ class _Scan:
             return
         opening = _FENCE.match(bare) if self.markdown and not code else None
         if opening:
-            self.fence = opening.group(1)
+            self.fence = opening.group(1) or opening.group(2)
             if self.block_start is None:
                 self.block_start, self.block_code = pos + indent, False
                 self.block_is_code, self.in_list = True, False

@@ -195,6 +195,19 @@ def test_html_preformatted_text_keeps_its_lines():
     assert f"\n\n{poem}\n\n" in body and _indented(table) in body
 
 
+def test_html_preformatted_commands_are_code_though_made_of_words():
+    """Install steps are words, but no sentence: no word of grammar in them, or a comment or a
+    prompt mark opening the line."""
+    steps = "sudo apt update\nsudo apt install nginx\nsudo systemctl enable nginx"
+    script = "# read the file\nwith open(path) as f:\n    data = f.read()"
+    page = (
+        "<html><head><title>Install</title></head><body><main>"
+        f"{_PARAGRAPH}<pre>{steps}</pre>{_PARAGRAPH}<pre>{script}</pre></main></body></html>"
+    )
+    body = convert_html(page, "install.html").body
+    assert _indented(steps) in body and _indented(script) in body
+
+
 def _indented(text: str) -> str:
     return "\n".join("    " + line for line in text.split("\n"))
 

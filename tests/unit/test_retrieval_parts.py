@@ -260,6 +260,11 @@ def test_plain_text_has_no_code_and_fences_are_read_as_the_reader_reads_them():
     assert markdown["Markdown was created by John Gruber in 2004."] is False
     assert markdown["``` shown as it is"] is True
     assert markdown["Pandoc 3.1 converts it to HTML."] is False
+    # A line opening with a ```code``` span is no fence: the text after it stays prose.
+    spans = _code_flags(
+        "spans.md", "# Spans\n\n```x``` marks code inline here.\n\nThe rest is prose again.\n"
+    )
+    assert spans["The rest is prose again."] is False
 
 
 def test_a_passage_is_ranked_by_its_prose_not_by_its_code():
@@ -358,6 +363,19 @@ def test_code_whose_introduction_ends_the_passage_before_is_not_quoted_bare(
     quoted = [text[slice(*c.highlight)] for c in found.candidates]
     assert not any(q.startswith("bindkey") for q in quoted)
     assert any(q.startswith("Then press the keys") for q in quoted)
+    # Prose after the code that holds no word of the question is another topic: the code stays.
+    (corpus / "zle.md").write_text(
+        text.replace(
+            "Then press the keys to edit the input buffer in the editor named by EDITOR.",
+            "See question 3.5 about prompts for more on that subject here.",
+        ),
+        encoding="utf-8",
+    )
+    build_index(corpus, tmp_path / "index2", fake_embedder, ChunkSettings(max_tokens=32))
+    index = load_index(tmp_path / "index2")
+    found = Retriever(index, fake_embedder).retrieve("How do I edit the command line?", k=2)
+    quoted = [index.readings["zle"].text[slice(*c.highlight)] for c in found.candidates]
+    assert not any(q.startswith("See question") for q in quoted)
 
 
 def test_a_sentence_after_a_colon_or_leaning_back_continues_the_one_before():
