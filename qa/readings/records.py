@@ -57,7 +57,8 @@ _PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
 # A code fence's opening run (CommonMark): a backtick fence's info string holds no backtick, so
 # "```x``` spans" at the start of a line opens none.
 _FENCE = re.compile(r"(`{3,})(?!.*`)|(~{3,})")
-_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+# A list item's marker and the spaces after it: its content starts after them (CommonMark).
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 
 
 _TOKEN_PUNCTUATION = "()[]{}\"'“”‘’`,.;:!?"
@@ -175,8 +176,9 @@ class _Scan:
     block_start: int | None = None  # where the paragraph being read began
     block_code: bool = False  # it began indented as code (4 columns or more)
     block_is_code: bool = False  # it is code: fenced, or indented and not a list item's content
-    in_list: bool = False  # the last paragraph begun below four columns was a list item
+    list_column: int | None = None  # the content column of the list item we are in, if any
     fence: str | None = None  # the opening run of the fenced code block we are in, if any
+    fence_column: int = 0  # the column the fence opened at
     comment: bool = False  # inside an HTML comment that spans lines
 
     def close(self, end: int) -> None:
@@ -209,20 +211,29 @@ class _Scan:
         """Take the line that starts at offset `pos` of the text."""
         bare = line.strip()
         indent = len(line) - len(line.lstrip())
+        column = len(line[:indent].expandtabs(4))
         # Four columns of indent make a line code (Markdown's indented code block): a "# comment"
         # or a "----" there is text, not a heading.
-        code = len(line[:indent].expandtabs(4)) >= _CODE_INDENT
+        code = column >= _CODE_INDENT
+        # Inside a list item, columns count from its content's: a fence may open there.
+        inside = self.list_column is not None and column >= self.list_column
+        inner = column - self.list_column if inside else column
         if self.markdown and self.fence is not None:  # inside ``` or ~~~: no headings, blanks kept
-            # (closed by a run of the same mark, at least as long, and nothing after it)
-            if not code and bare.startswith(self.fence) and not bare.strip(self.fence[0]):
+            # (closed by a run of the same mark, at least as long, and nothing after it; the
+            # text after the closing line is a paragraph of its own)
+            closes = column - self.fence_column < _CODE_INDENT and bare.startswith(self.fence)
+            if closes and not bare.strip(self.fence[0]):
                 self.fence = None
+                self.close(pos + len(line))
             return
-        opening = _FENCE.match(bare) if self.markdown and not code else None
+        fenced = self.markdown and 0 <= inner < _CODE_INDENT
+        opening = _FENCE.match(bare) if fenced else None
         if opening:
-            self.fence = opening.group(1) or opening.group(2)
-            if self.block_start is None:
-                self.block_start, self.block_code = pos + indent, False
-                self.block_is_code, self.in_list = True, False
+            self.fence, self.fence_column = opening.group(1) or opening.group(2), column
+            self.close(pos)  # (a fence ends the paragraph before it, as in CommonMark)
+            self.block_start, self.block_code, self.block_is_code = pos + indent, False, True
+            if not inside:
+                self.list_column = None
             return
         page_mark = None if code else _PAGE_MARKER.match(bare)  # (a marker shown in code is text)
         # An HTML comment is hidden where Markdown is shown ("<!-- TODO: check the date -->", a
@@ -234,6 +245,7 @@ class _Scan:
         if self.markdown and not code and not page_mark and _is_comment_start(bare):
             self.close(pos)
             self.comment = "-->" not in bare[4:]
+            self.list_column = None
             return
         heading = _HEADING.match(bare) if self.markdown and not code else None
         # A one-line paragraph underlined with === or --- is a heading too (setext style).
@@ -245,23 +257,30 @@ class _Scan:
         )
         name = self.text[self.block_start : pos].strip() if underline else ""
         if underline and (self.markdown or _underlines(bare, name)):
-            self.block_start = None
+            self.block_start, self.list_column = None, None
             self._heading(name, bare[0] == "=")
         elif not bare or heading or page_mark:
             self.close(pos)
+            if heading or page_mark:
+                self.list_column = None
             if heading:
-                self.in_list = False
                 self._heading(heading.group(2).strip(), len(heading.group(1)) == 1)
             elif page_mark:
                 self.page = int(page_mark.group(1))
         elif self.block_start is None:
             self.block_start = pos + indent
             self.block_code = code
-            if not code:
-                self.in_list = bool(_LIST_ITEM.match(bare))
-            # Four columns in after a list item are its content (a nested item, its second
-            # paragraph), as Markdown reads them; elsewhere they are code.
-            self.block_is_code = code and not self.in_list
+            # Inside a list item (at its content's column or past it) a block is the item's
+            # content, a nested item or a paragraph, unless four columns past that: code, as
+            # Markdown reads it. Elsewhere four columns make code and end a list.
+            self.block_is_code = inner >= _CODE_INDENT if inside else code
+            if not inside:
+                self.list_column = None
+            item = None if self.block_is_code else _LIST_ITEM.match(bare)
+            if item:
+                spaces = len(item.group(0).expandtabs(4)) - len(item.group(0).rstrip())
+                width = len(item.group(0).rstrip()) + (spaces if 0 < spaces <= 4 else 1)
+                self.list_column = column + width
 
 
 def parse_reading(

@@ -240,6 +240,29 @@ def test_a_list_items_indented_content_is_not_code():
     assert marked["rm -rf build/"] is True  # (after a paragraph that is no list item: code)
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # pandoc's fenced block inside a numbered item: code
+        ("1.  Build it first:\n\n    ``` sh\n    ./configure && make\n    ```\n", "./configure"),
+        ("-   Install it with the tool:\n\n        make install PREFIX=/usr\n", "make install"),
+        ("- Install it with the tool:\n\n      make install PREFIX=/usr\n", "make install"),
+        # a fence straight under its introduction, and the prose straight after it
+        (
+            "Add this to your script:\n```python\nOUT = '/tmp/out'\n```\nThen run it as root.\n",
+            "OUT",
+        ),
+        ("-   An item of the list here.\n\n```\nmake all\n```\n\nProse after it.\n", "make all"),
+        ("- An item of the list.\n\n<!-- note -->\n\n    make all\n", "make all"),
+    ],
+)
+def test_code_in_and_after_a_list_item_is_found_as_commonmark_places_it(text, code):
+    """Four columns past a list item's content column are code inside the item; a fence may open
+    at the item's column; a comment, a heading or a fence at the margin ends the list."""
+    marked = _code_flags("x.md", "# T\n\n" + text)
+    assert [s for s, flag in marked.items() if flag] == [s for s in marked if code in s], marked
+
+
 def test_plain_text_has_no_code_and_fences_are_read_as_the_reader_reads_them():
     """A plain-text reading indents its prose (a man page) and underlines headings with ~~~; in
     Markdown a ~~~ line inside a ``` block, or a ``` line indented as code, opens no fence."""
