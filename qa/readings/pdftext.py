@@ -274,14 +274,13 @@ def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[li
         blocks: list[tuple[str, str]] = []
         current: list[str] = []
 
-        previous = None  # the page's last non-blank line before this one
+        seen = None  # the page's last non-blank line so far
         for i, line in enumerate(lines):
             if not line:
                 _flush(blocks, current)
                 continue
-            following = next((nxt for nxt in lines[i + 1 :] if nxt), None)
-            if i and lines[i - 1]:
-                previous = lines[i - 1]
+            following = next((lines[j] for j in range(i + 1, len(lines)) if lines[j]), None)
+            previous, seen = seen, line  # (the last non-blank line before this one)
             if title_lines and (page, i) == title_lines[0]:
                 # the title is in the front matter: its line(s) are no section of their own (one
                 # line that does not stand alone as a heading stays text, as it reads on)

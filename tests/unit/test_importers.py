@@ -356,6 +356,24 @@ def test_pdf_numbered_section_headings_are_headings_and_numbered_lists_stay_list
     assert any(kind == "text" and text.startswith("2. Count") for kind, text in only.blocks)
 
 
+def test_pdf_numbered_list_item_after_a_blank_line_has_its_sibling_before_it():
+    """The line before a line is the last non-blank one: a blank line between two items of a
+    numbered list does not make the second a section heading."""
+    from qa.readings.pdftext import pdf_pages
+
+    page = "\n".join(
+        [
+            "The steps were these, in the order the survey took them:",
+            "1. Walk the transect",
+            "",
+            "2. Count the plants",
+            "Then the counts were added up for every plot of the survey.",
+        ]
+    )
+    (only,), _ = pdf_pages([page], [1])
+    assert not [text for kind, text in only.blocks if kind == "heading"]
+
+
 def test_pdf_running_heads_with_their_page_number_are_dropped():
     """A book chapter's running heads alternate (even pages one, odd pages another), so neither
     fills most pages; carrying their page's number on two pages or more gives them away."""
