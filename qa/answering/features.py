@@ -21,7 +21,7 @@ import numpy as np
 
 from ..index.chunk import Chunk
 from ..index.store import Index
-from ..readings.records import word_share
+from ..readings.records import reads_as_words
 from .question import FactRequest, terms
 
 __all__ = [
@@ -247,8 +247,7 @@ def _continued_sentences(texts: list[str], docs: list[str]) -> np.ndarray:
 
 
 def _reads_as_prose(text: str) -> bool:
-    tokens, words = word_share(text)
-    return tokens >= 4 and words >= 0.75 and _SENTENCE_END.search(text.rstrip()) is not None
+    return reads_as_words(text) and _SENTENCE_END.search(text.rstrip()) is not None
 
 
 def _code_sentences(index: Index) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .records import word_share
+from .records import reads_as_words
 
 __all__ = ["html_blocks", "element_text", "prepare_page", "page_title"]
 
@@ -265,9 +265,8 @@ def _mostly_prose(text: str) -> bool:
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     prose = 0
     for line in lines:
-        tokens, words = word_share(line)
         grammar = _GRAMMAR_WORDS.intersection(w.strip(".,;:!?\"'()").lower() for w in line.split())
-        prose += tokens >= 4 and words >= 0.75 and bool(grammar) and not _CODE_MARK.match(line)
+        prose += reads_as_words(line) and bool(grammar) and not _CODE_MARK.match(line)
     return prose * 2 > len(lines)
 
 

@@ -27,7 +27,7 @@ __all__ = [
     "parse_reading",
     "CONVERTED_SUFFIXES",
     "citation_label",
-    "word_share",
+    "reads_as_words",
 ]
 
 READING_SUFFIXES = (".md", ".markdown", ".txt")
@@ -64,18 +64,18 @@ _LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 _TOKEN_PUNCTUATION = "()[]{}\"'“”‘’`,.;:!?"
 
 
-def word_share(text: str) -> tuple[int, float]:
-    """How many tokens `text` has, and the share of them that are words or numbers (their
-    punctuation aside): high for prose, low for code's names, flags and operators.
+def reads_as_words(text: str) -> bool:
+    """Whether `text` is a run of words, as prose is: four tokens or more, three in four of them
+    words or numbers (their punctuation aside), not code's names, flags and operators.
 
-    Example: 'make install PREFIX=/usr' -> (3, 0.667); 'In 1994, it returned.' -> (4, 1.0)
+    Example: 'make install PREFIX=/usr' -> False; 'In 1994, it returned.' -> True
     """
     tokens = text.split()
     words = 0
     for token in tokens:
         bare = token.strip(_TOKEN_PUNCTUATION).replace("-", "").replace("'", "").replace("’", "")
         words += bare.isalpha() or bare.isdigit()
-    return len(tokens), words / len(tokens) if tokens else 0.0
+    return len(tokens) >= 4 and words >= 0.75 * len(tokens)
 
 
 def _underlines(rule: str, line: str) -> bool:

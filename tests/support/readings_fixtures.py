@@ -146,8 +146,13 @@ BEES = (
 HONEY = "What do bees make honey from?"  # answered by BEES
 
 
+def one_reading_corpus(folder: Path, name: str, text: str) -> Path:
+    """`folder` made a corpus holding one reading, `name` (e.g. "bees.md") with `text`."""
+    folder.mkdir(parents=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
 def bees_corpus(folder: Path) -> Path:
     """`folder` made a corpus holding the one reading BEES (bees.md)."""
-    folder.mkdir(parents=True)
-    (folder / "bees.md").write_text(BEES, encoding="utf-8")
-    return folder
+    return one_reading_corpus(folder, "bees.md", BEES)

@@ -22,6 +22,7 @@ from qa.cli import main
 from tests.support.cli import ask_lines
 from tests.support.cli import run_cli as run
 from tests.support.paths import ROOT
+from tests.support.readings_fixtures import one_reading_corpus
 
 ANSWER_FIELDS = {"question", "abstained", "answer", "highlight", "passages"}
 
@@ -225,12 +226,11 @@ def test_ask_stream_answers_every_line_in_order_and_reports_bad_lines(
 
 
 def test_ask_explain_shows_each_candidates_scores_and_marks_code(capsys, fake_model, tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "hive.md").write_text(
+    corpus = one_reading_corpus(
+        tmp_path / "corpus",
+        "hive.md",
         "# Hives\n\n## Honey\n\nBees make honey from nectar in the hive.\n\n"
         "## Tools\n\n    honey-extractor --frames 8 --spin hive\n",
-        encoding="utf-8",
     )
     where = ("--corpus", str(corpus), "--index", str(tmp_path / "index"))
     code, out, _ = run(capsys, "ask", "honey hive extractor frames?", "--explain", *where)

@@ -17,6 +17,7 @@ from qa.answering.question import (
     terms,
 )
 from qa.answering.settings import RetrievalSettings
+from tests.support.readings_fixtures import one_reading_corpus
 
 STEM = Stemmer.Stemmer("english")
 
@@ -86,36 +87,42 @@ def test_people_are_named_by_a_title_or_a_deed_before_them():
     }
 
 
+def _one_reading_index(folder, embedder, name: str, text: str, max_tokens: int = 250):
+    """The index of one reading, `name`.md holding `text`, built in `folder`."""
+    from qa.index.chunk import ChunkSettings
+    from qa.index.store import build_index, load_index
+
+    corpus = one_reading_corpus(folder / "corpus", f"{name}.md", text)
+    build_index(corpus, folder / "index", embedder, ChunkSettings(max_tokens=max_tokens))
+    return load_index(folder / "index")
+
+
+def _quoted(index, embedder, question: str, k: int = 1, settings=None) -> list[str]:
+    """What the top `k` passages quote (their highlights) for `question`."""
+    from qa.answering.retrieve import Retriever
+
+    found = Retriever(index, embedder, settings or RetrievalSettings()).retrieve(question, k=k)
+    return [index.readings[c.chunk.doc].text[slice(*c.highlight)] for c in found.candidates]
+
+
 def test_a_sentence_naming_someone_else_is_the_answer_to_who(tmp_path, fake_embedder):
     """Of two sentences with the question's words, the one that names a person (not the one
     asked about) answers "which leader"; without the answer type the other one wins."""
     from dataclasses import replace
 
-    from qa.answering.retrieve import Retriever
-    from qa.index.store import build_index, load_index
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "summit.md").write_text(
+    index = _one_reading_index(
+        tmp_path,
+        fake_embedder,
+        "summit",
         "# Summit notes\n\n"
         "Kim Jong Un has embraced closer ties with a neighbouring state.\n\n"
         "The weather at the summit was cold and the talks ran late into the night.\n\n"
         "Kim has embraced Russian President Vladimir Putin at the summit.\n",
-        encoding="utf-8",
     )
-    build_index(corpus, tmp_path / "index", fake_embedder)
-    index = load_index(tmp_path / "index")
-
-    def highlight(settings: RetrievalSettings) -> str:
-        found = Retriever(index, fake_embedder, settings).retrieve(
-            "Which foreign leader has Kim Jong Un embraced?", k=1
-        )
-        top = found.candidates[0]
-        sentence = top.chunk.sentences[top.best_sentence]
-        return top.chunk.text[sentence.start - top.chunk.start : sentence.end - top.chunk.start]
-
-    assert "Vladimir Putin" in highlight(RetrievalSettings())
-    assert "Vladimir Putin" not in highlight(replace(RetrievalSettings(), sent_type=0.0))
+    question = "Which foreign leader has Kim Jong Un embraced?"
+    untyped = replace(RetrievalSettings(), sent_type=0.0)
+    assert "Vladimir Putin" in _quoted(index, fake_embedder, question)[0]
+    assert "Vladimir Putin" not in _quoted(index, fake_embedder, question, settings=untyped)[0]
 
 
 def test_fact_request_reads_a_term_asked_to_be_defined():
@@ -160,29 +167,20 @@ def test_the_sentence_defining_the_term_answers_what_is_it(tmp_path, fake_embedd
     without the answer type another one wins."""
     from dataclasses import replace
 
-    from qa.answering.retrieve import Retriever
-    from qa.index.store import build_index, load_index
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "shell.md").write_text(
+    index = _one_reading_index(
+        tmp_path,
+        fake_embedder,
+        "shell",
         "# Shell notes\n\n"
         "What the shell offers is completion.\n\n"
         "Many users turn completion off in scripts, where nobody types.\n\n"
         "Completion is where the shell guesses the word you are typing and finishes it.\n",
-        encoding="utf-8",
     )
-    build_index(corpus, tmp_path / "index", fake_embedder)
-    index = load_index(tmp_path / "index")
-
-    def highlight(settings: RetrievalSettings) -> str:
-        found = Retriever(index, fake_embedder, settings).retrieve("What is completion?", k=1)
-        top = found.candidates[0]
-        sentence = top.chunk.sentences[top.best_sentence]
-        return top.chunk.text[sentence.start - top.chunk.start : sentence.end - top.chunk.start]
-
-    assert highlight(RetrievalSettings()).startswith("Completion is where")
-    assert not highlight(replace(RetrievalSettings(), sent_type=0.0)).startswith("Completion is")
+    untyped = replace(RetrievalSettings(), sent_type=0.0)
+    assert _quoted(index, fake_embedder, "What is completion?")[0].startswith("Completion is where")
+    assert not _quoted(index, fake_embedder, "What is completion?", settings=untyped)[0].startswith(
+        "Completion is"
+    )
 
 
 def _code_flags(name: str, text: str) -> dict[str, bool]:
@@ -364,40 +362,26 @@ def test_code_whose_introduction_ends_the_passage_before_is_not_quoted_bare(
 ):
     """The code line is scored with the sentence introducing it, which the passage before ends
     with: quoted alone it would be bare code, so the passage's prose is quoted."""
-    from qa.answering.retrieve import Retriever
-    from qa.index.chunk import ChunkSettings
-    from qa.index.store import build_index, load_index
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "zle.md").write_text(
+    text = (
         "# Editing\n\nLine editing in the shell has many widgets for moving around the line.\n\n"
         "To open the current line in your editor, load the widget:\n\n"
         "    bindkey '^Xe' edit-command-line\n\n"
-        "Then press the keys to edit the input buffer in the editor named by EDITOR.\n",
-        encoding="utf-8",
+        "Then press the keys to edit the input buffer in the editor named by EDITOR.\n"
     )
-    build_index(corpus, tmp_path / "index", fake_embedder, ChunkSettings(max_tokens=32))
-    index = load_index(tmp_path / "index")
-    text = index.readings["zle"].text
-    chunks = [[text[s.start : s.end] for s in c.sentences] for c in index.chunks]
+    index = _one_reading_index(tmp_path / "a", fake_embedder, "zle", text, max_tokens=32)
+    reading = index.readings["zle"].text
+    chunks = [[reading[s.start : s.end] for s in c.sentences] for c in index.chunks]
     assert chunks[1] == ["bindkey '^Xe' edit-command-line", chunks[1][1]]  # (the layout tested)
-    found = Retriever(index, fake_embedder).retrieve("How do I edit the command line?", k=2)
-    quoted = [text[slice(*c.highlight)] for c in found.candidates]
+    quoted = _quoted(index, fake_embedder, "How do I edit the command line?", k=2)
     assert not any(q.startswith("bindkey") for q in quoted)
     assert any(q.startswith("Then press the keys") for q in quoted)
     # Prose after the code that holds no word of the question is another topic: the code stays.
-    (corpus / "zle.md").write_text(
-        text.replace(
-            "Then press the keys to edit the input buffer in the editor named by EDITOR.",
-            "See question 3.5 about prompts for more on that subject here.",
-        ),
-        encoding="utf-8",
+    off_topic = text.replace(
+        "Then press the keys to edit the input buffer in the editor named by EDITOR.",
+        "See question 3.5 about prompts for more on that subject here.",
     )
-    build_index(corpus, tmp_path / "index2", fake_embedder, ChunkSettings(max_tokens=32))
-    index = load_index(tmp_path / "index2")
-    found = Retriever(index, fake_embedder).retrieve("How do I edit the command line?", k=2)
-    quoted = [index.readings["zle"].text[slice(*c.highlight)] for c in found.candidates]
+    index = _one_reading_index(tmp_path / "b", fake_embedder, "zle", off_topic, max_tokens=32)
+    quoted = _quoted(index, fake_embedder, "How do I edit the command line?", k=2)
     assert not any(q.startswith("See question") for q in quoted)
 
 

@@ -39,6 +39,7 @@ from qa.index.store import (
 from qa.readings.corpus import read_reading
 from tests.support.fakes import FakeEmbedder
 from tests.support.paths import ROOT
+from tests.support.readings_fixtures import one_reading_corpus
 
 READINGS = {
     "apples.md": "---\ntitle: Apples\n---\n\n## Orchards\n\nApple trees grow in orchards. "
@@ -604,12 +605,11 @@ def test_two_builds_at_once_take_turns_and_leave_a_valid_index(
 def test_a_text_met_twice_is_embedded_once(tmp_path, fake_embedder):
     """A chunk of one sentence is also that sentence: one text for the model, the same vector in
     both indexes."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "notes.md").write_text(
+    corpus = one_reading_corpus(
+        tmp_path / "corpus",
+        "notes.md",
         "---\ntitle: Notes\n---\n\n## Alone\n\nThe only sentence here.\n\n## Together\n\nOne "
         "sentence. And another one.\n",
-        encoding="utf-8",
     )
     report = build_index(corpus, tmp_path / "index", fake_embedder)
     index = load_index(tmp_path / "index")
