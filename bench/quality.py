@@ -193,6 +193,13 @@ def run_config(
     return out
 
 
+def hit_at_1(results) -> float:
+    """hit@1 over the in-scope questions of judged results (with their evidence)."""
+    from qa.evaluation.evaluate import score
+
+    return score([r for r, _ in results]).values["hit@1"]
+
+
 def ranking_score(results) -> float:
     """What the ranking is chosen by: the mean of hit@1 and MRR@10 over in-scope questions."""
     from qa.evaluation.evaluate import score
@@ -281,6 +288,18 @@ def with_confidence(results, model: dict, threshold: float = 0.5):
 # ---------------------------------------------------------------------------- selection
 
 
+def pooled_total(run: dict, groups: list[str]) -> tuple[float, int]:
+    """The ranking score of `groups`' in-scope questions pooled, as a sum over the questions (each
+    adds the mean of its hit@1 and reciprocal rank), and how many questions there are."""
+    total, count = 0.0, 0
+    for spec in (s for s in SETS if s.corpus_group in groups):
+        results = run["results"][spec.name]
+        n = sum(r.item.in_scope for r, _ in results)
+        total += n * ranking_score(results)
+        count += n
+    return total, count
+
+
 def choose(runs: list[dict], configs: list[dict], groups: list[str]) -> tuple[int, dict]:
     """The configuration with the best ranking score over `groups`' in-scope questions pooled
     (every question weighs the same), and its confidence model.
@@ -291,13 +310,8 @@ def choose(runs: list[dict], configs: list[dict], groups: list[str]) -> tuple[in
     """
 
     def pooled(run: dict) -> float:
-        total = weight = 0.0
-        for spec in (s for s in SETS if s.corpus_group in groups):
-            results = run["results"][spec.name]
-            n = sum(r.item.in_scope for r, _ in results)
-            total += n * ranking_score(results)
-            weight += n
-        return total / weight
+        total, count = pooled_total(run, groups)
+        return total / count
 
     best = max(range(len(configs)), key=lambda i: (round(pooled(runs[i]), 6), -i))
     run = runs[best]
@@ -307,6 +321,42 @@ def choose(runs: list[dict], configs: list[dict], groups: list[str]) -> tuple[in
         if s.corpus_group in groups
     ]
     return best, fit_confidence(fit_on)
+
+
+def choice_margin(
+    runs: list[dict], configs: list[dict], groups: list[str], best: int, left_out: tuple = ()
+) -> dict:
+    """How firmly `best` was chosen on `groups`: its lead, in questions (a question at rank 1
+    rather than out of the top 10 counts one), over the best configuration that would report
+    something else on the `left_out` sets (any other configuration when none is named), what
+    that configuration changes, and the left-out sets' hit@1 under it.
+
+    A lead of a question or two is within the noise of any one set, so a fold's choice that rests
+    on it can flip with a change that moves two questions anywhere.
+
+    Example: totals 60.5 (best) and 60.0 (next, w_lexical 1.0, zsh hit@1 0.62 there) ->
+    {'questions': 0.5, 'next': {'w_lexical': 1.0}, 'left_out_hit@1': {'zsh FAQ': 0.62}}
+    """
+
+    def reported(i: int) -> tuple:
+        return tuple(round(ranking_score(runs[i]["results"][s.name]), 6) for s in left_out)
+
+    totals = [pooled_total(run, groups)[0] for run in runs]
+    others = [
+        i
+        for i in range(len(configs))
+        if i != best and (not left_out or reported(i) != reported(best))
+    ]
+    if not others:
+        return {"questions": None, "next": {}, "left_out_hit@1": {}}
+    runner = max(others, key=lambda i: (round(totals[i], 6), -i))
+    changed = {k: v for k, v in configs[runner].items() if configs[best].get(k) != v}
+    hits = {s.name: round(hit_at_1(runs[runner]["results"][s.name]), 2) for s in left_out}
+    return {
+        "questions": round(totals[best] - totals[runner], 2),
+        "next": changed,
+        "left_out_hit@1": hits,
+    }
 
 
 def figures(results) -> dict:
@@ -366,7 +416,37 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(table: str, shipped: dict) -> None:
+def margins_line(rows: list[dict]) -> str:
+    """How firmly each fold chose, one entry per corpus left out, then the shipped choice."""
+    parts, seen, shipped = [], set(), None
+    for row in rows:
+        margin = row["margin"]
+        if row["chosen_on"] != "the other corpora":
+            shipped = margin
+            continue
+        group = next(s.corpus_group for s in SETS if s.name == row["set"])
+        if group in seen:
+            continue
+        seen.add(group)
+        parts.append(f"{group} {_margin_text(margin)}")
+    if shipped is not None:
+        parts.append(f"shipped {_margin_text(shipped)}")
+    return (
+        "How firmly each fold chose: its lead, in questions of the corpora it chose on, over the"
+        " best configuration that would change the left-out figures, and those figures under it"
+        " (the shipped choice: over the next best configuration): " + "; ".join(parts) + "."
+    )
+
+
+def _margin_text(margin: dict) -> str:
+    if margin["questions"] is None:
+        return "(no other configuration reports otherwise)"
+    nxt = ", ".join(f"{k} {v}" for k, v in margin["next"].items()) or "the same settings"
+    hits = ", ".join(f"{name} hit@1 {v:.2f}" for name, v in margin["left_out_hit@1"].items())
+    return f"{margin['questions']:.2f} (next: {nxt}{'; ' + hits if hits else ''})"
+
+
+def write_readme(table: str, shipped: dict, margins: str = "") -> None:
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
     if README_START not in text or README_END not in text:
@@ -374,7 +454,8 @@ def write_readme(table: str, shipped: dict) -> None:
         return
     settings = ", ".join(f"{k} {v}" for k, v in shipped.items())
     shipped_line = f"Shipped (chosen on every corpus but the held-out ones): {settings}."
-    block = f"{README_START}\n{table}\n\n{shipped_line}\n{README_END}"
+    margins = f"\n\n{margins}" if margins else ""
+    block = f"{README_START}\n{table}\n\n{shipped_line}{margins}\n{README_END}"
     head, rest = text.split(README_START, 1)
     readme.write_text(head + block + rest.split(README_END, 1)[1], encoding="utf-8")
 
@@ -433,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
         encoding="utf-8",
     )
     if not args.no_readme:
-        write_readme(table, shipped)
+        write_readme(table, shipped, margins_line(rows))
     print(f"\nwritten: {args.out} ({time.perf_counter() - started:.0f} s)")
     return 0
 
@@ -483,9 +564,13 @@ def _choices(runs: list[dict], configs: list[dict], held_out) -> tuple[list[dict
         if spec.held_out:
             chosen, model = best, shipped_model
             chosen_on = "the shipped choice (held out)"
+            margin = choice_margin(runs, configs, groups, best)
         else:
-            chosen, model = choose(runs, configs, [g for g in groups if g != spec.corpus_group])
+            others = [g for g in groups if g != spec.corpus_group]
+            chosen, model = choose(runs, configs, others)
             chosen_on = "the other corpora"
+            left_out = tuple(s for s in CHOOSING if s.corpus_group == spec.corpus_group)
+            margin = choice_margin(runs, configs, others, chosen, left_out)
         left_out = figures(with_confidence(runs[chosen]["results"][spec.name], model))
         rows.append(
             {
@@ -497,6 +582,7 @@ def _choices(runs: list[dict], configs: list[dict], held_out) -> tuple[list[dict
                 "confidence": model,
                 "left_out": left_out,
                 "left_out_auto": auto_figures(runs[chosen], spec, model),
+                "margin": margin,
             }
         )
     shipped = {**configs[best], **shipped_model}
@@ -528,6 +614,7 @@ def _print_choices(table: str, rows: list[dict], shipped: dict) -> None:
     for row in rows:
         choice = f"{json.dumps(row['config'])} {json.dumps(row['confidence'])}"
         print(f"{row['set']:24} left-out choice {choice}")
+    print("\n" + margins_line(rows))
     code_defaults = {f.name: f.default for f in fields(RetrievalSettings)}
     differs = {
         k: (code_defaults.get(k, ChunkSettings().max_tokens if k == "max_tokens" else None), v)
