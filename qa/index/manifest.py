@@ -30,14 +30,15 @@ __all__ = [
     "ReadingEntry",
 ]
 
-FORMAT_VERSION = 7  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
+FORMAT_VERSION = 8  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
 # never a heading; 4: headings read as their words (no Markdown links, emphasis or permalink marks),
 # HTML comments are not text, plain text's underlined lines and PDFs' numbered lines are headings,
 # and web pages keep headings and lists trafilatura dropped; 5: web pages keep their loose text and
 # their <pre> lines, and a PDF is titled by its largest type; 6: a paragraph knows whether it is
 # code (Markdown's fenced or indented block, not a list item's content), and fences follow
 # CommonMark; 7: list items' content columns, and a fence ends the paragraph before it and the
-# one it closes. Sections, titles and passages change, so an index read the old way is rebuilt.
+# one it closes; 8: a Word document's code (code styles, monospaced type) is code. Sections,
+# titles and passages change, so an index read the old way is rebuilt.
 MANIFEST = "manifest.json"
 
 

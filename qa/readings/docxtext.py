@@ -1,16 +1,22 @@
-"""Turn a Word document (.docx) into heading and text blocks, in reading order.
+"""Turn a Word document (.docx) into heading, text and code blocks, in reading order.
 
 python-docx reads the body's paragraphs and tables in the order they stand. A paragraph styled
 "Title" or "Heading N" becomes a section heading; the items of a list (a paragraph with Word's
 numbering, or a list style) become "- item" lines of one block; each table row becomes
-"cell | cell". The trade-off: a .docx has no pages until Word lays it out, so its passages cite
-no page; footnotes, comments, text boxes, headers and footers are left out, as a student reading
-the body would skip them.
+"cell | cell". Paragraphs set as code (a code style such as "Code", "HTML Preformatted" or "Plain
+Text", or monospaced type in every run) become one code block, written as Markdown's indented
+code so that retrieval ranks it below prose, unless most of its lines read as prose. The
+trade-off: a .docx has no pages until Word lays it out, so its passages cite no page; footnotes,
+comments, text boxes, headers and footers are left out, as a student reading the body would skip
+them.
 """
 
 from __future__ import annotations
 
+import re
+
 from .front_matter import one_line
+from .records import mostly_prose
 
 __all__ = ["docx_blocks"]
 
@@ -22,13 +28,41 @@ def _style_name(paragraph) -> str:
         return ""
 
 
+# Style names that Word and its templates give code, and the families of monospaced type.
+_CODE_STYLE = re.compile(r"\bcode\b|preformatted|verbatim|macro text|plain text|listing")
+_MONOSPACED = re.compile(
+    r"\bmono(?:space)?\b|freemono|courier|consolas|menlo|monaco|lucida console|typewriter"
+    r"|inconsolata|cascadia|\bcode\b"  # not "Monotype Corsiva"
+)
+
+
+def _font_name(font) -> str:
+    try:
+        return (font.name or "").casefold()
+    except (KeyError, ValueError, AttributeError):
+        return ""
+
+
+def _is_code(paragraph, style: str) -> bool:
+    """Whether a paragraph is set as code: a code style, or monospaced type in every run that has
+    text (a run's own font, else its paragraph style's)."""
+    if _CODE_STYLE.search(style):
+        return True
+    style_font = _font_name(paragraph.style.font) if paragraph.style is not None else ""
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    return bool(runs) and all(
+        _MONOSPACED.search(_font_name(run.font) or style_font) for run in runs
+    )
+
+
 def _is_list_item(paragraph, style: str) -> bool:
     properties = paragraph._p.pPr
     return "list" in style or (properties is not None and properties.numPr is not None)
 
 
 def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
-    """('heading' | 'text', content) blocks of a python-docx `Document`, and its Title paragraph.
+    """('heading' | 'text' | 'code', content) blocks of a python-docx `Document`, and its Title
+    paragraph.
 
     Example: Title "Week 3", Heading 1 "Deltas", a paragraph, two bullets ->
         ([('heading', 'Deltas'), ('text', '…'), ('text', '- one\\n- two')], 'Week 3')
@@ -37,6 +71,7 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
 
     blocks: list[tuple[str, str]] = []
     items: list[str] = []
+    code: list[str] = []
     title = ""
 
     def end_list() -> None:
@@ -44,9 +79,19 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
             blocks.append(("text", "\n".join(f"- {item}" for item in items)))
             items.clear()
 
+    def end_code() -> None:
+        if code:
+            lines = "\n".join(code)
+            if mostly_prose(lines):  # a poem or a letter set in typewriter type
+                blocks.append(("text", "\n".join(line.strip() for line in code)))
+            else:
+                blocks.append(("code", lines))
+            code.clear()
+
     for part in document.iter_inner_content():
         if isinstance(part, Table):
             end_list()
+            end_code()
             rows = []
             for row in part.rows:
                 cells = [one_line(cell.text) for cell in row.cells]
@@ -56,10 +101,15 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
             if rows:
                 blocks.append(("text", "\n".join(rows)))
             continue
+        style = _style_name(part)
+        if part.text.strip() and _is_code(part, style):  # its lines kept as they are
+            end_list()
+            code.extend(line.rstrip() for line in part.text.split("\n") if line.strip())
+            continue
         text = one_line(part.text)
         if not text:
             continue
-        style = _style_name(part)
+        end_code()
         if style == "title" and not title and not blocks:
             end_list()
             title = text
@@ -72,4 +122,5 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
             end_list()
             blocks.append(("text", text))
     end_list()
+    end_code()
     return blocks, title

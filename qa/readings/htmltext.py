@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .records import reads_as_words
+from .records import mostly_prose
 
 __all__ = ["html_blocks", "element_text", "prepare_page", "page_title"]
 
@@ -20,12 +20,6 @@ _PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "⚓", "\u200b", ""})
 # Elements that hold a page's furniture, not its main content: they stay outside the <main> made
 # for a page that has none.
 _PAGE_FURNITURE = frozenset({"nav", "header", "footer", "aside"})
-# Words of grammar, which a line of prose has and a command ("sudo apt install nginx") does not.
-_GRAMMAR_WORDS = frozenset(
-    "the a an of to in on at by for with from as and or but not is are was were be been it its"
-    " this that these those he she they we you i his her their our your which who when if".split()
-)
-_CODE_MARK = re.compile(r"(?:#|//|--|;|\$ |>>> )")  # a comment or a prompt opening a line
 # Elements that lay out as blocks of their own; text between them is a paragraph of its own.
 _BLOCKS = frozenset(
     "address article aside blockquote center details dialog dd div dl dt fieldset figcaption"
@@ -255,21 +249,6 @@ def page_title(tree, found: str) -> str:
     return found
 
 
-def _mostly_prose(text: str) -> bool:
-    """Whether most lines of a `<pre>` are lines of prose (a poem, a plain-text page, an RFC), not
-    code: four or more tokens, three in four of them words, one of them a word of grammar ("the",
-    "of", "is"…), and no comment or prompt mark at the start.
-
-    Example: 'Whose woods these are I think I know.' -> True; 'sudo apt install nginx' -> False
-    """
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
-    prose = 0
-    for line in lines:
-        grammar = _GRAMMAR_WORDS.intersection(w.strip(".,;:!?\"'()").lower() for w in line.split())
-        prose += reads_as_words(line) and bool(grammar) and not _CODE_MARK.match(line)
-    return prose * 2 > len(lines)
-
-
 def html_blocks(body, title: str) -> list[tuple[str, str]]:
     """('heading' | 'text' | 'code', content) blocks from trafilatura's XML body, in order.
 
@@ -297,7 +276,7 @@ def html_blocks(body, title: str) -> list[tuple[str, str]]:
             text = "".join(el.itertext()).strip("\n")
             if text.strip():
                 text = re.sub(r"\n\s*\n", "\n", text)
-                blocks.append(("text" if _mostly_prose(text) else "code", text))
+                blocks.append(("text" if mostly_prose(text) else "code", text))
         elif tag in ("quote", "div") and len(el):
             blocks.extend(html_blocks(el, "\x00"))
         elif tag != "graphic":

@@ -28,6 +28,7 @@ __all__ = [
     "CONVERTED_SUFFIXES",
     "citation_label",
     "reads_as_words",
+    "mostly_prose",
 ]
 
 READING_SUFFIXES = (".md", ".markdown", ".txt")
@@ -76,6 +77,31 @@ def reads_as_words(text: str) -> bool:
         bare = token.strip(_TOKEN_PUNCTUATION).replace("-", "").replace("'", "").replace("’", "")
         words += bare.isalpha() or bare.isdigit()
     return len(tokens) >= 4 and words >= 0.75 * len(tokens)
+
+
+# Words of grammar, which a line of prose has and a command ("sudo apt install nginx") does not.
+_GRAMMAR_WORDS = frozenset(
+    "the a an of to in on at by for with from as and or but not is are was were be been it its"
+    " this that these those he she they we you i his her their our your which who when if".split()
+)
+_CODE_MARK = re.compile(r"(?:#|//|--|;|\$ |>>> )")  # a comment or a prompt opening a line
+
+
+def mostly_prose(text: str) -> bool:
+    """Whether most lines of a block set as code by its source (a web page's `<pre>`, a Word
+    document's code style or monospaced type) are lines of prose (a poem, a plain-text page, an
+    RFC), not code: each `reads_as_words`, holds a word of grammar ("the", "of", "is"…), and
+    opens with no comment or prompt mark.
+
+    Example: 'Whose woods these are I think I know.' -> True; 'sudo apt install nginx' -> False
+    """
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    prose = 0
+    for line in lines:
+        bare = (w.strip(_TOKEN_PUNCTUATION).lower() for w in line.split())
+        grammar = _GRAMMAR_WORDS.intersection(bare)
+        prose += reads_as_words(line) and bool(grammar) and not _CODE_MARK.match(line)
+    return prose * 2 > len(lines)
 
 
 def _underlines(rule: str, line: str) -> bool:

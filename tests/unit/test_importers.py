@@ -532,6 +532,50 @@ def test_word_documents_keep_title_sections_lists_and_tables(tmp_path: Path):
     assert added.added and added.path.suffix == ".md"
 
 
+def _word_handout_with_code() -> bytes:
+    """A handout with commands set in Courier New (one with a line break inside), a listing in a
+    "Code" style, a list after it, and a verse in Courier that reads as prose."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    document.add_heading("Building the tools", 1)
+    document.add_paragraph("Install the tools from the source directory with make.")
+    for command in ("./configure --prefix=$HOME/tools", "make && make install"):
+        document.add_paragraph().add_run(command).font.name = "Courier New"
+    document.paragraphs[-1].runs[0].add_break()
+    document.paragraphs[-1].add_run("make check").font.name = "Courier New"
+    document.add_paragraph("Then put the tools on your path in your profile.")
+    document.styles.add_style("Code", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph('export PATH="$HOME/tools/bin:$PATH"', style="Code")
+    document.add_paragraph("Check the compiler", style="List Bullet")
+    verse = document.add_paragraph().add_run(
+        "The rain in the plain falls on the roofs of the town."
+    )
+    verse.font.name = "Courier New"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_word_code_is_read_as_code_and_ranked_below_prose():
+    imported = convert_docx(_word_handout_with_code(), "tools.docx")
+    assert (
+        "\n\n    ./configure --prefix=$HOME/tools\n    make && make install\n    make check\n\n"
+        in imported.body
+    )
+    assert (
+        '\n\n    export PATH="$HOME/tools/bin:$PATH"\n\n- Check the compiler\n\n' in imported.body
+    )
+    reading = read_reading_text(imported.file_text())
+    code = {reading.text[p.start : p.end]: p.code for p in reading.paragraphs}
+    assert code["./configure --prefix=$HOME/tools\n    make && make install\n    make check"]
+    assert code['export PATH="$HOME/tools/bin:$PATH"']
+    assert not code["Install the tools from the source directory with make."]
+    assert not code["- Check the compiler"]
+    assert not code["The rain in the plain falls on the roofs of the town."]
+
+
 @pytest.mark.parametrize(
     "name, data, reason",
     [
