@@ -433,7 +433,7 @@ def margins_line(rows: list[dict]) -> str:
         parts.append(f"shipped {_margin_text(shipped)}")
     return (
         "How firmly each fold chose: its lead, in questions of the corpora it chose on, over the"
-        " best configuration that would change the left-out figures, and those figures under it"
+        " best configuration that would change the left-out ranking score, and hit@1 under it"
         " (the shipped choice: over the next best configuration): " + "; ".join(parts) + "."
     )
 

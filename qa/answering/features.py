@@ -88,6 +88,16 @@ _CONTINUES = re.compile(
 # The subject is what comes before the first of these verbs, when it is a few words long.
 _DEFINING_VERB = re.compile(r"\s(?:is|are|was|were|means|refers\s+to|stands\s+for|denotes)\b", re.I)
 _SUBJECT_WORDS = 6
+# A sentence that sends the reader to another part of the reading ("see question 3.13", "see
+# 4.14", "as discussed in Section 2", "see below"): it names the topic, so it shares the question's
+# words, but the answer is where it points. A pointer to another work ("see the manual") is not one.
+_POINTS_ELSEWHERE = re.compile(
+    r"\b(?:see|cf\.|refer to|described in|discussed in|covered in|explained in)\s+(?:also\s+)?"
+    r"(?:the\s+)?(?:\[?questions?\b|sections?\b|chapters?\b|chap\.|sec\.|§|parts?\b|appendix"
+    r"|figures?\b|fig\.|tables?\b|pages?\b|p\.|items?\b|entry\b|entries\b|faq\b|below\b"
+    r"|above\b|\d+\.\d+)",
+    re.I,
+)
 # A line of code that still reads as a sentence (a quotation set indented, a message quoted whole)
 # is prose: four or more tokens, three in four of them words or numbers, a full stop, "!" or "?"
 # at the end.
@@ -190,6 +200,7 @@ class SentenceTerms:
     previous: np.ndarray  # position of the sentence each continues, -1 where none
     continues: np.ndarray  # positions of the sentences that continue another
     code: np.ndarray  # bool: the sentence is set as code (see `_code_sentences`)
+    pointer: np.ndarray  # bool: the sentence points to another part of the reading
 
     def take(self, positions: np.ndarray) -> SentenceTerms:
         """The same, for the sentences at `positions` (sorted; each continued sentence included)."""
@@ -205,6 +216,7 @@ class SentenceTerms:
             previous=previous,
             continues=np.flatnonzero(previous >= 0),
             code=self.code[positions],
+            pointer=self.pointer[positions],
         )
 
 
@@ -309,8 +321,9 @@ def _sentence_terms(index: Index, lexicon: ChunkLexicon, texts: list[str], docs)
         window_norm[continues] = np.linalg.norm(
             vectors[continues] + vectors[previous[continues]], axis=1
         )
+    pointer = np.array([bool(_POINTS_ELSEWHERE.search(t)) for t in texts], dtype=bool)
     return SentenceTerms(
-        own, heading, window, window_norm, previous, continues, _code_sentences(index)
+        own, heading, window, window_norm, previous, continues, _code_sentences(index), pointer
     )
 
 

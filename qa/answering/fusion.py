@@ -70,7 +70,10 @@ def score_sentences(
     """
     s = settings
     coverage = _coverage(terms.own, terms.heading, weights, total, s.heading_weight)
-    score = s.sent_dense * similarity + s.sent_lexical * coverage + s.sent_type * fact_counts
+    # A sentence pointing to another part of the reading holds the one kind of fact no question
+    # asks for, where else to look: it loses what an answer type gains.
+    facts = fact_counts - terms.pointer
+    score = s.sent_dense * similarity + s.sent_lexical * coverage + s.sent_type * facts
     score[terms.code] -= _CODE_BELOW_PROSE
     read_with_previous = np.zeros(len(similarity), dtype=bool)
     later = terms.continues
@@ -83,7 +86,7 @@ def score_sentences(
         pair_score = s.context * (
             s.sent_dense * pair_similarity
             + s.sent_lexical * pair_coverage
-            + s.sent_type * np.maximum(fact_counts[later], fact_counts[earlier])
+            + s.sent_type * np.maximum(facts[later], facts[earlier])
         )
         pair_score[terms.code[later] & terms.code[earlier]] -= _CODE_BELOW_PROSE
         better = pair_score > score[later]

@@ -308,6 +308,7 @@ def test_a_passage_is_ranked_by_its_prose_not_by_its_code():
         previous=np.array([-1, -1, -1]),
         continues=np.zeros(0, dtype=np.int64),
         code=np.array([True, False, False]),
+        pointer=np.zeros(3, dtype=bool),
     )
     weights = np.ones(3, dtype=np.float32)
     scores = score_sentences(
@@ -348,6 +349,59 @@ def test_a_passage_is_ranked_by_its_prose_not_by_its_code():
         RetrievalSettings(),
     )
     assert scores.score[1] < scores.score[2]
+
+
+@pytest.mark.parametrize(
+    "sentence, points",
+    [
+        ("One final alternative is to put a newline in your prompt -- see question 3.13.", True),
+        ("See 3.21 for what to put in .zshrc to save your history.", True),
+        ("Quoting is as discussed in Section 4, on prompts.", True),
+        ("curl supports HTTP redirects well (see item 3.8).", True),
+        ("Please see [question G3] above for what to report.", True),
+        ("Bootstrap the build as described in chapter 2.", True),
+        ("The table below lists the options; see below.", True),
+        ("For the details, see the manual page.", False),  # another work, not this reading
+        ("You will see 2 lines of output.", False),
+        ("We see the difference between the two shells.", False),
+        ("Pupils see page after page of exercises.", True),  # a false positive: words alike
+    ],
+)
+def test_a_sentence_pointing_elsewhere_in_the_reading_is_known(sentence, points):
+    from qa.answering.features import _POINTS_ELSEWHERE
+
+    assert bool(_POINTS_ELSEWHERE.search(sentence)) is points
+
+
+def test_a_sentence_pointing_to_another_part_of_the_reading_loses_an_answer_types_worth(
+    tmp_path, fake_embedder
+):
+    """ "See question 3.13 for a newline in your prompt" shares the question's words; the passage
+    it points to answers. The pointer scores what an answer type adds less, and only that."""
+    from dataclasses import replace
+
+    from qa.answering.fusion import score_sentences
+    from qa.answering.retrieve import Retriever
+
+    text = (
+        "# Prompts\n\nOne alternative is to put a newline in your prompt; see question 3.13.\n\n"
+        "# Quoting\n\nA newline in your prompt needs the dollar quotes around the newline.\n"
+    )
+    index = _one_reading_index(tmp_path, fake_embedder, "faq", text)
+    retriever = Retriever(index, fake_embedder)
+    terms_ = retriever.sentences.terms
+    assert terms_.pointer.tolist() == [True, False]
+    same = np.full(2, 0.5, dtype=np.float32)
+    weights = np.ones(max(1, len(retriever.lexicon.vocabulary)), dtype=np.float32)
+    scores = score_sentences(
+        same, terms_, np.zeros(2, np.float32), weights, 1.0, RetrievalSettings()
+    )
+    unmarked = replace(terms_, pointer=np.zeros(2, dtype=bool))
+    before = score_sentences(
+        same, unmarked, np.zeros(2, np.float32), weights, 1.0, RetrievalSettings()
+    )
+    assert scores.score[0] == pytest.approx(before.score[0] - RetrievalSettings().sent_type)
+    assert scores.score[1] == pytest.approx(before.score[1])
 
 
 def test_explain_shows_a_code_sentence_score_without_its_offset():
