@@ -65,6 +65,10 @@ URL_TYPES = {
 }
 _CODE_INDENT = "    "  # Markdown's indented code block
 _MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
+# A Markdown list item's line: an indented block after it would be the item's content, not code.
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
+# Between a list and a code block after it: a comment ends the list (and is no text of the reading).
+_END_OF_LIST = "<!-- -->"
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,8 @@ def render_markdown(blocks: list[tuple[str, str]]) -> str:
 
     A text line that would read back as a heading or a page marker is escaped with a backslash;
     code is indented four columns, Markdown's code block, which the reader keeps as code (a
-    `# comment` in it is no heading, and retrieval ranks it below prose).
+    `# comment` in it is no heading, and retrieval ranks it below prose); after a list, a comment
+    ends the list first.
     Example: [('heading', 'Why'), ('text', 'Because.')] -> '## Why\\n\\nBecause.\\n'
     """
     out: list[str] = []
@@ -117,6 +122,8 @@ def render_markdown(blocks: list[tuple[str, str]]) -> str:
             continue
         lines = [line.rstrip() for line in content.strip("\n").split("\n") if line.strip()]
         if lines and kind == "code":
+            if out and _LIST_ITEM.match(out[-1].rsplit("\n", 1)[-1]):
+                out.append(_END_OF_LIST)  # else the code would read as the last item's content
             out.append("\n".join(_CODE_INDENT + line for line in lines))
         elif lines:
             escaped = ("\\" + line if _MD_ESCAPE.match(line.lstrip()) else line for line in lines)
@@ -206,7 +213,7 @@ def convert_html(
         html_blocks(doc.body, reading_title) if doc is not None and doc.body is not None else []
     )
     body = render_markdown(blocks)
-    if not any(kind == "text" for kind, _ in blocks):
+    if not any(kind in ("text", "code") for kind, _ in blocks):
         raise ReadingError(
             f"{source}: no main text found in the page (only menus, links or scripts); save the "
             "article's own page, or copy its text into a .txt file and add that."
@@ -404,7 +411,7 @@ def convert_docx(data: bytes, source: str, *, title: str | None = None) -> Impor
     reading_title = one_line(title or meta_title or own_title) or title_from_source(source)
     if blocks and blocks[0] == ("heading", reading_title):
         blocks = blocks[1:]  # the title lives in the front matter
-    if not any(kind == "text" for kind, _ in blocks):
+    if not any(kind in ("text", "code") for kind, _ in blocks):
         raise ReadingError(f"{source}: the document has no text to index; nothing to add.")
     meta = {"author": one_line(author), "date": created.date().isoformat() if created else ""}
     return Imported(

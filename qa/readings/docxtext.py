@@ -28,8 +28,15 @@ def _style_name(paragraph) -> str:
         return ""
 
 
-# Style names that Word and its templates give code, and the families of monospaced type.
-_CODE_STYLE = re.compile(r"\bcode\b|preformatted|verbatim|macro text|plain text|listing")
+# Style names that Word and its templates give code (matched whole, a number after allowed:
+# "Code", "HTML Preformatted", "Plain Text", "Source Code 2"; not "Course Code" or "Postal Code"),
+# and the families of monospaced type.
+_CODE_STYLE = re.compile(
+    r"(?:(?:(?:html|source|program|block|inline) )?code(?: (?:block|listing|text))?"
+    r"|(?:html )?preformatted(?: text)?|verbatim|macro text|plain text"
+    r"|(?:code|source|program) listing|console|terminal)"
+    r"(?: \d+)?"
+)
 _MONOSPACED = re.compile(
     r"\bmono(?:space)?\b|freemono|courier|consolas|menlo|monaco|lucida console|typewriter"
     r"|inconsolata|cascadia|\bcode\b"  # not "Monotype Corsiva"
@@ -43,16 +50,33 @@ def _font_name(font) -> str:
         return ""
 
 
-def _is_code(paragraph, style: str) -> bool:
-    """Whether a paragraph is set as code: a code style, or monospaced type in every run that has
-    text (a run's own font, else its paragraph style's)."""
-    if _CODE_STYLE.search(style):
-        return True
-    style_font = _font_name(paragraph.style.font) if paragraph.style is not None else ""
-    runs = [run for run in paragraph.runs if run.text.strip()]
-    return bool(runs) and all(
-        _MONOSPACED.search(_font_name(run.font) or style_font) for run in runs
-    )
+def _style_font(style) -> str:
+    """The font a style sets, or the nearest style it is based on sets ("" when none does)."""
+    for _ in range(8):  # a chain of styles based on styles; a loop in a damaged file ends here
+        if style is None:
+            return ""
+        name = _font_name(style.font)
+        if name:
+            return name
+        try:
+            style = style.base_style
+        except (KeyError, ValueError, AttributeError):
+            return ""
+    return ""
+
+
+def _monospaced(paragraph) -> bool:
+    """Whether every run with text is set in monospaced type: the run's own font, else its
+    character style's ("HTML Code"), else its paragraph style's or what that is based on."""
+    try:
+        paragraph_font = _style_font(paragraph.style)
+        runs = [run for run in paragraph.runs if run.text.strip()]
+        return bool(runs) and all(
+            _MONOSPACED.search(_font_name(run.font) or _style_font(run.style) or paragraph_font)
+            for run in runs
+        )
+    except (KeyError, ValueError, AttributeError):  # a style the document names but lacks
+        return False
 
 
 def _is_list_item(paragraph, style: str) -> bool:
@@ -88,7 +112,14 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
                 blocks.append(("code", lines))
             code.clear()
 
-    for part in document.iter_inner_content():
+    parts = list(document.iter_inner_content())
+    # Monospaced type marks code only where the body is set in another: in a document typed in
+    # Courier throughout it says nothing, and its paragraphs stay prose.
+    paragraphs = [p for p in parts if not isinstance(p, Table) and p.text.strip()]
+    typed = sum(len(p.text) for p in paragraphs if _monospaced(p))
+    fonts_mark_code = typed * 2 <= sum(len(p.text) for p in paragraphs)
+
+    for part in parts:
         if isinstance(part, Table):
             end_list()
             end_code()
@@ -102,18 +133,19 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
                 blocks.append(("text", "\n".join(rows)))
             continue
         style = _style_name(part)
-        if part.text.strip() and _is_code(part, style):  # its lines kept as they are
-            end_list()
-            code.extend(line.rstrip() for line in part.text.split("\n") if line.strip())
-            continue
         text = one_line(part.text)
         if not text:
+            continue
+        heading = style == "title" or style.startswith("heading")
+        if not heading and (_CODE_STYLE.fullmatch(style) or fonts_mark_code and _monospaced(part)):
+            end_list()  # the code's lines kept as they are
+            code.extend(line.rstrip() for line in part.text.split("\n") if line.strip())
             continue
         end_code()
         if style == "title" and not title and not blocks:
             end_list()
             title = text
-        elif style == "title" or style.startswith("heading"):
+        elif heading:
             end_list()
             blocks.append(("heading", text))
         elif _is_list_item(part, style):

@@ -231,6 +231,21 @@ def test_html_preformatted_text_is_written_as_a_code_block_the_reader_keeps_as_c
     assert [p.code for p in reading.paragraphs] == ["make install" in t for t in texts]
 
 
+
+def test_html_preformatted_text_after_a_list_is_code_not_the_items_content():
+    from qa.readings.records import parse_reading
+
+    page = (
+        "<html><head><title>Building</title></head><body><main>"
+        f"{_PARAGRAPH}<ol><li>Unpack the sources.</li><li>Run the build:</li></ol>"
+        f"<pre>make install PREFIX=/usr</pre>{_PARAGRAPH}"
+        "</main></body></html>"
+    )
+    reading = parse_reading(convert_html(page, "build.html").body, "build")
+    code = {reading.text[p.start : p.end]: p.code for p in reading.paragraphs}
+    assert code["make install PREFIX=/usr"]
+
+
 def test_html_preformatted_page_marker_is_text_not_a_page():
     """A `<!-- page 2 -->` shown in a `<pre>` is code's text: the passages after it cite no page."""
     from qa.readings.records import parse_reading
@@ -574,6 +589,110 @@ def test_word_code_is_read_as_code_and_ranked_below_prose():
     assert not code["Install the tools from the source directory with make."]
     assert not code["- Check the compiler"]
     assert not code["The rain in the plain falls on the roofs of the town."]
+
+
+def _saved(document) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _paragraphs_of(data: bytes) -> tuple[str, list[tuple[str, str | None, bool]]]:
+    """(title, [(paragraph text, section, code)]) of a .docx as imported and read back."""
+    imported = convert_docx(data, "handout.docx")
+    reading = read_reading_text(imported.file_text())
+    return imported.title, [
+        (reading.text[p.start : p.end], p.section, p.code) for p in reading.paragraphs
+    ]
+
+
+def test_a_word_document_typed_in_courier_throughout_keeps_its_title_sections_and_prose():
+    import docx
+
+    document = docx.Document()
+    document.styles["Normal"].font.name = "Courier New"
+    document.add_heading("Thermodynamics notes", 0)
+    document.add_heading("Entropy", 1)
+    for line in ("Entropy measures disorder.", "Q1. Define entropy.", "Due Friday."):
+        document.add_paragraph(line)
+    for paragraph in document.paragraphs:  # as "select all, then Courier New" leaves it
+        for run in paragraph.runs:
+            run.font.name = "Courier New"
+    title, paragraphs = _paragraphs_of(_saved(document))
+    assert title == "Thermodynamics notes"
+    assert paragraphs == [
+        ("Entropy measures disorder.", "Entropy", False),
+        ("Q1. Define entropy.", "Entropy", False),
+        ("Due Friday.", "Entropy", False),
+    ]
+
+
+def test_a_word_document_of_code_alone_is_added():
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    document.styles.add_style("Code", WD_STYLE_TYPE.PARAGRAPH)
+    for line in ("#include <stdio.h>", "int main(void) {", '  puts("hi");', "}"):
+        document.add_paragraph(line, style="Code")
+    _, paragraphs = _paragraphs_of(_saved(document))
+    assert paragraphs == [
+        ('#include <stdio.h>\n    int main(void) {\n      puts("hi");\n    }', None, True)
+    ]
+
+
+def test_word_code_after_a_list_is_code_not_the_last_items_content():
+    """Markdown reads an indented block after a list item as the item's content; a comment ends
+    the list first, so the commands are code and a fence among them closes nothing after."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Building", 1)
+    document.add_paragraph("Go to the source directory", style="List Bullet")
+    document.add_paragraph("Run the build:", style="List Number")
+    for command in ("make -j4 all", "```sh", "./run_tests --verbose"):
+        document.add_paragraph().add_run(command).font.name = "Consolas"
+    document.add_heading("Grading", 1)
+    document.add_paragraph("The build must pass every test before you hand it in.")
+    _, paragraphs = _paragraphs_of(_saved(document))
+    assert paragraphs == [
+        ("- Go to the source directory\n- Run the build:", "Building", False),
+        ("make -j4 all\n    ```sh\n    ./run_tests --verbose", "Building", True),
+        ("The build must pass every test before you hand it in.", "Grading", False),
+    ]
+
+
+def test_word_styles_named_like_code_but_not_code_stay_text_and_inherited_code_fonts_count():
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    styles = document.styles
+    for name in ("Course Code", "Postal Code", "Code of Conduct"):
+        styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    console = styles.add_style("Console", WD_STYLE_TYPE.PARAGRAPH)
+    console.font.name = "Consolas"
+    based = styles.add_style("Shell Lines", WD_STYLE_TYPE.PARAGRAPH)
+    based.base_style = console
+    character = styles.add_style("HTML Code", WD_STYLE_TYPE.CHARACTER)
+    character.font.name = "Courier New"
+    document.add_paragraph("CS 201 Data Structures", style="Course Code")
+    document.add_paragraph("Cambridge, MA 02139", style="Postal Code")
+    document.add_paragraph("Be kind to one another in the lab.", style="Code of Conduct")
+    document.add_paragraph("Read the chapter on trees before the lab.")
+    document.add_paragraph("ls -la /tmp", style="Shell Lines")
+    document.add_paragraph("Then list the rest of the files in the folder.")
+    document.add_paragraph().add_run("git status --short", style="HTML Code")
+    _, paragraphs = _paragraphs_of(_saved(document))
+    assert [(text, code) for text, _, code in paragraphs] == [
+        ("CS 201 Data Structures", False),
+        ("Cambridge, MA 02139", False),
+        ("Be kind to one another in the lab.", False),
+        ("Read the chapter on trees before the lab.", False),
+        ("ls -la /tmp", True),
+        ("Then list the rest of the files in the folder.", False),
+        ("git status --short", True),
+    ]
 
 
 @pytest.mark.parametrize(
