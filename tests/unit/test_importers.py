@@ -231,7 +231,6 @@ def test_html_preformatted_text_is_written_as_a_code_block_the_reader_keeps_as_c
     assert [p.code for p in reading.paragraphs] == ["make install" in t for t in texts]
 
 
-
 def test_html_preformatted_text_after_a_list_is_code_not_the_items_content():
     from qa.readings.records import parse_reading
 
