@@ -88,14 +88,22 @@ _CONTINUES = re.compile(
 # The subject is what comes before the first of these verbs, when it is a few words long.
 _DEFINING_VERB = re.compile(r"\s(?:is|are|was|were|means|refers\s+to|stands\s+for|denotes)\b", re.I)
 _SUBJECT_WORDS = 6
-# A sentence that sends the reader to another part of the reading ("see question 3.13", "see
-# 4.14", "as discussed in Section 2", "see below"): it names the topic, so it shares the question's
-# words, but the answer is where it points. A pointer to another work ("see the manual") is not one.
+# A sentence whose point is to send the reader to another part of the reading: it opens with the
+# pointer ("See question 3.13 for that.", "Please see [question G3] above.") or ends with one
+# after a break ("…put a newline in your prompt -- see question 3.13 for that.", "…; see the next
+# section."). It names the answer's topic, so it shares the question's words, but the answer is
+# where it points. A pointer in brackets inside a sentence that says something ("…the mailing list
+# (see question 6.2)"), a pointer to another work ("see the manual"), to a figure, table or page,
+# and "see" as an ordinary verb ("could see 3.5 percent growth") are not.
+_POINTER = (
+    r"(?:see|cf\.|refer\s+to|(?:is|are)\s+(?:described|discussed|covered|explained)\s+in)"
+    r"\s+(?:also\s+)?(?:the\s+)?(?:(?:next|previous|following|preceding|last)\s+)?"
+    r"(?:\[?questions?\b|sections?\b|chapters?\b|chap\.|sec\.|§|appendix\b"
+    r"|parts?\s+(?:\d|[IVX]+\b)|items?\s+\S*\d|entr(?:y|ies)\s+\S*\d|faq\b"
+    r"|(?:below|above)(?![\w-])|\d+(?:\.\d+)+(?=\s*(?:$|[),.;:]|for\b|and\b|or\b)))"
+)
 _POINTS_ELSEWHERE = re.compile(
-    r"\b(?:see|cf\.|refer to|described in|discussed in|covered in|explained in)\s+(?:also\s+)?"
-    r"(?:the\s+)?(?:\[?questions?\b|sections?\b|chapters?\b|chap\.|sec\.|§|parts?\b|appendix"
-    r"|figures?\b|fig\.|tables?\b|pages?\b|p\.|items?\b|entry\b|entries\b|faq\b|below\b"
-    r"|above\b|\d+\.\d+)",
+    rf"^\W*(?:please\s+)?{_POINTER}|(?:[;:]|\s--?|\s[—–]|,)\s*(?:and\s+|or\s+)?{_POINTER}[^()]*$",
     re.I,
 )
 # A line of code that still reads as a sentence (a quotation set indented, a message quoted whole)

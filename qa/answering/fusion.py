@@ -86,7 +86,11 @@ def score_sentences(
         pair_score = s.context * (
             s.sent_dense * pair_similarity
             + s.sent_lexical * pair_coverage
-            + s.sent_type * np.maximum(facts[later], facts[earlier])
+            + s.sent_type
+            * (
+                np.maximum(fact_counts[later], fact_counts[earlier])
+                - (terms.pointer[later] | terms.pointer[earlier])
+            )
         )
         pair_score[terms.code[later] & terms.code[earlier]] -= _CODE_BELOW_PROSE
         better = pair_score > score[later]

@@ -65,10 +65,9 @@ URL_TYPES = {
 }
 _CODE_INDENT = "    "  # Markdown's indented code block
 _MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
-# A Markdown list item's line: an indented block after it would be the item's content, not code.
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:\s|$)")
-# Between a list and a code block after it: a comment ends the list (and is no text of the reading).
-_END_OF_LIST = "<!-- -->"
+# A Markdown list item's line, up to where its content starts: a block after the list is the
+# last item's content unless indented four columns past that, which makes it code in the item.
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 
 
 @dataclass(frozen=True)
@@ -111,23 +110,29 @@ def render_markdown(blocks: list[tuple[str, str]]) -> str:
 
     A text line that would read back as a heading or a page marker is escaped with a backslash;
     code is indented four columns, Markdown's code block, which the reader keeps as code (a
-    `# comment` in it is no heading, and retrieval ranks it below prose); after a list, a comment
-    ends the list first.
+    `# comment` in it is no heading, and retrieval ranks it below prose); after a list, four
+    columns past the last item's content, so that it is code in that item, not its paragraph.
     Example: [('heading', 'Why'), ('text', 'Because.')] -> '## Why\\n\\nBecause.\\n'
     """
     out: list[str] = []
+    indent = _CODE_INDENT  # past the content column of a list still open
     for kind, content in blocks:
         if kind == "heading":
             out.append("## " + one_line(content))
+            indent = _CODE_INDENT
             continue
         lines = [line.rstrip() for line in content.strip("\n").split("\n") if line.strip()]
         if lines and kind == "code":
-            if out and _LIST_ITEM.match(out[-1].rsplit("\n", 1)[-1]):
-                out.append(_END_OF_LIST)  # else the code would read as the last item's content
-            out.append("\n".join(_CODE_INDENT + line for line in lines))
+            out.append("\n".join(indent + line for line in lines))
         elif lines:
-            escaped = ("\\" + line if _MD_ESCAPE.match(line.lstrip()) else line for line in lines)
+            escaped = ["\\" + line if _MD_ESCAPE.match(line.lstrip()) else line for line in lines]
             out.append("\n".join(escaped))
+            items = [m for line in escaped if (m := _LIST_ITEM.match(line))]
+            indent = (
+                " " * len(items[-1].group(0).expandtabs(4)) + _CODE_INDENT
+                if items
+                else _CODE_INDENT
+            )
     return "\n\n".join(out) + "\n" if out else ""
 
 

@@ -79,6 +79,14 @@ def _monospaced(paragraph) -> bool:
         return False
 
 
+_BODY_TYPE_SHARE = 0.9
+
+
+def _code_or_heading_style(paragraph) -> bool:
+    style = _style_name(paragraph)
+    return bool(_CODE_STYLE.fullmatch(style)) or style == "title" or style.startswith("heading")
+
+
 def _is_list_item(paragraph, style: str) -> bool:
     properties = paragraph._p.pPr
     return "list" in style or (properties is not None and properties.numPr is not None)
@@ -113,11 +121,17 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
             code.clear()
 
     parts = list(document.iter_inner_content())
-    # Monospaced type marks code only where the body is set in another: in a document typed in
-    # Courier throughout it says nothing, and its paragraphs stay prose.
-    paragraphs = [p for p in parts if not isinstance(p, Table) and p.text.strip()]
-    typed = sum(len(p.text) for p in paragraphs if _monospaced(p))
-    fonts_mark_code = typed * 2 <= sum(len(p.text) for p in paragraphs)
+    # Monospaced type marks code only where it stands out from the body's type: in a document
+    # typed in Courier throughout (nine tenths of its plain paragraphs' text, or more) it says
+    # nothing, and its paragraphs stay prose. A lab sheet that is mostly code still has its
+    # prose in another type.
+    plain = [
+        p
+        for p in parts
+        if not isinstance(p, Table) and p.text.strip() and not _code_or_heading_style(p)
+    ]
+    typed = sum(len(p.text) for p in plain if _monospaced(p))
+    fonts_mark_code = typed < _BODY_TYPE_SHARE * sum(len(p.text) for p in plain)
 
     for part in parts:
         if isinstance(part, Table):

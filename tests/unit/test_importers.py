@@ -626,6 +626,25 @@ def test_a_word_document_typed_in_courier_throughout_keeps_its_title_sections_an
     ]
 
 
+def test_a_word_lab_sheet_mostly_of_code_keeps_its_code():
+    """Code set in Consolas makes most of the sheet's text; its prose is in the body's type, so
+    the monospaced type still marks the code."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Compile the program and run it on the sample input.")
+    listing = (
+        "gcc -Wall -O2 -o sorter sorter.c quicksort.c heap.c util.c",
+        "./sorter --input data/sample-10000.txt --output out/sorted.txt --verbose",
+        "diff -u out/sorted.txt expected/sorted-10000.txt && echo identical",
+    )
+    for line in listing:
+        document.add_paragraph().add_run(line).font.name = "Consolas"
+    document.add_paragraph("Hand in the output file.")
+    _, paragraphs = _paragraphs_of(_saved(document))
+    assert [code for _, _, code in paragraphs] == [False, True, False]
+
+
 def test_a_word_document_of_code_alone_is_added():
     import docx
     from docx.enum.style import WD_STYLE_TYPE
@@ -641,8 +660,8 @@ def test_a_word_document_of_code_alone_is_added():
 
 
 def test_word_code_after_a_list_is_code_not_the_last_items_content():
-    """Markdown reads an indented block after a list item as the item's content; a comment ends
-    the list first, so the commands are code and a fence among them closes nothing after."""
+    """Markdown reads a block indented four columns after a list item as the item's content; the
+    commands are indented four past it, code in the item, and a fence among them opens nothing."""
     import docx
 
     document = docx.Document()
@@ -656,7 +675,8 @@ def test_word_code_after_a_list_is_code_not_the_last_items_content():
     _, paragraphs = _paragraphs_of(_saved(document))
     assert paragraphs == [
         ("- Go to the source directory\n- Run the build:", "Building", False),
-        ("make -j4 all\n    ```sh\n    ./run_tests --verbose", "Building", True),
+        # (code in the last item: four columns past its content, which starts at column 2)
+        ("make -j4 all\n      ```sh\n      ./run_tests --verbose", "Building", True),
         ("The build must pass every test before you hand it in.", "Grading", False),
     ]
 
