@@ -37,8 +37,9 @@ FORMAT_VERSION = 8  # 2: chunk offsets after repeated text and headings fixed; 3
 # their <pre> lines, and a PDF is titled by its largest type; 6: a paragraph knows whether it is
 # code (Markdown's fenced or indented block, not a list item's content), and fences follow
 # CommonMark; 7: list items' content columns, and a fence ends the paragraph before it and the
-# one it closes; 8: a Word document's code (code styles, monospaced type) is code. Sections,
-# titles and passages change, so an index read the old way is rebuilt.
+# one it closes; 8: a Word document's code (code styles, monospaced type) is code, and code after a
+# list (Word's, a web page's <pre>) is code in its last item. Sections, titles and passages
+# change, so an index read the old way is rebuilt.
 MANIFEST = "manifest.json"
 
 
