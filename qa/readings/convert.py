@@ -32,7 +32,13 @@ from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
 from .front_matter import one_line, render_front_matter, set_front_matter
 from .htmltext import element_text, html_blocks, page_title, prepare_page
 from .pdftext import large_type_title, pdf_pages
-from .records import MAX_READING_BYTES, READING_SUFFIXES, parse_reading
+from .records import (
+    CODE_INDENT,
+    MAX_READING_BYTES,
+    READING_SUFFIXES,
+    list_content_column,
+    parse_reading,
+)
 
 __all__ = [
     "Imported",
@@ -63,11 +69,7 @@ URL_TYPES = {
     "text/markdown": "markdown",
     "text/x-markdown": "markdown",
 }
-_CODE_INDENT = "    "  # Markdown's indented code block
 _MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
-# A Markdown list item's line, up to where its content starts: a block after the list is the
-# last item's content unless indented four columns past that, which makes it code in the item.
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 
 
 @dataclass(frozen=True)
@@ -115,24 +117,23 @@ def render_markdown(blocks: list[tuple[str, str]]) -> str:
     Example: [('heading', 'Why'), ('text', 'Because.')] -> '## Why\\n\\nBecause.\\n'
     """
     out: list[str] = []
-    indent = _CODE_INDENT  # past the content column of a list still open
+    # Code is indented four columns past the content of a list still open (a block after the
+    # list is the last item's content, unless that far in), else four.
+    content_column = 0
     for kind, content in blocks:
         if kind == "heading":
             out.append("## " + one_line(content))
-            indent = _CODE_INDENT
+            content_column = 0
             continue
         lines = [line.rstrip() for line in content.strip("\n").split("\n") if line.strip()]
         if lines and kind == "code":
+            indent = " " * (content_column + CODE_INDENT)
             out.append("\n".join(indent + line for line in lines))
         elif lines:
             escaped = ["\\" + line if _MD_ESCAPE.match(line.lstrip()) else line for line in lines]
             out.append("\n".join(escaped))
-            items = [m for line in escaped if (m := _LIST_ITEM.match(line))]
-            indent = (
-                " " * len(items[-1].group(0).expandtabs(4)) + _CODE_INDENT
-                if items
-                else _CODE_INDENT
-            )
+            columns = [c for line in escaped if (c := list_content_column(line)) is not None]
+            content_column = columns[-1] if columns else 0
     return "\n\n".join(out) + "\n" if out else ""
 
 

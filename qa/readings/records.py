@@ -29,6 +29,8 @@ __all__ = [
     "citation_label",
     "reads_as_words",
     "mostly_prose",
+    "list_content_column",
+    "CODE_INDENT",
 ]
 
 READING_SUFFIXES = (".md", ".markdown", ".txt")
@@ -39,7 +41,7 @@ MAX_READING_BYTES = 20 * 1024 * 1024
 _HEADING = re.compile(
     r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$"
 )  # a closing "##" needs a space before it
-_CODE_INDENT = 4  # columns (a tab to the next multiple of 4)
+CODE_INDENT = 4  # columns of Markdown's indented code (a tab to the next multiple of 4)
 # What underlines a title or section in plain text (reStructuredText, AsciiDoc, README files).
 _TEXT_UNDERLINE = r"=+|-+|~+|\^+|\*+|\++"
 # Inline Markdown in a heading, reduced to the words a reader sees: images to their alt text, links
@@ -60,6 +62,23 @@ _PAGE_MARKER = re.compile(r"^<!--\s*page\s+(\d+)\s*-->$", re.IGNORECASE)
 _FENCE = re.compile(r"(`{3,})(?!.*`)|(~{3,})")
 # A list item's marker and the spaces after it: its content starts after them (CommonMark).
 _LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
+
+
+def list_content_column(line: str) -> int | None:
+    """The column a Markdown list item's content starts at, None when `line` opens no item.
+
+    As CommonMark has it: past the marker and the one to four spaces after it (one when there
+    are none or more, as then the rest is the content's own indent).
+
+    Example: '- item' -> 2; '  10. ten' -> 6; 'text' -> None
+    """
+    item = _LIST_ITEM.match(line.strip())
+    if item is None:
+        return None
+    marker = item.group(0)
+    spaces = len(marker.expandtabs(4)) - len(marker.rstrip())
+    column = len(line[: len(line) - len(line.lstrip())].expandtabs(4))
+    return column + len(marker.rstrip()) + (spaces if 0 < spaces <= 4 else 1)
 
 
 _TOKEN_PUNCTUATION = "()[]{}\"'“”‘’`,.;:!?"
@@ -240,19 +259,19 @@ class _Scan:
         column = len(line[:indent].expandtabs(4))
         # Four columns of indent make a line code (Markdown's indented code block): a "# comment"
         # or a "----" there is text, not a heading.
-        code = column >= _CODE_INDENT
+        code = column >= CODE_INDENT
         # Inside a list item, columns count from its content's: a fence may open there.
         inside = self.list_column is not None and column >= self.list_column
         inner = column - self.list_column if inside else column
         if self.markdown and self.fence is not None:  # inside ``` or ~~~: no headings, blanks kept
             # (closed by a run of the same mark, at least as long, and nothing after it; the
             # text after the closing line is a paragraph of its own)
-            closes = column - self.fence_column < _CODE_INDENT and bare.startswith(self.fence)
+            closes = column - self.fence_column < CODE_INDENT and bare.startswith(self.fence)
             if closes and not bare.strip(self.fence[0]):
                 self.fence = None
                 self.close(pos + len(line))
             return
-        fenced = self.markdown and 0 <= inner < _CODE_INDENT
+        fenced = self.markdown and 0 <= inner < CODE_INDENT
         opening = _FENCE.match(bare) if fenced else None
         if opening:
             self.fence, self.fence_column = opening.group(1) or opening.group(2), column
@@ -299,14 +318,12 @@ class _Scan:
             # Inside a list item (at its content's column or past it) a block is the item's
             # content, a nested item or a paragraph, unless four columns past that: code, as
             # Markdown reads it. Elsewhere four columns make code and end a list.
-            self.block_is_code = inner >= _CODE_INDENT if inside else code
+            self.block_is_code = inner >= CODE_INDENT if inside else code
             if not inside:
                 self.list_column = None
-            item = None if self.block_is_code else _LIST_ITEM.match(bare)
-            if item:
-                spaces = len(item.group(0).expandtabs(4)) - len(item.group(0).rstrip())
-                width = len(item.group(0).rstrip()) + (spaces if 0 < spaces <= 4 else 1)
-                self.list_column = column + width
+            content = None if self.block_is_code else list_content_column(line)
+            if content is not None:
+                self.list_column = content
 
 
 def parse_reading(
