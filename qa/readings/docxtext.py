@@ -82,9 +82,8 @@ def _monospaced(paragraph) -> bool:
 _BODY_TYPE_SHARE = 0.9
 
 
-def _code_or_heading_style(paragraph) -> bool:
-    style = _style_name(paragraph)
-    return bool(_CODE_STYLE.fullmatch(style)) or style == "title" or style.startswith("heading")
+def _heading_style(style: str) -> bool:
+    return style == "title" or style.startswith("heading")
 
 
 def _is_list_item(paragraph, style: str) -> bool:
@@ -121,19 +120,26 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
             code.clear()
 
     parts = list(document.iter_inner_content())
+    styles = ["" if isinstance(p, Table) else _style_name(p) for p in parts]
     # Monospaced type marks code only where it stands out from the body's type: in a document
     # typed in Courier throughout (nine tenths of its plain paragraphs' text, or more) it says
     # nothing, and its paragraphs stay prose. A lab sheet that is mostly code still has its
     # prose in another type.
     plain = [
-        p
-        for p in parts
-        if not isinstance(p, Table) and p.text.strip() and not _code_or_heading_style(p)
+        i
+        for i, (p, style) in enumerate(zip(parts, styles, strict=True))
+        if not isinstance(p, Table)
+        and p.text.strip()
+        and not _CODE_STYLE.fullmatch(style)
+        and not _heading_style(style)
     ]
-    typed = sum(len(p.text) for p in plain if _monospaced(p))
-    fonts_mark_code = typed < _BODY_TYPE_SHARE * sum(len(p.text) for p in plain)
+    typed = {i for i in plain if _monospaced(parts[i])}
+    if sum(len(parts[i].text) for i in typed) >= _BODY_TYPE_SHARE * sum(
+        len(parts[i].text) for i in plain
+    ):
+        typed = set()  # the body's own type
 
-    for part in parts:
+    for i, (part, style) in enumerate(zip(parts, styles, strict=True)):
         if isinstance(part, Table):
             end_list()
             end_code()
@@ -146,12 +152,11 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
             if rows:
                 blocks.append(("text", "\n".join(rows)))
             continue
-        style = _style_name(part)
         text = one_line(part.text)
         if not text:
             continue
-        heading = style == "title" or style.startswith("heading")
-        if not heading and (_CODE_STYLE.fullmatch(style) or fonts_mark_code and _monospaced(part)):
+        heading = _heading_style(style)
+        if not heading and (_CODE_STYLE.fullmatch(style) or i in typed):
             end_list()  # the code's lines kept as they are
             code.extend(line.rstrip() for line in part.text.split("\n") if line.strip())
             continue
