@@ -342,10 +342,9 @@ def choice_margin(
         return tuple(round(ranking_score(runs[i]["results"][s.name]), 6) for s in left_out)
 
     totals = [pooled_total(run, groups)[0] for run in runs]
+    chosen = reported(best)
     others = [
-        i
-        for i in range(len(configs))
-        if i != best and (not left_out or reported(i) != reported(best))
+        i for i in range(len(configs)) if i != best and (not left_out or reported(i) != chosen)
     ]
     if not others:
         return {"questions": None, "next": {}, "left_out_hit@1": {}}
