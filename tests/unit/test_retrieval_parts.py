@@ -288,37 +288,51 @@ def test_plain_text_has_no_code_and_fences_are_read_as_the_reader_reads_them():
     assert spans["The rest is prose again."] is False
 
 
+def _sentence_terms(own, **fields):
+    """`SentenceTerms` over a 0/1 word matrix `own` (rows: sentences): no heading words, none
+    continuing another, no code, no pointer, but for `fields`."""
+    from scipy import sparse
+
+    from qa.answering.features import SentenceTerms
+
+    own = sparse.csr_matrix(np.array(own, dtype=np.float32))
+    n = own.shape[0]
+    defaults = {
+        "own": own,
+        "heading": sparse.csr_matrix(own.shape, dtype=np.float32),
+        "window": own,
+        "window_norm": np.ones(n, dtype=np.float32),
+        "previous": np.full(n, -1),
+        "continues": np.zeros(0, dtype=np.int64),
+        "code": np.zeros(n, dtype=bool),
+        "pointer": np.zeros(n, dtype=bool),
+    }
+    return SentenceTerms(**{**defaults, **fields})
+
+
+def _scored(similarity, terms_):
+    """The sentences scored with the shipped settings, every word of the question weighing one
+    and no answer type asked."""
+    from qa.answering.fusion import score_sentences
+
+    columns = terms_.own.shape[1]
+    return score_sentences(
+        np.array(similarity, dtype=np.float32),
+        terms_,
+        np.zeros(len(similarity), dtype=np.float32),
+        np.ones(columns, dtype=np.float32),
+        float(columns),
+        RetrievalSettings(),
+    )
+
+
 def test_a_passage_is_ranked_by_its_prose_not_by_its_code():
     """A code line that holds the question's words scores below a prose sentence that holds
     fewer: the code sentence's own score, and two code lines read together, are moved below."""
     from dataclasses import replace
 
-    from scipy import sparse
-
-    from qa.answering.features import SentenceTerms
-    from qa.answering.fusion import score_sentences
-
-    own = sparse.csr_matrix(np.array([[1, 1, 1], [1, 0, 0], [1, 1, 0]], dtype=np.float32))
-    none = sparse.csr_matrix((3, 3), dtype=np.float32)
-    terms_ = SentenceTerms(
-        own=own,
-        heading=none,
-        window=own,
-        window_norm=np.ones(3, dtype=np.float32),
-        previous=np.array([-1, -1, -1]),
-        continues=np.zeros(0, dtype=np.int64),
-        code=np.array([True, False, False]),
-        pointer=np.zeros(3, dtype=bool),
-    )
-    weights = np.ones(3, dtype=np.float32)
-    scores = score_sentences(
-        np.array([0.9, 0.3, 0.4], dtype=np.float32),
-        terms_,
-        np.zeros(3, dtype=np.float32),
-        weights,
-        3.0,
-        RetrievalSettings(),
-    )
+    terms_ = _sentence_terms([[1, 1, 1], [1, 0, 0], [1, 1, 0]], code=np.array([True, False, False]))
+    scores = _scored([0.9, 0.3, 0.4], terms_)
     assert np.argmax(scores.score) == 2
     assert scores.score[0] < scores.score[1] < scores.score[2]
     assert scores.similarity[0] == pytest.approx(0.9)  # (the confidence still sees it)
@@ -330,24 +344,10 @@ def test_a_passage_is_ranked_by_its_prose_not_by_its_code():
         continues=np.array([1]),
         code=np.array([False, True, False]),
     )
-    scores = score_sentences(
-        np.array([0.3, 0.9, 0.4], dtype=np.float32),
-        introduced,
-        np.zeros(3, dtype=np.float32),
-        weights,
-        3.0,
-        RetrievalSettings(),
-    )
+    scores = _scored([0.3, 0.9, 0.4], introduced)
     assert scores.read_with_previous[1] and scores.score[1] > scores.score[2]
     both_code = replace(introduced, code=np.array([True, True, False]))
-    scores = score_sentences(
-        np.array([0.3, 0.9, 0.4], dtype=np.float32),
-        both_code,
-        np.zeros(3, dtype=np.float32),
-        weights,
-        3.0,
-        RetrievalSettings(),
-    )
+    scores = _scored([0.3, 0.9, 0.4], both_code)
     assert scores.score[1] < scores.score[2]
 
 
@@ -388,7 +388,6 @@ def test_a_sentence_pointing_to_another_part_of_the_reading_loses_an_answer_type
     it points to answers. The pointer scores what an answer type adds less, and only that."""
     from dataclasses import replace
 
-    from qa.answering.fusion import score_sentences
     from qa.answering.retrieve import Retriever
 
     text = (
@@ -399,15 +398,8 @@ def test_a_sentence_pointing_to_another_part_of_the_reading_loses_an_answer_type
     retriever = Retriever(index, fake_embedder)
     terms_ = retriever.sentences.terms
     assert terms_.pointer.tolist() == [True, False]
-    same = np.full(2, 0.5, dtype=np.float32)
-    weights = np.ones(max(1, len(retriever.lexicon.vocabulary)), dtype=np.float32)
-    scores = score_sentences(
-        same, terms_, np.zeros(2, np.float32), weights, 1.0, RetrievalSettings()
-    )
-    unmarked = replace(terms_, pointer=np.zeros(2, dtype=bool))
-    before = score_sentences(
-        same, unmarked, np.zeros(2, np.float32), weights, 1.0, RetrievalSettings()
-    )
+    scores = _scored([0.5, 0.5], terms_)
+    before = _scored([0.5, 0.5], replace(terms_, pointer=np.zeros(2, dtype=bool)))
     assert scores.score[0] == pytest.approx(before.score[0] - RetrievalSettings().sent_type)
     assert scores.score[1] == pytest.approx(before.score[1])
 
@@ -417,26 +409,15 @@ def test_a_pointer_read_with_the_sentence_after_it_still_loses_an_answer_types_w
     leans on the first and is scored read with it; the pair holds the pointer."""
     from dataclasses import replace
 
-    from scipy import sparse
-
-    from qa.answering.features import SentenceTerms
-    from qa.answering.fusion import score_sentences
-
-    own = sparse.csr_matrix(np.array([[1, 1], [0, 0]], dtype=np.float32))
-    terms_ = SentenceTerms(
-        own=own,
-        heading=sparse.csr_matrix((2, 2), dtype=np.float32),
-        window=sparse.csr_matrix(np.array([[1, 1], [1, 1]], dtype=np.float32)),
-        window_norm=np.ones(2, dtype=np.float32),
+    terms_ = _sentence_terms(
+        [[1, 1], [0, 0]],
+        window=_sentence_terms([[1, 1], [1, 1]]).own,
         previous=np.array([-1, 0]),
         continues=np.array([1]),
-        code=np.zeros(2, dtype=bool),
         pointer=np.array([True, False]),
     )
-    args = (np.array([0.8, 0.1], np.float32),)
-    rest = (np.zeros(2, np.float32), np.ones(2, np.float32), 2.0, RetrievalSettings())
-    marked = score_sentences(*args, terms_, *rest)
-    unmarked = score_sentences(*args, replace(terms_, pointer=np.zeros(2, dtype=bool)), *rest)
+    marked = _scored([0.8, 0.1], terms_)
+    unmarked = _scored([0.8, 0.1], replace(terms_, pointer=np.zeros(2, dtype=bool)))
     assert marked.read_with_previous[1] and unmarked.read_with_previous[1]
     assert marked.score[1] == pytest.approx(unmarked.score[1] - RetrievalSettings().sent_type)
 
