@@ -9,6 +9,7 @@ gets `model`, and a unit test that does is stopped at collection: it belongs in 
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -24,8 +25,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # The ONNX copy of the model is exported once per test session into a temporary folder
-# (never ~/.cache).
-os.environ.setdefault("QA_CACHE_DIR", tempfile.mkdtemp(prefix="qa-test-onnx-"))
+# (never ~/.cache), removed when the session ends (the export is about 140 MB).
+if "QA_CACHE_DIR" not in os.environ:
+    os.environ["QA_CACHE_DIR"] = tempfile.mkdtemp(prefix="qa-test-onnx-")
+    atexit.register(shutil.rmtree, os.environ["QA_CACHE_DIR"], ignore_errors=True)
 
 LAYERS = ("unit", "model", "app", "browser")
 # The fixtures that load the real model: a test that takes one (directly or through another

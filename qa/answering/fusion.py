@@ -115,16 +115,35 @@ def best_per_chunk(score: np.ndarray, chunk_start: np.ndarray) -> np.ndarray:
     return np.maximum.reduceat(score, chunk_start)
 
 
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks from 1, highest value first; equal values share the best of their ranks.
+
+    Example: [0.0, 0.9, 0.0, 0.3] -> [3, 1, 3, 2]
+    """
+    order = np.argsort(-values, kind="stable")
+    ordered = values[order]
+    # Where a run of equal values starts, its position + 1; carried along the run.
+    starts = np.r_[True, ordered[1:] != ordered[:-1]] if ordered.size else np.zeros(0, bool)
+    run_rank = np.maximum.accumulate(np.where(starts, np.arange(1, values.size + 1), 0))
+    rank = np.empty(values.size, dtype=np.int64)
+    rank[order] = run_rank
+    return rank
+
+
 def reciprocal_rank_fusion(
     signals: dict[str, tuple[np.ndarray, float]], rrf_k: float
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Fuse signals by weighted reciprocal rank: sum of weight / (rrf_k + rank), ranks from 1.
 
+    Items with equal values of a signal share its rank (the best of theirs): the chunks without a
+    word of the question all rank alike on BM25, instead of the reading's first ones ranking above
+    its last.
+
     Args:
         signals: name -> (a value per item, higher better; the signal's weight).
 
     Returns:
-        (the fused score per item, each signal's rank per item). Ties keep the items' order.
+        (the fused score per item, each signal's rank per item).
 
     Example: {'a': ([0.9, 0.1], 1.0)}, rrf_k=60 -> ([1/61, 1/62], {'a': [1, 2]})
     """
@@ -132,9 +151,7 @@ def reciprocal_rank_fusion(
     fused = np.zeros(size, dtype=np.float64)
     ranks: dict[str, np.ndarray] = {}
     for name, (values, weight) in signals.items():
-        order = np.argsort(-values, kind="stable")
-        rank = np.empty(size, dtype=np.int64)
-        rank[order] = np.arange(1, size + 1)
+        rank = _ranks(np.asarray(values))
         ranks[name] = rank
         fused += weight / (rrf_k + rank)
     return fused, ranks

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import Stemmer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa.answering.confidence import Evidence, answerable
 from qa.answering.fusion import reciprocal_rank_fusion
@@ -489,6 +491,25 @@ def test_reciprocal_rank_fusion_as_documented():
         {"a": (np.array([0.9, 0.1]), 1.0), "b": (np.array([0.0, 5.0]), 2.0)}, 60.0
     )
     assert fused[1] > fused[0]  # the heavier signal wins
+
+
+def test_reciprocal_rank_fusion_gives_equal_values_one_rank():
+    # Chunks without a question word (BM25 0) rank alike wherever they sit in the reading.
+    lexical = np.array([0.0, 2.5, 0.0, 0.0, 1.0])
+    fused, ranks = reciprocal_rank_fusion({"lexical": (lexical, 1.0)}, 60.0)
+    assert list(ranks["lexical"]) == [3, 1, 3, 3, 2]
+    assert fused[0] == fused[2] == fused[3] == pytest.approx(1 / 63)
+    # Ties with another signal: that signal alone orders them.
+    dense = np.array([0.1, 0.5, 0.3, 0.2, 0.4])
+    fused, _ = reciprocal_rank_fusion({"lexical": (lexical, 1.0), "dense": (dense, 1.0)}, 60.0)
+    assert list(np.argsort(-fused, kind="stable")) == [1, 4, 2, 3, 0]
+
+
+@given(st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0]), min_size=1, max_size=40))
+def test_fusion_ranks_agree_with_competition_ranking(values):
+    _, ranks = reciprocal_rank_fusion({"a": (np.array(values), 1.0)}, 60.0)
+    expected = [1 + sum(other > v for other in values) for v in values]
+    assert list(ranks["a"]) == expected
 
 
 def test_answerable_as_documented():
