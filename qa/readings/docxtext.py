@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from .front_matter import one_line
-from .records import mostly_prose
+from .records import BODY_TYPE_SHARE, monospaced_font, mostly_prose
 
 __all__ = ["docx_blocks"]
 
@@ -29,17 +29,13 @@ def _style_name(paragraph) -> str:
 
 
 # Style names that Word and its templates give code (matched whole, a number after allowed:
-# "Code", "HTML Preformatted", "Plain Text", "Source Code 2"; not "Course Code" or "Postal Code"),
-# and the families of monospaced type.
+# "Code", "HTML Preformatted", "Plain Text", "Source Code 2"; not "Course Code" or "Postal Code").
+# (The families of monospaced type are `records.monospaced_font`'s, shared with the PDF reader.)
 _CODE_STYLE = re.compile(
     r"(?:(?:(?:html|source|program|block|inline) )?code(?: (?:block|listing|text))?"
     r"|(?:html )?preformatted(?: text)?|verbatim|macro text|plain text"
     r"|(?:code|source|program) listing|console|terminal)"
     r"(?: \d+)?"
-)
-_MONOSPACED = re.compile(
-    r"\bmono(?:space)?\b|freemono|courier|consolas|menlo|monaco|lucida console|typewriter"
-    r"|inconsolata|cascadia|\bcode\b"  # not "Monotype Corsiva"
 )
 
 
@@ -72,14 +68,11 @@ def _monospaced(paragraph) -> bool:
         paragraph_font = _style_font(paragraph.style)
         runs = [run for run in paragraph.runs if run.text.strip()]
         return bool(runs) and all(
-            _MONOSPACED.search(_font_name(run.font) or _style_font(run.style) or paragraph_font)
+            monospaced_font(_font_name(run.font) or _style_font(run.style) or paragraph_font)
             for run in runs
         )
     except (KeyError, ValueError, AttributeError):  # a style the document names but lacks
         return False
-
-
-_BODY_TYPE_SHARE = 0.9
 
 
 def _heading_style(style: str) -> bool:
@@ -134,7 +127,7 @@ def docx_blocks(document) -> tuple[list[tuple[str, str]], str]:
         and not _heading_style(style)
     ]
     typed = {i for i in plain if _monospaced(parts[i])}
-    if sum(len(parts[i].text) for i in typed) >= _BODY_TYPE_SHARE * sum(
+    if sum(len(parts[i].text) for i in typed) >= BODY_TYPE_SHARE * sum(
         len(parts[i].text) for i in plain
     ):
         typed = set()  # the body's own type

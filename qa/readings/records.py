@@ -31,6 +31,8 @@ __all__ = [
     "mostly_prose",
     "list_content_column",
     "CODE_INDENT",
+    "monospaced_font",
+    "BODY_TYPE_SHARE",
 ]
 
 READING_SUFFIXES = (".md", ".markdown", ".txt")
@@ -108,9 +110,9 @@ _CODE_MARK = re.compile(r"(?:#|//|--|;|\$ |>>> )")  # a comment or a prompt open
 
 def mostly_prose(text: str) -> bool:
     """Whether most lines of a block set as code by its source (a web page's `<pre>`, a Word
-    document's code style or monospaced type) are lines of prose (a poem, a plain-text page, an
-    RFC), not code: each `reads_as_words`, holds a word of grammar ("the", "of", "is"…), and
-    opens with no comment or prompt mark.
+    document's code style or monospaced type, a PDF's monospaced type) are lines of prose (a poem,
+    a plain-text page, an RFC), not code: each `reads_as_words`, holds a word of grammar ("the",
+    "of", "is"…), and opens with no comment or prompt mark.
 
     Example: 'Whose woods these are I think I know.' -> True; 'sudo apt install nginx' -> False
     """
@@ -121,6 +123,35 @@ def mostly_prose(text: str) -> bool:
         grammar = _GRAMMAR_WORDS.intersection(bare)
         prose += reads_as_words(line) and bool(grammar) and not _CODE_MARK.match(line)
     return prose * 2 > len(lines)
+
+
+# The families of monospaced type, matched in a font's name split into words: Courier and its
+# clones (TeX Gyre Cursor), the Mono and Code families (DejaVu Sans Mono, Source Code Pro, Nimbus
+# Mono, Latin Modern Mono), TeX's typewriter fonts (cmtt, cmsltt, sftt, txtt), Consolas, Menlo,
+# Monaco, Lucida Console, Inconsolata; not Monotype Corsiva.
+_MONOSPACED = re.compile(
+    r"\bmono(?:space)?\b|freemono|courier|consolas|menlo|monaco|lucida console|typewriter"
+    r"|inconsolata|cascadia|\bcode\b|lm ?mono|nimbus ?mon|gyre ?cursor"
+    r"|\b(?:cm|ec|sf|tc|tx|px|lm)[a-z]*tt\b"
+)
+# Where a font's name (as a PDF writes it, "DejaVuSansMono-Bold", "CMTT10") parts into words: a
+# small letter before a capital, the last of a run of capitals before a word, letters and digits.
+_NAME_BREAK = re.compile(
+    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])"
+)
+# Monospaced type that fills this share of a document's text, or more, is its body type (a text
+# file printed in Courier, a memo typed in it throughout): it marks no code there.
+BODY_TYPE_SHARE = 0.9
+
+
+def monospaced_font(name: str) -> bool:
+    """Whether a font's name, as Word or a PDF gives it, is that of a monospaced family.
+
+    Example: 'Courier New' -> True; 'DejaVuSansMono-Bold' -> True; 'CMTT10' -> True;
+        'LMMono10-Regular' -> True; 'Monotype Corsiva' -> False; 'CMR10' -> False
+    """
+    words = re.sub(r"[\W_]+", " ", _NAME_BREAK.sub(" ", name)).casefold()
+    return bool(_MONOSPACED.search(words))
 
 
 def _underlines(rule: str, line: str) -> bool:

@@ -10,7 +10,7 @@ import qa.readings.corpus
 from qa.errors import ReadingError
 from qa.index.chunk import ChunkSettings, chunk_reading
 from qa.readings.corpus import corpus_files, load_corpus, read_reading
-from qa.readings.records import citation_label, parse_reading
+from qa.readings.records import citation_label, monospaced_font, parse_reading
 
 
 def texts(reading) -> list[str]:
@@ -243,6 +243,55 @@ def test_a_corpus_without_readings_is_an_error(tmp_path):
 )
 def test_citation_label(args, label):
     assert citation_label(*args) == label
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Courier New",  # as Word names fonts
+        "consolas",
+        "Source Code Pro",
+        "Courier",  # as a PDF names them, a subset's tag taken off
+        "CourierNewPS-BoldMT",
+        "DejaVuSansMono-Bold",
+        "NimbusMonoPS-Regular",
+        "NimbusMonL-Regu",
+        "Menlo-Regular",
+        "SFMono-Regular",
+        "LucidaConsole",
+        "Inconsolata",
+        "TeXGyreCursor-Regular",
+        "CMTT10",  # TeX's typewriter type: Computer Modern, its slanted cut, EC, Latin Modern
+        "CMSLTT10",
+        "SFTT1000",
+        "LMMono10-Regular",
+        "lmmono10",
+    ],
+)
+def test_monospaced_fonts_are_known_by_their_names(name):
+    assert monospaced_font(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "Helvetica",
+        "Times-Roman",
+        "Monotype Corsiva",
+        "MonotypeCorsiva",
+        "CMR10",
+        "CMTI10",
+        "CMSL10",
+        "NimbusRomNo9L-Regu",
+        "NimbusSanL-Bold",
+        "ArialMT",
+        "Calibri",
+        "Mongolian Baiti",
+    ],
+)
+def test_proportional_fonts_are_not_monospaced(name):
+    assert not monospaced_font(name)
 
 
 def test_fenced_code_keeps_comment_lines_and_blank_lines_inside_one_paragraph():
