@@ -1,9 +1,10 @@
-"""Small valid PDFs for tests: one Helvetica text line per entry (11 pt unless a size is given),
-or pages with no text layer."""
+"""Small valid PDFs for tests: one text line per entry, in Helvetica or, for a `Courier` line, in
+Courier (11 pt unless a size is given), or pages with no text layer."""
 
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 
 
 def _escape(text: str) -> str:
@@ -15,17 +16,26 @@ def wrap_paragraphs(paragraphs: list[str], width: int = 80) -> list[str]:
     return [line for para in paragraphs for line in textwrap.wrap(para, width)]
 
 
-Line = str | tuple[str, float]
+@dataclass(frozen=True)
+class Courier:
+    """A line set in Courier, a monospaced font, as a listing is (leading spaces are drawn)."""
+
+    text: str
+    size: float = 11.0
+
+
+Line = str | tuple[str, float] | Courier
 
 
 def make_pdf(pages: list[list[Line] | None], title: str | None = None) -> bytes:
     """A PDF whose page i shows the lines `pages[i]` top to bottom; None draws a picture, no text.
 
-    A line is its text (set in 11 pt) or (text, size in points); the space between baselines
-    grows with the size, as a typesetter's would.
+    A line is its text (set in Helvetica, 11 pt), (text, size in points) in Helvetica, or
+    `Courier(text, size=11)` in Courier (a second font resource, /F2); the space between
+    baselines grows with the size, as a typesetter's would.
 
-    Example: make_pdf([[("Deltas", 24), "Hello."], None]) -> a 2-page PDF, text on page 1 only,
-    its first line set large.
+    Example: make_pdf([[("Deltas", 24), "Run:", Courier("make all")], None]) -> a 2-page PDF,
+    text on page 1 only, its first line set large, its last in Courier.
     """
     objects: list[bytes] = []
 
@@ -35,19 +45,28 @@ def make_pdf(pages: list[list[Line] | None], title: str | None = None) -> bytes:
 
     catalog = add(b"")  # filled in below, once the page tree's number is known
     tree = add(b"")
-    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    fonts = {
+        name: add(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /%s /Encoding /WinAnsiEncoding >>" % base
+        )
+        for name, base in (("F1", b"Helvetica"), ("F2", b"Courier"))
+    }
     kids = []
     for lines in pages:
         if lines is None:
             stream = b"0.2 0.4 0.8 rg 72 400 300 300 re f"
         else:
             ops = ["BT", "/F1 11 Tf", "14 TL", "72 770 Td"]
-            size = 11.0
+            font, size = "F1", 11.0
             for line in lines:
-                text, line_size = (line, 11.0) if isinstance(line, str) else line
-                if line_size != size:
-                    size = line_size
-                    ops.append(f"/F1 {size:g} Tf {size * 14 / 11:.1f} TL")
+                if isinstance(line, Courier):
+                    text, line_font, line_size = line.text, "F2", line.size
+                else:
+                    text, line_size = (line, 11.0) if isinstance(line, str) else line
+                    line_font = "F1"
+                if (line_font, line_size) != (font, size):
+                    font, size = line_font, line_size
+                    ops.append(f"/{font} {size:g} Tf {size * 14 / 11:.1f} TL")
                 ops.append(f"({_escape(text)}) Tj T*")
             ops.append("ET")
             stream = "\n".join(ops).encode("cp1252")
@@ -55,7 +74,8 @@ def make_pdf(pages: list[list[Line] | None], title: str | None = None) -> bytes:
         kids.append(
             add(
                 f"<< /Type /Page /Parent {tree} 0 R /MediaBox [0 0 612 792] /Resources << "
-                f"/Font << /F1 {font} 0 R >> >> /Contents {content} 0 R >>".encode()
+                f"/Font << /F1 {fonts['F1']} 0 R /F2 {fonts['F2']} 0 R >> >> "
+                f"/Contents {content} 0 R >>".encode()
             )
         )
     objects[catalog - 1] = f"<< /Type /Catalog /Pages {tree} 0 R >>".encode()
