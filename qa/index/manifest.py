@@ -30,7 +30,7 @@ __all__ = [
     "ReadingEntry",
 ]
 
-FORMAT_VERSION = 8  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
+FORMAT_VERSION = 9  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
 # never a heading; 4: headings read as their words (no Markdown links, emphasis or permalink marks),
 # HTML comments are not text, plain text's underlined lines and PDFs' numbered lines are headings,
 # and web pages keep headings and lists trafilatura dropped; 5: web pages keep their loose text and
@@ -38,7 +38,9 @@ FORMAT_VERSION = 8  # 2: chunk offsets after repeated text and headings fixed; 3
 # code (Markdown's fenced or indented block, not a list item's content), and fences follow
 # CommonMark; 7: list items' content columns, and a fence ends the paragraph before it and the
 # one it closes; 8: a Word document's code (code styles, monospaced type) is code, and code after a
-# list (Word's, a web page's <pre>) is code in its last item. Sections, titles and passages
+# list (Word's, a web page's <pre>) is code in its last item; 9: a PDF's lines set in monospaced
+# type are code, kept line by line (not joined into a paragraph nor taken for headings), and
+# TeX's typewriter fonts count as monospaced in Word documents too. Sections, titles and passages
 # change, so an index read the old way is rebuilt.
 MANIFEST = "manifest.json"
 

@@ -7,11 +7,15 @@ Web pages go through trafilatura, which keeps the article and drops menus, cooki
 related links, footers and scripts; PDFs through pypdf, whose hard-wrapped lines are joined back
 into paragraphs; Word documents (.docx) through python-docx, their Title and Heading styles as
 sections. Markdown and text files are copied as they are. The trade-off: the PDF paragraph
-and heading rules are heuristics on line lengths and punctuation (no font information), so an
-unusual layout may split or merge a paragraph; the text itself is always the PDF's own. A PDF's
-title is the caller's, else its /Title metadata (placeholders such as "Untitled" or a file name
-skipped), else the text set in the largest type on page 1 when that stands out from the body
-text, else its first line: font sizes serve the title only, read in a second pass over page 1.
+and heading rules are heuristics on line lengths and punctuation, so an unusual layout may split
+or merge a paragraph; the text itself is always the PDF's own. Two things are read from a PDF's
+fonts. Their names: lines set wholly in a monospaced font (Courier, a Mono family, TeX's cmtt)
+are code, written as Markdown's indented code like a Word document's or a web page's, unless
+that font is the body's own type. Their sizes: a PDF's title is the caller's, else its /Title
+metadata (placeholders such as "Untitled" or a file name skipped), else the text set in the
+largest type on page 1 when that stands out from the body text, else its first line (the sizes
+are read in a second pass over page 1). A page whose fonts pypdf cannot report is read without
+them, never refused.
 """
 
 from __future__ import annotations
@@ -31,12 +35,13 @@ from .docxtext import docx_blocks
 from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
 from .front_matter import one_line, render_front_matter, set_front_matter
 from .htmltext import element_text, html_blocks, page_title, prepare_page
-from .pdftext import large_type_title, pdf_pages
+from .pdftext import large_type_title, monospaced_lines, pdf_pages
 from .records import (
     CODE_INDENT,
     MAX_READING_BYTES,
     READING_SUFFIXES,
     list_content_column,
+    monospaced_font,
     parse_reading,
 )
 
@@ -70,6 +75,8 @@ URL_TYPES = {
     "text/x-markdown": "markdown",
 }
 _MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
+# The tag a PDF writer puts before the name of a font it embeds a subset of ("ABCDEF+CMTT10").
+_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 
 
 @dataclass(frozen=True)
@@ -250,7 +257,8 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     Raises `ReadingError` for a broken or password-protected PDF, and for one without a text
     layer (a scan), which must be OCRed first.
     """
-    pages, labels, info, sized = _read_pdf(data, source)
+    read = _read_pdf(data, source)
+    pages, labels, info = read.pages, read.labels, read.info
     if not pages:
         raise ReadingError(f"{source}: the PDF has no pages.")
     numbers = (
@@ -259,8 +267,8 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
         else list(range(1, len(pages) + 1))
     )
     meta_title = _pdf_title(info)
-    type_title = large_type_title(sized)
-    parsed, first_line = pdf_pages(pages, numbers, meta_title or type_title)
+    type_title = large_type_title(read.sized)
+    parsed, first_line = pdf_pages(pages, numbers, meta_title or type_title, read.monospaced)
     if not any(page.blocks for page in parsed):
         raise ReadingError(
             f"{source}: no extractable text; OCR it first (e.g. `ocrmypdf in.pdf out.pdf`), "
@@ -289,11 +297,19 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     )
 
 
-def _read_pdf(
-    data: bytes, source: str
-) -> tuple[list[str], list[str], object, list[tuple[str, float]]]:
-    """The text of each page, the page labels, the document information of a PDF, and page 1's
-    text piece by piece with its type size (see `_sized_text`)."""
+@dataclass(frozen=True)
+class _PdfText:
+    """What is read from a PDF before its lines are made paragraphs."""
+
+    pages: list[str]  # the text of each page
+    monospaced: list[frozenset[int]]  # each page's lines set in monospaced type (`_page_text`)
+    labels: list[str]  # the page labels
+    info: object  # the document information (title, author, dates), or None
+    sized: list[tuple[str, float]]  # page 1's text piece by piece, with sizes (`_sized_text`)
+
+
+def _read_pdf(data: bytes, source: str) -> _PdfText:
+    """The text of a PDF's pages with what their fonts tell, its page labels and information."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
@@ -320,8 +336,10 @@ def _read_pdf(
                     f"{source}: the PDF is password-protected; save an unencrypted copy "
                     "(e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and add that."
                 )
-        return (
-            [page.extract_text() or "" for page in reader.pages],
+        texts = [_page_text(page) for page in reader.pages]
+        return _PdfText(
+            [text for text, _ in texts],
+            [typed for _, typed in texts],
             list(reader.page_labels),
             reader.metadata,
             _sized_text(reader),
@@ -340,6 +358,28 @@ def _read_pdf(
         ) from exc
     finally:
         quiet.setLevel(level)
+
+
+def _page_text(page) -> tuple[str, frozenset[int]]:
+    """A page's text, and the indexes of its lines set wholly in monospaced type.
+
+    The fonts are reported by the pass that extracts the text, through a visitor. Code is found
+    from them alone, so a page pypdf cannot walk with a visitor is extracted again without one and
+    has no code, never an error (a damaged page that cannot be extracted either still raises): a
+    code heuristic must not make a readable PDF unreadable.
+    """
+    pieces: list[tuple[str, bool]] = []
+
+    def visit(text, cm, tm, font, font_size) -> None:
+        # (a piece in an unknown font has no dictionary: not monospaced, so its line is no code)
+        name = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
+        pieces.append((text, monospaced_font(_SUBSET_TAG.sub("", name.lstrip("/")))))
+
+    try:
+        text = page.extract_text(visitor_text=visit) or ""
+    except Exception:  # pypdf raises many kinds on damaged content
+        return page.extract_text() or "", frozenset()
+    return text, monospaced_lines(text, pieces)
 
 
 def _sized_text(reader) -> list[tuple[str, float]]:

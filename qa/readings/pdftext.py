@@ -1,4 +1,4 @@
-"""Turn the text lines a PDF gives per page back into paragraphs and headings.
+"""Turn the text lines a PDF gives per page back into paragraphs, headings and code.
 
 pypdf returns each page as hard-wrapped lines, usually with no blank line between paragraphs. This
 module joins the lines of a paragraph (undoing end-of-line hyphenation), ends a paragraph at a line
@@ -7,8 +7,14 @@ without final punctuation as a heading (a numbered one too, "2.1. Method", unles
 beside it makes it a list item), and drops page furniture: bare page numbers, running headers or
 footers repeated on most pages, and running heads that carry their page's number ("Chapter 2:
 Sediment 37") on two pages or more. The trade-off: these are rules on line lengths and punctuation,
-not on fonts, so they read ordinary prose well and odd layouts (columns, tables) less well; no word
-of the text is ever changed except a split word rejoined.
+so they read ordinary prose well and odd layouts (columns, tables) less well; no word of the text
+is ever changed except a split word rejoined.
+
+From the fonts, two things are read. Lines set wholly in monospaced type (`monospaced_lines`, fed
+the font of every piece of text pypdf reports) are code: a run of them is one code block, its lines
+kept as they are (never joined, never a heading, never a page number), unless most of them read as
+prose or monospaced type is the document's body type (nine tenths of its text or more, as a text
+file printed in Courier), when they are read as any other lines.
 
 The title candidate is the text set in the largest type on page 1 when it stands out from the
 body text (`large_type_title`, fed the sizes pypdf reports for page 1), since journal articles
@@ -20,9 +26,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["PdfPage", "pdf_pages", "join_lines", "large_type_title"]
+from .records import BODY_TYPE_SHARE, mostly_prose
+
+__all__ = ["PdfPage", "pdf_pages", "join_lines", "large_type_title", "monospaced_lines"]
 
 _PAGE_NUMBER = re.compile(
     r"(?i)^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,7})\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$"
@@ -39,7 +48,7 @@ _TITLE_SCALE = 1.2
 
 @dataclass(frozen=True)
 class PdfPage:
-    """One page as blocks: ('heading' | 'text', content), in reading order."""
+    """One page as blocks: ('heading' | 'text' | 'code', content), in reading order."""
 
     number: int
     blocks: tuple[tuple[str, str], ...]
@@ -100,18 +109,26 @@ def _shape(line: str) -> str:
     return re.sub(r"\d+", "#", line.casefold())
 
 
-def _strip_furniture(lines: list[str], repeated: set[str]) -> list[str]:
-    """`lines` without blank lines, page numbers and running headers or footers at either end."""
+def _kept_span(lines: list[str], repeated: set[str], code: frozenset[int]) -> tuple[int, int]:
+    """(start, end) of `lines` without blank lines, page numbers and running headers or footers at
+    either end.
 
-    def furniture(line: str) -> bool:
+    A line of code ("42" printed by a listing, a closing "}") is dropped only as a running header
+    or footer with a letter or digit in it, never as a page number.
+    """
+
+    def furniture(i: int) -> bool:
+        line = lines[i]
+        if i in code:
+            return _shape(line) in repeated and any(c.isalnum() for c in line)
         return not line or bool(_PAGE_NUMBER.match(line)) or _shape(line) in repeated
 
     start, end = 0, len(lines)
-    while start < end and furniture(lines[start]):
+    while start < end and furniture(start):
         start += 1
-    while end > start and furniture(lines[end - 1]):
+    while end > start and furniture(end - 1):
         end -= 1
-    return lines[start:end]
+    return start, end
 
 
 def _typical_width(pages: list[list[str]]) -> int:
@@ -159,6 +176,76 @@ def _flush(blocks: list[tuple[str, str]], current: list[str]) -> None:
     if current:
         blocks.append(("text", join_lines(current)))
         current.clear()
+
+
+def _flush_code(blocks: list[tuple[str, str]], listing: list[str]) -> None:
+    """End the code being gathered: its lines, as they are, become a code block."""
+    if listing:
+        blocks.append(("code", "\n".join(listing)))
+        listing.clear()
+
+
+def monospaced_lines(text: str, pieces: Iterable[tuple[str, bool]]) -> frozenset[int]:
+    """Indexes of the lines of `text` (as `text.splitlines()` numbers them) whose characters, but
+    spaces, are all in pieces set in monospaced type; none when the pieces do not spell `text`.
+
+    Args:
+        text: a page's text, as pypdf extracts it.
+        pieces: the same text piece by piece as pypdf's visitor reports it, in order, each with
+            whether its font is monospaced; a line may be made of several pieces, and a piece may
+            end a line ("...\n") or span lines.
+
+    Example:
+        ('Run it:\nmake all\n', [('Run it:\n', False), ('make', True), (' all\n', True)])
+        -> frozenset({1})
+    """
+    pieces = list(pieces)
+    if "".join(piece for piece, _ in pieces) != text:
+        return frozenset()  # (the pieces cannot be laid on the lines: no code on this page)
+    marks = "".join(("m" if mono else "p") * len(piece) for piece, mono in pieces)
+    code: set[int] = set()
+    start = 0
+    for i, line in enumerate(text.splitlines(keepends=True)):
+        typed = [mark for c, mark in zip(line, marks[start:], strict=False) if not c.isspace()]
+        if typed and "p" not in typed:
+            code.add(i)
+        start += len(line)
+    return frozenset(code)
+
+
+def _marked_code(raw: list[list[str]], monospaced: list[frozenset[int]]) -> list[frozenset[int]]:
+    """The lines of each page that monospaced type marks as code: all of `monospaced`, or none
+    when that type is the body's own (nine tenths of the document's text or more)."""
+    typed = sum(
+        len(lines[i].replace(" ", ""))
+        for lines, marked in zip(raw, monospaced, strict=True)
+        for i in marked
+    )
+    total = sum(len(line.replace(" ", "")) for lines in raw for line in lines)
+    if not typed or typed >= BODY_TYPE_SHARE * total:
+        return [frozenset()] * len(raw)
+    return monospaced
+
+
+def _listings(source: list[str], code: Iterable[int]) -> dict[int, str]:
+    """The code lines of a page that are kept as code, each as pypdf gave it (its leading spaces
+    kept), by index: runs of consecutive `code` lines, but a run whose lines mostly read as prose
+    (a verse or a letter set in typewriter type), which is read as any other lines.
+
+    Example: (['Run:', 'make all', 'make check'], {1, 2}) -> {1: 'make all', 2: 'make check'}
+    """
+    runs: list[list[int]] = []
+    for i in sorted(code):
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    kept: dict[int, str] = {}
+    for run in runs:
+        lines = [source[i].rstrip() for i in run]
+        if not mostly_prose("\n".join(lines)):
+            kept.update(zip(run, lines, strict=True))
+    return kept
 
 
 def large_type_title(runs: list[tuple[str, float]]) -> str:
@@ -247,35 +334,80 @@ def _title_lines(kept: list[list[str]], title: str) -> list[tuple[int, int]]:
     return []
 
 
-def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[list[PdfPage], str]:
-    """Paragraphs and headings of every page of a PDF.
+def _kept_lines(
+    texts: list[str], numbers: list[int], monospaced: list[frozenset[int]] | None
+) -> tuple[list[list[str]], list[dict[int, str]]]:
+    """Each page's lines, whitespace collapsed, without the page's furniture; and each page's code
+    lines as pypdf gave them, by their index in those lines (see `pdf_pages`)."""
+    source = [text.splitlines() for text in texts]
+    raw = [[_clean(line) for line in lines] for lines in source]
+    marked = _marked_code(raw, monospaced or [frozenset()] * len(texts))
+    nonblank = [[line for line in lines if line] for lines in raw]
+    repeated = _furniture(nonblank) | _numbered_heads(nonblank, numbers)
+    kept: list[list[str]] = []
+    code: list[dict[int, str]] = []
+    for lines, originals, typed in zip(raw, source, marked, strict=True):
+        start, end = _kept_span(lines, repeated, typed)
+        kept.append(lines[start:end])
+        code.append(_listings(originals[start:end], [i - start for i in typed if start <= i < end]))
+    return kept, code
+
+
+def _first_line(kept: list[list[str]], code: list[dict[int, str]]) -> str:
+    """The document's first line as a title candidate: "" when it is code, a sentence's end or
+    over 120 characters long."""
+    for lines, listed in zip(kept, code, strict=True):
+        for i, line in enumerate(lines):
+            if line:
+                fits = i not in listed and len(line) <= 120 and not _SENTENCE_END.search(line)
+                return line if fits else ""
+    return ""
+
+
+def pdf_pages(
+    texts: list[str],
+    numbers: list[int],
+    title: str = "",
+    monospaced: list[frozenset[int]] | None = None,
+) -> tuple[list[PdfPage], str]:
+    """Paragraphs, headings and code of every page of a PDF.
 
     Args:
         texts: the extracted text of each page.
         numbers: the page number to cite for each page.
         title: the document's title (else the first line is taken for it); its line(s) at the
             top of the document are dropped when they stand alone (see `_title_lines`).
+        monospaced: for each page, the indexes of its lines (in `text.splitlines()`) set in
+            monospaced type (see `monospaced_lines`); None when the fonts are not known.
 
     Returns:
         (pages, first line of the document), the first line being a title candidate.
     """
-    raw = [[_clean(line) for line in text.splitlines()] for text in texts]
-    nonblank = [[line for line in lines if line] for lines in raw]
-    repeated = _furniture(nonblank) | _numbered_heads(nonblank, numbers)
-    kept = [_strip_furniture(lines, repeated) for lines in raw]
-    width = _typical_width(kept)
-    first_line = next((line for lines in kept for line in lines if line), "")
-    if len(first_line) > 120 or _SENTENCE_END.search(first_line):
-        first_line = ""
+    kept, code = _kept_lines(texts, numbers, monospaced)
+    # (a full line is one of prose: code's lines are as long as the program makes them)
+    width = _typical_width(
+        [
+            [line for i, line in enumerate(lines) if i not in listed]
+            for lines, listed in zip(kept, code, strict=True)
+        ]
+    )
+    first_line = _first_line(kept, code)
     title_lines = _title_lines(kept, title or first_line) if title or first_line else []
     dropped: set[tuple[int, int]] = set()
     pages: list[PdfPage] = []
     for page, (number, lines) in enumerate(zip(numbers, kept, strict=True)):
         blocks: list[tuple[str, str]] = []
         current: list[str] = []
+        listing: list[str] = []
 
         seen = None  # the page's last non-blank line so far
         for i, line in enumerate(lines):
+            if i in code[page]:  # (code is never joined, never a heading, never the title)
+                _flush(blocks, current)
+                listing.append(code[page][i])
+                seen = line
+                continue
+            _flush_code(blocks, listing)
             if not line:
                 _flush(blocks, current)
                 continue
@@ -299,5 +431,6 @@ def pdf_pages(texts: list[str], numbers: list[int], title: str = "") -> tuple[li
             if _SENTENCE_END.search(line) and (width == 0 or len(line) < 0.85 * width):
                 _flush(blocks, current)
         _flush(blocks, current)
+        _flush_code(blocks, listing)
         pages.append(PdfPage(number, tuple(blocks)))
     return pages, first_line

@@ -1,0 +1,242 @@
+"""Code in PDFs: lines set in monospaced type are code blocks, unless that type is the body's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.readings.convert import Imported, convert_pdf
+from qa.readings.corpus import read_reading
+from qa.readings.importers import add_reading
+from qa.readings.pdftext import monospaced_lines
+from qa.readings.records import parse_reading
+from tests.support.pdf_helpers import Courier, make_pdf, wrap_paragraphs
+
+BEFORE = wrap_paragraphs(
+    [
+        "A word count is the first thing an editor asks for, and a short program gives it for "
+        "any file of notes. The program below reads the whole file and splits it on spaces.",
+    ]
+)
+AFTER = wrap_paragraphs(
+    [
+        "Reading the whole file at once is fine for notes of a few pages; a book would be read "
+        "line by line instead, and the counts of its lines added up.",
+    ]
+)
+# A listing that the rules for prose would misread: an indented line, a line ending in a hyphen
+# (joined to the next as a split word), and a short line without final punctuation before a
+# capitalised one (a heading).
+LISTING = [
+    "LIMIT = 1000",
+    "Path = str",
+    "def word_count(path: Path) -> int:",
+    "    words = open(path).read().split()",
+    "    return min(len(words), LIMIT)",
+    'total = word_count("notes.txt") + word_count("draft-',
+    'notes.txt")',
+]
+CODE_BLOCK = "\n".join("    " + line for line in LISTING)
+
+
+def _handout(listing: list) -> bytes:
+    return make_pdf([["Counting words", *BEFORE, *listing, *AFTER]])
+
+
+def _paragraphs(imported: Imported) -> list[tuple[str, str | None, int | None, bool]]:
+    """(text, section, page, code) of each paragraph of a converted PDF, as the index reads it."""
+    reading = parse_reading(imported.file_text(), "doc")
+    return [(reading.text[p.start : p.end], p.section, p.page, p.code) for p in reading.paragraphs]
+
+
+def _headings(imported: Imported) -> list[str]:
+    return [line[3:] for line in imported.body.splitlines() if line.startswith("## ")]
+
+
+def test_a_listing_in_courier_is_one_code_block_its_lines_kept():
+    imported = convert_pdf(_handout([Courier(line) for line in LISTING]), "words.pdf")
+    assert imported.title == "Counting words"
+    assert f"\n\n{CODE_BLOCK}\n\n" in imported.body  # lines as they are, the indent kept
+    assert _paragraphs(imported) == [
+        (" ".join(BEFORE), None, 1, False),
+        (CODE_BLOCK.strip(), None, 1, True),
+        (" ".join(AFTER), None, 1, False),
+    ]
+    assert _headings(imported) == []
+    # The same lines in the body's type are read as prose, as ever: a heading, a rejoined word.
+    plain = convert_pdf(_handout(LISTING), "words.pdf")
+    assert "LIMIT = 1000" in _headings(plain) and 'word_count("draftnotes.txt")' in plain.body
+
+
+def test_a_document_typed_in_courier_throughout_reads_as_it_would_in_any_type():
+    """A text file printed to PDF: monospaced type is its body type and marks no code; its title,
+    sections and paragraphs are those of the same lines in Helvetica."""
+    lines = [
+        "Week 3 Reading Notes",
+        "Deltas",
+        *wrap_paragraphs(
+            [
+                "Deltas form where a river slows and drops the sediment it carries, and they grow "
+                "for as long as more sediment arrives than the sea takes away.",
+                "Dams upstream hold the sediment back.",
+            ]
+        ),
+        "Mangrove belts",
+        *wrap_paragraphs(["Mangroves trap sediment and shield the coast from storm surges."]),
+        *LISTING,
+    ]
+    typed = convert_pdf(make_pdf([[Courier(line) for line in lines]]), "notes.pdf")
+    plain = convert_pdf(make_pdf([lines]), "notes.pdf")
+    assert typed.title == plain.title == "Week 3 Reading Notes"
+    assert typed.body == plain.body
+    assert _headings(typed) == ["Deltas", "Mangrove belts"]
+    assert not any(code for *_, code in _paragraphs(typed))
+
+
+def test_a_lab_sheet_mostly_of_code_keeps_its_code():
+    """Four fifths of the text in Courier is no body type: the prose is in another type."""
+    listing = [
+        f"    step_{n} = run_step({n}, input=data, verbose=True, retries=3)" for n in range(9)
+    ]
+    imported = convert_pdf(make_pdf([[*BEFORE, *map(Courier, listing)]]), "lab.pdf")
+    assert [code for *_, code in _paragraphs(imported)] == [False, True]
+
+
+def test_long_code_lines_do_not_change_where_prose_paragraphs_end():
+    """A paragraph ends at a line that stops short of a full line of prose after a sentence's end;
+    the listing's longer lines are no measure of a full line."""
+    prose = [
+        "The survey counted the plants of every plot in the valley, wet or dry, in 2019.",
+        "Each count was checked twice by a second person before it was written down.",
+    ]
+    listing = [
+        f"plot_{n} = count_plants(survey, plot={n}, season='dry', checked_by=second_person, "
+        "recount_if_lower=True)"
+        for n in range(6)
+    ]
+    imported = convert_pdf(make_pdf([[*prose, *map(Courier, listing)]]), "survey.pdf")
+    assert _paragraphs(imported)[0] == (" ".join(prose), None, 1, False)
+
+
+def test_a_courier_block_of_sentences_stays_text():
+    verse = [
+        "The rain in the plain falls on the roofs of the town,",
+        "and the wind in the hills blows the leaves from the trees.",
+    ]
+    imported = convert_pdf(_handout([Courier(line) for line in verse]), "verse.pdf")
+    assert (" ".join(verse), None, 1, False) in _paragraphs(imported)
+    assert not any(code for *_, code in _paragraphs(imported))
+
+
+def test_code_lines_are_kept_at_a_page_end_and_a_running_header_in_courier_is_dropped():
+    """A listing's last line is no page number ("42" printed by it) and a closing brace that ends
+    most pages is no running footer; a header repeated at the top of every page still goes."""
+    header = "LAB NOTES -- CS 101"
+    prose = wrap_paragraphs(["Each page of the lab shows one function and what it prints."] * 3)
+    brace = [Courier("int answer(void) {"), Courier("    return 42;"), Courier("}")]
+    transcript = [Courier(">>> answer()"), Courier("42")]
+    pages = [[Courier(header), *prose, *ending] for ending in (brace, brace, brace, transcript)]
+    imported = convert_pdf(make_pdf(pages), "lab.pdf")
+    code = [text for text, *_, is_code in _paragraphs(imported) if is_code]
+    assert code == ["int answer(void) {\n        return 42;\n    }"] * 3 + [">>> answer()\n    42"]
+    assert header not in imported.body
+    # the same pages in Helvetica: "42" is taken for a page number, as a bare number ending a page
+    plain = convert_pdf(make_pdf([[header, *prose, ">>> answer()", "42"]] * 4), "lab.pdf")
+    assert "42" not in plain.body.replace("return 42", "")
+
+
+def test_a_code_line_is_never_the_title():
+    pdf = make_pdf([[Courier("#!/bin/sh"), Courier("make all"), *BEFORE]])
+    imported = convert_pdf(pdf, "build-notes.pdf")
+    assert imported.title == "Build notes"  # from the file's name, as for a PDF without a title
+    assert imported.body.startswith("<!-- page 1 -->\n\n    #!/bin/sh\n    make all\n\n")
+
+
+def _failing_visitor(monkeypatch, page_text: str = ""):
+    """pypdf raises when it walks a page (whose text holds `page_text`) with a visitor."""
+    from pypdf import PageObject
+
+    extract_text = PageObject.extract_text
+
+    def extract(self, *args, **kwargs):
+        if kwargs.get("visitor_text") is not None and page_text in extract_text(self):
+            raise KeyError("/Font")  # as pypdf does on a damaged font dictionary
+        return extract_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(PageObject, "extract_text", extract)
+
+
+def test_a_page_pypdf_cannot_walk_with_a_visitor_is_read_without_code(monkeypatch):
+    _failing_visitor(monkeypatch)
+    imported = convert_pdf(_handout([Courier(line) for line in LISTING]), "words.pdf")
+    assert imported.body == convert_pdf(_handout(LISTING), "words.pdf").body  # as if in Helvetica
+    assert not any(code for *_, code in _paragraphs(imported))
+
+
+def test_only_the_page_that_cannot_be_walked_loses_its_code(monkeypatch):
+    _failing_visitor(monkeypatch, page_text="second page")
+    pages = [
+        [*BEFORE, Courier("make all")],
+        ["This is the second page, and its command is this one:", Courier("make check")],
+    ]
+    imported = convert_pdf(make_pdf(pages), "make.pdf")
+    assert [(text, page, code) for text, _, page, code in _paragraphs(imported)] == [
+        (" ".join(BEFORE), 1, False),
+        ("make all", 1, True),
+        ("This is the second page, and its command is this one:", 2, False),
+        ("make check", 2, False),  # (a paragraph of its own, as after any sentence's end)
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, pieces, code",
+    [
+        ("", [], set()),
+        ("Run it:\nmake all\n", [("Run it:\n", False), ("make", True), (" all\n", True)], {1}),
+        # a piece may span lines, and a space in another type does not matter
+        (
+            "a = 1\nb = 2\nDone.",
+            [("a = 1\nb =", True), (" ", False), ("2\nDone.", True)],
+            {0, 1, 2},
+        ),
+        # a line partly in monospaced type (a name inside a sentence) is no code
+        (
+            "Call sorted() here.\n",
+            [("Call ", False), ("sorted()", True), (" here.\n", False)],
+            set(),
+        ),
+        ("\n   \nx = 1", [("\n   \n", True), ("x = 1", True)], {2}),  # (blank lines never)
+        # pieces that do not spell the text cannot be laid on its lines: no code on the page
+        ("make all\n", [("make", True)], set()),
+        ("make all\n", [("make all\n", True), ("extra", True)], set()),
+    ],
+)
+def test_monospaced_lines(text, pieces, code):
+    assert monospaced_lines(text, pieces) == code
+
+
+def test_an_imported_pdf_handout_reads_back_with_its_code(tmp_path: Path):
+    pdf = make_pdf(
+        [
+            ["Counting words", "The program", *BEFORE, *map(Courier, LISTING)],
+            ["Limits", *AFTER],
+        ]
+    )
+    source = tmp_path / "downloads" / "counting-words.pdf"
+    source.parent.mkdir()
+    source.write_bytes(pdf)
+    added = add_reading(source, tmp_path / "corpus")
+    assert added.added and added.pages == 2
+    dropped = tmp_path / "readings" / "counting-words.pdf"  # a PDF left in the corpus folder
+    dropped.parent.mkdir()
+    dropped.write_bytes(pdf)
+    for reading in (read_reading(added.path), read_reading(dropped)):
+        assert reading.title == "Counting words"
+        assert [
+            (reading.text[p.start : p.end], p.section, p.page, p.code) for p in reading.paragraphs
+        ] == [
+            (" ".join(BEFORE), "The program", 1, False),
+            (CODE_BLOCK.strip(), "The program", 1, True),
+            (" ".join(AFTER), "Limits", 2, False),
+        ]
