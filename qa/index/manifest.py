@@ -30,7 +30,7 @@ __all__ = [
     "ReadingEntry",
 ]
 
-FORMAT_VERSION = 9  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
+FORMAT_VERSION = 10  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
 # never a heading; 4: headings read as their words (no Markdown links, emphasis or permalink marks),
 # HTML comments are not text, plain text's underlined lines and PDFs' numbered lines are headings,
 # and web pages keep headings and lists trafilatura dropped; 5: web pages keep their loose text and
@@ -40,8 +40,9 @@ FORMAT_VERSION = 9  # 2: chunk offsets after repeated text and headings fixed; 3
 # one it closes; 8: a Word document's code (code styles, monospaced type) is code, and code after a
 # list (Word's, a web page's <pre>) is code in its last item; 9: a PDF's lines set in monospaced
 # type are code, kept line by line (not joined into a paragraph nor taken for headings), and
-# TeX's typewriter fonts count as monospaced in Word documents too. Sections, titles and passages
-# change, so an index read the old way is rebuilt.
+# TeX's typewriter fonts count as monospaced in Word documents too; 10: a PDF's code lines are
+# indented as their places on the page tell (most PDFs place them, spelling no spaces). Sections,
+# titles and passages change, so an index read the old way is rebuilt.
 MANIFEST = "manifest.json"
 
 

@@ -11,11 +11,13 @@ and heading rules are heuristics on line lengths and punctuation, so an unusual 
 or merge a paragraph; the text itself is always the PDF's own. Two things are read from a PDF's
 fonts. Their names: lines set wholly in a monospaced font (Courier, a Mono family, TeX's cmtt)
 are code, written as Markdown's indented code like a Word document's or a web page's, unless
-that font is the body's own type. Their sizes: a PDF's title is the caller's, else its /Title
-metadata (placeholders such as "Untitled" or a file name skipped), else the text set in the
-largest type on page 1 when that stands out from the body text, else its first line (the sizes
-are read in a second pass over page 1). A page whose fonts pypdf cannot report is read without
-them, never refused.
+that font is the body's own type; as most PDFs place a code line where it starts rather than
+spell its indentation with spaces, each gets a space per character width (the font's own) it
+starts right of its block's leftmost line. Their sizes: a PDF's title is the caller's, else its
+/Title metadata (placeholders such as "Untitled" or a file name skipped), else the text set in
+the largest type on page 1 when that stands out from the body text, else its first line (the
+sizes are read in a second pass over page 1). A page whose fonts pypdf cannot report is read
+without them, never refused.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import copy
 import hashlib
 import io
 import logging
+import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,7 +39,7 @@ from .docxtext import docx_blocks
 from .fetch import FETCH_TIMEOUT_S, check_size, fetch_url
 from .front_matter import one_line, render_front_matter, set_front_matter
 from .htmltext import element_text, html_blocks, page_title, prepare_page
-from .pdftext import large_type_title, monospaced_lines, pdf_pages
+from .pdftext import TextPiece, large_type_title, line_starts, monospaced_lines, pdf_pages
 from .records import (
     CODE_INDENT,
     MAX_READING_BYTES,
@@ -77,6 +81,10 @@ URL_TYPES = {
 _MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
 # The tag a PDF writer puts before the name of a font it embeds a subset of ("ABCDEF+CMTT10").
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+# How far a glyph of a monospaced font that lists no widths advances, per unit of its size: only
+# the 14 standard fonts may leave their widths out, and the monospaced ones among them (Courier and
+# its bold and oblique) all advance 600/1000 of the size.
+_STANDARD_MONOSPACED_ADVANCE = 0.6
 
 
 @dataclass(frozen=True)
@@ -268,7 +276,9 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
     )
     meta_title = _pdf_title(info)
     type_title = large_type_title(read.sized)
-    parsed, first_line = pdf_pages(pages, numbers, meta_title or type_title, read.monospaced)
+    parsed, first_line = pdf_pages(
+        pages, numbers, meta_title or type_title, read.monospaced, read.starts
+    )
     if not any(page.blocks for page in parsed):
         raise ReadingError(
             f"{source}: no extractable text; OCR it first (e.g. `ocrmypdf in.pdf out.pdf`), "
@@ -303,6 +313,7 @@ class _PdfText:
 
     pages: list[str]  # the text of each page
     monospaced: list[frozenset[int]]  # each page's lines set in monospaced type (`_page_text`)
+    starts: list[dict[int, TextPiece]]  # the piece each line of each page begins with (its place)
     labels: list[str]  # the page labels
     info: object  # the document information (title, author, dates), or None
     sized: list[tuple[str, float]]  # page 1's text piece by piece, with sizes (`_sized_text`)
@@ -338,8 +349,9 @@ def _read_pdf(data: bytes, source: str) -> _PdfText:
                 )
         texts = [_page_text(page) for page in reader.pages]
         return _PdfText(
-            [text for text, _ in texts],
-            [typed for _, typed in texts],
+            [text for text, _, _ in texts],
+            [typed for _, typed, _ in texts],
+            [starts for _, _, starts in texts],
             list(reader.page_labels),
             reader.metadata,
             _sized_text(reader),
@@ -360,26 +372,104 @@ def _read_pdf(data: bytes, source: str) -> _PdfText:
         quiet.setLevel(level)
 
 
-def _page_text(page) -> tuple[str, frozenset[int]]:
-    """A page's text, and the indexes of its lines set wholly in monospaced type.
+def _page_text(page) -> tuple[str, frozenset[int], dict[int, TextPiece]]:
+    """A page's text, the indexes of its lines set wholly in monospaced type, and the piece each
+    of its lines begins with (where it starts on the page, and in monospaced type how wide its
+    characters are there), by which code lines are indented.
 
-    The fonts are reported by the pass that extracts the text, through a visitor. Code is found
-    from them alone, so a page pypdf cannot walk with a visitor is extracted again without one and
-    has no code, never an error (a damaged page that cannot be extracted either still raises): a
-    code heuristic must not make a readable PDF unreadable.
+    The fonts and places are reported by the pass that extracts the text, through a visitor. Code
+    is found from them alone, so a page pypdf cannot walk with a visitor is extracted again without
+    one and has no code, never an error (a damaged page that cannot be extracted either still
+    raises): a code heuristic must not make a readable PDF unreadable.
     """
-    pieces: list[tuple[str, bool]] = []
+    pieces: list[TextPiece] = []
+    # each font's advance, read once a page, by the dictionary's id (the dictionary is kept with
+    # it, so that no other takes its id)
+    advances: dict[int, tuple[object, float]] = {}
 
     def visit(text, cm, tm, font, font_size) -> None:
         # (a piece in an unknown font has no dictionary: not monospaced, so its line is no code)
         name = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
-        pieces.append((text, monospaced_font(_SUBSET_TAG.sub("", name.lstrip("/")))))
+        monospaced = monospaced_font(_SUBSET_TAG.sub("", name.lstrip("/")))
+        matrix = _rendered(tm, cm)
+        width = math.nan
+        if monospaced:
+            if id(font) not in advances:
+                advances[id(font)] = (font, _advance(font))
+            # a character's width on the page: its advance per unit of size, times the size, times
+            # the matrices' horizontal scale (character spacing and horizontal scaling, Tc and Tz,
+            # which pypdf does not report, are taken as their defaults: listings hardly use them)
+            width = advances[id(font)][1] * float(font_size) * matrix[0]
+        pieces.append(TextPiece(text, monospaced, matrix[4], width))
 
     try:
         text = page.extract_text(visitor_text=visit) or ""
     except Exception:  # pypdf raises many kinds on damaged content
-        return page.extract_text() or "", frozenset()
-    return text, monospaced_lines(text, pieces)
+        return page.extract_text() or "", frozenset(), {}
+    return text, monospaced_lines(text, pieces), line_starts(text, pieces)
+
+
+def _rendered(tm, cm) -> list[float]:
+    """The text matrix times the current one (PDF 32000-1, 9.4.4), [a, b, c, d, e, f]: text
+    space on the page, as pypdf reports the two to a visitor. a and d scale x and y, b is nonzero
+    for rotated text, and (e, f) is where the piece starts (points in the page's user space).
+
+    Example: ([1, 0, 0, 1, 10, 700], [2, 0, 0, 2, 50, 0]) -> [2, 0, 0, 2, 70, 1400]
+    """
+    return [
+        tm[0] * cm[0] + tm[1] * cm[2],
+        tm[0] * cm[1] + tm[1] * cm[3],
+        tm[2] * cm[0] + tm[3] * cm[2],
+        tm[2] * cm[1] + tm[3] * cm[3],
+        tm[4] * cm[0] + tm[5] * cm[2] + cm[4],
+        tm[4] * cm[1] + tm[5] * cm[3] + cm[5],
+    ]
+
+
+def _advance(font) -> float:
+    """How far each glyph of a monospaced font advances, per unit of font size, as its dictionary
+    declares (the commonest nonzero width: all a monospaced font's glyphs advance alike); nan when
+    the dictionary cannot be read.
+
+    The width is the font's own, not measured from the page: pypdf reports where a piece starts
+    but not where it ends (it does not move its matrices by the glyphs drawn), a listing's line is
+    mostly one piece, and a piece may begin with a space pypdf put in for a gap, so no span of a
+    piece measures its characters. A simple font lists /Widths in thousandths of the size (a
+    Type3 font in its /FontMatrix's units); a composite (Type0) font lists them in its descendant's
+    /W, else gives one default, /DW; a standard font (Courier) lists none.
+
+    Example: << /Subtype /Type1 /BaseFont /CMTT10 /Widths [525 525 525] >> -> 0.525
+    """
+    try:
+        if "/Widths" in font:
+            widths = list(font["/Widths"])
+            type3 = font.get("/Subtype") == "/Type3"
+            scale = float(_resolved(font["/FontMatrix"][0])) if type3 else 0.001
+        elif "/DescendantFonts" in font:
+            descendant = _resolved(font["/DescendantFonts"][0])
+            # /W holds runs "first [w1 w2 ...]" and ranges "first last w"
+            runs, widths = [_resolved(item) for item in descendant.get("/W", [])], []
+            while runs:
+                if isinstance(runs[1], list):
+                    widths += runs[1]
+                    runs = runs[2:]
+                else:
+                    widths.append(runs[2])
+                    runs = runs[3:]
+            widths = widths or [descendant.get("/DW", 1000)]
+            scale = 0.001
+        else:
+            return _STANDARD_MONOSPACED_ADVANCE
+        counts = Counter(width for width in map(float, map(_resolved, widths)) if width > 0)
+        return counts.most_common(1)[0][0] * scale if counts else math.nan
+    except Exception:  # a damaged dictionary: the width is not known, the code stays flush left
+        return math.nan
+
+
+def _resolved(value):
+    """A PDF object itself, for a reference to it (pypdf resolves a dictionary's entries, not an
+    array's items)."""
+    return value.get_object() if hasattr(value, "get_object") else value
 
 
 def _sized_text(reader) -> list[tuple[str, float]]:
@@ -393,11 +483,9 @@ def _sized_text(reader) -> list[tuple[str, float]]:
     sized: list[tuple[str, float]] = []
 
     def visit(text, cm, tm, font, font_size) -> None:
-        # the text matrix times the current one (PDF 32000-1, 9.4.4): a and d scale x and y,
-        # b is nonzero for rotated text; the rendered size is the font size times d
-        a = tm[0] * cm[0] + tm[1] * cm[2]
-        b = tm[0] * cm[1] + tm[1] * cm[3]
-        d = tm[2] * cm[1] + tm[3] * cm[3]
+        # (see `_rendered`) the rendered size is the font size times d; b is nonzero for rotated
+        # text
+        a, b, _, d, _, _ = _rendered(tm, cm)
         size = float(font_size) * d
         if text and a > 0 and size > 0 and abs(b) <= 1e-3 * a:
             sized.append((text, size))

@@ -14,7 +14,10 @@ From the fonts, two things are read. Lines set wholly in monospaced type (`monos
 the font of every piece of text pypdf reports) are code: a run of them is one code block, its lines
 kept as they are (never joined, never a heading, never a page number), unless most of them read as
 prose or monospaced type is the document's body type (nine tenths of its text or more, as a text
-file printed in Courier), when they are read as any other lines.
+file printed in Courier), when they are read as any other lines. A code line's indentation is
+rebuilt from where it starts on the page (`line_starts`), as most PDFs place a listing's lines by
+position rather than with leading spaces: a space for each character width it starts right of the
+block's leftmost line.
 
 The title candidate is the text set in the largest type on page 1 when it stands out from the
 body text (`large_type_title`, fed the sizes pypdf reports for page 1), since journal articles
@@ -24,14 +27,23 @@ is the document's first line. The title's own line(s) at the top are not made a 
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .records import BODY_TYPE_SHARE, mostly_prose
 
-__all__ = ["PdfPage", "pdf_pages", "join_lines", "large_type_title", "monospaced_lines"]
+__all__ = [
+    "PdfPage",
+    "TextPiece",
+    "pdf_pages",
+    "join_lines",
+    "large_type_title",
+    "line_starts",
+    "monospaced_lines",
+]
 
 _PAGE_NUMBER = re.compile(
     r"(?i)^(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlc]{1,7})\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?$"
@@ -44,6 +56,9 @@ _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+(\S)")
 # how much larger than the body text a title must be set, so that a slightly larger byline or
 # section heading is not taken for one
 _TITLE_SCALE = 1.2
+# the most columns a code line is indented by from where it starts: a line further right is no
+# indentation (a margin note, the other column of a page), and its block stays as pypdf gave it
+_MAX_INDENT = 40
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,22 @@ class PdfPage:
 
     number: int
     blocks: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class TextPiece:
+    """A piece of a page's text as pypdf's visitor reports it: its text, whether its font is
+    monospaced, where its first character starts across the page (x, points in the page's user
+    space) and, in monospaced type, how far each of its characters advances (points); nan where
+    not known.
+
+    Example: TextPiece("make all\n", True, x=90.0, char_width=6.6)
+    """
+
+    text: str
+    monospaced: bool
+    x: float = math.nan
+    char_width: float = math.nan
 
 
 def _clean(line: str) -> str:
@@ -185,24 +216,25 @@ def _flush_code(blocks: list[tuple[str, str]], listing: list[str]) -> None:
         listing.clear()
 
 
-def monospaced_lines(text: str, pieces: Iterable[tuple[str, bool]]) -> frozenset[int]:
+def monospaced_lines(text: str, pieces: Iterable[TextPiece]) -> frozenset[int]:
     """Indexes of the lines of `text` (as `text.splitlines()` numbers them) whose characters, but
     spaces, are all in pieces set in monospaced type; none when the pieces do not spell `text`.
 
     Args:
         text: a page's text, as pypdf extracts it.
-        pieces: the same text piece by piece as pypdf's visitor reports it, in order, each with
-            whether its font is monospaced; a line may be made of several pieces, and a piece may
-            end a line ("...\n") or span lines.
+        pieces: the same text piece by piece as pypdf's visitor reports it, in order (only their
+            text and whether their font is monospaced count here); a line may be made of several
+            pieces, and a piece may end a line ("...\n") or span lines.
 
     Example:
-        ('Run it:\nmake all\n', [('Run it:\n', False), ('make', True), (' all\n', True)])
+        ('Run it:\nmake all\n', [TextPiece('Run it:\n', False), TextPiece('make', True),
+                                  TextPiece(' all\n', True)])
         -> frozenset({1})
     """
     pieces = list(pieces)
-    if "".join(piece for piece, _ in pieces) != text:
+    if "".join(piece.text for piece in pieces) != text:
         return frozenset()  # (the pieces cannot be laid on the lines: no code on this page)
-    marks = "".join(("m" if mono else "p") * len(piece) for piece, mono in pieces)
+    marks = "".join(("m" if piece.monospaced else "p") * len(piece.text) for piece in pieces)
     code: set[int] = set()
     start = 0
     for i, line in enumerate(text.splitlines(keepends=True)):
@@ -211,6 +243,67 @@ def monospaced_lines(text: str, pieces: Iterable[tuple[str, bool]]) -> frozenset
             code.add(i)
         start += len(line)
     return frozenset(code)
+
+
+def line_starts(text: str, pieces: Iterable[TextPiece]) -> dict[int, TextPiece]:
+    """The piece each line of `text` begins with, by line index (as `text.splitlines()` numbers
+    them), so its place on the page; a line that begins inside a piece (after a line break in it)
+    is left out, as the piece's place is not the line's, and every line when the pieces do not
+    spell `text` (as for `monospaced_lines`).
+
+    Example:
+        ('Run it:\nmake all\n', [TextPiece('Run it:\n', False, x=72), TextPiece('', False, x=0),
+                                  TextPiece('make all\n', True, x=90)])
+        -> {0: TextPiece('Run it:\n', False, x=72), 1: TextPiece('make all\n', True, x=90)}
+    """
+    pieces = list(pieces)
+    if "".join(piece.text for piece in pieces) != text:
+        return {}
+    at: dict[int, TextPiece] = {}  # the non-empty pieces by where they start in `text`
+    start = 0
+    for piece in pieces:
+        if piece.text:  # (an empty piece, one pypdf reports between operators, shows nothing)
+            at[start] = piece
+            start += len(piece.text)
+    starts: dict[int, TextPiece] = {}
+    start = 0
+    for i, line in enumerate(text.splitlines(keepends=True)):
+        if start in at:
+            starts[i] = at[start]
+        start += len(line)
+    return starts
+
+
+def _indented(lines: list[str], starts: list[TextPiece | None]) -> list[str]:
+    """A code block's lines with the indentation their places on the page give them.
+
+    Most PDFs (TeX's, LibreOffice's, matplotlib's) draw each line of a listing where its first
+    character goes, with no leading spaces for pypdf to report. The block's leftmost line starts
+    column 0, and a line without leading spaces of its own gets a space for each character width
+    it starts further right (a line with leading spaces keeps those). The width is the one most
+    of the lines are set in, so a line in another size sits on the block's columns. The lines come
+    back as they are when anything does not fit: a line whose place is unknown, a width that is
+    not a positive number, or a line more than 40 columns in.
+
+    Example:
+        (['def f():', 'return 1'], [TextPiece('def f():\n', True, 72, 6),
+                                    TextPiece('return 1\n', True, 96, 6)])
+        -> ['def f():', '    return 1']
+    """
+    placed = [start for start in starts if start is not None]
+    # (nan compares false, so a width that is nan, infinite, zero or negative is not known)
+    known = all(math.isfinite(start.x) and 0 < start.char_width < math.inf for start in placed)
+    if not lines or len(placed) < len(lines) or not known:
+        return lines
+    width = Counter(start.char_width for start in placed).most_common(1)[0][0]
+    left = min(start.x for start in placed)
+    columns = [round((start.x - left) / width) for start in placed]
+    if max(columns) > _MAX_INDENT:
+        return lines
+    return [
+        line if line[:1].isspace() else " " * column + line
+        for line, column in zip(lines, columns, strict=True)
+    ]
 
 
 def _marked_code(raw: list[list[str]], monospaced: list[frozenset[int]]) -> list[frozenset[int]]:
@@ -227,13 +320,18 @@ def _marked_code(raw: list[list[str]], monospaced: list[frozenset[int]]) -> list
     return monospaced
 
 
-def _listings(source: list[str], code: Iterable[int]) -> dict[int, str]:
+def _listings(
+    source: list[str], code: Iterable[int], starts: Mapping[int, TextPiece] | None = None
+) -> dict[int, str]:
     """The code lines of a page that are kept as code, each as pypdf gave it (its leading spaces
-    kept), by index: runs of consecutive `code` lines, but a run whose lines mostly read as prose
-    (a verse or a letter set in typewriter type), which is read as any other lines.
+    kept) and indented as its place on the page tells (`_indented`, from `starts`, the piece each
+    line begins with), by index: runs of consecutive `code` lines, each one block, but a run whose
+    lines mostly read as prose (a verse or a letter set in typewriter type), which is read as any
+    other lines.
 
     Example: (['Run:', 'make all', 'make check'], {1, 2}) -> {1: 'make all', 2: 'make check'}
     """
+    starts = starts or {}
     runs: list[list[int]] = []
     for i in sorted(code):
         if runs and runs[-1][-1] == i - 1:
@@ -244,7 +342,7 @@ def _listings(source: list[str], code: Iterable[int]) -> dict[int, str]:
     for run in runs:
         lines = [source[i].rstrip() for i in run]
         if not mostly_prose("\n".join(lines)):
-            kept.update(zip(run, lines, strict=True))
+            kept.update(zip(run, _indented(lines, [starts.get(i) for i in run]), strict=True))
     return kept
 
 
@@ -335,10 +433,14 @@ def _title_lines(kept: list[list[str]], title: str) -> list[tuple[int, int]]:
 
 
 def _kept_lines(
-    texts: list[str], numbers: list[int], monospaced: list[frozenset[int]] | None
+    texts: list[str],
+    numbers: list[int],
+    monospaced: list[frozenset[int]] | None,
+    starts: list[dict[int, TextPiece]] | None = None,
 ) -> tuple[list[list[str]], list[dict[int, str]]]:
     """Each page's lines, whitespace collapsed, without the page's furniture; and each page's code
-    lines as pypdf gave them, by their index in those lines (see `pdf_pages`)."""
+    lines as pypdf gave them, indented as placed, by their index in those lines (see
+    `pdf_pages`)."""
     source = [text.splitlines() for text in texts]
     raw = [[_clean(line) for line in lines] for lines in source]
     marked = _marked_code(raw, monospaced or [frozenset()] * len(texts))
@@ -346,10 +448,18 @@ def _kept_lines(
     repeated = _furniture(nonblank) | _numbered_heads(nonblank, numbers)
     kept: list[list[str]] = []
     code: list[dict[int, str]] = []
-    for lines, originals, typed in zip(raw, source, marked, strict=True):
+    for lines, originals, typed, placed in zip(
+        raw, source, marked, starts or [{}] * len(texts), strict=True
+    ):
         start, end = _kept_span(lines, repeated, typed)
         kept.append(lines[start:end])
-        code.append(_listings(originals[start:end], [i - start for i in typed if start <= i < end]))
+        code.append(
+            _listings(
+                originals[start:end],
+                [i - start for i in typed if start <= i < end],
+                {i - start: piece for i, piece in placed.items()},
+            )
+        )
     return kept, code
 
 
@@ -369,6 +479,7 @@ def pdf_pages(
     numbers: list[int],
     title: str = "",
     monospaced: list[frozenset[int]] | None = None,
+    starts: list[dict[int, TextPiece]] | None = None,
 ) -> tuple[list[PdfPage], str]:
     """Paragraphs, headings and code of every page of a PDF.
 
@@ -379,11 +490,13 @@ def pdf_pages(
             top of the document are dropped when they stand alone (see `_title_lines`).
         monospaced: for each page, the indexes of its lines (in `text.splitlines()`) set in
             monospaced type (see `monospaced_lines`); None when the fonts are not known.
+        starts: for each page, the piece each of its lines begins with (see `line_starts`),
+            whose places indent code lines; None when not known (code as pypdf gave it).
 
     Returns:
         (pages, first line of the document), the first line being a title candidate.
     """
-    kept, code = _kept_lines(texts, numbers, monospaced)
+    kept, code = _kept_lines(texts, numbers, monospaced, starts)
     # (a full line is one of prose: code's lines are as long as the program makes them)
     width = _typical_width(
         [

@@ -1,15 +1,19 @@
-"""Code in PDFs: lines set in monospaced type are code blocks, unless that type is the body's."""
+"""Code in PDFs: lines set in monospaced type are code blocks, unless that type is the body's,
+indented as their places on the page tell."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
+from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject
 
+from qa.readings import convert
 from qa.readings.convert import Imported, convert_pdf
 from qa.readings.corpus import read_reading
 from qa.readings.importers import add_reading
-from qa.readings.pdftext import monospaced_lines
+from qa.readings.pdftext import TextPiece, line_starts, monospaced_lines, pdf_pages
 from qa.readings.records import parse_reading
 from tests.support.pdf_helpers import Courier, make_pdf, wrap_paragraphs
 
@@ -69,9 +73,11 @@ def test_a_listing_in_courier_is_one_code_block_its_lines_kept():
     assert "LIMIT = 1000" in _headings(plain) and 'word_count("draftnotes.txt")' in plain.body
 
 
-def test_a_document_typed_in_courier_throughout_reads_as_it_would_in_any_type():
+@pytest.mark.parametrize("placed", [False, True])
+def test_a_document_typed_in_courier_throughout_reads_as_it_would_in_any_type(placed: bool):
     """A text file printed to PDF: monospaced type is its body type and marks no code; its title,
-    sections and paragraphs are those of the same lines in Helvetica."""
+    sections and paragraphs are those of the same lines in Helvetica, whether its indented lines
+    are drawn with spaces or placed (`placed`) where their spaces would end."""
     lines = [
         "Week 3 Reading Notes",
         "Deltas",
@@ -86,12 +92,226 @@ def test_a_document_typed_in_courier_throughout_reads_as_it_would_in_any_type():
         *wrap_paragraphs(["Mangroves trap sediment and shield the coast from storm surges."]),
         *LISTING,
     ]
-    typed = convert_pdf(make_pdf([[Courier(line) for line in lines]]), "notes.pdf")
+    typed = convert_pdf(make_pdf([[_courier(line, placed) for line in lines]]), "notes.pdf")
     plain = convert_pdf(make_pdf([lines]), "notes.pdf")
     assert typed.title == plain.title == "Week 3 Reading Notes"
     assert typed.body == plain.body
     assert _headings(typed) == ["Deltas", "Mangrove belts"]
     assert not any(code for *_, code in _paragraphs(typed))
+
+
+def _courier(line: str, placed: bool = True) -> Courier:
+    """`line` in Courier, its leading spaces drawn, or (`placed`) none drawn and the line placed
+    as far right as they would take it, as TeX and most PDF writers place code."""
+    if not placed:
+        return Courier(line)
+    return Courier(line.lstrip(" "), indent=len(line) - len(line.lstrip(" ")))
+
+
+# A Python function nested three deep: its indentation is its meaning.
+NESTED = [
+    "def mean_grade(scores: list[int]) -> float:",
+    "    total = 0",
+    "    for score in scores:",
+    "        if score < 0:",
+    "            raise ValueError(score)",
+    "        total += score",
+    "    return total / len(scores)",
+    "print(mean_grade([3, 4, 5]))",
+]
+NESTED_BLOCK = "\n".join("    " + line for line in NESTED)
+
+
+def test_a_listing_placed_by_position_gets_its_indentation_back():
+    """Each line drawn by a move, with no spaces: pypdf gives them flush left, and the block gets
+    a space for each Courier character width (6.6 points at 11 pt) a line starts right of the
+    leftmost one."""
+    imported = convert_pdf(_handout([_courier(line) for line in NESTED]), "grades.pdf")
+    assert f"\n\n{NESTED_BLOCK}\n\n" in imported.body
+    assert _paragraphs(imported) == [
+        (" ".join(BEFORE), None, 1, False),
+        (NESTED_BLOCK.strip(), None, 1, True),
+        (" ".join(AFTER), None, 1, False),
+    ]
+    # the same listing drawn with its spaces reads the same: spaces pypdf gives are kept as they
+    # are, and add nothing to a line's place
+    drawn = convert_pdf(_handout([_courier(line, placed=False) for line in NESTED]), "grades.pdf")
+    assert drawn.body == imported.body
+
+
+def test_a_listing_set_in_from_the_margin_starts_at_column_zero():
+    """Column 0 is the block's leftmost line, not the page's margin: a listing set in (as TeX
+    sets an example, or one inside a list) is no more indented than its own lines make it."""
+    listing = [Courier(line.lstrip(), indent=3 + len(line) - len(line.lstrip())) for line in NESTED]
+    imported = convert_pdf(_handout(listing), "grades.pdf")
+    assert f"\n\n{NESTED_BLOCK}\n\n" in imported.body
+
+
+def test_a_line_in_another_size_sits_on_the_columns_of_most_lines():
+    """A comment set smaller (9 pt Courier, 5.4 points a character) 26.4 points in is four
+    columns of the 11 pt lines in, not five of its own."""
+    listing = [
+        Courier("for score in scores:"),
+        Courier("# negative scores are refused", size=9, indent=26.4 / 5.4),
+        Courier("check(score)", indent=4),
+        Courier("total += score", indent=4),
+    ]
+    imported = convert_pdf(_handout(listing), "grades.pdf")
+    assert (
+        "\n\n    for score in scores:\n        # negative scores are refused\n"
+        "        check(score)\n        total += score\n\n"
+    ) in imported.body
+
+
+def test_a_listing_whose_widths_are_not_known_stays_flush_left(monkeypatch):
+    """A monospaced font whose widths cannot be read gives no columns: the block stays as pypdf
+    gave it, still one code block."""
+    monkeypatch.setattr(convert, "_advance", lambda font: math.nan)
+    imported = convert_pdf(_handout([_courier(line) for line in NESTED]), "grades.pdf")
+    flush = "\n".join("    " + line.lstrip() for line in NESTED)
+    assert f"\n\n{flush}\n\n" in imported.body
+    assert (flush.strip(), None, 1, True) in _paragraphs(imported)
+
+
+def test_a_listing_with_a_line_of_unknown_place_stays_flush_left(monkeypatch):
+    """One line whose place is not known (it begins inside a piece pypdf reports): the block
+    cannot be laid on columns, and stays as pypdf gave it."""
+
+    def starts(text, pieces):
+        found = line_starts(text, pieces)
+        return {i: piece for i, piece in found.items() if "raise" not in piece.text}
+
+    monkeypatch.setattr(convert, "line_starts", starts)
+    imported = convert_pdf(_handout([_courier(line) for line in NESTED]), "grades.pdf")
+    flush = "\n".join("    " + line.lstrip() for line in NESTED)
+    assert f"\n\n{flush}\n\n" in imported.body
+
+
+def _code_blocks(lines: list[str], starts: list[TextPiece | None]) -> list[str]:
+    """The code blocks `pdf_pages` makes of a page of a prose line and then `lines`, all set in
+    monospaced type, each beginning with the piece in `starts` (None: not known)."""
+    text = "\n".join(["Run the program below:", *lines])
+    placed = {i: piece for i, piece in enumerate(starts, 1) if piece is not None}
+    (page,), _ = pdf_pages(
+        [text], [1], monospaced=[frozenset(range(1, len(lines) + 1))], starts=[placed]
+    )
+    return [content for kind, content in page.blocks if kind == "code"]
+
+
+def _at(x: float, width: float = 6.0) -> TextPiece:
+    return TextPiece("", True, x, width)  # (only the place counts here)
+
+
+@pytest.mark.parametrize(
+    "starts, block",
+    [
+        ([_at(72), _at(96), _at(120), _at(72)], "if x:\n    if y:\n        z()\nw()"),
+        # the leftmost line is column 0, wherever the block is
+        ([_at(300), _at(312), _at(300), _at(300)], "if x:\n  if y:\nz()\nw()"),
+        # between two columns, the nearer one
+        ([_at(72), _at(97.9), _at(121.1), _at(72)], "if x:\n    if y:\n        z()\nw()"),
+        # the width of most lines
+        (
+            [_at(72), _at(96), _at(120, 4.0), _at(72)],
+            "if x:\n    if y:\n        z()\nw()",
+        ),
+        # a line's place not known, a width that is no positive number, a place that is no
+        # number, or a line more than 40 columns in: the block as pypdf gave it
+        ([_at(72), None, _at(120), _at(72)], "if x:\nif y:\nz()\nw()"),
+        ([_at(72), _at(96, 0.0), _at(120), _at(72)], "if x:\nif y:\nz()\nw()"),
+        ([_at(72), _at(96, -6.0), _at(120), _at(72)], "if x:\nif y:\nz()\nw()"),
+        ([_at(72), _at(96, math.nan), _at(120), _at(72)], "if x:\nif y:\nz()\nw()"),
+        ([_at(72), _at(96, math.inf), _at(120), _at(72)], "if x:\nif y:\nz()\nw()"),
+        ([_at(72), _at(math.nan), _at(120), _at(72)], "if x:\nif y:\nz()\nw()"),
+        ([_at(72), _at(96), _at(72 + 41 * 6), _at(72)], "if x:\nif y:\nz()\nw()"),
+        ([_at(72), _at(96), _at(72 + 40 * 6), _at(72)], f"if x:\n    if y:\n{' ' * 40}z()\nw()"),
+    ],
+)
+def test_code_lines_are_indented_by_their_places(starts, block):
+    assert _code_blocks(["if x:", "if y:", "z()", "w()"], starts) == [block]
+
+
+def test_a_code_line_keeps_the_leading_spaces_pypdf_gives_it():
+    """A line pypdf gives with spaces keeps exactly those; only lines flush left are indented."""
+    lines = ["if x:", "  if y:", "z()"]
+    assert _code_blocks(lines, [_at(72), _at(72), _at(96)]) == ["if x:\n  if y:\n    z()"]
+
+
+def test_code_keeps_its_words_whatever_its_places():
+    """Only leading spaces are ever added: each line, stripped, is the line pypdf gave."""
+    lines = ["x = {'a':  1}", "y = [1,\t2]", "z"]
+    (block,) = _code_blocks(lines, [_at(96), _at(78), _at(72)])
+    assert [line.lstrip() for line in block.split("\n")] == lines
+    assert block == "    x = {'a':  1}\n y = [1,\t2]\nz"
+
+
+@pytest.mark.parametrize(
+    "text, pieces, starts",
+    [
+        ("", [], {}),
+        # the piece each line begins with; empty pieces (pypdf reports some) begin none
+        (
+            "Run it:\nmake all\n",
+            [
+                TextPiece("Run it:\n", False, 72),
+                TextPiece("", False, 0),
+                TextPiece("make", True, 90),
+                TextPiece(" all\n", True, 90),
+            ],
+            {0: TextPiece("Run it:\n", False, 72), 1: TextPiece("make", True, 90)},
+        ),
+        # a line that begins inside a piece has no place of its own
+        (
+            "a = 1\nb = 2",
+            [TextPiece("a = 1\nb = 2", True, 72)],
+            {0: TextPiece("a = 1\nb = 2", True, 72)},
+        ),
+        # pieces that do not spell the text: no places
+        ("make all\n", [TextPiece("make", True, 72)], {}),
+    ],
+)
+def test_line_starts(text, pieces, starts):
+    assert line_starts(text, pieces) == starts
+
+
+def _pdf(value):
+    """The PDF object pypdf would read for a Python value: a dict's keys and a str are names, a
+    list is an array."""
+    if isinstance(value, dict):
+        return DictionaryObject({NameObject(key): _pdf(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return ArrayObject(_pdf(item) for item in value)
+    if isinstance(value, str):
+        return NameObject(value)
+    return FloatObject(value) if isinstance(value, float) else NumberObject(value)
+
+
+@pytest.mark.parametrize(
+    "font, advance",
+    [
+        # TeX's typewriter type lists its widths, 525 thousandths of the size each (0: unused)
+        ({"/Subtype": "/Type1", "/Widths": [525, 525, 0, 525]}, 0.525),
+        # a Type3 font (matplotlib's) in its own units
+        (
+            {"/Subtype": "/Type3", "/FontMatrix": [0.002, 0, 0, 0.002, 0, 0], "/Widths": [301]},
+            0.602,
+        ),
+        # a composite font: its descendant's widths, as runs and ranges, else its default
+        (
+            {"/Subtype": "/Type0", "/DescendantFonts": [{"/W": [32, [602, 602], 40, 50, 602]}]},
+            0.602,
+        ),
+        ({"/Subtype": "/Type0", "/DescendantFonts": [{"/DW": 500}]}, 0.5),
+        # a standard font (Courier) lists none
+        ({"/Subtype": "/Type1", "/BaseFont": "/Courier"}, 0.6),
+        # a damaged dictionary: not known
+        ({"/Subtype": "/Type1", "/Widths": "/Oops"}, math.nan),
+        ({"/Subtype": "/Type0", "/DescendantFonts": []}, math.nan),
+        ({"/Subtype": "/Type0", "/DescendantFonts": [{"/W": [32, 40]}]}, math.nan),
+    ],
+)
+def test_the_advance_of_a_monospaced_font_is_read_from_its_widths(font, advance):
+    assert convert._advance(_pdf(font)) == pytest.approx(advance, nan_ok=True)
 
 
 def test_a_lab_sheet_mostly_of_code_keeps_its_code():
@@ -213,7 +433,7 @@ def test_only_the_page_that_cannot_be_walked_loses_its_code(monkeypatch):
     ],
 )
 def test_monospaced_lines(text, pieces, code):
-    assert monospaced_lines(text, pieces) == code
+    assert monospaced_lines(text, [TextPiece(*piece) for piece in pieces]) == code
 
 
 def test_an_imported_pdf_handout_reads_back_with_its_code(tmp_path: Path):
