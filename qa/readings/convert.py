@@ -81,6 +81,12 @@ URL_TYPES = {
 _MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
 # The tag a PDF writer puts before the name of a font it embeds a subset of ("ABCDEF+CMTT10").
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+# The operators that can show text: Tj, TJ, ' and " (PDF 32000-1, 9.4.3), and Do, which may paint
+# a form XObject holding text (pypdf's own test, `_has_text_operator`, looks for the same). pypdf
+# skips content without them when it extracts plainly but parses all of it for a visitor, which
+# for a page of drawings (thousands of path operators) takes many times longer; a byte that only
+# looks like one (a "'" in a string) costs no more than that visitor pass.
+_TEXT_OPERATOR = re.compile(rb"T[jJ]|Do|['\"]")
 # How far a glyph of a monospaced font that lists no widths advances, per unit of its size: only
 # the 14 standard fonts may leave their widths out, and the monospaced ones among them (Courier and
 # its bold and oblique) all advance 600/1000 of the size.
@@ -380,7 +386,9 @@ def _page_text(page) -> tuple[str, frozenset[int], dict[int, TextPiece]]:
     The fonts and places are reported by the pass that extracts the text, through a visitor. Code
     is found from them alone, so a page pypdf cannot walk with a visitor is extracted again without
     one and has no code, never an error (a damaged page that cannot be extracted either still
-    raises): a code heuristic must not make a readable PDF unreadable.
+    raises): a code heuristic must not make a readable PDF unreadable. A page whose content shows
+    no text (`_shows_text`: a figure's drawing) is extracted without a visitor too, as pypdf then
+    skips parsing it.
     """
     pieces: list[TextPiece] = []
     # each font's advance, read once a page, by the dictionary's id (the dictionary is kept with
@@ -402,11 +410,25 @@ def _page_text(page) -> tuple[str, frozenset[int], dict[int, TextPiece]]:
             width = advances[id(font)][1] * float(font_size) * matrix[0]
         pieces.append(TextPiece(text, monospaced, matrix[4], width))
 
+    text = None
     try:
-        text = page.extract_text(visitor_text=visit) or ""
+        if _shows_text(page):
+            text = page.extract_text(visitor_text=visit) or ""
     except Exception:  # pypdf raises many kinds on damaged content
+        pass
+    if text is None:  # (no text to show, or pypdf could not walk the page)
         return page.extract_text() or "", frozenset(), {}
     return text, monospaced_lines(text, pieces), line_starts(text, pieces)
+
+
+def _shows_text(page) -> bool:
+    """Whether a page's content has an operator that can show text (`_TEXT_OPERATOR`), so that
+    walking it with a visitor may find some; a page of drawings alone is extracted plainly.
+
+    Example: b"BT /F1 11 Tf (Hi) Tj ET" -> True; b"72 400 m 300 700 l S" -> False
+    """
+    contents = page.get_contents()
+    return contents is not None and bool(_TEXT_OPERATOR.search(contents.get_data()))
 
 
 def _rendered(tm, cm) -> list[float]:

@@ -3,6 +3,7 @@ indented as their places on the page tell."""
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -460,3 +461,59 @@ def test_an_imported_pdf_handout_reads_back_with_its_code(tmp_path: Path):
             (CODE_BLOCK.strip(), "The program", 1, True),
             (" ".join(AFTER), "Limits", 2, False),
         ]
+
+
+def _with_content(pdf: bytes, page: int, content: bytes) -> bytes:
+    """`pdf` with page `page`'s content stream replaced by `content`."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    stream = DecodedStreamObject()
+    stream.set_data(content)
+    writer.pages[page].replace_contents(stream)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_page_of_drawings_alone_is_extracted_without_a_visitor(monkeypatch):
+    """pypdf parses a page without text operators only for a visitor, which for a page of
+    thousands of path operators (a chart, a map) takes many times longer: such a page is extracted
+    plainly."""
+    from pypdf import PageObject
+
+    extract_text = PageObject.extract_text
+    walked: list[str] = []  # the first line of each page walked with a visitor
+
+    def extract(self, *args, **kwargs):
+        if kwargs.get("visitor_text") is not None:
+            walked.append((extract_text(self) or "(no text)").split("\n")[0])
+        return extract_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(PageObject, "extract_text", extract)
+    drawing = "\n".join(f"{i % 500} {i % 700} m {i % 300} {i % 600} l S" for i in range(5000))
+    pdf = _with_content(make_pdf([[*BEFORE, Courier("make all")], None]), 1, drawing.encode())
+    imported = convert_pdf(pdf, "chart.pdf")
+    assert "(no text)" not in walked and set(walked) == {BEFORE[0]}
+    assert imported.notes == ("pages without text (scanned images?): 2",)
+    assert ("make all", None, 1, True) in _paragraphs(imported)  # (the text page keeps its code)
+
+
+@pytest.mark.parametrize(
+    "content, shows",
+    [
+        (b"BT /F1 11 Tf 72 700 Td (Hi) Tj ET", True),
+        (b"BT /F1 11 Tf [(H) 20 (i)] TJ ET", True),
+        (b"BT /F1 11 Tf 14 TL (Hi) ' ET", True),
+        (b'BT /F1 11 Tf 0 0 (Hi) " ET', True),
+        (b"q /Fm1 Do Q", True),  # a form XObject, which may hold text
+        (b"0.2 0.4 0.8 rg 72 400 300 300 re f 72 400 m 300 700 l S", False),
+        (b"", False),
+    ],
+)
+def test_a_page_shows_text_by_its_operators(content: bytes, shows: bool):
+    from pypdf import PdfReader
+
+    page = PdfReader(io.BytesIO(_with_content(make_pdf([None]), 0, content))).pages[0]
+    assert convert._shows_text(page) is shows
