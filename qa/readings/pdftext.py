@@ -14,10 +14,11 @@ From the fonts, two things are read. Lines set wholly in monospaced type (`monos
 the font of every piece of text pypdf reports) are code: a run of them is one code block, its lines
 kept as they are (never joined, never a heading, never a page number), unless most of them read as
 prose or monospaced type is the document's body type (nine tenths of its text or more, as a text
-file printed in Courier), when they are read as any other lines. A code line's indentation is
-rebuilt from where it starts on the page (`line_starts`), as most PDFs place a listing's lines by
-position rather than with leading spaces: a space for each character width it starts right of the
-block's leftmost line.
+file printed in Courier), when they are read as any other lines; so is a lone line of one token (a
+URL, a DOI or a path set in typewriter type inside a paragraph, `_lone_token`). A code line's
+indentation is rebuilt from where it starts on the page (`line_starts`), as most PDFs place a
+listing's lines by position rather than with leading spaces: a space for each character width it
+starts right of the block's leftmost line.
 
 The title candidate is the text set in the largest type on page 1 when it stands out from the
 body text (`large_type_title`, fed the sizes pypdf reports for page 1), since journal articles
@@ -307,8 +308,12 @@ def _indented(lines: list[str], starts: list[TextPiece | None]) -> list[str]:
 
 
 def _marked_code(raw: list[list[str]], monospaced: list[frozenset[int]]) -> list[frozenset[int]]:
-    """The lines of each page that monospaced type marks as code: all of `monospaced`, or none
-    when that type is the body's own (nine tenths of the document's text or more)."""
+    """The lines of each page that monospaced type marks as code: those of `monospaced` but a lone
+    token (`_lone_token`), or none when that type is the body's own (nine tenths of the
+    document's text or more).
+
+    Example: ([['See', 'http://fsf.org/', 'for it.', 'make all']], [{1, 3}]) -> [{3}]
+    """
     typed = sum(
         len(lines[i].replace(" ", ""))
         for lines, marked in zip(raw, monospaced, strict=True)
@@ -317,7 +322,22 @@ def _marked_code(raw: list[list[str]], monospaced: list[frozenset[int]]) -> list
     total = sum(len(line.replace(" ", "")) for lines in raw for line in lines)
     if not typed or typed >= BODY_TYPE_SHARE * total:
         return [frozenset()] * len(raw)
-    return monospaced
+    return [
+        frozenset(i for i in marked if not _lone_token(lines, marked, i))
+        for lines, marked in zip(raw, monospaced, strict=True)
+    ]
+
+
+def _lone_token(lines: list[str], marked: frozenset[int], i: int) -> bool:
+    """Whether monospaced line `i` stands alone (no monospaced line beside it) and is one token
+    (no space inside): a URL, a DOI, an e-mail address or a path that LaTeX's `\\url` or
+    `\\texttt` set in typewriter type and the paragraph wrapped onto a line of its own. It is
+    read as any other line, so it joins its paragraph (or its reference) as it did before code
+    was read from the fonts, and a page number set in that type is one again.
+
+    Example: (['Copyright Inc.', 'http://fsf.org/', 'Everyone is…'], {1}, 1) -> True
+    """
+    return i - 1 not in marked and i + 1 not in marked and len(lines[i].split()) == 1
 
 
 def _listings(

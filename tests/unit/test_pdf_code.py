@@ -517,3 +517,53 @@ def test_a_page_shows_text_by_its_operators(content: bytes, shows: bool):
 
     page = PdfReader(io.BytesIO(_with_content(make_pdf([None]), 0, content))).pages[0]
     assert convert._shows_text(page) is shows
+
+
+def _in_helvetica(pages: list[list]) -> list[list]:
+    """The same pages with every Courier line set in the body's type."""
+    return [[line.text if isinstance(line, Courier) else line for line in page] for page in pages]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        # a GPL's opening, as LaTeX sets it (libtasn1's manual): \url{http://fsf.org/} on a line
+        [
+            "GNU General Public License",
+            "Copyright (C) 2007 Free Software Foundation, Inc.",
+            Courier("http://fsf.org/"),
+            "Everyone is permitted to copy and distribute verbatim copies of this license",
+            "document, but changing it is not allowed.",
+        ],
+        # a reference list whose DOIs are set in typewriter type
+        [
+            "References",
+            "[1] A. Author. A study of deltas. Journal of Sediment, 12(3), 2019.",
+            Courier("https://doi.org/10.1000/deltas.2019.12"),
+            "[2] B. Author. Mangroves and storms. Coastal Letters, 4, 2020.",
+            Courier("https://doi.org/10.1000/mangroves.2020.4"),
+        ],
+    ],
+)
+def test_a_lone_url_in_typewriter_type_reads_as_it_would_in_any_type(page: list):
+    imported = convert_pdf(make_pdf([page]), "notes.pdf")
+    assert imported.body == convert_pdf(make_pdf(_in_helvetica([page])), "notes.pdf").body
+    assert not any(code for *_, code in _paragraphs(imported))
+
+
+def test_a_url_wrapped_onto_a_line_of_its_own_stays_in_its_paragraph():
+    lines = [
+        "The licence text is published by the foundation at",
+        Courier("https://www.gnu.org/licenses/gpl-3.0.html"),
+        "and anyone may copy it, but nobody may change it without",
+        "asking the foundation first, as the preamble says.",
+    ]
+    imported = convert_pdf(make_pdf([[*BEFORE, *lines]]), "licence.pdf")
+    sentence = " ".join(line.text if isinstance(line, Courier) else line for line in lines)
+    assert (sentence, None, 1, False) in _paragraphs(imported)
+
+
+def test_a_lone_command_of_several_words_stays_code():
+    lines = ["Install it with:", Courier("make install DESTDIR=/tmp"), *AFTER]
+    imported = convert_pdf(make_pdf([[*BEFORE, *lines]]), "install.pdf")
+    assert ("make install DESTDIR=/tmp", None, 1, True) in _paragraphs(imported)
