@@ -535,7 +535,9 @@ def pdf_pages(
 
         seen = None  # the page's last non-blank line so far
         for i, line in enumerate(lines):
-            if i in code[page]:  # (code is never joined, never a heading, never the title)
+            # (code is never joined, never a heading; a title line set in monospaced type, as a
+            # program's name may be, is the title's, read as the title's other lines are)
+            if i in code[page] and (page, i) not in title_lines:
                 _flush(blocks, current)
                 listing.append(code[page][i])
                 seen = line

@@ -567,3 +567,22 @@ def test_a_lone_command_of_several_words_stays_code():
     lines = ["Install it with:", Courier("make install DESTDIR=/tmp"), *AFTER]
     imported = convert_pdf(make_pdf([[*BEFORE, *lines]]), "install.pdf")
     assert ("make install DESTDIR=/tmp", None, 1, True) in _paragraphs(imported)
+
+
+@pytest.mark.parametrize(
+    "top, title",
+    [
+        ([Courier("Grep Notes")], "Grep Notes"),
+        (["Searching with", Courier("grep -rn --color")], "Searching with grep -rn --color"),
+    ],
+)
+def test_a_title_set_in_monospaced_type_is_not_repeated_as_code(top: list, title: str):
+    """The title, from the PDF's information, lives in the front matter: its line(s) at the top,
+    one of them in Courier, are no code block repeating it."""
+    prose = wrap_paragraphs(["Grep prints lines that match a pattern. It reads files or input."])
+    imported = convert_pdf(make_pdf([[*top, *prose, Courier("grep -rn TODO src")]], title), "g.pdf")
+    assert imported.title == title
+    assert _paragraphs(imported) == [
+        (" ".join(prose), None, 1, False),
+        ("grep -rn TODO src", None, 1, True),
+    ]
