@@ -145,20 +145,24 @@ def _kept_span(lines: list[str], repeated: set[str], code: frozenset[int]) -> tu
     """(start, end) of `lines` without blank lines, page numbers and running headers or footers at
     either end.
 
-    A line of code ("42" printed by a listing, a closing "}") is dropped only as a running header
-    or footer with a letter or digit in it, never as a page number.
+    A line of code ("42" printed by a listing, a closing "}") is never a page number, and is
+    dropped as a running header or footer only when it has a letter or digit in it and the line
+    next to it toward the page's body (`inner`) is not code: a running header stands next to
+    prose, while a listing's last line ("END", "fi") may end most pages beside the rest of it.
+
+    Example: (['LAB NOTES', 'Text.', 'BEGIN', 'END'], {'lab notes', 'end'}, {0, 2, 3}) -> (1, 4)
     """
 
-    def furniture(i: int) -> bool:
+    def furniture(i: int, inner: int) -> bool:
         line = lines[i]
         if i in code:
-            return _shape(line) in repeated and any(c.isalnum() for c in line)
+            return _shape(line) in repeated and any(c.isalnum() for c in line) and inner not in code
         return not line or bool(_PAGE_NUMBER.match(line)) or _shape(line) in repeated
 
     start, end = 0, len(lines)
-    while start < end and furniture(start):
+    while start < end and furniture(start, start + 1):
         start += 1
-    while end > start and furniture(end - 1):
+    while end > start and furniture(end - 1, end - 2):
         end -= 1
     return start, end
 

@@ -586,3 +586,21 @@ def test_a_title_set_in_monospaced_type_is_not_repeated_as_code(top: list, title
         (" ".join(prose), None, 1, False),
         ("grep -rn TODO src", None, 1, True),
     ]
+
+
+def test_a_code_line_ending_most_pages_is_kept_beside_its_listing():
+    """A listing's last line ("END") on every page is repeated like a running footer, but stands
+    next to the rest of its listing, not to prose: it is kept."""
+    pages = [
+        [
+            *wrap_paragraphs([f"Module {name} is declared as follows, in the notation below."]),
+            Courier(f"{name.upper()} DEFINITIONS ::="),
+            Courier("BEGIN"),
+            Courier(f"  Size ::= INTEGER (0..{n})"),
+            Courier("END"),
+        ]
+        for n, name in enumerate(["deltas", "mangroves", "dunes", "glaciers"], 1)
+    ]
+    imported = convert_pdf(make_pdf(pages), "asn.pdf")
+    code = [text for text, *_, is_code in _paragraphs(imported) if is_code]
+    assert [block.split("\n")[-1].strip() for block in code] == ["END"] * 4
