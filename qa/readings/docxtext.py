@@ -40,8 +40,10 @@ _CODE_STYLE = re.compile(
 
 
 def _font_name(font) -> str:
+    """A font's name as Word gives it, its case kept: `monospaced_font` splits a name into words
+    at its capitals ("JetBrainsMono" -> jet brains mono)."""
     try:
-        return (font.name or "").casefold()
+        return font.name or ""
     except (KeyError, ValueError, AttributeError):
         return ""
 

@@ -126,13 +126,20 @@ def mostly_prose(text: str) -> bool:
 
 
 # The families of monospaced type, matched in a font's name split into words: Courier and its
-# clones (TeX Gyre Cursor), the Mono and Code families (DejaVu Sans Mono, Source Code Pro, Nimbus
-# Mono, Latin Modern Mono), TeX's typewriter fonts (cmtt, cmsltt, sftt, txtt), Consolas, Menlo,
-# Monaco, Lucida Console, Inconsolata; not Monotype Corsiva.
+# clones (TeX Gyre Cursor), the Mono families (DejaVu Sans Mono, Nimbus Mono, Latin Modern Mono,
+# Monospac821), the Code families, "code" after another word (Source Code Pro, Fira Code,
+# Cascadia Code; not Code2000, which is proportional, nor the barcodes Code128, Code39, Bar Code
+# 39), Consolas, Menlo, Monaco, Lucida Console, Inconsolata, Hack, Cousine, Anonymous Pro, and
+# TeX's typewriter type: cmtt, cmsltt, cmitt, sftt, txtt, and in the EC fonts and their cm-super
+# Type 1 cuts (sf*) ectt/sftt upright, ecit/sfit italic and ecst/sfst slanted (ecti/sfti are text
+# italic, ecss/sfss sans serif; the EC fonts' documentation and cm-super's name them so). Not
+# Monotype Corsiva, American Typewriter (proportional), nor TeX's variable-width typewriter, cmvtt
+# and ecvt.
 _MONOSPACED = re.compile(
-    r"\bmono(?:space)?\b|freemono|courier|consolas|menlo|monaco|lucida console|typewriter"
-    r"|inconsolata|cascadia|\bcode\b|lm ?mono|nimbus ?mon|gyre ?cursor"
-    r"|\b(?:cm|ec|sf|tc|tx|px|lm)[a-z]*tt\b"
+    r"\bmono(?:spac(?:ed?)?)?\b|freemono|courier|consolas|menlo|monaco|lucida ?console"
+    r"|(?<!american )typewriter|inconsolata|cascadia|(?<=\w )(?<!bar )code\b|lm ?mono"
+    r"|nimbus ?mon|gyre ?cursor|\bhack\b|cousine|anonymous ?pro"
+    r"|\b(?:cm|ec|sf|tc|tx|px|lm)[a-z]*(?<!v)tt\b|\b(?:ec|sf)(?:it|st)\b"
 )
 # Where a font's name (as a PDF writes it, "DejaVuSansMono-Bold", "CMTT10") parts into words: a
 # small letter before a capital, the last of a run of capitals before a word, letters and digits.
@@ -148,7 +155,8 @@ def monospaced_font(name: str) -> bool:
     """Whether a font's name, as Word or a PDF gives it, is that of a monospaced family.
 
     Example: 'Courier New' -> True; 'DejaVuSansMono-Bold' -> True; 'CMTT10' -> True;
-        'LMMono10-Regular' -> True; 'Monotype Corsiva' -> False; 'CMR10' -> False
+        'LMMono10-Regular' -> True; 'Monotype Corsiva' -> False; 'CMR10' -> False;
+        'CMVTT10' -> False; 'Code2000' -> False
     """
     words = re.sub(r"[\W_]+", " ", _NAME_BREAK.sub(" ", name)).casefold()
     return bool(_MONOSPACED.search(words))

@@ -645,6 +645,21 @@ def test_a_word_lab_sheet_mostly_of_code_keeps_its_code():
     assert [code for _, _, code in paragraphs] == [False, True, False]
 
 
+@pytest.mark.parametrize("font", ["SFMono-Regular", "JetBrainsMono", "RobotoMono"])
+def test_word_code_in_a_mono_family_named_in_one_word_is_code(font: str):
+    """Word gives a font's name as it is written; its capitals part it into words (sf mono
+    regular), as a PDF's do, so a family named in one word is known."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Compile the program and run it on the sample input.")
+    for line in ("gcc -Wall -o sorter sorter.c", "./sorter --input sample.txt"):
+        document.add_paragraph().add_run(line).font.name = font
+    document.add_paragraph("Hand in the output file.")
+    _, paragraphs = _paragraphs_of(_saved(document))
+    assert [code for _, _, code in paragraphs] == [False, True, False]
+
+
 def test_a_word_document_of_code_alone_is_added():
     import docx
     from docx.enum.style import WD_STYLE_TYPE

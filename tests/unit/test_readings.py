@@ -266,6 +266,26 @@ def test_citation_label(args, label):
         "SFTT1000",
         "LMMono10-Regular",
         "lmmono10",
+        "CMITT10",
+        "ECTT1000",
+        "SFIT1000",  # EC's typewriter italic and slanted, and their cm-super cuts (sf*)
+        "SFST1000",
+        "ECIT1000",
+        "ECST1000",
+        "Hack",
+        "Hack-Regular",
+        "Cousine",
+        "Anonymous Pro",
+        "AnonymousPro-Bold",
+        "Monospac821BT-Roman",
+        "LUCIDACONSOLE",
+        "Fira Code",  # "code" after another word
+        "FiraCode-Regular",
+        "Cascadia Code",
+        "Comic Code",
+        "SourceCodePro-Regular",
+        "JetBrainsMono",
+        "RobotoMono",
     ],
 )
 def test_monospaced_fonts_are_known_by_their_names(name):
@@ -288,6 +308,16 @@ def test_monospaced_fonts_are_known_by_their_names(name):
         "ArialMT",
         "Calibri",
         "Mongolian Baiti",
+        "American Typewriter",
+        "AmericanTypewriter-Bold",
+        "CMVTT10",  # TeX's variable-width typewriter
+        "ECVT1000",
+        "ECTI1000",  # EC's text italic, and its cm-super cut
+        "SFTI1000",
+        "Code2000",  # a proportional font whose name starts with "Code"
+        "Code128",  # barcodes
+        "Code39",
+        "Bar Code 39",
     ],
 )
 def test_proportional_fonts_are_not_monospaced(name):
