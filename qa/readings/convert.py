@@ -79,7 +79,9 @@ URL_TYPES = {
     "text/x-markdown": "markdown",
 }
 _MD_ESCAPE = re.compile(r"^(#{1,6}[ \t]|<!--)")
-# The tag a PDF writer puts before the name of a font it embeds a subset of ("ABCDEF+CMTT10").
+# The tag a PDF writer puts before the name of a font it embeds a subset of ("ABCDEF+CMTT10"). The
+# "+" would part it from the name anyway, but its six random capitals may spell a family on their
+# own ("MONACO+Helvetica", "CMQRTT+CMR10"), so it is taken off.
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 # The operators that can show text: Tj, TJ, ' and " (PDF 32000-1, 9.4.3), and Do, which may paint
 # a form XObject holding text (pypdf's own test, `_has_text_operator`, looks for the same). pypdf
@@ -396,9 +398,7 @@ def _page_text(page) -> tuple[str, frozenset[int], dict[int, TextPiece]]:
     advances: dict[int, tuple[object, float]] = {}
 
     def visit(text, cm, tm, font, font_size) -> None:
-        # (a piece in an unknown font has no dictionary: not monospaced, so its line is no code)
-        name = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
-        monospaced = monospaced_font(_SUBSET_TAG.sub("", name.lstrip("/")))
+        monospaced = _monospaced(font)
         matrix = _rendered(tm, cm)
         width = math.nan
         if monospaced:
@@ -429,6 +429,16 @@ def _shows_text(page) -> bool:
     """
     contents = page.get_contents()
     return contents is not None and bool(_TEXT_OPERATOR.search(contents.get_data()))
+
+
+def _monospaced(font) -> bool:
+    """Whether a piece's font, as pypdf reports it to a visitor, is monospaced by its /BaseFont
+    name (a subset's tag taken off); a piece in an unknown font has no dictionary and is not.
+
+    Example: << /BaseFont /ABCDEF+CMTT10 >> -> True; << /BaseFont /MONACO+Helvetica >> -> False
+    """
+    name = str(font.get("/BaseFont", "")) if isinstance(font, dict) else ""
+    return monospaced_font(_SUBSET_TAG.sub("", name.lstrip("/")))
 
 
 def _rendered(tm, cm) -> list[float]:

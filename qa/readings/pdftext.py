@@ -544,6 +544,8 @@ def pdf_pages(
             if i in code[page] and (page, i) not in title_lines:
                 _flush(blocks, current)
                 listing.append(code[page][i])
+                # (a code line stands between the lines around it: a numbered section after a
+                # listing, "2. Usage", has no sibling right before it in "1. Setup" above that)
                 seen = line
                 continue
             _flush_code(blocks, listing)

@@ -604,3 +604,36 @@ def test_a_code_line_ending_most_pages_is_kept_beside_its_listing():
     imported = convert_pdf(make_pdf(pages), "asn.pdf")
     code = [text for text, *_, is_code in _paragraphs(imported) if is_code]
     assert [block.split("\n")[-1].strip() for block in code] == ["END"] * 4
+
+
+@pytest.mark.parametrize(
+    "font, monospaced",
+    [
+        ("/ABCDEF+CMTT10", True),
+        ("/CMTT10", True),
+        ("/ABCDEF+CMR10", False),
+        # a subset's tag of six random capitals may spell a family: it is no part of the name
+        ("/MONACO+Helvetica", False),
+        ("/CMQRTT+CMR10", False),
+    ],
+)
+def test_a_pdf_font_is_monospaced_by_its_name_without_its_subset_tag(font, monospaced):
+    assert convert._monospaced(DictionaryObject({NameObject("/BaseFont"): NameObject(font)})) is (
+        monospaced
+    )
+    assert not convert._monospaced(None)  # (a piece in a font pypdf does not know)
+
+
+def test_a_numbered_section_after_a_listing_is_a_heading():
+    """A code line stands between the lines around it: "2. Running it" after a listing has no
+    sibling number right before it (the "1. Dockerfile" above the listing), so it is a heading,
+    as "1. Dockerfile" is."""
+    lines = [
+        "1. Dockerfile",
+        Courier("FROM python:3.12-slim"),
+        Courier("RUN pip install qa"),
+        "2. Running it",
+        "Start the container with its port open, and visit the page it serves.",
+    ]
+    imported = convert_pdf(make_pdf([[*BEFORE, *lines]]), "docker.pdf")
+    assert _headings(imported) == ["1. Dockerfile", "2. Running it"]
