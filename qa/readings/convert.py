@@ -16,7 +16,7 @@ spell its indentation with spaces, each gets a space per character width (the fo
 starts right of its block's leftmost line. Their sizes: a PDF's title is the caller's, else its
 /Title metadata (placeholders such as "Untitled" or a file name skipped), else the text set in
 the largest type on page 1 when that stands out from the body text, else its first line (the
-sizes are read in a second pass over page 1). A page whose fonts pypdf cannot report is read
+sizes are read in the same pass as the fonts). A page whose fonts pypdf cannot report is read
 without them, never refused.
 """
 
@@ -324,7 +324,9 @@ class _PdfText:
     starts: list[dict[int, TextPiece]]  # the piece each line of each page begins with (its place)
     labels: list[str]  # the page labels
     info: object  # the document information (title, author, dates), or None
-    sized: list[tuple[str, float]]  # page 1's text piece by piece, with sizes (`_sized_text`)
+    sized: list[
+        tuple[str, float]
+    ]  # page 1's upright text piece by piece, with sizes (`_page_text`)
 
 
 def _read_pdf(data: bytes, source: str) -> _PdfText:
@@ -357,12 +359,12 @@ def _read_pdf(data: bytes, source: str) -> _PdfText:
                 )
         texts = [_page_text(page) for page in reader.pages]
         return _PdfText(
-            [text for text, _, _ in texts],
-            [typed for _, typed, _ in texts],
-            [starts for _, _, starts in texts],
+            [text for text, _, _, _ in texts],
+            [typed for _, typed, _, _ in texts],
+            [starts for _, _, starts, _ in texts],
             list(reader.page_labels),
             reader.metadata,
-            _sized_text(reader),
+            texts[0][3] if texts else [],
         )
     except ReadingError:
         raise
@@ -380,19 +382,25 @@ def _read_pdf(data: bytes, source: str) -> _PdfText:
         quiet.setLevel(level)
 
 
-def _page_text(page) -> tuple[str, frozenset[int], dict[int, TextPiece]]:
-    """A page's text, the indexes of its lines set wholly in monospaced type, and the piece each
-    of its lines begins with (where it starts on the page, and in monospaced type how wide its
-    characters are there), by which code lines are indented.
+def _page_text(
+    page,
+) -> tuple[str, frozenset[int], dict[int, TextPiece], list[tuple[str, float]]]:
+    """A page's text, the indexes of its lines set wholly in monospaced type, the piece each of
+    its lines begins with (where it starts on the page, and in monospaced type how wide its
+    characters are there), by which code lines are indented, and its upright text piece by piece
+    with the size (points) each is rendered at, from which page 1's title is chosen
+    (`large_type_title`; rotated text, an arXiv stamp up the margin, is no title).
 
     The fonts and places are reported by the pass that extracts the text, through a visitor. Code
     is found from them alone, so a page pypdf cannot walk with a visitor is extracted again without
     one and has no code, never an error (a damaged page that cannot be extracted either still
     raises): a code heuristic must not make a readable PDF unreadable. A page whose content shows
     no text (`_shows_text`: a figure's drawing) is extracted without a visitor too, as pypdf then
-    skips parsing it.
+    skips parsing it. The sizes, like the fonts, are [] for a page not walked with a visitor: a
+    title heuristic must not make a readable PDF unreadable either.
     """
     pieces: list[TextPiece] = []
+    sized: list[tuple[str, float]] = []
     # each font's advance, read once a page, by the dictionary's id (the dictionary is kept with
     # it, so that no other takes its id)
     advances: dict[int, tuple[object, float]] = {}
@@ -409,6 +417,12 @@ def _page_text(page) -> tuple[str, frozenset[int], dict[int, TextPiece]]:
             # which pypdf does not report, are taken as their defaults: listings hardly use them)
             width = advances[id(font)][1] * float(font_size) * matrix[0]
         pieces.append(TextPiece(text, monospaced, matrix[4], width))
+        # (see `_rendered`) the rendered size is the font size times d; b is nonzero for rotated
+        # text
+        a, b, _, d, _, _ = matrix
+        size = float(font_size) * d
+        if text and a > 0 and size > 0 and abs(b) <= 1e-3 * a:
+            sized.append((text, size))
 
     text = None
     try:
@@ -417,8 +431,8 @@ def _page_text(page) -> tuple[str, frozenset[int], dict[int, TextPiece]]:
     except Exception:  # pypdf raises many kinds on damaged content
         pass
     if text is None:  # (no text to show, or pypdf could not walk the page)
-        return page.extract_text() or "", frozenset(), {}
-    return text, monospaced_lines(text, pieces), line_starts(text, pieces)
+        return page.extract_text() or "", frozenset(), {}, []
+    return text, monospaced_lines(text, pieces), line_starts(text, pieces), sized
 
 
 def _shows_text(page) -> bool:
@@ -502,32 +516,6 @@ def _resolved(value):
     """A PDF object itself, for a reference to it (pypdf resolves a dictionary's entries, not an
     array's items)."""
     return value.get_object() if hasattr(value, "get_object") else value
-
-
-def _sized_text(reader) -> list[tuple[str, float]]:
-    """Page 1's upright text piece by piece, each with the size (points) it is rendered at.
-
-    Only the title is chosen from these sizes (`large_type_title`), so a page pypdf cannot walk
-    with a visitor gives [] (the first line is then the title), never an error: a title heuristic
-    must not make a readable PDF unreadable. Rotated text (an arXiv stamp up the margin) is left
-    out, as it is no title.
-    """
-    sized: list[tuple[str, float]] = []
-
-    def visit(text, cm, tm, font, font_size) -> None:
-        # (see `_rendered`) the rendered size is the font size times d; b is nonzero for rotated
-        # text
-        a, b, _, d, _, _ = _rendered(tm, cm)
-        size = float(font_size) * d
-        if text and a > 0 and size > 0 and abs(b) <= 1e-3 * a:
-            sized.append((text, size))
-
-    try:
-        if len(reader.pages):
-            reader.pages[0].extract_text(visitor_text=visit)
-    except Exception:  # pypdf raises many kinds on damaged content
-        return []
-    return sized
 
 
 def _pdf_title(info) -> str:
