@@ -30,7 +30,7 @@ __all__ = [
     "ReadingEntry",
 ]
 
-FORMAT_VERSION = 10  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
+FORMAT_VERSION = 11  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
 # never a heading; 4: headings read as their words (no Markdown links, emphasis or permalink marks),
 # HTML comments are not text, plain text's underlined lines and PDFs' numbered lines are headings,
 # and web pages keep headings and lists trafilatura dropped; 5: web pages keep their loose text and
@@ -41,8 +41,11 @@ FORMAT_VERSION = 10  # 2: chunk offsets after repeated text and headings fixed; 
 # list (Word's, a web page's <pre>) is code in its last item; 9: a PDF's lines set in monospaced
 # type are code, kept line by line (not joined into a paragraph nor taken for headings), and
 # TeX's typewriter fonts count as monospaced in Word documents too; 10: a PDF's code lines are
-# indented as their places on the page tell (most PDFs place them, spelling no spaces). Sections,
-# titles and passages change, so an index read the old way is rebuilt.
+# indented as their places on the page tell (most PDFs place them, spelling no spaces); 11: a
+# PDF's lone one-token line in monospaced type (a URL, a DOI) joins its paragraph, a title line in
+# it and a listing's last line repeated at page ends are no longer lost, and more font names are
+# judged right either way (Word's too, no longer lower-cased). Sections, titles and passages
+# change, so an index read the old way is rebuilt.
 MANIFEST = "manifest.json"
 
 

@@ -11,7 +11,9 @@ and heading rules are heuristics on line lengths and punctuation, so an unusual 
 or merge a paragraph; the text itself is always the PDF's own. Two things are read from a PDF's
 fonts. Their names: lines set wholly in a monospaced font (Courier, a Mono family, TeX's cmtt)
 are code, written as Markdown's indented code like a Word document's or a web page's, unless
-that font is the body's own type; as most PDFs place a code line where it starts rather than
+that font is the body's own type, or most lines of a run of them read as prose (a verse or a letter
+typed in it), or a run is one line of one token (a URL or a path set in it inside a paragraph),
+when they are read as any other lines; as most PDFs place a code line where it starts rather than
 spell its indentation with spaces, each gets a space per character width (the font's own) it
 starts right of its block's leftmost line. Their sizes: a PDF's title is the caller's, else its
 /Title metadata (placeholders such as "Untitled" or a file name skipped), else the text set in
