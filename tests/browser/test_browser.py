@@ -123,6 +123,26 @@ def test_show_in_reading_lands_on_the_highlighted_paragraph(page, app_url, assis
     assert not outside_requests(page.recorder.urls)
 
 
+def test_show_in_reading_without_a_reading_tab_opens_the_reading_page(page, app_url, assistant):
+    """Where the page has no Reading tab to show it in, the link does what it does without script:
+    the standalone reading page opens, at the cited paragraph."""
+    page.goto(app_url + "/")
+    reply = ask(page, QUESTION)
+    first = assistant.ask(QUESTION).passages[0]
+    page.evaluate(
+        """() => document.querySelectorAll('button[role="tab"]').forEach(b => {
+            if (b.textContent.trim() === "Reading") b.remove(); })"""
+    )
+    with page.expect_popup() as opened:
+        reply.locator("a.qa-show").first.click()
+    reading = opened.value
+    reading.wait_for_load_state()
+    assert reading.evaluate("document.querySelector(':target').id") == (
+        f"r-{first.doc}-p{first.paragraph}"
+    )
+    reading.close()
+
+
 def test_script_in_a_question_is_shown_as_text_and_never_runs(page, app_url, artifacts):
     page.goto(app_url + "/")
     payload = (
