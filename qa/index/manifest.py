@@ -30,7 +30,7 @@ __all__ = [
     "ReadingEntry",
 ]
 
-FORMAT_VERSION = 11  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
+FORMAT_VERSION = 12  # 2: chunk offsets after repeated text and headings fixed; 3: indented code is
 # never a heading; 4: headings read as their words (no Markdown links, emphasis or permalink marks),
 # HTML comments are not text, plain text's underlined lines and PDFs' numbered lines are headings,
 # and web pages keep headings and lists trafilatura dropped; 5: web pages keep their loose text and
@@ -44,8 +44,9 @@ FORMAT_VERSION = 11  # 2: chunk offsets after repeated text and headings fixed; 
 # indented as their places on the page tell (most PDFs place them, spelling no spaces); 11: a
 # PDF's lone one-token line in monospaced type (a URL, a DOI) joins its paragraph, a title line in
 # it and a listing's last line repeated at page ends are no longer lost, and more font names are
-# judged right either way (Word's too, no longer lower-cased). Sections, titles and passages
-# change, so an index read the old way is rebuilt.
+# judged right either way (Word's too, no longer lower-cased); 12: but a one-token line that an
+# introduction ending in a colon displays ("then run:" before `make`) stays code. Sections,
+# titles and passages change, so an index read the old way is rebuilt.
 MANIFEST = "manifest.json"
 
 

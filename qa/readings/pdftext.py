@@ -153,16 +153,21 @@ def _kept_span(lines: list[str], repeated: set[str], code: frozenset[int]) -> tu
     Example: (['LAB NOTES', 'Text.', 'BEGIN', 'END'], {'lab notes', 'end'}, {0, 2, 3}) -> (1, 4)
     """
 
-    def furniture(i: int, inner: int) -> bool:
+    def furniture(i: int, step: int) -> bool:
         line = lines[i]
         if i in code:
+            # (the nearest line with text toward the body: a blank line inside a listing is no
+            # line beside it)
+            inner = next(
+                (j for j in range(i + step, len(lines) if step > 0 else -1, step) if lines[j]), -1
+            )
             return _shape(line) in repeated and any(c.isalnum() for c in line) and inner not in code
         return not line or bool(_PAGE_NUMBER.match(line)) or _shape(line) in repeated
 
     start, end = 0, len(lines)
-    while start < end and furniture(start, start + 1):
+    while start < end and furniture(start, 1):
         start += 1
-    while end > start and furniture(end - 1, end - 2):
+    while end > start and furniture(end - 1, -1):
         end -= 1
     return start, end
 
@@ -337,11 +342,17 @@ def _lone_token(lines: list[str], marked: frozenset[int], i: int) -> bool:
     (no space inside): a URL, a DOI, an e-mail address or a path that LaTeX's `\\url` or
     `\\texttt` set in typewriter type and the paragraph wrapped onto a line of its own. It is
     read as any other line, so it joins its paragraph (or its reference) as it did before code
-    was read from the fonts, and a page number set in that type is one again.
+    was read from the fonts, and a page number set in that type is one again. But a line that an
+    introduction ending in a colon displays ("then run:" before `./configure`, "Example:" before
+    `[50:text/x-diff]`) is code, as a listing of one line.
 
-    Example: (['Copyright Inc.', 'http://fsf.org/', 'Everyone is…'], {1}, 1) -> True
+    Example: (['Copyright Inc.', 'http://fsf.org/', 'Everyone is…'], {1}, 1) -> True;
+        (['Then run:', './configure', 'and build.'], {1}, 1) -> False
     """
-    return i - 1 not in marked and i + 1 not in marked and len(lines[i].split()) == 1
+    if i - 1 in marked or i + 1 in marked or len(lines[i].split()) != 1:
+        return False
+    before = next((line for line in reversed(lines[:i]) if line.strip()), "")
+    return not before.rstrip().endswith(":")
 
 
 def _listings(

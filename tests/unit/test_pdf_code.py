@@ -14,7 +14,7 @@ from qa.readings import convert
 from qa.readings.convert import Imported, convert_pdf
 from qa.readings.corpus import read_reading
 from qa.readings.importers import add_reading
-from qa.readings.pdftext import TextPiece, line_starts, monospaced_lines, pdf_pages
+from qa.readings.pdftext import TextPiece, _kept_span, line_starts, monospaced_lines, pdf_pages
 from qa.readings.records import parse_reading
 from tests.support.pdf_helpers import Courier, make_pdf, wrap_paragraphs
 
@@ -567,6 +567,35 @@ def test_a_lone_command_of_several_words_stays_code():
     lines = ["Install it with:", Courier("make install DESTDIR=/tmp"), *AFTER]
     imported = convert_pdf(make_pdf([[*BEFORE, *lines]]), "install.pdf")
     assert ("make install DESTDIR=/tmp", None, 1, True) in _paragraphs(imported)
+
+
+def test_a_one_token_line_that_an_introduction_displays_stays_code():
+    """A one-word command after "then run:" is a listing of one line, not a URL wrapped in a
+    sentence: it stays code, and a heading after it stays a heading."""
+    lines = [
+        "Unpack the sources, then run:",
+        Courier("./configure"),
+        "and build it with:",
+        Courier("make"),
+        "2.8. The tree files",
+        *AFTER,
+    ]
+    imported = convert_pdf(make_pdf([[*BEFORE, *lines]]), "build.pdf")
+    paragraphs = _paragraphs(imported)
+    assert ("./configure", None, 1, True) in paragraphs
+    assert ("make", "2.8. The tree files", 1, False) not in paragraphs
+    assert ("make", None, 1, True) in paragraphs
+    assert _headings(imported) == ["2.8. The tree files"]
+
+
+def test_a_listings_last_line_is_kept_past_a_blank_line_inside_it():
+    # (the line beside a code line is the nearest one with text: a blank line inside the
+    # listing does not make its repeated "END" a running footer)
+    lines = ["Text.", "BEGIN", "  x", "", "END", ""]
+    assert _kept_span(lines, {"end"}, frozenset({1, 2, 4})) == (0, 5)
+    assert _kept_span(
+        ["LAB NOTES", "Text.", "BEGIN", "END"], {"lab notes"}, frozenset({0, 2, 3})
+    ) == (1, 4)
 
 
 @pytest.mark.parametrize(
