@@ -318,17 +318,25 @@ def convert_pdf(data: bytes, source: str, *, title: str | None = None) -> Import
 
 
 @dataclass(frozen=True)
+class _PageText:
+    """What is read from one page of a PDF (`_page_text`)."""
+
+    text: str
+    monospaced: frozenset[int]  # its lines set in monospaced type
+    starts: dict[int, TextPiece]  # the piece each of its lines begins with (its place)
+    sized: list[tuple[str, float]]  # its upright text piece by piece, with rendered sizes
+
+
+@dataclass(frozen=True)
 class _PdfText:
     """What is read from a PDF before its lines are made paragraphs."""
 
     pages: list[str]  # the text of each page
-    monospaced: list[frozenset[int]]  # each page's lines set in monospaced type (`_page_text`)
+    monospaced: list[frozenset[int]]  # each page's lines set in monospaced type
     starts: list[dict[int, TextPiece]]  # the piece each line of each page begins with (its place)
     labels: list[str]  # the page labels
     info: object  # the document information (title, author, dates), or None
-    sized: list[
-        tuple[str, float]
-    ]  # page 1's upright text piece by piece, with sizes (`_page_text`)
+    sized: list[tuple[str, float]]  # page 1's upright text piece by piece, with sizes
 
 
 def _read_pdf(data: bytes, source: str) -> _PdfText:
@@ -359,14 +367,14 @@ def _read_pdf(data: bytes, source: str) -> _PdfText:
                     f"{source}: the PDF is password-protected; save an unencrypted copy "
                     "(e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and add that."
                 )
-        texts = [_page_text(page) for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
         return _PdfText(
-            [text for text, _, _, _ in texts],
-            [typed for _, typed, _, _ in texts],
-            [starts for _, _, starts, _ in texts],
+            [page.text for page in pages],
+            [page.monospaced for page in pages],
+            [page.starts for page in pages],
             list(reader.page_labels),
             reader.metadata,
-            texts[0][3] if texts else [],
+            pages[0].sized if pages else [],
         )
     except ReadingError:
         raise
@@ -384,9 +392,7 @@ def _read_pdf(data: bytes, source: str) -> _PdfText:
         quiet.setLevel(level)
 
 
-def _page_text(
-    page,
-) -> tuple[str, frozenset[int], dict[int, TextPiece], list[tuple[str, float]]]:
+def _page_text(page) -> _PageText:
     """A page's text, the indexes of its lines set wholly in monospaced type, the piece each of
     its lines begins with (where it starts on the page, and in monospaced type how wide its
     characters are there), by which code lines are indented, and its upright text piece by piece
@@ -433,8 +439,8 @@ def _page_text(
     except Exception:  # pypdf raises many kinds on damaged content
         pass
     if text is None:  # (no text to show, or pypdf could not walk the page)
-        return page.extract_text() or "", frozenset(), {}, []
-    return text, monospaced_lines(text, pieces), line_starts(text, pieces), sized
+        return _PageText(page.extract_text() or "", frozenset(), {}, [])
+    return _PageText(text, monospaced_lines(text, pieces), line_starts(text, pieces), sized)
 
 
 def _shows_text(page) -> bool:

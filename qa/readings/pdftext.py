@@ -226,6 +226,22 @@ def _flush_code(blocks: list[tuple[str, str]], listing: list[str]) -> None:
         listing.clear()
 
 
+def _laid_lines(text: str, pieces: list[TextPiece]) -> list[tuple[int, str]]:
+    """The lines of `text` (as `text.splitlines()` numbers them, line ends kept), each with where
+    it starts in `text`; none when the pieces do not spell `text`, as then they cannot be laid on
+    its lines (the page gets no code).
+
+    Example: ('a\nbc\n', [TextPiece('a\nbc\n', False)]) -> [(0, 'a\n'), (2, 'bc\n')]
+    """
+    if "".join(piece.text for piece in pieces) != text:
+        return []
+    laid, start = [], 0
+    for line in text.splitlines(keepends=True):
+        laid.append((start, line))
+        start += len(line)
+    return laid
+
+
 def monospaced_lines(text: str, pieces: Iterable[TextPiece]) -> frozenset[int]:
     """Indexes of the lines of `text` (as `text.splitlines()` numbers them) whose characters, but
     spaces, are all in pieces set in monospaced type; none when the pieces do not spell `text`.
@@ -242,16 +258,13 @@ def monospaced_lines(text: str, pieces: Iterable[TextPiece]) -> frozenset[int]:
         -> frozenset({1})
     """
     pieces = list(pieces)
-    if "".join(piece.text for piece in pieces) != text:
-        return frozenset()  # (the pieces cannot be laid on the lines: no code on this page)
+    lines = _laid_lines(text, pieces)
     marks = "".join(("m" if piece.monospaced else "p") * len(piece.text) for piece in pieces)
     code: set[int] = set()
-    start = 0
-    for i, line in enumerate(text.splitlines(keepends=True)):
+    for i, (start, line) in enumerate(lines):
         typed = [mark for c, mark in zip(line, marks[start:], strict=False) if not c.isspace()]
         if typed and "p" not in typed:
             code.add(i)
-        start += len(line)
     return frozenset(code)
 
 
@@ -267,21 +280,13 @@ def line_starts(text: str, pieces: Iterable[TextPiece]) -> dict[int, TextPiece]:
         -> {0: TextPiece('Run it:\n', False, x=72), 1: TextPiece('make all\n', True, x=90)}
     """
     pieces = list(pieces)
-    if "".join(piece.text for piece in pieces) != text:
-        return {}
     at: dict[int, TextPiece] = {}  # the non-empty pieces by where they start in `text`
     start = 0
     for piece in pieces:
         if piece.text:  # (an empty piece, one pypdf reports between operators, shows nothing)
             at[start] = piece
             start += len(piece.text)
-    starts: dict[int, TextPiece] = {}
-    start = 0
-    for i, line in enumerate(text.splitlines(keepends=True)):
-        if start in at:
-            starts[i] = at[start]
-        start += len(line)
-    return starts
+    return {i: at[start] for i, (start, _) in enumerate(_laid_lines(text, pieces)) if start in at}
 
 
 def _indented(lines: list[str], starts: list[TextPiece | None]) -> list[str]:
