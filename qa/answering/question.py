@@ -21,6 +21,7 @@ __all__ = [
     "FactRequest",
     "QuestionAnalysis",
     "analyse_question",
+    "asks_identity",
     "fact_request",
     "name_counts",
     "normalize_question",
@@ -83,6 +84,7 @@ _ASK_WHAT_IS = re.compile(
 _SECOND_QUESTION = re.compile(
     r"\s+and\s+(?=(?:how|what|why|where|when|who|which|is|are|do|does|can)\b)", re.I
 )
+_ASKING_WORDS = frozenset({"defin", "mean", "meant"})  # stemmed: "define X", "what does X mean"
 _MAX_DEFINED_WORDS = 3  # past these, "what is X" names a situation, not a term
 # "Who is Gen. Xavier Brunson?": a name and nothing more after "who is".
 _ASK_ABOUT_SOMEONE = re.compile(r"^\W*(?i:who\s+(?:is|was|are|were))\s+(?:[A-Z][\w.’'-]*\s*)+\W*$")
@@ -248,6 +250,27 @@ def _defined_term(question: str, stem) -> frozenset[str] | None:
     return frozenset(words)
 
 
+def asks_identity(question: str, stem) -> bool:
+    """Whether the question asks only who or what something is, named in a few words of its own.
+
+    "Who is Gen. Xavier Brunson?" and "What is completion?" do; "What is libcurl used for?" asks
+    more than that, and "What is it good at?" names nothing of its own. A sentence that holds every
+    word of such a question names what it asks about (see `confidence.answerable`).
+    """
+    if _PRONOUN.search(question):
+        return False
+    if _ASK_ABOUT_SOMEONE.match(question):
+        return bool(terms(question, stem))
+    asked = _ASK_WHAT_IS.match(question)
+    if asked is None or _defined_term(question, stem) is None:
+        return False
+    group = next(g for g in ("meant_by", "term", "meant", "defined") if asked.group(g))
+    term = asked.group(group)
+    rest = question[: asked.start(group)] + " " + question[asked.end(group) :]
+    # Nothing asked past the term ("used for", "and how do I get it?") but the asking words.
+    return _SECOND_QUESTION.split(term)[0] == term and set(terms(rest, stem)) <= _ASKING_WORDS
+
+
 def fact_request(question: str, stem=None) -> FactRequest:
     """The kinds of fact a question asks for (a defined term only when given the stemmer).
 
@@ -284,6 +307,7 @@ class QuestionAnalysis:
     facts: FactRequest  # what kind of fact the (filled-in) question asks for
     known_names: int  # names in the question the readings mention
     unknown_names: int  # names in the question no reading mentions
+    identity: bool = False  # it asks only who or what something is (`asks_identity`)
 
 
 def analyse_question(
@@ -318,4 +342,5 @@ def analyse_question(
         facts=fact_request(query, stem),
         known_names=known,
         unknown_names=unknown,
+        identity=asks_identity(clean, stem),
     )

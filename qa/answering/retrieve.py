@@ -305,4 +305,5 @@ class Retriever:
             float(scored.scores.coverage[searched].max()),
             asked.known_names,
             asked.unknown_names,
+            asked.identity,
         )

@@ -90,6 +90,20 @@ def test_ask_json_finds_the_troop_number_with_full_citations(capsys, cli_index, 
     assert len(answer["passages"]) == 5
 
 
+def test_who_someone_is_is_answered_with_the_sentence_that_names_him(capsys, cli_index):
+    # The README's follow-up example opens with this question; the reading writes "Gen. Xavier T.
+    # Brunson, commander of the United Nations Command…", and the model alone scored it 0.48.
+    code, out, err = run(
+        capsys, "ask", "Who is Gen. Xavier Brunson?", "--json", "--index", str(cli_index)
+    )
+    assert code == 0, err
+    answer = json.loads(out)
+    assert not answer["abstained"] and answer["confidence"] >= 0.5
+    assert "Xavier T. Brunson, commander of the United Nations Command" in answer["highlight"]
+    code, out, err = run(capsys, "ask", "Who is Jane Marlowe?", "--json", "--index", str(cli_index))
+    assert json.loads(out)["abstained"]
+
+
 def test_ask_human_output_has_numbered_citations(capsys, cli_index):
     code, out, _ = run(capsys, "ask", TROOPS, "-k", "3", "--index", str(cli_index))
     assert code == 0

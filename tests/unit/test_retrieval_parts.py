@@ -8,11 +8,12 @@ import Stemmer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.answering.confidence import Evidence, answerable
+from qa.answering.confidence import IDENTITY_HELD_CONFIDENCE, Evidence, answerable
 from qa.answering.fusion import reciprocal_rank_fusion
 from qa.answering.question import (
     FactRequest,
     analyse_question,
+    asks_identity,
     fact_request,
     name_counts,
     normalize_question,
@@ -515,3 +516,38 @@ def test_fusion_ranks_agree_with_competition_ranking(values):
 def test_answerable_as_documented():
     evidence = Evidence(dense=0.45, lexical=0.5, known_names=0, unknown_names=0)
     assert answerable(RetrievalSettings(), evidence) == pytest.approx(0.977, abs=1e-3)
+
+
+def test_a_question_asking_only_who_or_what_something_is():
+    for question in (
+        "Who is Gen. Xavier Brunson?",
+        "Who was Donald Rumsfeld?",
+        "What is completion?",
+        "What is PHP/CURL?",
+        "Define multibyte input.",
+    ):
+        assert asks_identity(question, STEM), question
+    for question in (
+        "What is libcurl used for?",  # asks more than what libcurl is
+        "What is zsh and how do I get it?",
+        "What is it good at?",  # names nothing of its own
+        "Who is he?",
+        "Who leads USFK?",  # asks for a person, names none
+        "What is the current population of the largest city in Japan?",  # a situation, not a term
+        "How many troops are there?",
+    ):
+        assert not asks_identity(question, STEM), question
+
+
+def test_a_sentence_holding_every_word_of_an_identity_question_answers_it():
+    settings = RetrievalSettings()
+    # A bare name is little meaning for the embedding: the model alone is below even odds.
+    low = Evidence(dense=0.17, lexical=1.0, known_names=2, unknown_names=0)
+    assert answerable(settings, low) < 0.5
+    held = Evidence(dense=0.17, lexical=0.99999994, known_names=2, unknown_names=0, identity=True)
+    assert answerable(settings, held) == IDENTITY_HELD_CONFIDENCE
+    # Only when one sentence holds every word, and never below what the model says.
+    part = Evidence(dense=0.17, lexical=0.6, known_names=2, unknown_names=0, identity=True)
+    assert answerable(settings, part) == answerable(settings, Evidence(0.17, 0.6, 2, 0))
+    sure = Evidence(dense=0.6, lexical=1.0, known_names=0, unknown_names=0, identity=True)
+    assert answerable(settings, sure) > IDENTITY_HELD_CONFIDENCE
