@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .language import looks_english
+
 __all__ = [
     "MAX_QUESTION_CHARS",
     "STOP_WORDS",
@@ -26,6 +28,7 @@ __all__ = [
     "normalize_question",
     "resolve_followup",
     "terms",
+    "unreadable_words",
 ]
 
 MAX_QUESTION_CHARS = 2000
@@ -99,6 +102,7 @@ _TITLED_NAME = re.compile(
 _PRONOUN = re.compile(
     r"\b(he|she|they|it|him|them|his|her|their|its|this|that|these|those)\b", re.I
 )
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
 def normalize_question(text: str) -> tuple[str, str | None]:
@@ -138,6 +142,20 @@ def terms(text: str, stem) -> list[str]:
     return stem.stemWords(words) if words else []
 
 
+def unreadable_words(text: str) -> int:
+    """How many words of the text are in a script `terms` does not read (no Latin letter in them).
+
+    Such a word (Hangul, Cyrillic, Han...) is in no reading's words either, since the readings'
+    words are read the same way: to the lexical evidence it is a word no sentence holds.
+
+    Example: 'Tell me about 주한미군 please' -> 1; 'Who is José?' -> 0; '' -> 0
+    """
+    return sum(
+        not any("LATIN" in unicodedata.name(ch, "") for ch in word)
+        for word in _LETTER_RUN.findall(text)
+    )
+
+
 def _topic(question: str) -> str:
     """What an earlier question was about: its longest name, else its words after the question word.
 
@@ -158,12 +176,20 @@ def resolve_followup(
 
     A pronoun that refers back (he, his, it, this...) is replaced by what the earlier question was
     about (possessives get "'s"); a question too short to stand alone gets that topic appended.
-    `name_form` may shorten the topic to the form the readings use (e.g. a surname).
+    `name_form` may shorten the topic to the form the readings use (e.g. a surname). Only a
+    question the assistant can read is filled in, and only from one it can read (`looks_english`).
 
-    Example: ('What did he say?', ['Who is Gen. Brunson?']) -> 'What did Gen. Brunson say?'
+    Example: ('What did he say?', ['Who is Gen. Brunson?']) -> 'What did Gen. Brunson say?';
+    ('주한미군은 몇 명입니까?', ['How many US troops are in Korea?']) -> unchanged
     """
     previous = [h for h in (history or []) if h and h.strip()]
     if not previous:
+        return question
+    # A question in another language or of emoji has no English words the "too short to stand
+    # alone" test could count, so it would get the topic appended and be matched on the earlier
+    # question's words alone: confidently answered, while asked alone it is refused. What it asks
+    # is unknown, so it is read as asked. (Nor is a topic taken from such an earlier question.)
+    if not looks_english(question) or not looks_english(previous[-1]):
         return question
     topic = _topic(previous[-1])
     if topic and name_form:
@@ -281,6 +307,7 @@ class QuestionAnalysis:
     query: str  # the question with a follow-up's pronoun or missing topic filled in
     terms: tuple[str, ...]  # the question's own stemmed words
     history_terms: tuple[str, ...]  # the words the conversation adds (from the filled-in topic)
+    unreadable: int  # the question's words in a script `terms` does not read (`unreadable_words`)
     facts: FactRequest  # what kind of fact the (filled-in) question asks for
     known_names: int  # names in the question the readings mention
     unknown_names: int  # names in the question no reading mentions
@@ -315,6 +342,7 @@ def analyse_question(
         query=query,
         terms=tuple(own),
         history_terms=tuple(from_history),
+        unreadable=unreadable_words(clean),
         facts=fact_request(query, stem),
         known_names=known,
         unknown_names=unknown,
