@@ -177,11 +177,17 @@ def term_weights(
     own: tuple[str, ...],
     from_history: tuple[str, ...],
     history_weight: float,
+    unreadable: int = 0,
 ) -> tuple[np.ndarray, float]:
     """Vocabulary weights of the question's words (their IDF), the conversation's weighted apart.
 
+    `unreadable` words of the question (in a script `terms` does not read) weigh as words no chunk
+    holds, as an unknown English word does: so the conversation's words cannot make up the whole
+    of a question whose own words are unreadable.
+
     Returns:
-        (a weight per vocabulary column, the sum of every word's weight, unknown words included).
+        (a weight per vocabulary column, the sum of every word's weight, unknown and unreadable
+        words included).
     """
     weights = {t: lexicon.idf.get(t, lexicon.idf_unseen) for t in set(own)}
     for t in set(from_history) - set(own):
@@ -190,7 +196,7 @@ def term_weights(
     for t, weight in weights.items():
         if t in lexicon.vocabulary:
             vector[lexicon.vocabulary[t]] = weight
-    return vector, float(sum(weights.values()))
+    return vector, float(sum(weights.values())) + unreadable * lexicon.idf_unseen
 
 
 @dataclass(frozen=True)

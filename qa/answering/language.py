@@ -2,7 +2,8 @@
 
 The embedding model and the BM25 stemmer read English; a question in another script, one made
 of emoji, or one in another Latin-script language is still answered, but the student is told
-that the assistant reads English best. The trade-off: a cheap heuristic on the question alone
+that the assistant reads English best, and it is not filled in from the conversation as a
+follow-up is (`question.resolve_followup`). The trade-off: a cheap heuristic on the question alone
 (share of non-Latin letters, emoji, common short words of English and of a few other languages),
 no language-detection model; it errs towards saying nothing for short or mixed questions.
 `make_answer` adds the note to every answer, so front ends never add it themselves.

@@ -233,7 +233,9 @@ class Retriever:
         rows = self._ranked_rows(doc, qvec, every_lexical)
         if rows.size == 0:
             return empty
-        weights, total = term_weights(lexicon, asked.terms, asked.history_terms, s.history_weight)
+        weights, total = term_weights(
+            lexicon, asked.terms, asked.history_terms, s.history_weight, asked.unreadable
+        )
         facts = fact_counts(self.sentences, asked.facts)
         exact = self.sentence_search.spec.exact
         score_run = self._all_sentences if exact else self._some_sentences

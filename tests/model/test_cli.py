@@ -115,6 +115,50 @@ def test_ask_human_output_has_numbered_citations(capsys, cli_index):
     assert "28,500" in out
 
 
+@pytest.mark.parametrize("question", ["주한미군은 몇 명입니까?", "🇰🇷🇺🇸❓"])
+def test_a_question_it_cannot_read_is_refused_after_english_ones_as_when_alone(
+    capsys, cli_index, question
+):
+    """The reported case: after an English question (typos and all), the Korean one was answered
+    at 0.991 with a sentence about Lee Jae-myung's election, matched on the earlier question's
+    topic; alone it is refused with the English note. Now it is read as when asked alone; an
+    English follow-up is still filled in and answered."""
+    from qa.answering.language import ENGLISH_NOTICE
+
+    def ask(question: str, *history: str) -> dict:
+        earlier = [arg for h in history for arg in ("--history", h)]
+        code, out, err = run(capsys, "ask", question, *earlier, "--json", "--index", str(cli_index))
+        assert code == 0, err
+        return json.loads(out)
+
+    alone = ask(question)
+    after = ask(
+        question, "Who is Gen. Xavier Brunson?", "How many US trooops are statoined in Suoth Korea?"
+    )
+    assert after["abstained"] and after["notice"] == ENGLISH_NOTICE, after
+    assert after["confidence"] == alone["confidence"] and after["passages"] == alone["passages"]
+    followup = ask("What did he say about the number of US troops?", "Who is Gen. Xavier Brunson?")
+    assert not followup["abstained"] and "manpower floor" in followup["answer"], followup["answer"]
+
+
+def test_a_question_with_html_markup_is_answered_as_without_it(capsys, cli_index):
+    """The reported case: "What is USFK?" scored 0.999 and, with a script tag after it, was
+    refused at 0.337 (the tag's words counted as the question's)."""
+    from qa.answering.question import MARKUP_NOTICE
+
+    def ask(question: str) -> dict:
+        code, out, err = run(capsys, "ask", question, "--json", "--index", str(cli_index))
+        assert code == 0, err
+        return json.loads(out)
+
+    plain = ask("What is USFK?")
+    marked = ask("What is USFK? <script>alert('x')</script>")
+    assert not marked["abstained"] and marked["notice"] == MARKUP_NOTICE
+    assert {k: v for k, v in marked.items() if k != "notice"} == {
+        k: v for k, v in plain.items() if k != "notice"
+    }
+
+
 def test_ask_stream_answers_the_whole_question_set_in_one_process(capsys, cli_index, monkeypatch):
     questions = [
         json.loads(line)

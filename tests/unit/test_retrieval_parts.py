@@ -11,13 +11,17 @@ from hypothesis import strategies as st
 from qa.answering.confidence import IDENTITY_HELD_CONFIDENCE, Evidence, answerable
 from qa.answering.fusion import reciprocal_rank_fusion
 from qa.answering.question import (
+    MARKUP_NOTICE,
+    MAX_QUESTION_CHARS,
     FactRequest,
     analyse_question,
     asks_identity,
     fact_request,
     name_counts,
     normalize_question,
+    resolve_followup,
     terms,
+    unreadable_words,
 )
 from qa.answering.settings import RetrievalSettings
 from tests.support.readings_fixtures import one_reading_corpus
@@ -32,6 +36,48 @@ def test_terms_and_normalize_as_documented():
     assert terms("off-peninsula", STEM) == ["off-peninsula", "peninsula"]
     assert terms("M-x", STEM) == ["m-x"]
     assert normalize_question(" How\x00 many\n troops? ") == ("How many troops?", None)
+
+
+@pytest.mark.parametrize(
+    "question, clean",
+    [
+        ("What is USFK? <script>alert('x')</script>", "What is USFK?"),
+        ("What is <b>USFK</b>?", "What is USFK?"),
+        ("<p>What is USFK?</p>", "What is USFK?"),
+        ("What is USFK? <img src=x onerror=alert(1)>", "What is USFK?"),
+        ('<a href="https://example.org">Who</a> is Brunson?', "Who is Brunson?"),
+        ("Who is Brunson?</b>", "Who is Brunson?"),
+        ("Who is<br/>Brunson?", "Who is Brunson?"),
+        ("Who is <!-- a comment --> Brunson?", "Who is Brunson?"),
+        ("<STYLE>p { color: red }</STYLE>Who is Brunson?", "Who is Brunson?"),
+        ("<script>alert(1)</script>", ""),  # (then asked to type a question)
+    ],
+)
+def test_html_markup_in_a_question_is_left_out_and_said_so(question, clean):
+    assert normalize_question(question) == (clean, MARKUP_NOTICE)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does 2 < 3 mean?",
+        "Is x>y when a<b?",
+        "How do I use std::vector<int>?",
+        "What is Map<String, Object> for?",
+        "Why does template<typename T> fail?",
+        "What if I don’t have a <Meta> key?",  # (a key's name; the curl FAQ set asks it)
+        "What does the <script> tag do?",  # an element named, not used: nothing closes it
+        "",
+    ],
+)
+def test_angle_brackets_that_are_not_html_stay(question):
+    assert normalize_question(question) == (question, None)
+
+
+def test_a_long_question_with_markup_gets_both_notices():
+    clean, notice = normalize_question("<b>Why</b> " + "really " * 400 + "?")
+    assert clean.startswith("Why really") and len(clean) <= MAX_QUESTION_CHARS
+    assert str(MAX_QUESTION_CHARS) in notice and notice.endswith(MARKUP_NOTICE)
 
 
 def test_fact_request_reads_the_kind_of_fact_asked_for():
@@ -483,6 +529,118 @@ def test_analysis_fills_in_a_follow_up_in_the_readings_own_name():
     assert asked.terms == () and asked.history_terms == ("brunson",)
     assert asked.facts.speaker == ("Brunson",)
     assert name_counts("Did Brunson meet Zorblax?", STEM, frequency) == (1, 1)
+
+
+KOREAN = "주한미군은 몇 명입니까?"  # "How many US troops are in Korea?"
+EARLIER = "How many US trooops are statoined in Suoth Korea?"  # (typed in a hurry)
+TROOP_READING = (  # (a chunk a paragraph: "Korea" in most of them, so the readings' name)
+    "# Troops\n\n"
+    "Gen. Xavier Brunson said the 28,500 US troops in South Korea are a manpower floor.\n\n"
+    "Lee Jae-myung won South Korea's presidential election on June 3.\n\n"
+    "North Korea has agency, and diplomacy with Pyongyang is not up to Seoul alone.\n\n"
+    "Seoul and Washington came to an understanding on strategic flexibility in 2006.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "question, history, query",
+    [
+        ("What did he say?", ["Who is Gen. Brunson?"], "What did Gen. Brunson say?"),
+        ("When was it agreed?", ["What is strategic flexibility?"], None),  # (filled in)
+        (KOREAN, [EARLIER], KOREAN),
+        ("🇰🇷🇺🇸❓", [EARLIER], "🇰🇷🇺🇸❓"),
+        ("¿Qué dijo él?", ["Who is Gen. Brunson?"], "¿Qué dijo él?"),
+        ("What did he say?", [KOREAN], "What did he say?"),  # no topic from what it cannot read
+        (KOREAN, [], KOREAN),
+    ],
+)
+def test_only_a_question_it_can_read_is_filled_in_from_the_conversation(question, history, query):
+    resolved = resolve_followup(question, history)
+    if query is None:
+        assert resolved != question and "strategic flexibility" in resolved
+    else:
+        assert resolved == query
+
+
+def test_a_question_in_another_language_takes_no_words_from_the_conversation():
+    asked = analyse_question(KOREAN, [EARLIER], STEM, {"korea": 5, "troop": 3})
+    assert asked.query == KOREAN and asked.terms == () and asked.history_terms == ()
+    assert asked.unreadable == 3  # (its three words, none of which `terms` reads)
+
+
+@pytest.mark.parametrize(
+    "text, count",
+    [
+        ("Tell me about 주한미군 please", 1),
+        (KOREAN, 3),
+        ("Где он служит?", 3),
+        ("Who is José Müller?", 0),  # Latin letters with accents are read
+        ("USFK는 무엇입니까?", 1),  # (a word with Latin letters in it is read, in part)
+        ("🇰🇷🇺🇸❓ 28,500", 0),
+        ("", 0),
+    ],
+)
+def test_unreadable_words_are_those_without_a_latin_letter(text, count):
+    assert unreadable_words(text) == count
+
+
+def test_an_unreadable_word_weighs_as_a_word_no_chunk_holds(tmp_path, fake_embedder):
+    from qa.answering.features import build_lexicon, term_weights
+
+    index = _one_reading_index(tmp_path, fake_embedder, "troops", TROOP_READING, max_tokens=24)
+    lexicon = build_lexicon(index.chunks)
+    _, total = term_weights(lexicon, ("troop",), (), 1.0)
+    _, with_two = term_weights(lexicon, ("troop",), (), 1.0, unreadable=2)
+    assert with_two == pytest.approx(total + 2 * lexicon.idf_unseen)
+
+
+def test_a_question_it_cannot_read_is_not_made_answerable_by_the_conversation(
+    tmp_path, fake_embedder
+):
+    """Asked after an English question, a question in another language (or of emoji) is read as
+    when asked alone: below even odds, not matched on the earlier question's topic. (The fake
+    model's index has no refusal threshold of its own: the shipped one, 0.5, is the line.)"""
+    from qa.answering.retrieve import Retriever
+
+    index = _one_reading_index(tmp_path, fake_embedder, "troops", TROOP_READING, max_tokens=24)
+    retriever = Retriever(index, fake_embedder)
+    for question in (KOREAN, "🇰🇷🇺🇸❓"):
+        alone = retriever.retrieve(question)
+        after = retriever.retrieve(question, [EARLIER])
+        assert after.confidence < 0.5, (question, after.query, after.confidence)
+        assert after.query == question and after.confidence == alone.confidence
+    # An English follow-up is still filled in and answered.
+    followup = retriever.retrieve("What did he say?", ["Who is Gen. Xavier Brunson?"])
+    assert "Brunson" in followup.query and followup.confidence > 0.5
+    top = followup.candidates[0]
+    assert "manpower floor" in index.readings[top.chunk.doc].text[slice(*top.highlight)]
+
+
+def test_a_question_with_markup_is_answered_as_without_it(tmp_path, fake_embedder):
+    from qa.answering.retrieve import Retriever
+
+    index = _one_reading_index(tmp_path, fake_embedder, "troops", TROOP_READING, max_tokens=24)
+    retriever = Retriever(index, fake_embedder)
+    question = "How many US troops are in South Korea?"
+    plain = retriever.retrieve(question)
+    marked = retriever.retrieve(f"{question} <script>alert('x')</script>")
+    assert marked.query == question and marked.notice == MARKUP_NOTICE
+    assert marked.confidence == plain.confidence
+    assert [c.chunk.id for c in marked.candidates] == [c.chunk.id for c in plain.candidates]
+
+
+def test_the_conversation_cannot_make_up_the_whole_of_a_question_with_unreadable_words(
+    tmp_path, fake_embedder
+):
+    """ "Tell me about 주한미군 please" reads as English, so it is filled in with the earlier
+    question's topic; but its own word is one no sentence holds, as an unknown English word is,
+    so the topic's words alone cannot give it the word share of a question they answer whole."""
+    from qa.answering.retrieve import Retriever
+
+    index = _one_reading_index(tmp_path, fake_embedder, "troops", TROOP_READING, max_tokens=24)
+    after = Retriever(index, fake_embedder).retrieve("Tell me about 주한미군 please", [EARLIER])
+    assert "Korea" in after.query  # (filled in: the question is too short to stand alone)
+    assert after.evidence.lexical < 0.5, after.evidence
 
 
 def test_reciprocal_rank_fusion_as_documented():
