@@ -32,7 +32,7 @@ def _plural(n: int, noun: str) -> str:
 def _choose_index(args: argparse.Namespace):
     """The index folder for --index and --corpus (a corpus other than the one `index/` was built
     from gets a folder of its own, said on standard error); `UsageError` for a corpus that is not
-    a folder."""
+    a folder when no --index is given."""
     from .index.where import choose_index
 
     choice = choose_index(args.index, args.corpus)

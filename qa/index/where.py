@@ -123,28 +123,29 @@ def choose_index(
 
     Args:
         index: the folder the user named; used as it is.
-        corpus: the corpus the user named; must be a folder.
+        corpus: the corpus the user named; must be a folder when `index` is None.
         default: the project's index folder, used when `index` is None and it is new or this
             corpus's.
         fallback_corpus: the corpus `default` is rebuilt from when its own is gone.
 
     Returns:
-        The `IndexChoice`. Raises `UsageError` when `corpus` is not a folder.
+        The `IndexChoice`. Raises `UsageError` when `corpus` is not a folder and no `index` is
+        given (which folder it would need cannot be told).
 
     Example: (None, "eval/outside/curlfaq/corpus") with index/ built from corpus/
         -> IndexChoice(~/.cache/reading-qa/indexes/curlfaq-corpus-…, …, kept=index)
     """
     given = None if corpus is None else Path(corpus)
-    if given is not None and not given.is_dir():
+    if index is not None:  # what a damaged index and a missing corpus do is the store's to say
+        return IndexChoice(Path(index), given)
+    if given is None:
+        return IndexChoice(default, None)
+    if not given.is_dir():
         what = "is not a folder" if given.exists() else "no such folder"
         raise UsageError(
             f"--corpus {given}: {what}; give the folder of readings (default: the one the index "
             f"was built from, else {fallback_corpus}/)."
         )
-    if index is not None:
-        return IndexChoice(Path(index), given)
-    if given is None:
-        return IndexChoice(default, None)
     owner = index_corpus(default, fallback_corpus)
     if owner is None or owner == given.resolve():
         return IndexChoice(default, given)

@@ -88,9 +88,12 @@ def test_an_index_whose_corpus_is_gone_belongs_to_corpus(project, course_index, 
 
 
 @pytest.mark.parametrize("corpus", ["nowhere", "corpus/bees.md"])
-def test_a_corpus_that_is_not_a_folder_is_a_usage_error(project, corpus):
+def test_a_corpus_that_is_not_a_folder_is_a_usage_error(project, corpus, capsys, fake_model):
     with pytest.raises(UsageError, match=f"--corpus {corpus}: .*folder"):
         choose_index(None, corpus)
+    code, out, err = run(capsys, "ask", "Who?", "--corpus", corpus)
+    assert code == 2 and out == "" and err.startswith(f"error: --corpus {corpus}: ")
+    assert not (project / "index").exists()  # nothing built
 
 
 # ---------------------------------------------------------------------------- the commands
