@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import QAError, UsageError
+from .errors import QAError, UsageError, bad_json_line
 
 __all__ = ["main", "build_parser"]
 
@@ -24,48 +24,80 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _plural(n: int, noun: str) -> str:
+    """Example: (1, "question") -> "1 question"; (3, "question") -> "3 questions" """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _choose_index(args: argparse.Namespace):
+    """The index folder for --index and --corpus (a corpus other than the one `index/` was built
+    from gets a folder of its own, said on standard error); `UsageError` for a corpus that is not
+    a folder when no --index is given."""
+    from .index.where import choose_index
+
+    choice = choose_index(args.index, args.corpus)
+    if note := choice.note():
+        _err(note)
+    return choice
+
+
 def _open_assistant(args: argparse.Namespace):
     from .answering.assistant import Assistant
+    from .index.where import DEFAULT_CORPUS
 
-    corpus = Path(args.corpus) if getattr(args, "corpus", None) else None
+    choice = _choose_index(args)
     assistant = Assistant.open(
-        Path(args.index),
-        corpus,
-        fallback_corpus=Path("corpus"),  # the command works from a project folder, as `make` does
+        choice.folder,
+        choice.corpus,
+        fallback_corpus=DEFAULT_CORPUS,  # the command works from a project folder, as `make` does
         progress=sys.stderr.isatty(),
         on_rebuild=lambda why: _err(f"Building the index ({why})…"),
     )
-    _say_if_stale_calibration(Path(args.index))
+    _say_if_stale_calibration(choice.folder)
     return assistant
 
 
 # ---------------------------------------------------------------------------- build
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def _build(corpus: Path, folder: Path, force: bool = False):
+    """Build or update the index in `folder` from `corpus`, saying so when it held another
+    corpus's readings (only where --index named it: see `qa.index.where`)."""
     from .index.embed import load_embedder
     from .index.store import build_index
+    from .index.where import index_corpus, shown
 
-    report = build_index(
-        Path(args.corpus),
-        Path(args.index),
-        load_embedder(),
-        force=args.force,
-        progress=sys.stderr.isatty(),
-    )
+    held = index_corpus(folder, fallback_corpus=None)
+    if held is not None and held != corpus.resolve():
+        _err(
+            f"note: {shown(folder)} holds the index of {shown(held)}; it is rebuilt from "
+            f"{shown(corpus)}."
+        )
+    report = build_index(corpus, folder, load_embedder(), force=force, progress=sys.stderr.isatty())
     for skipped in report.skipped:
         _err(f"skipped: {skipped.reason}")
+    return report
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .index.where import DEFAULT_CORPUS, index_corpus, shown
+
+    choice = _choose_index(args)
+    # Without --corpus, the index is brought up to date from its own corpus, as `qa ask` does.
+    corpus = choice.corpus or index_corpus(choice.folder) or DEFAULT_CORPUS
+    report = _build(corpus, choice.folder, force=args.force)
     if report.rebuilt:
         print(
-            f"Indexed {report.readings} reading(s): {report.chunks} chunks, "
-            f"{report.sentences} sentences ({report.embedded_readings} reading(s) embedded, "
-            f"{report.embedded_texts} texts) in {report.seconds:.1f} s -> {report.folder}"
+            f"Indexed {report.readings} reading(s): {_plural(report.chunks, 'chunk')}, "
+            f"{_plural(report.sentences, 'sentence')} ({report.embedded_readings} reading(s) "
+            f"embedded, {_plural(report.embedded_texts, 'text')}) in {report.seconds:.1f} s "
+            f"from {shown(corpus)} -> {report.folder}"
         )
-        _say_if_stale_calibration(Path(args.index))
+        _say_if_stale_calibration(choice.folder)
     else:
         print(
-            f"The index in {report.folder} is up to date ({report.readings} reading(s), "
-            f"{report.chunks} chunks); use --force to rebuild."
+            f"The index in {report.folder} is up to date ({report.readings} reading(s) of "
+            f"{shown(corpus)}, {_plural(report.chunks, 'chunk')}); use --force to rebuild."
         )
     # Indexed, but not everything: scripts and CI see it without reading standard error.
     return EXIT_SKIPPED if report.skipped else EXIT_OK
@@ -74,24 +106,26 @@ def cmd_build(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- add, list, remove
 
 
-def _rebuild_after(args: argparse.Namespace) -> None:
+def _ask_later(corpus: str) -> str:
+    """The `qa ask` that answers from this corpus: plain when `index/` is (or will be) its index,
+    else with --corpus (it then has an index of its own, see `qa.index.where`)."""
+    from .index.where import DEFAULT_CORPUS, DEFAULT_INDEX, index_corpus
+
+    own = index_corpus(DEFAULT_INDEX) or DEFAULT_CORPUS.resolve()
+    return "`qa ask`" if Path(corpus).resolve() == own else f"`qa ask --corpus {corpus}`"
+
+
+def _rebuild_after(args: argparse.Namespace, changed: int = 1) -> None:
     """Bring the index up to date now (when --index was given), else say how it will be."""
     if not args.index:
         print(
-            f"Run `qa build --corpus {args.corpus}` to index it now, or just `qa ask`: "
-            "it rebuilds what changed."
+            f"Run `qa build --corpus {args.corpus}` to index {'it' if changed == 1 else 'them'} "
+            f"now, or just {_ask_later(args.corpus)}: it rebuilds what changed."
         )
         return
-    from .index.embed import load_embedder
-    from .index.store import build_index
-
-    report = build_index(
-        Path(args.corpus), Path(args.index), load_embedder(), progress=sys.stderr.isatty()
-    )
-    for skipped in report.skipped:
-        _err(f"skipped: {skipped.reason}")
+    report = _build(Path(args.corpus), Path(args.index))
     print(
-        f"Index updated: {report.readings} reading(s), {report.chunks} chunks "
+        f"Index updated: {report.readings} reading(s), {_plural(report.chunks, 'chunk')} "
         f"({report.embedded_readings} reading(s) embedded) in {report.seconds:.1f} s "
         f"-> {report.folder}"
     )
@@ -127,12 +161,12 @@ def cmd_add(args: argparse.Namespace) -> int:
             _err(f"not added: {exc}")
             failed += 1
             continue
-        pages = f", {result.pages} pages" if result.pages else ""
+        pages = f", {_plural(result.pages, 'page')}" if result.pages else ""
         if result.added:
             changed += 1
             print(
-                f"Added “{result.title}” ({result.kind}, {result.paragraphs} paragraphs{pages}) "
-                f"-> {result.path}"
+                f"Added “{result.title}” ({result.kind}, "
+                f"{_plural(result.paragraphs, 'paragraph')}{pages}) -> {result.path}"
             )
         else:
             print(
@@ -142,17 +176,15 @@ def cmd_add(args: argparse.Namespace) -> int:
         for note in result.notes:
             _err(f"note: {source}: {note}")
     if changed:
-        _rebuild_after(args)
+        _rebuild_after(args, changed)
     return EXIT_USAGE if failed else EXIT_OK
 
 
-def _manifest_readings(index: str | None) -> tuple[dict, Path | None]:
+def _manifest_readings(index: Path) -> tuple[dict, Path | None]:
     """{corpus-relative source path: reading entry} of an index manifest (empty when there is
     none or it is damaged)."""
     from .index.manifest import MANIFEST, Manifest
 
-    if not index:
-        return {}, None
     path = Path(index) / MANIFEST
     try:
         return {r.source: r for r in Manifest.from_json(path).readings}, path
@@ -165,7 +197,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .readings.corpus import corpus_files, read_reading
 
     corpus = Path(args.corpus)
-    indexed, manifest = _manifest_readings(args.index)
+    folder = _choose_index(args).folder
+    indexed, manifest = _manifest_readings(folder)
     rows = []
     for path in corpus_files(corpus):
         rel = str(path.relative_to(corpus))
@@ -214,8 +247,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         "pages",
         "chunks",
         "status",
-        title=f"{len(rows)} reading(s) in {escape(str(corpus))}"
-        + (f", index {escape(str(manifest.parent))}" if manifest else ""),
+        title=f"{len(rows)} reading(s) in {escape(str(corpus))}, index {escape(str(folder))}"
+        + ("" if manifest else " (not built yet)"),
     )
     for row in rows:
         table.add_row(  # (a title such as "[libfoo] notes" is text, not rich markup)
@@ -238,8 +271,8 @@ def cmd_remove(args: argparse.Namespace) -> int:
         _rebuild_after(args)
     else:
         print(
-            "The next `qa build` (or `qa ask`, which rebuilds what changed) drops its passages "
-            "from the index."
+            f"The next `qa build --corpus {args.corpus}` (or {_ask_later(args.corpus)}, which "
+            "rebuilds what changed) drops its passages from the index."
         )
     return EXIT_OK
 
@@ -329,7 +362,7 @@ def _parse_question_line(line: str) -> tuple[str, list[str]]:
         except RecursionError:
             raise UsageError("not valid JSON: nested too deeply") from None
         except ValueError as exc:
-            raise UsageError(f"not valid JSON: {exc}") from exc
+            raise UsageError(bad_json_line(exc, '{"question": "…", "history": ["…"]}')) from exc
         if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
             raise UsageError('a JSON line must be an object with a "question" string')
         history = obj.get("history") or []
@@ -351,7 +384,7 @@ def _ask_lines(service, args: argparse.Namespace) -> int:
             question, history = _parse_question_line(line)
         except UsageError as exc:
             _err(f"line {number}: {exc}")
-            print(json.dumps({"error": str(exc), "line": number}), flush=True)
+            print(json.dumps({"error": str(exc), "line": number}, ensure_ascii=False), flush=True)
             status = EXIT_USAGE
             continue
         answer = service.ask(AskRequest(question, tuple(history), args.doc, k=args.k))
@@ -422,11 +455,12 @@ def _print_scores(run, console) -> None:
     headers, rows = metrics_rows(run)
     table = Table(
         *headers,
-        title=f"{escape(str(run.questions.path))}: {len(run.results)} questions, "
+        title=f"{escape(str(run.questions.path))}: {_plural(len(run.results), 'question')}, "
         f"threshold {run.threshold:.3f}",
     )
     for row in rows:
         table.add_row(*row)
+    console.print(_evaluated(run), soft_wrap=True)
     console.print(table)
     misses = run.misses()
     console.print(f"[bold]Misses ({len(misses)})[/bold]" if misses else "No misses.")
@@ -435,6 +469,21 @@ def _print_scores(run, console) -> None:
             f"  {escape(r.item.id)}: {escape(r.item.question)}\n"
             f"      [red]{escape('; '.join(reasons))}[/red]"
         )
+
+
+def _evaluated(run) -> str:
+    """What was evaluated, in rich markup: the index folder and the corpus it was built from."""
+    from rich.markup import escape
+
+    from .index.where import shown
+
+    corpus = f", built from the corpus {escape(shown(Path(run.corpus)))}" if run.corpus else ""
+    return f"Evaluated on the index {escape(shown(Path(run.index)))}{corpus}"
+
+
+def _warn_if_evidence_missing(run) -> None:
+    if warning := run.evidence_warning():
+        _err(f"warning: {warning}")
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -446,6 +495,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     _print_scores(run, Console(highlight=False))
+    _warn_if_evidence_missing(run)
     if args.json:
         from .files import atomic_write_text
 
@@ -495,11 +545,11 @@ def _calibrate_auto(args: argparse.Namespace) -> int:
         print(note)
     if result.made:
         print("Questions made from the readings, e.g.: " + "; ".join(result.made[:3]))
-    write_calibration(Path(args.index), record)
+    write_calibration(assistant.index.folder, record)
     print(
         f"Refusal threshold {result.threshold:.4f} (was {was:.4f}) stored in "
-        f"{Path(args.index) / 'calibration.json'}; the assistant uses it from its next start, "
-        "until the readings change."
+        f"{assistant.index.folder / 'calibration.json'}; the assistant uses it from its next "
+        "start, until the readings change."
     )
     return EXIT_OK
 
@@ -563,16 +613,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         table.add_row(*cells, style="bold reverse" if row is calibration.chosen else None)
     console = Console(highlight=False)
     console.print(table)
+    _warn_if_evidence_missing(run)
     if len(shown) < len(calibration.rows):
         print(
             f"({len(calibration.rows) - len(shown)} higher thresholds with more wrong refusals "
             "not shown)"
         )
     record = calibration_record(calibration, run)
-    write_calibration(Path(args.index), record)
+    write_calibration(Path(run.index), record)
     print(
         f"Refusal threshold {record['threshold']:.4f} (was {run.threshold:.4f}) stored in "
-        f"{Path(args.index) / 'calibration.json'}; "
+        f"{Path(run.index) / 'calibration.json'}; "
         "the assistant uses it from its next start."
     )
     return EXIT_OK
@@ -618,12 +669,17 @@ def cmd_embed_snippet(args: argparse.Namespace) -> int:
 _CORPUS_HELP = "folder of readings (default: corpus/)"
 _INDEX_NOW_HELP = "also update this index folder now (default: leave it to the next build or ask)"
 _CORPUS_OF_INDEX_HELP = "corpus folder (default: the one the index was built from, else corpus/)"
+_INDEX_DEFAULT = (
+    "default: index/, unless it holds the index of a corpus other than --corpus: that corpus "
+    "then has a folder of its own under $QA_CACHE_DIR/indexes, named on standard error)"
+)
+_INDEX_HELP = "index folder (" + _INDEX_DEFAULT
 
 
 def _add_build(sub) -> None:
     p = sub.add_parser("build", help="build or update the index of a corpus folder")
-    p.add_argument("--corpus", default="corpus", help=_CORPUS_HELP)
-    p.add_argument("--index", default="index", help="index folder (default: index/)")
+    p.add_argument("--corpus", default=None, help=_CORPUS_OF_INDEX_HELP)
+    p.add_argument("--index", default=None, help=_INDEX_HELP)
     p.add_argument("--force", action="store_true", help="embed every reading again")
     p.set_defaults(func=cmd_build)
 
@@ -663,7 +719,7 @@ def _add_list_and_remove(sub) -> None:
     )
     p.add_argument("--corpus", default="corpus", help=_CORPUS_HELP)
     p.add_argument(
-        "--index", default="index", help="index folder whose chunk counts to show (default: index/)"
+        "--index", default=None, help="index folder whose chunk counts to show (" + _INDEX_DEFAULT
     )
     p.add_argument("--json", action="store_true", help="print the list as JSON")
     p.set_defaults(func=cmd_list)
@@ -684,7 +740,7 @@ def _add_ask(sub) -> None:
         help="the question, or '-' for one question a line on standard input (text or JSON)",
     )
     p.add_argument("--json", action="store_true", help="print the JSON answer")
-    p.add_argument("--index", default="index", help="index folder (default: index/)")
+    p.add_argument("--index", default=None, help=_INDEX_HELP)
     p.add_argument("--corpus", default=None, help=_CORPUS_OF_INDEX_HELP)
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     p.add_argument(
@@ -705,7 +761,7 @@ def _add_ask(sub) -> None:
 def _add_question_set(p, what: str, optional: bool = False) -> None:
     """The arguments `eval` and `calibrate` share: the question set, the index, k."""
     p.add_argument("questions", help=what, **({"nargs": "?"} if optional else {}))
-    p.add_argument("--index", default="index", help="index folder (default: index/)")
+    p.add_argument("--index", default=None, help=_INDEX_HELP)
     p.add_argument("--corpus", default=None, help=_CORPUS_OF_INDEX_HELP)
     p.add_argument("-k", type=int, default=10, help="passages asked for each question (default 10)")
 

@@ -13,6 +13,7 @@ __all__ = [
     "ModelError",
     "IndexStoreError",
     "QuestionSetError",
+    "bad_json_line",
 ]
 
 
@@ -50,3 +51,20 @@ class QuestionSetError(QAError):
     """A question set file that is empty, unreadable or has no usable rows."""
 
     exit_code = 2
+
+
+def bad_json_line(exc: ValueError, example: str) -> str:
+    """What to say about a line that `json.loads` refused: where, why, and the shape it must have.
+
+    Example: (JSONDecodeError("Expecting ',' delimiter", '{"a": 1 "b": 2}', 8), '{"question": "…"}')
+        -> "not valid JSON at column 9 (Expecting ',' delimiter); each line must be one JSON
+        object such as {"question": "…"}: check the quotes, commas and closing brace near
+        column 9"
+    """
+    column = getattr(exc, "colno", None)
+    why = getattr(exc, "msg", None) or (exc.args[0] if exc.args else str(exc))
+    near = f" near column {column}" if column else ""
+    return (
+        f"not valid JSON{f' at column {column}' if column else ''} ({why}); each line must be one "
+        f"JSON object such as {example}: check the quotes, commas and closing brace{near}"
+    )

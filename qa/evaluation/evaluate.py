@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..answering.service import check_k
-from ..errors import QuestionSetError, UsageError
+from ..errors import QuestionSetError, UsageError, bad_json_line
 
 __all__ = [
     "METRICS",
@@ -37,7 +37,9 @@ __all__ = [
     "PassageResult",
     "QuestionResult",
     "Scores",
+    "EvidenceCheck",
     "EvalRun",
+    "check_evidence",
     "load_questions",
     "parse_questions",
     "words",
@@ -69,6 +71,7 @@ LOWER_IS_BETTER = frozenset({"wrong_refusal_rate", "latency_p50_ms", "latency_p9
 RUN_SHARE = 0.6  # share of a quote's words that must appear as one contiguous run
 CSV_COLUMNS = ("question", "id", "answer", "evidence", "tags", "history")
 CSV_SEPARATOR = "|"
+JSONL_EXAMPLE = '{"question": "…", "answer": "…", "evidence": ["…"]}'
 
 
 # ---------------------------------------------------------------------------- question sets
@@ -158,7 +161,7 @@ def _jsonl_rows(text: str) -> Iterable[tuple[int, dict | None, str | None]]:
         try:
             obj = json.loads(raw)
         except ValueError as exc:
-            yield number, None, f"not valid JSON ({exc.args[0] if exc.args else exc})"
+            yield number, None, bad_json_line(exc, JSONL_EXAMPLE)
             continue
         except RecursionError:
             yield number, None, "not valid JSON (nested too deeply)"
@@ -169,9 +172,51 @@ def _jsonl_rows(text: str) -> Iterable[tuple[int, dict | None, str | None]]:
         yield number, obj, None
 
 
+def _unclosed_quote(text: str) -> int | None:
+    """The line on which a quoted CSV field opens and never closes, else None. (The csv module
+    reads every line after such a quote into that one field, without a word.)
+
+    Example: 'question,id\n"Who?,q1\nWhat?,q2\n' -> 2
+    """
+    quoted, field_start, line, opened = False, True, 1, 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\n":
+            line += 1
+        if quoted:
+            if c == '"' and text[i + 1 : i + 2] == '"':
+                i += 1  # a quote written twice is one quote inside the field
+            elif c == '"':
+                quoted = False
+        elif c == '"' and field_start:  # a quote opens a field only at its start, as csv reads it
+            quoted, opened, field_start = True, line, False
+        else:
+            field_start = c in ",\r\n"
+        i += 1
+    return opened if quoted else None
+
+
 def _csv_rows(
     text: str, problems: list[RowProblem]
 ) -> Iterable[tuple[int, dict | None, str | None]]:
+    lines = text.split("\n")
+    first = next((n for n, raw in enumerate(lines, 1) if raw.strip()), 1)
+    while (opened := _unclosed_quote(text)) is not None:
+        if opened == first:
+            raise QuestionSetError(
+                f"line {opened}: the header row opens a quote that never closes; write the header "
+                f"as {','.join(CSV_COLUMNS)}."
+            )
+        yield (
+            opened,
+            None,
+            'a quote (") opens a field on this line and never closes, which would run every later '
+            'line into that field; close it, or write a quote inside a quoted field as "" '
+            "(the lines after it are read on their own)",
+        )
+        lines[opened - 1] = ""  # read the rest as if this row were not there
+        text = "\n".join(lines)
     reader = csv.reader(io.StringIO(text))
     header: list[str] | None = None
     start = 1
@@ -536,8 +581,31 @@ def hit_curve(results: Sequence[QuestionResult], k_max: int) -> list[float]:
 
 
 @dataclass(frozen=True)
+class EvidenceCheck:
+    """How many of a question set's distinct evidence quotes occur, word for word (as `words`
+    reads them), in the readings of the index evaluated."""
+
+    quotes: int
+    found: int
+
+
+def check_evidence(items: Iterable[QuestionItem], texts: Iterable[str]) -> EvidenceCheck:
+    """Count the evidence quotes of `items` that occur whole in one of `texts`: a set written on
+    other readings finds none (its every metric would read 0 with no other sign why).
+
+    Example: ([item with evidence ("Bees make honey.",)], ["# Bees\n\nBees make honey."]) ->
+        EvidenceCheck(quotes=1, found=1)
+    """
+    readings = [f" {' '.join(words(t))} " for t in texts]
+    quotes = {q for q in (" ".join(words(e)) for i in items for e in i.evidence) if q}
+    found = sum(1 for q in quotes if any(f" {q} " in r for r in readings))
+    return EvidenceCheck(len(quotes), found)
+
+
+@dataclass(frozen=True)
 class EvalRun:
-    """One evaluation: the question set, the settings, every result and the metrics."""
+    """One evaluation: the question set, the settings, every result and the metrics, and what was
+    evaluated (the index folder, the corpus it was built from, whether the evidence is in it)."""
 
     questions: QuestionSet
     results: tuple[QuestionResult, ...]
@@ -545,6 +613,28 @@ class EvalRun:
     threshold: float
     model: str
     created: str
+    index: str = ""
+    corpus: str = ""
+    evidence: EvidenceCheck | None = None
+
+    def evidence_warning(self) -> str | None:
+        """The warning for a question set none of whose evidence quotes is in the readings (likely
+        evaluated on the wrong index), else None."""
+        check = self.evidence
+        if check is None or not check.quotes or check.found:
+            return None
+        where = f"the index {self.index}" if self.index else "the index"
+        built = f" (built from {self.corpus})" if self.corpus else ""
+        quotes = (
+            f"the evidence quote in {self.questions.path} does not occur"
+            if check.quotes == 1
+            else f"none of the {check.quotes} evidence quotes in {self.questions.path} occur"
+        )
+        return (
+            f"{quotes} in the readings of {where}{built}, so every retrieval metric reads 0; is "
+            "--corpus missing? Evaluate on the readings the questions were written on: "
+            "--corpus DIR."
+        )
 
     @property
     def overall(self) -> Scores:
@@ -593,6 +683,10 @@ class EvalRun:
             "hit_at_k": [round(v, 4) for v in hit_curve(self.results, self.k)],
             "questions_file": self.questions.path,
             "questions_sha256": self.questions.sha256,
+            "index": self.index,
+            "corpus": self.corpus,
+            "evidence_quotes": None if self.evidence is None else self.evidence.quotes,
+            "evidence_quotes_in_readings": None if self.evidence is None else self.evidence.found,
             "model": self.model,
             "threshold": round(self.threshold, 4),
             "k": self.k,
@@ -642,6 +736,9 @@ def evaluate(
         threshold=float(index.threshold),
         model=index.manifest.settings.model,
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        index=str(index.folder),
+        corpus=str(index.corpus or ""),
+        evidence=check_evidence(items, assistant.texts.values()),
     )
 
 

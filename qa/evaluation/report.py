@@ -58,6 +58,7 @@ color:#fff}
 ol.passages li{margin:.4rem 0}.passage{white-space:pre-wrap;font-size:.9rem;color:#333}
 mark{background:#fff59d}
 .reason{color:#c62828}
+.warning{border:1px solid #c62828;border-radius:4px;padding:.5rem .8rem;background:#fdecea}
 """
 
 
@@ -241,6 +242,25 @@ def _question(r: QuestionResult, reasons: list[str], run: EvalRun) -> str:
     return "".join(parts)
 
 
+def _count(n: int, noun: str) -> str:
+    """Example: (1, "question") -> "1 question"; (2, "question") -> "2 questions" """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _evaluated(run: EvalRun) -> str:
+    """The index and corpus evaluated, and the warning when the evidence is in none of the
+    readings."""
+    where = (
+        f'<p class="meta">Index <code>{_e(run.index)}</code>'
+        + (f", built from the corpus <code>{_e(run.corpus)}</code>" if run.corpus else "")
+        + "</p>"
+        if run.index
+        else ""
+    )
+    warning = run.evidence_warning()
+    return where + (f'<p class="warning">Warning: {_e(warning)}</p>' if warning else "")
+
+
 def render_report(run: EvalRun) -> str:
     """The whole report as one HTML document (no outside scripts, styles, images or fonts)."""
     qs = run.questions
@@ -252,7 +272,9 @@ def render_report(run: EvalRun) -> str:
         'content="width=device-width, initial-scale=1">',
         f"<title>Evaluation: {_e(qs.path)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>Evaluation of <code>{_e(qs.path)}</code></h1>",
-        f'<p class="meta">{len(run.results)} questions (SHA-256 {_e(qs.sha256[:12])}…) · model '
+        _evaluated(run),
+        f'<p class="meta">{_count(len(run.results), "question")} '
+        f"(SHA-256 {_e(qs.sha256[:12])}…) · model "
         f"{_e(run.model)} · "
         f"refusal threshold {run.threshold:.3f} · {run.k} passages a question · "
         f"{_e(run.created)}<br>"

@@ -36,6 +36,7 @@ from ..errors import ModelError
 from ..files import atomic_replace, atomic_write_text, file_sha256
 from . import model
 from .model import MODEL_NAME, MODEL_SHA256, Embedder, verify_model_files
+from .where import cache_dir
 
 __all__ = [
     "AGREEMENT",
@@ -87,11 +88,7 @@ _SAMPLE = (
 
 def default_cache_dir() -> Path:
     """Where exported models go when no folder is given: $QA_CACHE_DIR, else ~/.cache/reading-qa."""
-    env = os.environ.get("QA_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "reading-qa"
+    return cache_dir()
 
 
 def _usable_cpus() -> int:

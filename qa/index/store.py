@@ -72,6 +72,7 @@ CONFIDENCE_SCALE = "answerable-probability-1"
 LOCK = ".build.lock"
 DEFAULT_SETTINGS = ChunkSettings()  # frozen, so one shared default is safe
 BUILD_LOCK_TIMEOUT_S = 900
+READINGS_CHANGED = "the readings in the corpus changed"
 
 
 @dataclass
@@ -199,7 +200,7 @@ def staleness(
         if have[key] != value:
             return f"it was built with {key}={have[key]!r}, now {value!r}"
     if corpus is not None and manifest.files != _corpus_state(corpus):
-        return "the readings in the corpus changed"
+        return READINGS_CHANGED
     return None
 
 
@@ -740,8 +741,10 @@ def open_index(
     """
     folder = Path(folder)
     manifest = _read_manifest_or_none(folder)
-    if corpus is None and manifest and manifest.corpus:
+    recorded = None
+    if manifest and manifest.corpus:
         recorded = (folder.resolve() / manifest.corpus).resolve()
+    if corpus is None and recorded is not None:
         corpus = recorded if recorded.is_dir() else None
     if corpus is None and fallback_corpus is not None and Path(fallback_corpus).is_dir():
         corpus = Path(fallback_corpus)
@@ -759,6 +762,9 @@ def open_index(
             )
         except ReadingError:
             reason = None
+        if reason == READINGS_CHANGED and recorded and recorded != Path(corpus).resolve():
+            # Not a change of these readings: the index is another folder's (`--index` named it).
+            reason = f"it holds the readings of {recorded}, not of {Path(corpus).resolve()}"
         if reason is None:
             try:
                 return load_index(folder)

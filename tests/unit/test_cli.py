@@ -103,7 +103,9 @@ def test_build_then_up_to_date_then_force(capsys, fake_model, small_corpus, tmp_
     index = tmp_path / "index"
     code, out, _ = run(capsys, "build", "--corpus", str(small_corpus), "--index", str(index))
     assert code == 0 and re.match(
-        r"Indexed 1 reading\(s\): \d+ chunks, \d+ sentences \(1 reading\(s\) embedded", out
+        r"Indexed 1 reading\(s\): 1 chunk, 2 sentences \(1 reading\(s\) embedded, 3 texts\) "
+        r"in [\d.]+ s from \S+/corpus/ -> ",
+        out,
     )
     assert (index / "manifest.json").is_file()
     code, out, _ = run(capsys, "build", "--corpus", str(small_corpus), "--index", str(index))
@@ -240,3 +242,34 @@ def test_ask_explain_shows_each_candidates_scores_and_marks_code(capsys, fake_mo
     assert len(rows) == 2
     assert any(" code " in row and "honey-extractor" in row for row in rows)
     assert any(" code " not in row and "Bees make honey" in row for row in rows)
+
+
+# ---------------------------------------------------------------------------- add: the counts
+
+
+def test_add_counts_in_words(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # `qa add` without --index builds nothing
+    for name in ("a.md", "b.md", "c.md"):
+        (tmp_path / name).write_text(f"# {name}\n\nOne paragraph of {name}.\n", encoding="utf-8")
+    code, out, _ = run(capsys, "add", "a.md", "b.md", "--corpus", "readings")
+    assert code == 0 and "(markdown, 1 paragraph)" in out and "paragraphs" not in out
+    assert "Run `qa build --corpus readings` to index them now" in out
+    assert "or just `qa ask --corpus readings`" in out  # index/ is not this corpus's yet
+    code, out, _ = run(capsys, "add", "c.md", "--corpus", "readings")
+    assert code == 0 and "to index it now" in out
+    code, out, _ = run(capsys, "add", "c.md", "--corpus", "corpus")
+    assert code == 0 and "or just `qa ask`:" in out  # corpus/: the one a plain `qa ask` reads
+
+
+def test_a_bad_json_line_says_how_to_write_one(
+    capsys, fake_model, small_corpus, tmp_path, monkeypatch
+):
+    where = ("--corpus", str(small_corpus), "--index", str(tmp_path / "index"))
+    code, out, err = ask_lines(
+        capsys, monkeypatch, ['{"question": "Honey?" "history": []}'], *where
+    )
+    assert code == 2
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["line"] == 1 and row["error"].startswith("not valid JSON at column 23 (")
+    assert '{"question": "…", "history": ["…"]}' in row["error"]  # as written, not \u2026
+    assert "near column 23" in err

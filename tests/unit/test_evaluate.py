@@ -13,10 +13,12 @@ from qa.evaluation.calibrate import choose_threshold, tradeoff
 from qa.evaluation.evaluate import (
     METRICS,
     EvalRun,
+    EvidenceCheck,
     PassageResult,
     QuestionItem,
     QuestionResult,
     QuestionSet,
+    check_evidence,
     check_floors,
     contains_quote,
     hit_curve,
@@ -117,6 +119,62 @@ def test_csv_with_bom_quoted_pipes_and_unknown_suffix(tmp_path):
         and item.evidence == ("first quote", "second quote")
         and item.tags == ("a", "b")
     )
+
+
+def test_a_bad_jsonl_line_names_its_column_and_the_fix():
+    text = '{"id": "a", "question": "Who?"}\n{"question": "What?" "answer": "x"}\n'
+    (problem,) = parse_questions(text, "jsonl").problems
+    assert problem.line == 2
+    assert problem.message.startswith("not valid JSON at column 22 (Expecting ',' delimiter); ")
+    assert 'each line must be one JSON object such as {"question": ' in problem.message
+    assert problem.message.endswith("check the quotes, commas and closing brace near column 22")
+    assert "char" not in problem.message  # not Python's own wording
+
+
+@pytest.mark.parametrize(
+    "text, items, opened",
+    [
+        # The quote on line 2 never closes: csv would read lines 3 and 4 into its question.
+        ('question,id\n"What is the alliance?,q1\nWho leads it?,q2\nWhy?,q3\n', ["q2", "q3"], 2),
+        ('question,id\nWho?,q1\nWhat,"q2\nWhy?,q3\n', ["q1", "q3"], 3),  # in a later field
+        ('question,id\nWho?,q1\n"Why?\n', ["q1"], 3),  # on the last line
+    ],
+)
+def test_a_csv_quote_that_never_closes_is_reported_where_it_opens(text, items, opened):
+    qs = parse_questions(text, "csv")
+    assert [i.id for i in qs.items] == items  # the lines after it are read on their own
+    (problem,) = qs.problems
+    assert problem.line == opened and "never closes" in problem.message
+    assert '""' in problem.message  # how to write a quote inside a field
+
+
+def test_csv_quotes_that_close_are_not_reported():
+    text = 'question,id\n"Who\nthen?",q1\n"Say ""hi""",q2\nA "quoted" word,q3\n'
+    qs = parse_questions(text, "csv")
+    assert [i.question for i in qs.items] == ["Who then?", 'Say "hi"', 'A "quoted" word']
+    assert not qs.problems
+
+
+def test_a_csv_header_quote_that_never_closes_is_an_error():
+    with pytest.raises(QuestionSetError, match=r"line 1: the header row opens a quote"):
+        parse_questions('"question,id\nWho?,q1\n', "csv", "set.csv")
+
+
+def test_check_evidence_counts_quotes_found_word_for_word():
+    items = [
+        QuestionItem("a", "Q?", evidence=("Bees make HONEY", "a hive holds one queen.")),
+        QuestionItem("b", "Q?", evidence=("bees make honey",)),  # the same quote, once
+        QuestionItem("c", "Q?", evidence=("cURL is the name of the project",)),
+        QuestionItem("d", "Q?"),
+    ]
+    texts = ["# Bees\n\nBees make honey from nectar. A hive\nholds one queen."]
+    assert check_evidence(items, texts) == EvidenceCheck(3, 2)
+    assert check_evidence(items, []) == EvidenceCheck(3, 0) and check_evidence(
+        [], texts
+    ) == EvidenceCheck(0, 0)
+    assert check_evidence(
+        [QuestionItem("e", "Q?", evidence=("hive holds",))], ["beehive holds"]
+    ) == EvidenceCheck(1, 0)
 
 
 def test_jsonl_accepts_a_lone_string_and_numeric_ids():

@@ -249,3 +249,52 @@ def test_calibrate_stores_the_threshold_and_eval_then_uses_it(fake_index, tmp_pa
     assert (
         after["wrong_refusal_rate"] <= 0.2 and after["oos_refusal_rate"] > 0
     )  # the fake embedder separates them this well
+
+
+def test_evidence_in_none_of_the_readings_is_warned_about(fake_index, tmp_path, capsys):
+    """A question set written on other readings (here curl's) scores 0 everywhere: the terminal and
+    the report say why, and name the index and corpus evaluated."""
+    other = tmp_path / "curl.jsonl"
+    other.write_text(
+        '{"question": "What is cURL?", "evidence": ["cURL is the name of the project."]}\n'
+        '{"question": "What is libcurl?", "evidence": ["A client-side URL transfer library."]}\n'
+        '{"question": "What is a waggle dance?"}\n',
+        encoding="utf-8",
+    )
+    report, metrics = tmp_path / "r.html", tmp_path / "m.json"
+    code, out, err = _qa(
+        fake_index, "eval", str(other), "--report", str(report), "--json", str(metrics),
+        capsys=capsys,
+    )  # fmt: skip
+    assert code == 0
+    warning = (
+        f"none of the 2 evidence quotes in {other} occur in the readings of the index "
+        f"{fake_index} (built from {(FIXTURES / 'corpus').resolve()})"
+    )
+    assert f"warning: {warning}" in err and "--corpus missing" in err
+    assert (
+        f"Evaluated on the index {fake_index}/, built from the corpus tests/fixtures/eval/corpus/\n"
+        in out
+    )
+    page = report.read_text(encoding="utf-8")
+    assert 'class="warning"' in page and "none of the 2 evidence quotes" in page
+    assert f"Index <code>{fake_index}</code>" in page
+    data = json.loads(metrics.read_text(encoding="utf-8"))
+    assert data["evidence_quotes"] == 2 and data["evidence_quotes_in_readings"] == 0
+    assert data["index"] == str(fake_index)
+
+
+def test_evidence_found_in_the_readings_gives_no_warning(both_runs, fake_index, capsys):
+    code, _, err = _qa(fake_index, "eval", str(FIXTURES / "questions.jsonl"), capsys=capsys)
+    assert code == 0 and "warning" not in err
+    (_, data, page) = both_runs["jsonl"]
+    assert data["evidence_quotes"] == data["evidence_quotes_in_readings"] > 0
+    assert 'class="warning"' not in page and f"Index <code>{fake_index}</code>" in page
+
+
+def test_one_question_is_one_question(fake_index, tmp_path, capsys):
+    one = tmp_path / "one.jsonl"
+    one.write_text('{"question": "How many eggs can the queen lay?"}\n', encoding="utf-8")
+    code, out, _ = _qa(fake_index, "eval", str(one), capsys=capsys)
+    title = " ".join(out.split())
+    assert code == 0 and "one.jsonl: 1 question, threshold" in title, title
