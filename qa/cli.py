@@ -927,3 +927,7 @@ def main(argv: list[str] | None = None) -> int:
             "check the path and its permissions."
         )
         return EXIT_ERROR
+
+
+if __name__ == "__main__":  # python -m qa.cli, as python -m qa
+    raise SystemExit(main())

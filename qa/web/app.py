@@ -487,7 +487,11 @@ def _add_place_arguments(p) -> None:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
     )
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
-    p.add_argument("--index", default="index", help="index folder (default: index/)")
+    p.add_argument(
+        "--index",
+        default=None,
+        help="index folder (default: index/, or a folder of its own for another --corpus)",
+    )
     p.add_argument(
         "--corpus",
         default=None,
@@ -634,19 +638,24 @@ def _open_assistant(args):
     import sys
 
     from ..answering.assistant import Assistant
+    from ..index.where import DEFAULT_CORPUS, choose_index
 
     print("Loading the model and the index…", file=sys.stderr, flush=True)
+    # Another --corpus gets an index of its own: the course's index/ is never rebuilt from it.
+    choice = choose_index(args.index, args.corpus)
+    if note := choice.note():
+        print(note, file=sys.stderr, flush=True)
     assistant = Assistant.open(
-        Path(args.index),
-        Path(args.corpus) if args.corpus else None,
-        fallback_corpus=Path("corpus"),  # app.py runs from the project folder, as `make run` does
+        choice.folder,
+        choice.corpus,
+        fallback_corpus=DEFAULT_CORPUS,  # app.py runs from the project folder, as `make run` does
         on_rebuild=lambda why: print(f"Building the index ({why})…", file=sys.stderr, flush=True),
     )
     for skipped in assistant.index.manifest.skipped:
         print(f"skipped: {skipped.reason}", file=sys.stderr, flush=True)
     from ..index.store import stale_auto_calibration
 
-    stale = stale_auto_calibration(Path(args.index))
+    stale = stale_auto_calibration(choice.folder)
     if stale:
         print(f"note: {stale}", file=sys.stderr, flush=True)
     return assistant

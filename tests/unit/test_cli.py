@@ -65,9 +65,10 @@ def test_help_answers_without_heavy_imports():
     assert out.strip().endswith("exit 0\nFalse False")
 
 
-def test_python_dash_m_qa_help():
+@pytest.mark.parametrize("module", ["qa", "qa.cli"])
+def test_python_dash_m_qa_help(module):
     proc = subprocess.run(
-        [sys.executable, "-m", "qa", "ask", "--help"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", module, "ask", "--help"], capture_output=True, text=True, cwd=ROOT
     )
     assert proc.returncode == 0
     for option in ("--json", "--index", "--corpus", "-k"):

@@ -129,6 +129,22 @@ def test_another_corpus_leaves_the_course_index_as_it_was(project, course_index,
         assert (own / "calibration.json").is_file()
 
 
+def test_the_app_given_another_corpus_leaves_the_course_index_as_it_was(
+    project, course_index, capsys
+):
+    from qa.web.app import _open_assistant, build_parser
+
+    args = build_parser().parse_args(["--corpus", "other"])
+    assistant = _open_assistant(args)
+    err = capsys.readouterr().err
+    assert _manifest(project) == course_index  # not rebuilt
+    own = own_index_folder(Path("other"))
+    assert f"Using the index {own.relative_to(project)}/ for other/" in err
+    assert assistant.ask("What is cURL?").passages[0].doc == "curl-faq"
+    assistant = _open_assistant(build_parser().parse_args([]))  # and the course's index serves
+    assert assistant.ask("What do bees make?").passages[0].doc == "bees"
+
+
 def test_the_course_index_still_answers_and_lists_after_another_corpus(
     project, course_index, capsys
 ):
