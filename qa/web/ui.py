@@ -313,7 +313,8 @@ def _chat_column(
         feedback_options=("Like", "Dislike"),
         group_consecutive_messages=False,
         buttons=["copy"],
-        autoscroll=True,
+        # Gradio's autoscroll shows a reply's end; chat-head.html shows its question and start.
+        autoscroll=False,
         elem_id="qa-chatbot",
     )
     with gr.Row(equal_height=True):
