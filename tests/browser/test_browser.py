@@ -198,6 +198,48 @@ def test_a_new_reply_is_shown_from_its_start(browser, app_url, width, height):
         context.close()
 
 
+# Gradio copies with the Clipboard API, or without it (a page over plain http) by selecting a hidden
+# textarea for document.execCommand("copy"): this takes the API away before the page loads, and
+# keeps its getter to read the clipboard with.
+NO_CLIPBOARD_API = """(() => {
+    const getter = Object.getOwnPropertyDescriptor(Navigator.prototype, 'clipboard').get;
+    window.__readClipboard = () => getter.call(navigator).readText();
+    delete Navigator.prototype.clipboard;
+})();"""
+
+
+@pytest.mark.parametrize("api", [True, False], ids=["clipboard-api", "exec-command"])
+def test_copy_message_puts_the_reply_as_plain_text(browser, app_url, assistant, api):
+    """The chat's "Copy message" under a reply copies what the reply says, not its HTML: the
+    quoted answer with its marker, then each passage as "[n] Title — Section · ¶N" and its text."""
+    expected = assistant.ask(QUESTION)
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url)
+    if not api:
+        context.add_init_script(NO_CLIPBOARD_API)
+    pg = context.new_page()
+    try:
+        pg.goto(app_url + "/")
+        ask(pg, QUESTION)
+        assert pg.evaluate("'clipboard' in navigator") == api
+        copy = pg.locator("#qa-chatbot .bot-row ~ * button[aria-label='Copy message']").last
+        copy.click()
+        read = "navigator.clipboard.readText()" if api else "window.__readClipboard()"
+        pg.wait_for_function(f"async () => (await {read}).includes('¶')")
+        copied = pg.evaluate(f"async () => await {read}")
+        assert "<" not in copied and "qa-" not in copied, copied
+        lines = copied.splitlines()
+        assert lines[0] == f"“{expected.answer}” [1]", copied
+        for p in expected.passages:
+            where = " · ".join(filter(None, (p.section, f"¶{p.paragraph}")))
+            cite = f"[{p.rank}] {p.title} — {where}"
+            assert cite in lines, (cite, copied)
+            assert " ".join(p.text.split()) in " ".join(copied.split()), (p.text, copied)
+        assert "show in reading" not in copied
+    finally:
+        context.close()
+
+
 def test_script_in_a_question_is_shown_as_text_and_never_runs(page, app_url, artifacts):
     page.goto(app_url + "/")
     payload = (
