@@ -236,6 +236,9 @@ def test_copy_message_puts_the_reply_as_plain_text(browser, app_url, assistant, 
             assert cite in lines, (cite, copied)
             assert " ".join(p.text.split()) in " ".join(copied.split()), (p.text, copied)
         assert "show in reading" not in copied
+        # The question's own button copies the question as it was typed.
+        pg.locator("#qa-chatbot .user-row ~ * button[aria-label='Copy message']").last.click()
+        pg.wait_for_function(f"async q => (await {read}) === q", arg=QUESTION)
     finally:
         context.close()
 
