@@ -115,7 +115,9 @@ WIDGET_CSS = CSS + _static("widget.css")
 # standalone reading page in the widget or without script). For screen readers, each new reply is
 # announced once, its direct answer first, through a status region of our own: Gradio's chat log is
 # a live region that would read the whole reply with every passage (and some markup of Gradio's
-# is corrected here too, see `fixGradio`).
+# is corrected here too, see `fixGradio`). It also brings each new reply's question to the top of
+# the conversation (Gradio's autoscroll is off), makes "Copy message" copy a reply as plain text,
+# and, in the web component on a course page, points the links at the app's own address.
 _HEAD_SCRIPT = _static("chat-head.html")
 
 
@@ -313,7 +315,8 @@ def _chat_column(
         feedback_options=("Like", "Dislike"),
         group_consecutive_messages=False,
         buttons=["copy"],
-        autoscroll=True,
+        # Gradio's autoscroll shows a reply's end; chat-head.html shows its question and start.
+        autoscroll=False,
         elem_id="qa-chatbot",
     )
     with gr.Row(equal_height=True):

@@ -143,6 +143,106 @@ def test_show_in_reading_without_a_reading_tab_opens_the_reading_page(page, app_
     reading.close()
 
 
+# Where the newest question and the start of its reply are, once the chat log has been still for a
+# second (Gradio's own autoscroll comes 300 ms after a reply is drawn, so an earlier look could see
+# the reply's start before it is scrolled away).
+SETTLED_TURN_JS = """async () => {
+    const chat = document.querySelector('#qa-chatbot');
+    const log = chat.querySelector('[role=log]');
+    let moved = performance.now();
+    log.addEventListener('scroll', () => { moved = performance.now(); });
+    while (performance.now() - moved < 1000) await new Promise(r => setTimeout(r, 100));
+    const span = el => [el.getBoundingClientRect().top, el.getBoundingClientRect().bottom];
+    const last = selector => Array.from(log.querySelectorAll(selector)).pop();
+    const label = chat.querySelector('label[data-testid=block-label]');
+    const [top, bottom] = span(log);
+    return {
+        log: [Math.max(top, 0), Math.min(bottom, window.innerHeight)],  // its part in the window
+        question: span(last('.qa-q')),
+        direct: span(last('.qa-reply').querySelector('.qa-direct')),
+        label_bottom: label ? span(label)[1] : null,
+        page_y: window.scrollY,
+        focus_in_box: document.activeElement.matches('#qa-question textarea'),
+    };
+}"""
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (375, 740)], ids=["desktop", "375px"])
+def test_a_new_reply_is_shown_from_its_start(browser, app_url, width, height):
+    """Each new reply lands with its question at the top of the chat log's part in the window and
+    its direct answer in view (not scrolled to its last passage), the chat's label hides no line
+    of it, the question box keeps the focus and the page itself does not move."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    pg = context.new_page()
+    try:
+        pg.goto(app_url + "/")
+        pg.get_by_label("Your question").wait_for()
+        pg.locator("#qa-chatbot").evaluate("el => el.scrollIntoView({block: 'start'})")
+        # The second time the page is scrolled down a little first, so on a small screen the log's
+        # top is above the window: the question lands at the top of the part that is in it.
+        for question, page_down in ((QUESTION, 0), ("How many US troops are in South Korea?", 200)):
+            before = pg.locator(".qa-reply").count()
+            pg.evaluate("y => window.scrollBy(0, y)", page_down)
+            box = pg.get_by_label("Your question")
+            box.fill(question)
+            page_y = pg.evaluate("window.scrollY")
+            box.press("Enter")
+            pg.locator(".qa-reply").nth(before).locator(".qa-direct").wait_for(timeout=60_000)
+            turn = pg.evaluate(SETTLED_TURN_JS)
+            top, bottom = turn["log"]
+            assert top <= turn["question"][0] and turn["direct"][1] <= bottom, (question, turn)
+            if turn["label_bottom"] is not None:
+                assert turn["label_bottom"] <= turn["question"][0], (question, turn)
+            assert turn["focus_in_box"] and turn["page_y"] == page_y, (question, turn)
+    finally:
+        context.close()
+
+
+# Gradio copies with the Clipboard API, or without it (a page over plain http) by selecting a hidden
+# textarea for document.execCommand("copy"): this takes the API away before the page loads, and
+# keeps its getter to read the clipboard with.
+NO_CLIPBOARD_API = """(() => {
+    const getter = Object.getOwnPropertyDescriptor(Navigator.prototype, 'clipboard').get;
+    window.__readClipboard = () => getter.call(navigator).readText();
+    delete Navigator.prototype.clipboard;
+})();"""
+
+
+@pytest.mark.parametrize("api", [True, False], ids=["clipboard-api", "exec-command"])
+def test_copy_message_puts_the_reply_as_plain_text(browser, app_url, assistant, api):
+    """The chat's "Copy message" under a reply copies what the reply says, not its HTML: the
+    quoted answer with its marker, then each passage as "[n] Title — Section · ¶N" and its text."""
+    expected = assistant.ask(QUESTION)
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url)
+    if not api:
+        context.add_init_script(NO_CLIPBOARD_API)
+    pg = context.new_page()
+    try:
+        pg.goto(app_url + "/")
+        ask(pg, QUESTION)
+        assert pg.evaluate("'clipboard' in navigator") == api
+        copy = pg.locator("#qa-chatbot .bot-row ~ * button[aria-label='Copy message']").last
+        copy.click()
+        read = "navigator.clipboard.readText()" if api else "window.__readClipboard()"
+        pg.wait_for_function(f"async () => (await {read}).includes('¶')")
+        copied = pg.evaluate(f"async () => await {read}")
+        assert "<" not in copied and "qa-" not in copied, copied
+        lines = copied.splitlines()
+        assert lines[0] == f"“{expected.answer}” [1]", copied
+        for p in expected.passages:
+            where = " · ".join(filter(None, (p.section, f"¶{p.paragraph}")))
+            cite = f"[{p.rank}] {p.title} — {where}"
+            assert cite in lines, (cite, copied)
+            assert " ".join(p.text.split()) in " ".join(copied.split()), (p.text, copied)
+        assert "show in reading" not in copied
+        # The question's own button copies the question as it was typed.
+        pg.locator("#qa-chatbot .user-row ~ * button[aria-label='Copy message']").last.click()
+        pg.wait_for_function(f"async q => (await {read}) === q", arg=QUESTION)
+    finally:
+        context.close()
+
+
 def test_script_in_a_question_is_shown_as_text_and_never_runs(page, app_url, artifacts):
     page.goto(app_url + "/")
     payload = (

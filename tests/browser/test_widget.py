@@ -166,6 +166,39 @@ def test_web_component_widget_needs_no_cdn(browser, app_url, tmp_path):
             context.close()
 
 
+def test_web_component_show_in_reading_opens_the_reading_on_the_app(
+    browser, app_url, assistant, tmp_path
+):
+    """On the course page the widget's links are the app's, not the course site's: "show in
+    reading" opens the app's reading page at the cited paragraph, with the sentence marked (a
+    link relative to the page would be the course site's /reading/…, which does not exist)."""
+    full = snippet(app_url)
+    site = course_site(tmp_path, full[full.index("<!-- Or,") :])
+    first = assistant.ask(QUESTIONS[0]).passages[0]
+    with serve_folder(site) as course:
+        context, page, urls = new_page(browser)
+        try:
+            page.goto(course + "/index.html")
+            app = page.locator("gradio-app")
+            app.get_by_label("Your question").wait_for(timeout=60_000)
+            ask_in(app, QUESTIONS[0])
+            link = app.locator(".qa-reply").first.locator("a.qa-show").first
+            with context.expect_page() as opened:
+                link.click()
+            reading = opened.value
+            reading.wait_for_load_state()
+            assert reading.url.startswith(app_url + "/reading/"), reading.url
+            assert reading.evaluate(
+                "document.querySelector(':target').classList.contains('qa-cited')"
+            )
+            assert reading.locator(":target mark").inner_text() == first.highlight
+            # The link itself is the app's too (opened in a new tab, or copied, without the script).
+            assert link.evaluate("a => a.href") == reading.url
+            assert not outside_requests(urls)
+        finally:
+            context.close()
+
+
 def test_a_site_not_allowed_cannot_frame_the_widget_or_call_the_api(browser, assistant, tmp_path):
     app = create_app(
         assistant, WebSettings(allowed_origins=("https://canvas.example.edu",), feedback_log=None)
