@@ -415,6 +415,15 @@ def test_citations_marks_and_feedback_buttons_have_names(browser, app_url, assis
         assert (
             page.get_by_role("group", name="Example questions").count() == 0
         )  # the examples went with the first question
+        # Each message is named by what it says, not by its HTML (Gradio's own label).
+        labels = page.evaluate(
+            "() => Array.from(document.querySelectorAll('#qa-chatbot [aria-label]'))"
+            ".map(e => e.getAttribute('aria-label'))"
+        )
+        assert not [label for label in labels if "<" in label], labels
+        assert f"Your question: {QUESTION}" in labels
+        answer = next(label for label in labels if label.startswith("Answer: "))
+        assert expected.answer[:40] in answer
     finally:
         context.close()
 
