@@ -421,7 +421,7 @@ def test_citations_marks_and_feedback_buttons_have_names(browser, app_url, assis
             ".map(e => e.getAttribute('aria-label'))"
         )
         assert not [label for label in labels if "<" in label], labels
-        assert f"Your question: {QUESTION}" in labels
+        assert f"You asked: {QUESTION}" in labels
         answer = next(label for label in labels if label.startswith("Answer: "))
         assert expected.answer[:40] in answer
     finally:

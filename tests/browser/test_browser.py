@@ -270,6 +270,18 @@ def test_out_of_scope_reply_suggests_questions_from_the_reading(
     assert suggestions and all(not assistant.ask(s).abstained for s in suggestions)
     assert reply.locator(".qa-direct").count() == 0
     save_shot(page, artifacts, "out-of-scope.png", readme=True)
+    # A suggested question is a button: chosen (here with the keyboard), it is asked.
+    offered = reply.get_by_role("button", name=suggestions[0], exact=True)
+    offered.focus()
+    page.keyboard.press("Enter")
+    page.locator(".qa-reply").nth(1).wait_for(timeout=60_000)
+    assert page.locator(".qa-q").last.inner_text().strip() == suggestions[0]
+    answer = page.locator(".qa-reply").nth(1)
+    assert answer.locator(".qa-direct").count() == 1
+    assert page.evaluate("() => document.activeElement.closest('#qa-question') !== null")
+    reply.get_by_role("button", name=suggestions[-1], exact=True).click()  # and with the mouse
+    page.locator(".qa-reply").nth(2).wait_for(timeout=60_000)
+    assert page.locator(".qa-q").last.inner_text().strip() == suggestions[-1]
 
 
 def test_examples_follow_up_retry_clear_and_feedback(page, app_url, assistant, feedback_path):
