@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from .language import looks_english
 
 __all__ = [
-    "MARKUP_NOTICE",
     "MAX_QUESTION_CHARS",
     "STOP_WORDS",
     "FactRequest",
@@ -34,7 +33,6 @@ __all__ = [
 ]
 
 MAX_QUESTION_CHARS = 2000
-MARKUP_NOTICE = "Your question contained HTML markup; it was left out."
 
 STOP_WORDS = frozenset(
     """a an the of to in on at for by with from and or but nor so yet is are was were be been being
@@ -107,84 +105,27 @@ _PRONOUN = re.compile(
     r"\b(he|she|they|it|him|them|his|her|their|its|this|that|these|those)\b", re.I
 )
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
-# HTML in a question is noise to retrieval (its words are in no sentence) and was never meant as
-# the question: a script's or a style's element whole, a comment, and a tag of an HTML element
-# that can only be markup. Angle brackets that are text stay: `2 < 3`, `std::vector<int>`, a key
-# written `<Meta>` (a bare opening tag, even of an element's name, unless the question closes it).
-_HTML_ELEMENTS = frozenset(
-    """a abbr address area article aside audio b base bdi bdo big blink blockquote body br button
-    canvas caption center cite code col colgroup data datalist dd del details dfn dialog div dl dt
-    em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head
-    header hr html i iframe img input ins kbd label legend li link main map mark marquee menu meta
-    meter nav noscript object ol optgroup option output p param picture pre progress q rp rt ruby
-    s samp script section select small source span strike strong style sub summary sup svg table
-    tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr""".split()
-)
-# Tags of these sit inside a word's run of text ("<b>USFK</b>?"): they go without a trace; any
-# other tag ("<p>", "<br/>") parts the words beside it.
-_INLINE_ELEMENTS = frozenset(
-    "a abbr b bdi bdo big cite code data dfn em font i kbd mark q s samp small span strike strong"
-    " sub sup time tt u var".split()
-)
-_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^<>]*>.*?</\1\s*>|<!--.*?-->", re.I | re.S)
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)(\s[^<>]*|/)?>")
-_CLOSING_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
-
-
-def _without_markup(text: str) -> str:
-    """The text without HTML markup: scripts, styles and comments whole, and tags that are markup.
-
-    A tag is markup when it is an HTML element's and is a closing tag, has attributes
-    (`<img src=x>`), closes itself (`<br/>`), or is an opening tag the text also closes.
-
-    Example: 'What is <b>USFK</b>? <script>alert(1)</script>' -> 'What is USFK?  ';
-    'How do I use std::vector<int>?' -> unchanged; 'What if I lack a <Meta> key?' -> unchanged
-    """
-    text = _SCRIPT_OR_STYLE.sub(" ", text)
-    closed = {name.lower() for name in _CLOSING_TAG.findall(text)}
-
-    def tag(match: re.Match) -> str:
-        closing, name, rest = match.group(1), match.group(2).lower(), match.group(3) or ""
-        markup = name in _HTML_ELEMENTS and (
-            closing or "=" in rest or rest.rstrip().endswith("/") or name in closed
-        )
-        if not markup:
-            return match.group(0)
-        return "" if name in _INLINE_ELEMENTS else " "
-
-    return _TAG.sub(tag, text)
 
 
 def normalize_question(text: str) -> tuple[str, str | None]:
-    """Clean a question: drop control characters, fold whitespace, cut at the length limit, leave
-    out HTML markup.
+    """Clean a question: drop control characters, fold whitespace, cut at the length limit.
 
     Returns:
         (clean question, a notice for the user or None).
 
-    Example: ' How\\x00 many\\n troops? ' -> ('How many troops?', None);
-    'What is USFK? <script>alert(1)</script>' -> ('What is USFK?', MARKUP_NOTICE)
+    Example: ' How\\x00 many\\n troops? ' -> ('How many troops?', None)
     """
     text = unicodedata.normalize("NFC", str(text or ""))
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     text = re.sub(r"\s+", " ", text).strip()
-    notices = []
+    notice = None
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0]
-        notices.append(
+        notice = (
             f"Your question was longer than {MAX_QUESTION_CHARS} characters; "
             "only its beginning was used."
         )
-    # After the cut, so the patterns read at most the limit's length. Repeated until nothing more
-    # goes ("<</b>/b>" holds a second tag once the first is out), so cleaning twice changes nothing.
-    plain = text
-    while (fewer := _without_markup(plain)) != plain:
-        plain = fewer
-    if plain != text:
-        # (A tag left out may join a letter and its accent: composed again.)
-        text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", plain)).strip()
-        notices.append(MARKUP_NOTICE)
-    return text, " ".join(notices) or None
+    return text, notice
 
 
 def terms(text: str, stem) -> list[str]:
@@ -385,7 +326,7 @@ class QuestionAnalysis:
     """One question as retrieval reads it."""
 
     text: str  # the question, cleaned
-    notice: str | None  # for the user, when cleaning cut the question or left out HTML markup
+    notice: str | None  # for the user, when cleaning cut the question
     query: str  # the question with a follow-up's pronoun or missing topic filled in
     terms: tuple[str, ...]  # the question's own stemmed words
     history_terms: tuple[str, ...]  # the words the conversation adds (from the filled-in topic)

@@ -19,7 +19,6 @@ import pytest
 
 from qa.answering.answer import EMPTY_QUESTION
 from qa.answering.language import ENGLISH_NOTICE
-from qa.answering.question import MARKUP_NOTICE
 from qa.answering.retrieve import MAX_QUESTION_CHARS
 from qa.web.ratelimit import USER_HEADER
 from tests.support.paths import ROOT
@@ -103,15 +102,13 @@ def test_control_characters_and_nul_bytes_are_stripped(client, assistant):
     assert [p["id"] for p in result["passages"]][:3] == [p.id for p in clean.passages][:3]
 
 
-def test_markup_in_a_question_is_left_out_and_the_rest_comes_back_as_text(client):
+def test_markup_in_a_question_comes_back_as_plain_text(client):
     question = (
         "What is USFK? <script>alert(1)</script> [x](javascript:alert(2)) <img src=x "
         "onerror=alert(3)>"
     )
     result = client.predict(question=question, api_name="/ask")
-    # The HTML is left out (and said so); the rest is data, not markup: carried as typed.
-    assert result["question"] == "What is USFK? [x](javascript:alert(2))"
-    assert result["notice"] == MARKUP_NOTICE
+    assert result["question"] == question  # data, not markup: the JSON carries the text as typed
 
 
 @pytest.mark.parametrize(

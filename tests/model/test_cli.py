@@ -141,24 +141,6 @@ def test_a_question_it_cannot_read_is_refused_after_english_ones_as_when_alone(
     assert not followup["abstained"] and "manpower floor" in followup["answer"], followup["answer"]
 
 
-def test_a_question_with_html_markup_is_answered_as_without_it(capsys, cli_index):
-    """The reported case: "What is USFK?" scored 0.999 and, with a script tag after it, was
-    refused at 0.337 (the tag's words counted as the question's)."""
-    from qa.answering.question import MARKUP_NOTICE
-
-    def ask(question: str) -> dict:
-        code, out, err = run(capsys, "ask", question, "--json", "--index", str(cli_index))
-        assert code == 0, err
-        return json.loads(out)
-
-    plain = ask("What is USFK?")
-    marked = ask("What is USFK? <script>alert('x')</script>")
-    assert not marked["abstained"] and marked["notice"] == MARKUP_NOTICE
-    assert {k: v for k, v in marked.items() if k != "notice"} == {
-        k: v for k, v in plain.items() if k != "notice"
-    }
-
-
 def test_ask_stream_answers_the_whole_question_set_in_one_process(capsys, cli_index, monkeypatch):
     questions = [
         json.loads(line)

@@ -11,8 +11,6 @@ from hypothesis import strategies as st
 from qa.answering.confidence import IDENTITY_HELD_CONFIDENCE, Evidence, answerable
 from qa.answering.fusion import reciprocal_rank_fusion
 from qa.answering.question import (
-    MARKUP_NOTICE,
-    MAX_QUESTION_CHARS,
     FactRequest,
     analyse_question,
     asks_identity,
@@ -36,48 +34,6 @@ def test_terms_and_normalize_as_documented():
     assert terms("off-peninsula", STEM) == ["off-peninsula", "peninsula"]
     assert terms("M-x", STEM) == ["m-x"]
     assert normalize_question(" How\x00 many\n troops? ") == ("How many troops?", None)
-
-
-@pytest.mark.parametrize(
-    "question, clean",
-    [
-        ("What is USFK? <script>alert('x')</script>", "What is USFK?"),
-        ("What is <b>USFK</b>?", "What is USFK?"),
-        ("<p>What is USFK?</p>", "What is USFK?"),
-        ("What is USFK? <img src=x onerror=alert(1)>", "What is USFK?"),
-        ('<a href="https://example.org">Who</a> is Brunson?', "Who is Brunson?"),
-        ("Who is Brunson?</b>", "Who is Brunson?"),
-        ("Who is<br/>Brunson?", "Who is Brunson?"),
-        ("Who is <!-- a comment --> Brunson?", "Who is Brunson?"),
-        ("<STYLE>p { color: red }</STYLE>Who is Brunson?", "Who is Brunson?"),
-        ("<script>alert(1)</script>", ""),  # (then asked to type a question)
-    ],
-)
-def test_html_markup_in_a_question_is_left_out_and_said_so(question, clean):
-    assert normalize_question(question) == (clean, MARKUP_NOTICE)
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "What does 2 < 3 mean?",
-        "Is x>y when a<b?",
-        "How do I use std::vector<int>?",
-        "What is Map<String, Object> for?",
-        "Why does template<typename T> fail?",
-        "What if I don’t have a <Meta> key?",  # (a key's name; the curl FAQ set asks it)
-        "What does the <script> tag do?",  # an element named, not used: nothing closes it
-        "",
-    ],
-)
-def test_angle_brackets_that_are_not_html_stay(question):
-    assert normalize_question(question) == (question, None)
-
-
-def test_a_long_question_with_markup_gets_both_notices():
-    clean, notice = normalize_question("<b>Why</b> " + "really " * 400 + "?")
-    assert clean.startswith("Why really") and len(clean) <= MAX_QUESTION_CHARS
-    assert str(MAX_QUESTION_CHARS) in notice and notice.endswith(MARKUP_NOTICE)
 
 
 def test_fact_request_reads_the_kind_of_fact_asked_for():
@@ -614,19 +570,6 @@ def test_a_question_it_cannot_read_is_not_made_answerable_by_the_conversation(
     assert "Brunson" in followup.query and followup.confidence > 0.5
     top = followup.candidates[0]
     assert "manpower floor" in index.readings[top.chunk.doc].text[slice(*top.highlight)]
-
-
-def test_a_question_with_markup_is_answered_as_without_it(tmp_path, fake_embedder):
-    from qa.answering.retrieve import Retriever
-
-    index = _one_reading_index(tmp_path, fake_embedder, "troops", TROOP_READING, max_tokens=24)
-    retriever = Retriever(index, fake_embedder)
-    question = "How many US troops are in South Korea?"
-    plain = retriever.retrieve(question)
-    marked = retriever.retrieve(f"{question} <script>alert('x')</script>")
-    assert marked.query == question and marked.notice == MARKUP_NOTICE
-    assert marked.confidence == plain.confidence
-    assert [c.chunk.id for c in marked.candidates] == [c.chunk.id for c in plain.candidates]
 
 
 def test_the_conversation_cannot_make_up_the_whole_of_a_question_with_unreadable_words(
