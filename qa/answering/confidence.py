@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .settings import RetrievalSettings
 
-__all__ = ["IDENTITY_HELD_CONFIDENCE", "Evidence", "answerable"]
+__all__ = ["NAMED_PERSON_CONFIDENCE", "Evidence", "answerable"]
 
 
 @dataclass(frozen=True)
@@ -23,18 +23,14 @@ class Evidence:
     lexical: float  # the largest share of the question's weighted words one sentence holds
     known_names: int  # names in the question that the readings mention
     unknown_names: int  # names in the question no reading mentions
-    identity: bool = False  # the question asks only who or what something is (`asks_identity`)
 
 
-# A question that asks only who or what something is ("Who is Gen. Xavier Brunson?"), when one
-# sentence holds every one of its words, is taken to be answered with at least this confidence:
-# the sentence names what was asked about. The model alone can miss it, because a bare name gives
-# the embedding little meaning to match ("Who is Gen. Xavier Brunson?" scored 0.48 against the
-# sentence that names him commander of USFK). Measured over every question set and the 120
-# general questions on each set's readings: of 7 in-scope, 13 out-of-scope and 161 general
-# questions asking who or what something is, the rule holds for 6 in scope and for none of the
-# others; Laplace's rule of succession makes that (6 + 1) / (6 + 2).
-IDENTITY_HELD_CONFIDENCE = 0.875
+# A question that asks only who someone named is ("Who is Gen. Xavier Brunson?"), answered with
+# a sentence that holds every word of the name, is answered with at least this confidence: the
+# sentence names that person. The model alone can miss it, because a bare name gives the
+# embedding little meaning to match ("Who is Gen. Xavier Brunson?" scored 0.48 against the
+# sentence that names him commander of USFK). See `retrieve.Retriever.retrieve` for the measure.
+NAMED_PERSON_CONFIDENCE = 0.875
 
 
 def answerable(settings: RetrievalSettings, evidence: Evidence) -> float:
@@ -49,7 +45,4 @@ def answerable(settings: RetrievalSettings, evidence: Evidence) -> float:
         + settings.conf_known_name * evidence.known_names
         - settings.conf_unknown_name * evidence.unknown_names
     )
-    confidence = 1.0 / (1.0 + math.exp(-z))
-    if evidence.identity and evidence.lexical >= 1.0 - 1e-4:  # (float32 sums: 0.99999994)
-        confidence = max(confidence, IDENTITY_HELD_CONFIDENCE)
-    return float(confidence)
+    return float(1.0 / (1.0 + math.exp(-z)))

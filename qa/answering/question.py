@@ -23,7 +23,7 @@ __all__ = [
     "FactRequest",
     "QuestionAnalysis",
     "analyse_question",
-    "asks_identity",
+    "asks_who_is",
     "fact_request",
     "name_counts",
     "normalize_question",
@@ -87,10 +87,13 @@ _ASK_WHAT_IS = re.compile(
 _SECOND_QUESTION = re.compile(
     r"\s+and\s+(?=(?:how|what|why|where|when|who|which|is|are|do|does|can)\b)", re.I
 )
-_ASKING_WORDS = frozenset({"defin", "mean", "meant"})  # stemmed: "define X", "what does X mean"
 _MAX_DEFINED_WORDS = 3  # past these, "what is X" names a situation, not a term
 # "Who is Gen. Xavier Brunson?": a name and nothing more after "who is".
-_ASK_ABOUT_SOMEONE = re.compile(r"^\W*(?i:who\s+(?:is|was|are|were))\s+(?:[A-Z][\w.’'-]*\s*)+\W*$")
+# (Its words are parted by whitespace: with `(?:[A-Z]\w*\s*)+` a run of capitals could be split
+# in exponentially many ways, and "Who is AAAA…A?x" hung a worker.)
+_ASK_ABOUT_SOMEONE = re.compile(
+    r"^\W*(?i:who\s+(?:is|was|are|were))\s+[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\W*$"
+)
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]s?\b")
 _QUESTION_WORDS = re.compile(
     r"^\s*(?:(?:who|whom|what|which|when|where|why|how)"
@@ -150,12 +153,21 @@ def unreadable_words(text: str) -> int:
     Such a word (Hangul, Cyrillic, Han...) is in no reading's words either, since the readings'
     words are read the same way: to the lexical evidence it is a word no sentence holds.
 
-    Example: 'Tell me about 주한미군 please' -> 1; 'Who is José?' -> 0; '' -> 0
+    A lone Greek or mathematical letter is a symbol, not a word: "What range does ρ have?" asks
+    about the ρ a statistics reading writes too. (A lone Hangul or Han character is a word.)
+
+    Example: 'Tell me about 주한미군 please' -> 1; 'Who is José?' -> 0; 'Is α 0.05?' -> 0
     """
     return sum(
-        not any("LATIN" in unicodedata.name(ch, "") for ch in word)
+        not any("LATIN" in unicodedata.name(ch, "") for ch in word) and not _symbol(word)
         for word in _LETTER_RUN.findall(text)
     )
+
+
+def _symbol(word: str) -> bool:
+    """A lone Greek or mathematical letter (α, ρ, 𝑥): a symbol in an English reading."""
+    name = unicodedata.name(word, "") if len(word) == 1 else ""
+    return "GREEK" in name or "MATHEMATICAL" in name
 
 
 def _topic(question: str) -> str:
@@ -276,25 +288,13 @@ def _defined_term(question: str, stem) -> frozenset[str] | None:
     return frozenset(words)
 
 
-def asks_identity(question: str, stem) -> bool:
-    """Whether the question asks only who or what something is, named in a few words of its own.
+def asks_who_is(question: str) -> bool:
+    """Whether the question asks only who someone named is ("Who is Gen. Xavier Brunson?").
 
-    "Who is Gen. Xavier Brunson?" and "What is completion?" do; "What is libcurl used for?" asks
-    more than that, and "What is it good at?" names nothing of its own. A sentence that holds every
-    word of such a question names what it asks about (see `confidence.answerable`).
+    A sentence that holds every word of the name names that person, often with the role the
+    question asks for (see `retrieve`). Not "Who is he?", not "Who leads USFK?".
     """
-    if _PRONOUN.search(question):
-        return False
-    if _ASK_ABOUT_SOMEONE.match(question):
-        return bool(terms(question, stem))
-    asked = _ASK_WHAT_IS.match(question)
-    if asked is None or _defined_term(question, stem) is None:
-        return False
-    group = next(g for g in ("meant_by", "term", "meant", "defined") if asked.group(g))
-    term = asked.group(group)
-    rest = question[: asked.start(group)] + " " + question[asked.end(group) :]
-    # Nothing asked past the term ("used for", "and how do I get it?") but the asking words.
-    return _SECOND_QUESTION.split(term)[0] == term and set(terms(rest, stem)) <= _ASKING_WORDS
+    return bool(_ASK_ABOUT_SOMEONE.match(question)) and not _PRONOUN.search(question)
 
 
 def fact_request(question: str, stem=None) -> FactRequest:
@@ -334,7 +334,7 @@ class QuestionAnalysis:
     facts: FactRequest  # what kind of fact the (filled-in) question asks for
     known_names: int  # names in the question the readings mention
     unknown_names: int  # names in the question no reading mentions
-    identity: bool = False  # it asks only who or what something is (`asks_identity`)
+    asks_who_is: bool = False  # it asks only who someone named is (`asks_who_is`)
 
 
 def analyse_question(
@@ -352,10 +352,16 @@ def analyse_question(
     (over readings that call him Brunson), history_terms ('brunson',)
     """
     clean, notice = normalize_question(question)
-    query = resolve_followup(
-        clean,
-        [normalize_question(h)[0] for h in history or []],
-        lambda topic: name_form(topic, stem, document_frequency),
+    who = asks_who_is(clean)
+    # A question that names whom it asks about borrows no topic from the conversation.
+    query = (
+        clean
+        if who
+        else resolve_followup(
+            clean,
+            [normalize_question(h)[0] for h in history or []],
+            lambda topic: name_form(topic, stem, document_frequency),
+        )
     )
     own = terms(clean, stem)
     from_history = [t for t in terms(query, stem) if t not in set(own)]
@@ -370,5 +376,5 @@ def analyse_question(
         facts=fact_request(query, stem),
         known_names=known,
         unknown_names=unknown,
-        identity=asks_identity(clean, stem),
+        asks_who_is=who,
     )

@@ -124,8 +124,8 @@ def choose_index(
     Args:
         index: the folder the user named; used as it is.
         corpus: the corpus the user named; must be a folder when `index` is None.
-        default: the project's index folder, used when `index` is None and it is new or this
-            corpus's.
+        default: the project's index folder, used when `index` is None and it is this
+            corpus's, or new while there is no `fallback_corpus` folder to build it from.
         fallback_corpus: the corpus `default` is rebuilt from when its own is gone.
 
     Returns:
@@ -147,6 +147,10 @@ def choose_index(
             f"was built from, else {fallback_corpus}/)."
         )
     owner = index_corpus(default, fallback_corpus)
+    if owner is None and fallback_corpus is not None and Path(fallback_corpus).is_dir():
+        # A new index/ is the project corpus's: `make run` and a plain `qa build` build it from
+        # corpus/, so the first command pointed at another corpus must not take it.
+        owner = Path(fallback_corpus).resolve()
     if owner is None or owner == given.resolve():
         return IndexChoice(default, given)
     return IndexChoice(own_index_folder(given), given, kept=default, kept_corpus=owner)

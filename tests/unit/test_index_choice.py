@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,16 @@ def _manifest(project: Path) -> dict:
 # ---------------------------------------------------------------------------- the rule
 
 
-def test_a_new_index_folder_goes_to_the_corpus_given(project):
+def test_a_new_index_folder_is_left_for_the_project_corpus(project):
+    # `make run` builds index/ from corpus/: on a fresh clone, another corpus must not take it.
+    choice = choose_index(None, "other")
+    assert choice.folder == own_index_folder(Path("other")) and choice.corpus == Path("other")
+    assert choice.kept == DEFAULT_INDEX and choice.note()
+    assert choose_index(None, "corpus").folder == DEFAULT_INDEX
+
+
+def test_a_new_index_folder_goes_to_the_corpus_given_where_there_is_no_corpus_folder(project):
+    shutil.rmtree(project / "corpus")
     choice = choose_index(None, "other")
     assert choice.folder == DEFAULT_INDEX and choice.corpus == Path("other")
     assert choice.note() is None
@@ -180,7 +190,9 @@ def test_build_names_the_corpus_it_indexed(project, fake_model, capsys):
 
 
 def test_build_without_corpus_updates_the_index_from_its_own_corpus(project, fake_model, capsys):
-    """index/ built from other/ (it was new): a plain `qa build` keeps it other/'s."""
+    """index/ built from other/ (it was new, and there is no corpus/): a plain `qa build` keeps it
+    other/'s."""
+    shutil.rmtree(project / "corpus")
     assert run(capsys, "build", "--corpus", "other")[0] == 0
     code, out, err = run(capsys, "build")
     assert code == 0 and "is up to date" in out and "of other/" in out and err == ""
