@@ -197,12 +197,24 @@ def _unclosed_quote(text: str) -> int | None:
     return opened if quoted else None
 
 
+# Past these, a file is not a question set with a few stray quotes but one quoted some other way.
+_MAX_UNCLOSED_QUOTES = 20
+
+
 def _csv_rows(
     text: str, problems: list[RowProblem]
 ) -> Iterable[tuple[int, dict | None, str | None]]:
     lines = text.split("\n")
     first = next((n for n, raw in enumerate(lines, 1) if raw.strip()), 1)
+    recovered = 0
     while (opened := _unclosed_quote(text)) is not None:
+        recovered += 1
+        if recovered > _MAX_UNCLOSED_QUOTES:  # (each recovery reads the file again)
+            raise QuestionSetError(
+                f"line {opened}: more than {_MAX_UNCLOSED_QUOTES} lines open a quote that never "
+                "closes; check how the file quotes its fields (a quote inside a field is written "
+                '"").'
+            )
         if opened == first:
             raise QuestionSetError(
                 f"line {opened}: the header row opens a quote that never closes; write the header "

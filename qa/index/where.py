@@ -153,4 +153,13 @@ def choose_index(
         owner = Path(fallback_corpus).resolve()
     if owner is None or owner == given.resolve():
         return IndexChoice(default, given)
-    return IndexChoice(own_index_folder(given), given, kept=default, kept_corpus=owner)
+    own = own_index_folder(given)
+    try:
+        own.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"{shown(own.parent)}: cannot hold the index of {shown(given)} "
+            f"({exc.strerror or exc}); set QA_CACHE_DIR to a folder you can write, or give "
+            "--index DIR."
+        ) from exc
+    return IndexChoice(own, given, kept=default, kept_corpus=owner)

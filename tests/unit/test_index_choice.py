@@ -197,3 +197,12 @@ def test_build_without_corpus_updates_the_index_from_its_own_corpus(project, fak
     code, out, err = run(capsys, "build")
     assert code == 0 and "is up to date" in out and "of other/" in out and err == ""
     assert _manifest(project)["corpus"] == "../other"
+
+
+def test_a_cache_folder_that_cannot_be_made_names_the_ways_out(project, course_index, monkeypatch):
+    (project / "afile").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("QA_CACHE_DIR", str(project / "afile" / "cache"))
+    with pytest.raises(
+        UsageError, match=r"set QA_CACHE_DIR to a folder you can write, or give --index DIR"
+    ):
+        choose_index(None, "other")
