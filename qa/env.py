@@ -1,12 +1,14 @@
-"""On/off switches read from the environment: one spelling of 'on' and 'off' for every QA_* flag."""
+"""What the environment sets: on/off switches (one spelling of 'on' and 'off' for every QA_* flag)
+and the cache folder."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from .errors import UsageError
 
-__all__ = ["env_flag"]
+__all__ = ["cache_dir", "env_flag"]
 
 
 def env_flag(name: str, default: bool) -> bool:
@@ -24,3 +26,13 @@ def env_flag(name: str, default: bool) -> bool:
     raise UsageError(
         f"{name}={os.environ[name]!r}: set it to 1 (on) or 0 (off), or leave it unset."
     )
+
+
+def cache_dir() -> Path:
+    """The cache folder (exported models, indexes of other corpora): $QA_CACHE_DIR, else
+    $XDG_CACHE_HOME/reading-qa, else ~/.cache/reading-qa."""
+    env = os.environ.get("QA_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "reading-qa"

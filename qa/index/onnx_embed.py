@@ -32,11 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..env import cache_dir
 from ..errors import ModelError
 from ..files import atomic_replace, atomic_write_text, file_sha256
 from . import model
 from .model import MODEL_NAME, MODEL_SHA256, Embedder, verify_model_files
-from .where import cache_dir
 
 __all__ = [
     "AGREEMENT",

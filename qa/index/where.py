@@ -12,11 +12,11 @@ command that picks one says where (`IndexChoice.note`), and `--index DIR` always
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..env import cache_dir
 from ..errors import IndexStoreError, UsageError
 from .manifest import MANIFEST, Manifest
 
@@ -24,7 +24,6 @@ __all__ = [
     "DEFAULT_INDEX",
     "DEFAULT_CORPUS",
     "IndexChoice",
-    "cache_dir",
     "choose_index",
     "index_corpus",
     "own_index_folder",
@@ -33,16 +32,6 @@ __all__ = [
 
 DEFAULT_INDEX = Path("index")
 DEFAULT_CORPUS = Path("corpus")  # the command line and app.py run from the project folder
-
-
-def cache_dir() -> Path:
-    """The cache folder (exported models, indexes of other corpora): $QA_CACHE_DIR, else
-    $XDG_CACHE_HOME/reading-qa, else ~/.cache/reading-qa."""
-    env = os.environ.get("QA_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "reading-qa"
 
 
 def shown(folder: Path) -> str:
