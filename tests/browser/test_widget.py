@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,11 @@ def test_iframe_widget_on_a_course_page_of_another_origin(browser, app_url, tmp_
             context.close()
 
 
-def test_web_component_widget_needs_no_cdn(browser, app_url, tmp_path):
+@contextmanager
+def web_component_page(browser, app_url: str, tmp_path: Path):
+    """The course page with the snippet's web component (no iframe) pasted in, served from a
+    second port and opened, its question box drawn: (context, page, the <gradio-app>, the URLs
+    the page requested)."""
     full = snippet(app_url)
     web_component = full[full.index("<!-- Or,") :]
     assert "<gradio-app" in web_component and "<iframe" not in web_component
@@ -156,14 +161,19 @@ def test_web_component_widget_needs_no_cdn(browser, app_url, tmp_path):
             page.goto(course + "/index.html")
             app = page.locator("gradio-app")
             app.get_by_label("Your question").wait_for(timeout=60_000)
-            for q in QUESTIONS[:2]:
-                ask_in(app, q)
-            assert app.locator(".qa-direct").first.inner_text().strip().endswith("[1]")
-            region = page.get_by_role("region", name="Ask the reading").bounding_box()
-            assert region["height"] <= 600
-            assert not outside_requests(urls)
+            yield context, page, app, urls
         finally:
             context.close()
+
+
+def test_web_component_widget_needs_no_cdn(browser, app_url, tmp_path):
+    with web_component_page(browser, app_url, tmp_path) as (_, page, app, urls):
+        for q in QUESTIONS[:2]:
+            ask_in(app, q)
+        assert app.locator(".qa-direct").first.inner_text().strip().endswith("[1]")
+        region = page.get_by_role("region", name="Ask the reading").bounding_box()
+        assert region["height"] <= 600
+        assert not outside_requests(urls)
 
 
 def test_web_component_show_in_reading_opens_the_reading_on_the_app(
@@ -172,31 +182,20 @@ def test_web_component_show_in_reading_opens_the_reading_on_the_app(
     """On the course page the widget's links are the app's, not the course site's: "show in
     reading" opens the app's reading page at the cited paragraph, with the sentence marked (a
     link relative to the page would be the course site's /reading/…, which does not exist)."""
-    full = snippet(app_url)
-    site = course_site(tmp_path, full[full.index("<!-- Or,") :])
     first = assistant.ask(QUESTIONS[0]).passages[0]
-    with serve_folder(site) as course:
-        context, page, urls = new_page(browser)
-        try:
-            page.goto(course + "/index.html")
-            app = page.locator("gradio-app")
-            app.get_by_label("Your question").wait_for(timeout=60_000)
-            ask_in(app, QUESTIONS[0])
-            link = app.locator(".qa-reply").first.locator("a.qa-show").first
-            with context.expect_page() as opened:
-                link.click()
-            reading = opened.value
-            reading.wait_for_load_state()
-            assert reading.url.startswith(app_url + "/reading/"), reading.url
-            assert reading.evaluate(
-                "document.querySelector(':target').classList.contains('qa-cited')"
-            )
-            assert reading.locator(":target mark").inner_text() == first.highlight
-            # The link itself is the app's too (opened in a new tab, or copied, without the script).
-            assert link.evaluate("a => a.href") == reading.url
-            assert not outside_requests(urls)
-        finally:
-            context.close()
+    with web_component_page(browser, app_url, tmp_path) as (context, _, app, urls):
+        ask_in(app, QUESTIONS[0])
+        link = app.locator(".qa-reply").first.locator("a.qa-show").first
+        with context.expect_page() as opened:
+            link.click()
+        reading = opened.value
+        reading.wait_for_load_state()
+        assert reading.url.startswith(app_url + "/reading/"), reading.url
+        assert reading.evaluate("document.querySelector(':target').classList.contains('qa-cited')")
+        assert reading.locator(":target mark").inner_text() == first.highlight
+        # The link itself is the app's too (opened in a new tab, or copied, without the script).
+        assert link.evaluate("a => a.href") == reading.url
+        assert not outside_requests(urls)
 
 
 def test_a_site_not_allowed_cannot_frame_the_widget_or_call_the_api(browser, assistant, tmp_path):
